@@ -1,0 +1,299 @@
+"""The ``stepflow-codegen`` command line.
+
+Exit codes: 0 success; 1 generated code is stale (``--check``/``check``) or the lint found problems;
+2 bad input (unreadable or invalid schema, bad ``$ref``, bad configuration, refused write).
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .diagnostics import Diagnostics, SchemaError, Severity
+
+EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
+LANGUAGES = ("python",)
+
+
+@dataclass
+class TargetSpec:
+    language: str
+    schemas: list[str]
+    out: str
+    root_names: list[str] = field(default_factory=list)
+    package: str | None = None
+    defaults: str = "preserve"
+
+    def command(self) -> str:
+        parts = ["stepflow-codegen", self.language, *self.schemas, "-o", self.out]
+        for r in self.root_names:
+            parts += ["--root-name", r]
+        if self.package:
+            parts += ["--package", self.package]
+        if self.defaults != "preserve":
+            parts += ["--defaults", self.defaults]
+        return " ".join(parts)
+
+
+class BadInput(Exception):
+    pass
+
+
+def _print_diags(diags: Diagnostics, verbose: bool) -> None:
+    for d in diags.sorted():
+        if d.severity is Severity.INFO and not verbose:
+            continue
+        click.echo(d.render(), err=True)
+
+
+def _display_path(raw: str, base: Path) -> str:
+    p = Path(raw)
+    shown = raw.rstrip("/") or raw
+    if (base / p).is_dir():
+        shown += "/"
+    return shown
+
+
+def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, dict[str, str]]:
+    from .frontend import build_program
+    from .targets.python.render import PythonOptions, render_python
+
+    if spec.language not in LANGUAGES:
+        raise BadInput(f"unknown target language {spec.language!r} (known: {', '.join(LANGUAGES)})")
+    out = base / spec.out
+    package = spec.package or out.name
+    if not package.isidentifier():
+        raise BadInput(
+            f"the package name {package!r} (the output directory's name) is not a Python identifier; "
+            "pass --package NAME"
+        )
+    root_names: dict[str, str] = {}
+    for r in spec.root_names:
+        if "=" in r:
+            file, name = r.split("=", 1)
+            root_names[Path(file).as_posix()] = name
+        else:
+            root_names["*"] = r
+    diags = Diagnostics()
+    try:
+        program = build_program([base / s for s in spec.schemas], diags, _expand_roots(root_names, spec, base), cwd=base)
+        files = render_python(
+            program,
+            PythonOptions(package=package, command=spec.command(), defaults=spec.defaults),  # type: ignore[arg-type]
+            diags,
+        )
+    except SchemaError:
+        _print_diags(diags, verbose)
+        raise BadInput("schema errors (see above)") from None
+    _print_diags(diags, verbose)
+    if diags.has_errors:
+        raise BadInput("errors (see above)")
+    return out, files
+
+
+def _expand_roots(root_names: dict[str, str], spec: TargetSpec, base: Path) -> dict[str, str]:
+    if "*" not in root_names:
+        return root_names
+    name = root_names.pop("*")
+    files = []
+    for s in spec.schemas:
+        p = base / s
+        files += sorted(p.rglob("*.json")) if p.is_dir() else [p]
+    roots = []
+    import json
+
+    for f in files:
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("$schema") != "urn:stepflow-codegen:method-table:v1":
+            if set(data) - {"$schema", "$id", "$defs", "definitions", "title", "description", "$comment"}:
+                roots.append(f)
+    if len(roots) != 1:
+        raise BadInput("--root-name NAME needs exactly one schema file with a root; use --root-name FILE=NAME")
+    try:
+        shown = roots[0].resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        shown = roots[0].resolve().as_posix()
+    root_names[shown] = name
+    return root_names
+
+
+def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: bool) -> int:
+    from .writer import WriteRefused, apply, diff, plan, stale
+
+    out, files = render_target(spec, base, verbose)
+    try:
+        p = plan(out, files, owned_suffixes=(".py", ".pyi", ".ts", ".rs", ".toml", ".json", ".md"))
+    except WriteRefused as e:
+        raise BadInput(str(e)) from None
+    if check:
+        if stale(p):
+            click.echo(diff(p, spec.out.rstrip("/")), nl=False)
+            click.echo(f"stale: {spec.out} is out of date; run: {spec.command()}", err=True)
+            return EXIT_STALE
+        if not quiet:
+            click.echo(f"ok: {spec.out} is up to date", err=True)
+        return EXIT_OK
+    apply(p)
+    if not quiet:
+        click.echo(
+            f"wrote {spec.out}: {len(p.writes)} changed, {len(p.unchanged)} unchanged, {len(p.removals)} removed",
+            err=True,
+        )
+    return EXIT_OK
+
+
+def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
+    path = config
+    if path is None:
+        here = Path.cwd()
+        for d in [here, *here.parents]:
+            if (d / "pyproject.toml").is_file():
+                path = d / "pyproject.toml"
+                break
+    if path is None or not path.is_file():
+        raise BadInput("no pyproject.toml found; pass --config FILE")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise BadInput(f"{path}: cannot read configuration: {e}") from None
+    table: Any = data.get("tool", {}).get("stepflow-codegen")
+    if not isinstance(table, dict) or not isinstance(table.get("targets"), list) or not table["targets"]:
+        raise BadInput(f"{path}: no [[tool.stepflow-codegen.targets]] entries")
+    specs = []
+    for i, t in enumerate(table["targets"]):
+        where = f"{path}: tool.stepflow-codegen.targets[{i}]"
+        if not isinstance(t, dict):
+            raise BadInput(f"{where}: must be a table")
+        unknown = set(t) - {"language", "schemas", "out", "root-names", "package", "defaults"}
+        if unknown:
+            raise BadInput(f"{where}: unknown key {sorted(unknown)[0]!r}")
+        for k in ("language", "schemas", "out"):
+            if k not in t:
+                raise BadInput(f"{where}: missing {k!r}")
+        schemas = t["schemas"] if isinstance(t["schemas"], list) else [t["schemas"]]
+        defaults = t.get("defaults", "preserve")
+        if defaults not in ("preserve", "apply"):
+            raise BadInput(f"{where}: defaults must be 'preserve' or 'apply'")
+        specs.append(
+            TargetSpec(
+                language=str(t["language"]),
+                schemas=[str(s) for s in schemas],
+                out=str(t["out"]),
+                root_names=[str(r) for r in t.get("root-names", [])],
+                package=t.get("package"),
+                defaults=defaults,
+            )
+        )
+    return specs, path.parent
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stepflow-codegen")
+def main() -> None:
+    """Generate StepFlow SDK code from JSON Schemas and a JSON-RPC method table.
+
+    Exit codes: 0 ok, 1 stale output (check) or lint findings, 2 bad input.
+    """
+
+
+def _guard(fn: Any) -> int:
+    try:
+        return int(fn())
+    except BadInput as e:
+        click.echo(f"error: {e}", err=True)
+        return EXIT_BAD_INPUT
+
+
+_common = [
+    click.option("-v", "--verbose", is_flag=True, help="Also print informational notes (renames)."),
+    click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors."),
+]
+
+
+def _with_common(f: Any) -> Any:
+    for opt in reversed(_common):
+        f = opt(f)
+    return f
+
+
+@main.command("python")
+@click.argument("schemas", nargs=-1, required=True)
+@click.option("-o", "--out", required=True, help="Output directory: an importable Python package (its name is the last path component).")
+@click.option("--root-name", "root_names", multiple=True, metavar="[FILE=]NAME", help="Name of a schema file's root type (default: its title, else the file name).")
+@click.option("--package", default=None, help="Package name, if not the output directory's name.")
+@click.option("--defaults", type=click.Choice(["preserve", "apply"]), default="preserve", show_default=True,
+              help="preserve: optional fields absent stay absent (exact round trips); apply: they take the schema default, and defaults are not written back.")
+@click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
+@_with_common
+def python_cmd(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None, defaults: str,
+               check: bool, verbose: bool, quiet: bool) -> None:
+    """Generate a Python package (msgspec Structs, codecs, JSON-RPC messages) from SCHEMAS."""
+    spec = TargetSpec("python", [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"), list(root_names), package, defaults)
+    sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
+
+
+@main.command("generate")
+@click.option("--config", type=click.Path(path_type=Path), default=None, help="pyproject.toml with [tool.stepflow-codegen] (default: the nearest one).")
+@_with_common
+def generate_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
+    """Regenerate every target listed in [tool.stepflow-codegen]."""
+
+    def go() -> int:
+        specs, base = load_config(config)
+        for s in specs:
+            run_target(s, base, False, verbose, quiet)
+        return EXIT_OK
+
+    sys.exit(_guard(go))
+
+
+@main.command("check")
+@click.option("--config", type=click.Path(path_type=Path), default=None, help="pyproject.toml with [tool.stepflow-codegen] (default: the nearest one).")
+@_with_common
+def check_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
+    """Exit 1 with a diff if any target listed in [tool.stepflow-codegen] is stale."""
+
+    def go() -> int:
+        specs, base = load_config(config)
+        worst = EXIT_OK
+        for s in specs:
+            worst = max(worst, run_target(s, base, True, verbose, quiet))
+        return worst
+
+    sys.exit(_guard(go))
+
+
+@main.command("lint")
+@click.argument("schemas", nargs=-1, required=True)
+@_with_common
+def lint_cmd(schemas: tuple[str, ...], verbose: bool, quiet: bool) -> None:
+    """Report overlapping oneOf branches, unreachable definitions and unsupported keywords; exit 1 if any."""
+    from .frontend import build_program
+
+    def go() -> int:
+        diags = Diagnostics()
+        try:
+            build_program([Path(s) for s in schemas], diags)
+        except SchemaError:
+            _print_diags(diags, verbose)
+            return EXIT_BAD_INPUT
+        _print_diags(diags, verbose)
+        findings = [d for d in diags.items if d.severity >= Severity.WARNING]
+        if not quiet:
+            click.echo(f"{len(findings)} finding(s)", err=True)
+        return EXIT_STALE if findings else EXIT_OK
+
+    sys.exit(_guard(go))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,73 @@
+"""Front end: JSON Schema files (+ an optional method table) -> :class:`~stepflow_codegen.ir.model.Program`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..diagnostics import Diagnostics, SchemaError
+from ..ir import model as ir
+from ..ir.lint import lint
+from ..ir.passes import classify_unions, recognise_any_json
+from .convert import Converter
+from .loader import LoadError, Workspace
+from .methods import MethodTableLoader
+
+
+def build_program(
+    inputs: list[Path],
+    diags: Diagnostics,
+    root_names: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> ir.Program:
+    """Load, resolve and convert; raise :class:`SchemaError` if any error was found.
+
+    ``root_names`` maps a schema file (as given, or its key) to the name of its root type.
+    """
+    try:
+        ws = Workspace(inputs, diags, cwd)
+        conv = Converter(ws, diags, root_names)
+        protocol: ir.Protocol | None = None
+        tables = [k for k in ws.inputs if ws.docs[k].is_method_table]
+        if len(tables) > 1:
+            raise LoadError(ws.display(tables[1]), "", "more than one method table given", "pass one protocol at a time")
+        for key in list(ws.inputs):
+            if not ws.docs[key].is_method_table:
+                conv.convert_document(key)
+        if tables:
+            protocol = MethodTableLoader(ws, conv.named).load(ws.docs[tables[0]])
+    except LoadError as e:
+        diags.error("load", e.file, e.pointer, e.message, e.hint)
+        raise SchemaError(diags.sorted()) from None
+    except RecursionError:
+        diags.error("too-deep", "", "", "schema nesting is too deep to process", "flatten the schema with $defs")
+        raise SchemaError(diags.sorted()) from None
+    if diags.has_errors:
+        raise SchemaError(diags.sorted())
+    decls = recognise_any_json(conv.decls)
+    decls = classify_unions(decls)
+    program = ir.Program(
+        decls=tuple(decls[k] for k in sorted(decls)),
+        roots=tuple(sorted(conv.roots, key=lambda r: (r.file, r.type))),
+        protocol=protocol,
+        inputs=tuple(ws.display(k) for k in ws.inputs),
+    )
+    if protocol is not None and protocol.error_codes is not None:
+        ec = program.decl(protocol.error_codes)
+        codes = {m.value for m in ec.members} if isinstance(ec, ir.EnumDecl) else None
+        if codes is None:
+            diags.error("load", protocol.source.file if protocol.source else "", "/errorCodes", "errorCodes must reference an integer enum")
+        else:
+            for m in protocol.methods:
+                for c in m.errors:
+                    if c not in codes:
+                        diags.error(
+                            "load",
+                            m.source.file if m.source else "",
+                            (m.source.pointer if m.source else "") + "/errors",
+                            f"error code {c} of method {m.name!r} is not a value of the errorCodes enum",
+                            "add it to the enum or remove it from the method",
+                        )
+        if diags.has_errors:
+            raise SchemaError(diags.sorted())
+    lint(program, diags)
+    return program

@@ -1,0 +1,715 @@
+"""JSON Schema (draft-07 and 2020-12) -> IR.
+
+Every ``$defs``/``definitions`` entry and every file root becomes a named declaration; inline
+objects, enums and non-trivial unions become declarations named after their path.  Keywords the
+IR cannot express are reported as warnings with the file and JSON pointer, together with the
+fallback that was used (the fallback always accepts at least what the schema accepts, so no data
+is lost).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostics
+from ..ir import model as ir
+from .loader import LoadError, Workspace, pointer_join
+
+ANNOTATIONS = {
+    "$schema",
+    "$id",
+    "$anchor",
+    "$comment",
+    "$defs",
+    "definitions",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "$dynamicAnchor",
+}
+
+OBJECT_KEYWORDS = {
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "minProperties",
+    "maxProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "dependentRequired",
+    "dependentSchemas",
+    "dependencies",
+}
+ARRAY_KEYWORDS = {"items", "prefixItems", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains"}
+STRING_KEYWORDS = {"minLength", "maxLength", "pattern", "format", "contentEncoding", "contentMediaType"}
+NUMBER_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+UNSUPPORTED = {
+    "not": "'not' is not expressible; the type accepts what the rest of the schema accepts",
+    "if": "'if'/'then'/'else' is not expressible; the conditional is ignored",
+    "contains": "'contains' is not expressible; any item is accepted",
+    "propertyNames": "'propertyNames' is not expressible; any key is accepted",
+    "dependentRequired": "'dependentRequired' is not expressible; the dependency is not checked",
+    "dependentSchemas": "'dependentSchemas' is not expressible; the dependency is not checked",
+    "dependencies": "'dependencies' is not expressible; the dependency is not checked",
+    "$dynamicRef": "'$dynamicRef' is not supported; the value is accepted as any JSON value",
+    "unevaluatedItems": "'unevaluatedItems' is not expressible; extra items are accepted",
+}
+
+
+def tid(file: str, pointer: str) -> ir.TypeId:
+    return f"{file}#{pointer}"
+
+
+class Converter:
+    def __init__(self, ws: Workspace, diags: Diagnostics, root_names: dict[str, str] | None = None):
+        self.ws = ws
+        self.diags = diags
+        self.root_names = root_names or {}
+        self.decls: dict[ir.TypeId, ir.Decl] = {}
+        self.pending: set[ir.TypeId] = set()
+        self.allof_stack: list[tuple[str, str]] = []
+        self.roots: list[ir.Root] = []
+
+    # -- diagnostics ------------------------------------------------------------------------
+    def warn(self, file: str, pointer: str, code: str, message: str, hint: str = "") -> None:
+        self.diags.warning(code, self.ws.display(file), pointer, message, hint)
+
+    def error(self, file: str, pointer: str, code: str, message: str, hint: str = "") -> None:
+        self.diags.error(code, self.ws.display(file), pointer, message, hint)
+
+    # -- entry points -----------------------------------------------------------------------
+    def convert_document(self, key: str) -> None:
+        doc = self.ws.docs[key]
+        data = doc.data
+        if not isinstance(data, (dict, bool)):
+            self.error(key, "", "not-a-schema", "a schema must be a JSON object or boolean", "check the file")
+            return
+        if isinstance(data, dict):
+            for defs_kw in ("$defs", "definitions"):
+                defs = data.get(defs_kw)
+                if defs is None:
+                    continue
+                if not isinstance(defs, dict):
+                    self.error(key, "/" + defs_kw, "bad-keyword", f"'{defs_kw}' must be an object")
+                    continue
+                for name in defs:
+                    self.named(key, pointer_join("/" + defs_kw, name))
+        if self._has_root(data):
+            root = self.named(key, "")
+            self.roots.append(ir.Root(doc.display, root))
+
+    @staticmethod
+    def _has_root(data: Any) -> bool:
+        if isinstance(data, bool):
+            return True
+        keys = set(data) - ANNOTATIONS
+        return bool(keys)
+
+    # -- naming -----------------------------------------------------------------------------
+    def name_for(self, file: str, pointer: str, schema: Any) -> tuple[str, ...]:
+        if pointer == "":
+            doc = self.ws.docs[file]
+            if doc.display in self.root_names:
+                return (self.root_names[doc.display],)
+            if file in self.root_names:
+                return (self.root_names[file],)
+            if isinstance(schema, dict) and isinstance(schema.get("title"), str) and schema["title"].strip():
+                return (schema["title"].strip(),)
+            stem = Path(file).name
+            for suffix in (".schema.json", ".json"):
+                if stem.endswith(suffix):
+                    stem = stem[: -len(suffix)]
+                    break
+            return (stem,)
+        parts = pointer.split("/")
+        last = parts[-1].replace("~1", "/").replace("~0", "~")
+        if len(parts) == 3 and parts[1] in ("$defs", "definitions"):
+            return (last,)
+        if isinstance(schema, dict) and isinstance(schema.get("title"), str) and schema["title"].strip():
+            return (schema["title"].strip(),)
+        return tuple(p.replace("~1", "/").replace("~0", "~") for p in parts[1:] if p not in ("properties",))
+
+    # -- declarations -----------------------------------------------------------------------
+    def named(self, file: str, pointer: str, name: tuple[str, ...] | None = None) -> ir.TypeId:
+        type_id = tid(file, pointer)
+        if type_id in self.decls or type_id in self.pending:
+            return type_id
+        self.pending.add(type_id)
+        schema = self.ws.get(file, pointer)
+        if name is None:
+            name = self.name_for(file, pointer, schema)
+        decl = self._build_decl(schema, file, pointer, name, type_id)
+        self.decls[type_id] = decl
+        self.pending.discard(type_id)
+        return type_id
+
+    def _build_decl(self, schema: Any, file: str, pointer: str, name: tuple[str, ...], type_id: str) -> ir.Decl:
+        source = ir.Source(self.ws.display(file), pointer)
+        s = self.normalize(schema, file, pointer)
+        doc = _doc(s)
+        if self._is_object_decl(s):
+            return self._object_decl(s, file, pointer, name, type_id)
+        enum_decl = self._enum_decl(s, file, pointer, name, type_id)
+        if enum_decl is not None:
+            if isinstance(enum_decl, ir.EnumDecl):
+                return enum_decl
+            # enum with null: the enum gets its own id, this one is "enum | null"
+            self.decls[enum_decl[0].id] = enum_decl[0]
+            return ir.AliasDecl(type_id, name + ("or null",), enum_decl[1], doc, source)
+        expr = self.expr(s, file, pointer, name, top=True)
+        return ir.AliasDecl(type_id, name, expr, doc, source)
+
+    # -- normalisation ----------------------------------------------------------------------
+    def normalize(self, schema: Any, file: str, pointer: str) -> dict[str, Any]:
+        """Booleans to objects, OpenAPI ``nullable``, ``allOf`` merged, ``$ref`` with validation siblings merged."""
+        if schema is True:
+            return {}
+        if schema is False:
+            self.warn(file, pointer, "false-schema", "schema 'false' accepts nothing; treated as any JSON value")
+            return {}
+        if not isinstance(schema, dict):
+            self.error(file, pointer, "not-a-schema", f"expected a schema object, found {type(schema).__name__}")
+            return {}
+        s = dict(schema)
+        for kw, why in UNSUPPORTED.items():
+            if kw in s and not (kw == "propertyNames" and s[kw] in ({}, True, {"type": "string"})):
+                self.warn(file, pointer_join(pointer, kw), "unsupported-keyword", why)
+        if "allOf" in s:
+            s = self._merge_allof(s, file, pointer)
+        if "$ref" in s and set(s) - ANNOTATIONS - {"$ref"}:
+            ref = s.pop("$ref")
+            annotations = {k: v for k, v in s.items() if k in ANNOTATIONS}
+            rest = {k: v for k, v in s.items() if k not in ANNOTATIONS}
+            target = self._ref(ref, file, pointer)
+            merged = self._merge_two(self._deref_schema(target, file, pointer), rest, file, pointer)
+            merged.update(annotations)
+            s = merged
+        if s.get("nullable") is True:
+            s.pop("nullable")
+            s = {"anyOf": [s, {"type": "null"}], **{k: s[k] for k in ("description", "title", "default") if k in s}}
+        return s
+
+    def _ref(self, ref: Any, file: str, pointer: str) -> tuple[str, str]:
+        if not isinstance(ref, str):
+            raise LoadError(self.ws.display(file), pointer, "'$ref' must be a string")
+        return self.ws.resolve_ref(ref, file, pointer_join(pointer, "$ref"))
+
+    def _deref_schema(self, target: tuple[str, str], file: str, pointer: str) -> dict[str, Any]:
+        key = target
+        if key in self.allof_stack:
+            chain = " -> ".join(self.ws.display(f) + "#" + (p or "/") for f, p in self.allof_stack + [key])
+            raise LoadError(
+                self.ws.display(file),
+                pointer,
+                f"cycle in allOf: {chain}",
+                "a type cannot include itself through allOf; break the cycle with a property",
+            )
+        self.allof_stack.append(key)
+        try:
+            sub = self.ws.get(*target)
+            return self.normalize(sub, target[0], target[1])
+        finally:
+            self.allof_stack.pop()
+
+    def _merge_allof(self, s: dict[str, Any], file: str, pointer: str) -> dict[str, Any]:
+        parts = s.pop("allOf")
+        if not isinstance(parts, list):
+            self.error(file, pointer_join(pointer, "allOf"), "bad-keyword", "'allOf' must be an array")
+            return s
+        if (file, pointer) in self.allof_stack:
+            raise LoadError(self.ws.display(file), pointer, "cycle in allOf", "break the cycle")
+        self.allof_stack.append((file, pointer))
+        try:
+            merged: dict[str, Any] = {}
+            for i, part in enumerate(parts):
+                at = pointer_join(pointer, "allOf", i)
+                if isinstance(part, dict) and set(part) - ANNOTATIONS == {"$ref"}:
+                    sub = self._deref_schema(self._ref(part["$ref"], file, at), file, at)
+                else:
+                    sub = self.normalize(part, file, at)
+                merged = self._merge_two(merged, sub, file, at)
+        finally:
+            self.allof_stack.pop()
+        annotations = {k: v for k, v in s.items() if k in ANNOTATIONS}
+        rest = {k: v for k, v in s.items() if k not in ANNOTATIONS}
+        merged = self._merge_two(merged, rest, file, pointer)
+        for k in ("title", "description", "deprecated"):
+            merged.pop(k, None)
+        merged.update(annotations)
+        return merged
+
+    def _merge_two(self, a: dict[str, Any], b: dict[str, Any], file: str, pointer: str) -> dict[str, Any]:
+        out = dict(a)
+        for k, v in b.items():
+            if k not in out:
+                out[k] = v
+            elif k == "properties":
+                props = dict(out[k])
+                for pk, pv in v.items():
+                    props[pk] = pv if pk not in props or props[pk] == pv else {"allOf": [props[pk], pv]}
+                out[k] = props
+            elif k == "required":
+                out[k] = list(dict.fromkeys(list(out[k]) + list(v)))
+            elif k == "additionalProperties":
+                if out[k] is False or v is False:
+                    out[k] = False
+                elif out[k] is True or out[k] == {}:
+                    out[k] = v
+            elif k == "type":
+                ta = set(out[k]) if isinstance(out[k], list) else {out[k]}
+                tb = set(v) if isinstance(v, list) else {v}
+                both = ta & tb
+                if not both and {"integer"} <= (ta | tb) and "number" in (ta | tb):
+                    both = {"integer"}
+                if not both:
+                    self.warn(file, pointer, "allof-conflict", f"allOf parts disagree on type ({sorted(ta)} vs {sorted(tb)})")
+                    both = tb
+                out[k] = sorted(both)[0] if len(both) == 1 else sorted(both)
+            elif k in ("minimum", "minLength", "minItems", "minProperties", "exclusiveMinimum"):
+                out[k] = max(out[k], v)
+            elif k in ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum"):
+                out[k] = min(out[k], v)
+            elif k in ANNOTATIONS:
+                out[k] = v
+            elif out[k] != v:
+                self.warn(
+                    file,
+                    pointer,
+                    "allof-conflict",
+                    f"allOf parts give different values for '{k}'; the later one is used",
+                )
+                out[k] = v
+        return out
+
+    # -- classification ---------------------------------------------------------------------
+    @staticmethod
+    def _types(s: dict[str, Any]) -> list[str] | None:
+        t = s.get("type")
+        if t is None:
+            return None
+        return list(t) if isinstance(t, list) else [t]
+
+    def _is_object_decl(self, s: dict[str, Any]) -> bool:
+        types = self._types(s)
+        if types is not None and types != ["object"]:
+            return False
+        if any(k in s for k in ("oneOf", "anyOf", "enum", "const", "$ref")):
+            return False
+        return isinstance(s.get("properties"), dict) and bool(s["properties"])
+
+    def _enum_decl(
+        self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], type_id: str
+    ) -> ir.EnumDecl | tuple[ir.EnumDecl, ir.TypeExpr] | None:
+        values = s.get("enum")
+        if not isinstance(values, list) or not values or "oneOf" in s or "anyOf" in s:
+            return None
+        non_null = [v for v in values if v is not None]
+        has_null = len(non_null) != len(values)
+        if len(non_null) < 1:
+            return None
+        if len(non_null) == 1 and not has_null and len(values) == 1:
+            return None  # a single value is a literal
+        if all(isinstance(v, str) for v in non_null):
+            kind = "string"
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in non_null):
+            kind = "integer"
+        else:
+            return None
+        names = s.get("x-enum-varnames") or s.get("x-enumNames") or s.get("x-enum-names")
+        descs = s.get("x-enum-descriptions")
+        if names is not None and (not isinstance(names, list) or len(names) != len(values)):
+            self.warn(file, pointer, "enum-varnames", "x-enum-varnames does not match 'enum' in length; ignored")
+            names = None
+        members = []
+        seen: set[Any] = set()
+        for i, v in enumerate(values):
+            if v is None or (kind, v) in seen:
+                continue
+            seen.add((kind, v))
+            hint = names[i] if names and isinstance(names[i], str) else None
+            d = descs[i] if isinstance(descs, list) and i < len(descs) and isinstance(descs[i], str) else None
+            members.append(ir.EnumMember(v, hint, d))
+        source = ir.Source(self.ws.display(file), pointer)
+        if has_null:
+            enum_id = type_id + "/enum"
+            decl = ir.EnumDecl(enum_id, name, tuple(members), kind, _doc(s), source)  # type: ignore[arg-type]
+            return decl, ir.UnionType((ir.RefType(enum_id), ir.NullType()), one_of=False)
+        return ir.EnumDecl(type_id, name, tuple(members), kind, _doc(s), source)  # type: ignore[arg-type]
+
+    # -- expressions ------------------------------------------------------------------------
+    def expr(
+        self, schema: Any, file: str, pointer: str, name: tuple[str, ...], top: bool = False
+    ) -> ir.TypeExpr:
+        """The type expression for a schema at ``file#pointer``.
+
+        ``top`` is true when the caller is building the named declaration for this very location,
+        so objects/enums/unions must not create a second declaration for it.
+        """
+        s = schema if top else self.normalize(schema, file, pointer)
+        if "$ref" in s:
+            target = self._ref(s["$ref"], file, pointer)
+            return ir.RefType(self.named(*target))
+        if "const" in s:
+            return self._const(s["const"], file, pointer)
+        if "enum" in s and "oneOf" not in s and "anyOf" not in s:
+            return self._enum_expr(s, file, pointer, name, top)
+        if "oneOf" in s or "anyOf" in s:
+            return self._union_expr(s, file, pointer, name, top)
+        types = self._types(s)
+        if types is None:
+            keys = set(s)
+            if keys & OBJECT_KEYWORDS:
+                types = ["object"]
+            elif keys & ARRAY_KEYWORDS:
+                types = ["array"]
+            else:
+                inferred = []
+                if keys & STRING_KEYWORDS:
+                    inferred.append("string")
+                if keys & NUMBER_KEYWORDS:
+                    inferred.append("number")
+                if inferred:
+                    self.warn(
+                        file,
+                        pointer,
+                        "untyped-constraints",
+                        "validation keywords without 'type' constrain only some kinds of values; "
+                        "the type accepts any JSON value and the keywords are not enforced",
+                        "add 'type' to the schema",
+                    )
+                return ir.AnyType()
+        if len(types) > 1:
+            variants = []
+            for t in types:
+                variants.append(self._typed(t, s, file, pointer, name, top=False))
+            return _simplify_union(tuple(variants), one_of=False)
+        return self._typed(types[0], s, file, pointer, name, top)
+
+    def _const(self, value: Any, file: str, pointer: str) -> ir.TypeExpr:
+        if value is None or isinstance(value, (str, bool)) or (isinstance(value, int)):
+            return ir.LiteralType(value)
+        self.warn(
+            file,
+            pointer_join(pointer, "const"),
+            "const-fallback",
+            f"const of type {type(value).__name__} is not expressible; any JSON value of that kind is accepted",
+        )
+        if isinstance(value, float):
+            return ir.NumberType()
+        if isinstance(value, list):
+            return ir.ArrayType(ir.AnyType())
+        return ir.MapType(ir.AnyType())
+
+    def _enum_expr(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], top: bool) -> ir.TypeExpr:
+        values = s["enum"]
+        if not isinstance(values, list) or not values:
+            self.error(file, pointer_join(pointer, "enum"), "bad-keyword", "'enum' must be a non-empty array")
+            return ir.AnyType()
+        if len(values) == 1:
+            return self._const(values[0], file, pointer)
+        if not top:
+            made = self._enum_decl(s, file, pointer, name, tid(file, pointer))
+            if made is not None:
+                if isinstance(made, ir.EnumDecl):
+                    self.decls[made.id] = made
+                    return ir.RefType(made.id)
+                self.decls[made[0].id] = made[0]
+                return made[1]
+        lits = [self._const(v, file, pointer) for v in values]
+        return _simplify_union(tuple(lits), one_of=False)
+
+    def _union_expr(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], top: bool) -> ir.TypeExpr:
+        kw = "oneOf" if "oneOf" in s else "anyOf"
+        if "oneOf" in s and "anyOf" in s:
+            self.warn(file, pointer, "unsupported-keyword", "both oneOf and anyOf given; anyOf is ignored")
+        options = s[kw]
+        if not isinstance(options, list) or not options:
+            self.error(file, pointer_join(pointer, kw), "bad-keyword", f"'{kw}' must be a non-empty array")
+            return ir.AnyType()
+        parent = {k: v for k, v in s.items() if k not in ANNOTATIONS and k not in ("oneOf", "anyOf", "discriminator")}
+        variants: list[ir.TypeExpr] = []
+        for i, opt in enumerate(options):
+            at = pointer_join(pointer, kw, i)
+            if parent and isinstance(opt, dict):
+                sub = self._merge_two(parent, self.normalize(opt, file, at), file, at)
+                opt_name = name + (_variant_name(opt, i),)
+                if self._is_object_decl(sub):
+                    variants.append(ir.RefType(self._inline_object(sub, file, at, opt_name)))
+                else:
+                    variants.append(self.expr(sub, file, at, opt_name, top=False))
+            else:
+                variants.append(self.expr(opt, file, at, name + (_variant_name(opt, i),)))
+        union = _simplify_union(tuple(variants), one_of=(kw == "oneOf"))
+        disc = s.get("discriminator")
+        if isinstance(union, ir.UnionType) and isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
+            union = ir.UnionType(
+                union.variants, union.one_of, ir.TagDiscriminator(disc["propertyName"], ())
+            )
+        if top or not isinstance(union, ir.UnionType) or _is_simple_union(union):
+            return union
+        # a non-trivial inline union gets a name so every target can refer to it
+        type_id = tid(file, pointer)
+        if type_id not in self.decls:
+            self.decls[type_id] = ir.AliasDecl(type_id, name, union, _doc(s), ir.Source(self.ws.display(file), pointer))
+        return ir.RefType(type_id)
+
+    def _typed(self, t: str, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], top: bool) -> ir.TypeExpr:
+        if t == "null":
+            return ir.NullType()
+        if t == "boolean":
+            return ir.BoolType()
+        if t == "integer":
+            return ir.IntType(self._constraints(s, file, pointer, "number"), _fmt(s))
+        if t == "number":
+            return ir.NumberType(self._constraints(s, file, pointer, "number"), _fmt(s))
+        if t == "string":
+            return ir.StringType(self._constraints(s, file, pointer, "string"), _fmt(s))
+        if t == "array":
+            return self._array(s, file, pointer, name)
+        if t == "object":
+            if isinstance(s.get("properties"), dict) and s["properties"]:
+                return ir.RefType(self._inline_object(s, file, pointer, name))
+            return self._map(s, file, pointer, name)
+        self.error(file, pointer_join(pointer, "type"), "bad-keyword", f"unknown type {t!r}")
+        return ir.AnyType()
+
+    def _constraints(self, s: dict[str, Any], file: str, pointer: str, kind: str) -> ir.Constraints:
+        def num(k: str) -> int | float | None:
+            v = s.get(k)
+            if v is None or isinstance(v, bool):
+                return None
+            if isinstance(v, (int, float)):
+                return v
+            self.error(file, pointer_join(pointer, k), "bad-keyword", f"'{k}' must be a number")
+            return None
+
+        def count(k: str) -> int | None:
+            v = s.get(k)
+            if v is None:
+                return None
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+                return v
+            self.error(file, pointer_join(pointer, k), "bad-keyword", f"'{k}' must be a non-negative integer")
+            return None
+
+        emin, emax = s.get("exclusiveMinimum"), s.get("exclusiveMaximum")
+        minimum, maximum = num("minimum"), num("maximum")
+        if emin is True:  # draft-04 boolean form
+            emin, minimum = minimum, None
+        if emax is True:
+            emax, maximum = maximum, None
+        pattern = s.get("pattern")
+        if pattern is not None:
+            if not isinstance(pattern, str):
+                self.error(file, pointer_join(pointer, "pattern"), "bad-keyword", "'pattern' must be a string")
+                pattern = None
+            else:
+                try:
+                    re.compile(pattern)
+                except re.error as e:
+                    self.warn(
+                        file,
+                        pointer_join(pointer, "pattern"),
+                        "pattern-unsupported",
+                        f"pattern is not a valid Python regular expression ({e}); it is not enforced",
+                    )
+                    pattern = None
+        return ir.Constraints(
+            minimum=minimum,
+            maximum=maximum,
+            exclusive_minimum=emin if isinstance(emin, (int, float)) and not isinstance(emin, bool) else None,
+            exclusive_maximum=emax if isinstance(emax, (int, float)) and not isinstance(emax, bool) else None,
+            multiple_of=num("multipleOf"),
+            min_length=count("minLength"),
+            max_length=count("maxLength"),
+            pattern=pattern,
+            min_items=count("minItems"),
+            max_items=count("maxItems"),
+            unique_items=s.get("uniqueItems") is True,
+            min_properties=count("minProperties"),
+            max_properties=count("maxProperties"),
+        )
+
+    def _array(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...]) -> ir.TypeExpr:
+        c = self._constraints(s, file, pointer, "array")
+        prefix = s.get("prefixItems")
+        items = s.get("items")
+        if prefix is None and isinstance(items, list):
+            prefix, items = items, s.get("additionalItems")
+            prefix_kw = "items"
+            rest_kw = "additionalItems"
+        else:
+            prefix_kw, rest_kw = "prefixItems", "items"
+        if isinstance(prefix, list):
+            elems = tuple(
+                self.expr(p, file, pointer_join(pointer, prefix_kw, i), name + (f"item {i}",)) for i, p in enumerate(prefix)
+            )
+            if items is False:
+                rest = None
+            elif items is None or items is True:
+                rest = ir.AnyType()
+            else:
+                rest = self.expr(items, file, pointer_join(pointer, rest_kw), name + ("item",))
+            return ir.TupleType(elems, rest, c)
+        if items is None or items is True or items == {}:
+            return ir.ArrayType(ir.AnyType(), c)
+        if items is False:
+            return ir.TupleType((), None, c)
+        return ir.ArrayType(self.expr(items, file, pointer_join(pointer, "items"), name + ("item",)), c)
+
+    def _additional(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...]) -> ir.TypeExpr | None:
+        """The type of values under keys not in ``properties`` (None: no such keys allowed)."""
+        ap = s.get("additionalProperties", s.get("unevaluatedProperties"))
+        pattern_props = s.get("patternProperties")
+        value_types: list[ir.TypeExpr] = []
+        if isinstance(pattern_props, dict) and pattern_props:
+            for pat, sub in pattern_props.items():
+                value_types.append(self.expr(sub, file, pointer_join(pointer, "patternProperties", pat), name + ("value",)))
+        if ap is False:
+            if value_types:
+                return _simplify_union(tuple(value_types), one_of=False)
+            return None
+        if ap is None or ap is True or ap == {}:
+            if value_types:
+                # keys matching no pattern may hold anything
+                return ir.AnyType()
+            return ir.AnyType()
+        kw = "additionalProperties" if "additionalProperties" in s else "unevaluatedProperties"
+        value_types.append(self.expr(ap, file, pointer_join(pointer, kw), name + ("value",)))
+        return _simplify_union(tuple(value_types), one_of=False)
+
+    def _map(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...]) -> ir.TypeExpr:
+        c = self._constraints(s, file, pointer, "object")
+        pattern_props = s.get("patternProperties")
+        ap = s.get("additionalProperties", s.get("unevaluatedProperties"))
+        key_pattern = None
+        if isinstance(pattern_props, dict) and len(pattern_props) == 1 and ap is False:
+            key_pattern = next(iter(pattern_props))
+            try:
+                re.compile(key_pattern)
+            except re.error:
+                self.warn(file, pointer, "pattern-unsupported", "patternProperties key is not a Python regex; not enforced")
+                key_pattern = None
+        elif isinstance(pattern_props, dict) and len(pattern_props) > 1:
+            self.warn(
+                file,
+                pointer_join(pointer, "patternProperties"),
+                "pattern-properties",
+                "several patternProperties: keys are not checked against the patterns and values accept the union of their types",
+            )
+        values = self._additional(s, file, pointer, name)
+        if values is None:
+            # closed, no properties: only {} is valid
+            return ir.MapType(ir.AnyType(), None, ir.Constraints(max_properties=0))
+        return ir.MapType(values, key_pattern, c)
+
+    def _inline_object(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...]) -> ir.TypeId:
+        type_id = tid(file, pointer)
+        if type_id in self.decls or type_id in self.pending:
+            return type_id
+        self.pending.add(type_id)
+        self.decls[type_id] = self._object_decl(s, file, pointer, name, type_id)
+        self.pending.discard(type_id)
+        return type_id
+
+    def _object_decl(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], type_id: str) -> ir.ObjectDecl:
+        props = s.get("properties") or {}
+        required = s.get("required") or []
+        if not isinstance(required, list):
+            self.error(file, pointer_join(pointer, "required"), "bad-keyword", "'required' must be an array")
+            required = []
+        fields: list[ir.Field] = []
+        for wire, sub in props.items():
+            at = pointer_join(pointer, "properties", wire)
+            t = self.expr(sub, file, at, name + (wire,))
+            meta = sub if isinstance(sub, dict) else {}
+            default = meta.get("default", ir.MISSING)
+            fields.append(
+                ir.Field(
+                    wire_name=wire,
+                    type=t,
+                    required=wire in required,
+                    default=default,
+                    doc=_doc(meta),
+                    deprecated=meta.get("deprecated") is True,
+                    source=ir.Source(self.ws.display(file), at),
+                )
+            )
+        for r in required:
+            if r not in props:
+                self.warn(
+                    file,
+                    pointer_join(pointer, "required"),
+                    "required-without-property",
+                    f"'{r}' is required but has no entry in 'properties'; it is added as a field of any JSON value",
+                )
+                fields.append(ir.Field(r, ir.AnyType(), True, source=ir.Source(self.ws.display(file), pointer)))
+        additional = self._additional(s, file, pointer, name)
+        c = self._constraints(s, file, pointer, "object")
+        if c.min_properties is not None or c.max_properties is not None:
+            self.warn(file, pointer, "object-size", "minProperties/maxProperties on an object with properties is not enforced")
+        ext = tuple(sorted((k, v) for k, v in s.items() if k.startswith("x-")))
+        return ir.ObjectDecl(
+            id=type_id,
+            name=name,
+            fields=tuple(fields),
+            additional=additional,
+            doc=_doc(s),
+            source=ir.Source(self.ws.display(file), pointer),
+            extensions=ext,
+        )
+
+
+def _doc(s: dict[str, Any]) -> str | None:
+    d = s.get("description")
+    if isinstance(d, str) and d.strip():
+        return d.strip()
+    t = s.get("title")
+    if isinstance(t, str) and t.strip():
+        return t.strip()
+    return None
+
+
+def _fmt(s: dict[str, Any]) -> str | None:
+    f = s.get("format")
+    return f if isinstance(f, str) else None
+
+
+def _variant_name(opt: Any, i: int) -> str:
+    if isinstance(opt, dict) and isinstance(opt.get("title"), str) and opt["title"].strip():
+        return opt["title"].strip()
+    return f"variant {i + 1}"
+
+
+def _simplify_union(variants: tuple[ir.TypeExpr, ...], one_of: bool) -> ir.TypeExpr:
+    flat: list[ir.TypeExpr] = []
+    for v in variants:
+        if isinstance(v, ir.UnionType) and v.discriminator is None:
+            flat.extend(v.variants)
+        else:
+            flat.append(v)
+    if any(isinstance(v, ir.AnyType) for v in flat):
+        return ir.AnyType()
+    dedup: list[ir.TypeExpr] = []
+    for v in flat:
+        if v not in dedup:
+            dedup.append(v)
+    if len(dedup) == 1:
+        return dedup[0]
+    return ir.UnionType(tuple(dedup), one_of=one_of)
+
+
+def _is_simple_union(u: ir.UnionType) -> bool:
+    """Unions that every target writes inline (``X | null``, or scalars only)."""
+    non_null = [v for v in u.variants if not isinstance(v, ir.NullType)]
+    if len(non_null) <= 1:
+        return True
+    scalar = (ir.BoolType, ir.IntType, ir.NumberType, ir.StringType, ir.LiteralType)
+    return all(isinstance(v, scalar) for v in non_null)

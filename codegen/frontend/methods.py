@@ -1,0 +1,122 @@
+"""Load a method table (``urn:stepflow-codegen:method-table:v1``) into IR :class:`Method` nodes.
+
+The table is checked by hand against its meta-schema (``codegen/metaschemas/method-table.schema.json``)
+so that every mistake is reported with its JSON pointer and the tool needs no validator library.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..ir import model as ir
+from .loader import Document, LoadError, Workspace, pointer_join
+
+DIRECTIONS = ("clientToServer", "serverToClient", "both")
+METHOD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
+ROLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")
+TOP_KEYS = {"$schema", "name", "version", "description", "roles", "errorCodes", "requests", "notifications"}
+REQUEST_KEYS = {"method", "messageDirection", "params", "result", "errors", "documentation", "since", "deprecated"}
+NOTIFICATION_KEYS = REQUEST_KEYS - {"result", "errors"}
+
+
+class MethodTableLoader:
+    def __init__(self, ws: Workspace, named: Any):
+        """``named(file_key, pointer) -> TypeId`` creates/looks up the declaration for a schema location."""
+        self.ws = ws
+        self.named = named
+
+    def _fail(self, doc: Document, pointer: str, message: str, hint: str = "") -> LoadError:
+        return LoadError(doc.display, pointer, message, hint or "see docs/method-table.md for the format")
+
+    def _type_ref(self, doc: Document, node: Any, pointer: str) -> ir.TypeExpr:
+        if not isinstance(node, dict) or set(node) != {"$ref"} or not isinstance(node["$ref"], str):
+            raise self._fail(doc, pointer, 'expected a type reference {"$ref": "<file>#/$defs/<Name>"}')
+        target = self.ws.resolve_ref(node["$ref"], doc.key, pointer_join(pointer, "$ref"))
+        if self.ws.docs[target[0]].is_method_table:
+            raise self._fail(doc, pointer, "a type reference must point into a JSON Schema, not a method table")
+        return ir.RefType(self.named(*target))
+
+    def load(self, doc: Document) -> ir.Protocol:
+        data = doc.data
+        if not isinstance(data, dict):
+            raise self._fail(doc, "", "a method table must be a JSON object")
+        unknown = sorted(set(data) - TOP_KEYS)
+        if unknown:
+            raise self._fail(doc, "/" + unknown[0], f"unknown key {unknown[0]!r} in method table")
+        for key in ("name", "requests", "notifications"):
+            if key not in data:
+                raise self._fail(doc, "", f"method table lacks the required key {key!r}")
+        if not isinstance(data["name"], str) or not data["name"]:
+            raise self._fail(doc, "/name", "'name' must be a non-empty string")
+        roles = data.get("roles", {"client": "client", "server": "server"})
+        if not isinstance(roles, dict) or set(roles) != {"client", "server"} or not all(
+            isinstance(v, str) and ROLE_RE.match(v) for v in roles.values()
+        ):
+            raise self._fail(doc, "/roles", "'roles' must be {\"client\": <name>, \"server\": <name>} with plain names")
+        error_codes: str | None = None
+        if "errorCodes" in data:
+            ref = self._type_ref(doc, data["errorCodes"], "/errorCodes")
+            assert isinstance(ref, ir.RefType)
+            error_codes = ref.target
+        methods: list[ir.Method] = []
+        seen: set[str] = set()
+        for kind in ("requests", "notifications"):
+            entries = data[kind]
+            if not isinstance(entries, list):
+                raise self._fail(doc, "/" + kind, f"'{kind}' must be an array")
+            allowed = REQUEST_KEYS if kind == "requests" else NOTIFICATION_KEYS
+            for i, e in enumerate(entries):
+                at = pointer_join("/" + kind, i)
+                if not isinstance(e, dict):
+                    raise self._fail(doc, at, "each entry must be an object")
+                bad = sorted(set(e) - allowed)
+                if bad:
+                    raise self._fail(doc, pointer_join(at, bad[0]), f"unknown key {bad[0]!r} in a {kind[:-1]}")
+                needed = ["method", "messageDirection", "params"] + (["result"] if kind == "requests" else [])
+                for k in needed:
+                    if k not in e:
+                        raise self._fail(doc, at, f"{kind[:-1]} lacks the required key {k!r}")
+                name = e["method"]
+                if not isinstance(name, str) or not METHOD_RE.match(name):
+                    raise self._fail(doc, pointer_join(at, "method"), f"invalid method name {name!r}")
+                if name in seen:
+                    raise self._fail(doc, pointer_join(at, "method"), f"method {name!r} is listed twice")
+                seen.add(name)
+                direction = e["messageDirection"]
+                if direction not in DIRECTIONS:
+                    raise self._fail(
+                        doc, pointer_join(at, "messageDirection"), f"messageDirection must be one of {', '.join(DIRECTIONS)}"
+                    )
+                errors = e.get("errors", [])
+                if not isinstance(errors, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in errors):
+                    raise self._fail(doc, pointer_join(at, "errors"), "'errors' must be an array of integer error codes")
+                for k in ("documentation", "since", "deprecated"):
+                    if k in e and not isinstance(e[k], str):
+                        raise self._fail(doc, pointer_join(at, k), f"'{k}' must be a string")
+                methods.append(
+                    ir.Method(
+                        name=name,
+                        direction=direction,
+                        notification=kind == "notifications",
+                        params=self._type_ref(doc, e["params"], pointer_join(at, "params")),
+                        result=self._type_ref(doc, e["result"], pointer_join(at, "result")) if kind == "requests" else None,
+                        errors=tuple(errors),
+                        doc=e.get("documentation"),
+                        deprecated=e.get("deprecated"),
+                        source=ir.Source(doc.display, at),
+                    )
+                )
+        for k in ("version", "description"):
+            if k in data and not isinstance(data[k], str):
+                raise self._fail(doc, "/" + k, f"'{k}' must be a string")
+        return ir.Protocol(
+            name=data["name"],
+            version=data.get("version"),
+            client_role=roles["client"],
+            server_role=roles["server"],
+            methods=tuple(sorted(methods, key=lambda m: m.name)),
+            error_codes=error_codes,
+            doc=data.get("description"),
+            source=ir.Source(doc.display, ""),
+        )

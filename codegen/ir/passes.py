@@ -1,0 +1,177 @@
+"""IR -> IR passes (pure functions over frozen data).
+
+* :func:`recognise_any_json` turns a recursive "any JSON value" union into :class:`AnyType`.
+* :func:`classify_unions` attaches a discriminator to every union of objects: a tag property when
+  one required ``const`` property tells the variants apart, otherwise the keys that must or may be
+  present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from . import model as ir
+
+
+def map_expr(e: ir.TypeExpr, f: Callable[[ir.TypeExpr], ir.TypeExpr]) -> ir.TypeExpr:
+    """Rebuild ``e`` bottom-up, applying ``f`` to every node."""
+    if isinstance(e, ir.ArrayType):
+        e = replace(e, items=map_expr(e.items, f))
+    elif isinstance(e, ir.TupleType):
+        e = replace(
+            e,
+            items=tuple(map_expr(i, f) for i in e.items),
+            rest=None if e.rest is None else map_expr(e.rest, f),
+        )
+    elif isinstance(e, ir.MapType):
+        e = replace(e, values=map_expr(e.values, f))
+    elif isinstance(e, ir.UnionType):
+        e = replace(e, variants=tuple(map_expr(v, f) for v in e.variants))
+    return f(e)
+
+
+def map_decl(d: ir.Decl, f: Callable[[ir.TypeExpr], ir.TypeExpr]) -> ir.Decl:
+    if isinstance(d, ir.ObjectDecl):
+        return replace(
+            d,
+            fields=tuple(replace(fl, type=map_expr(fl.type, f)) for fl in d.fields),
+            additional=None if d.additional is None else map_expr(d.additional, f),
+        )
+    if isinstance(d, ir.AliasDecl):
+        return replace(d, target=map_expr(d.target, f))
+    return d
+
+
+def walk_expr(e: ir.TypeExpr) -> list[ir.TypeExpr]:
+    out: list[ir.TypeExpr] = []
+
+    def visit(x: ir.TypeExpr) -> ir.TypeExpr:
+        out.append(x)
+        return x
+
+    map_expr(e, visit)
+    return out
+
+
+def decl_exprs(d: ir.Decl) -> list[ir.TypeExpr]:
+    if isinstance(d, ir.ObjectDecl):
+        exprs = [f.type for f in d.fields]
+        if d.additional is not None:
+            exprs.append(d.additional)
+        return exprs
+    if isinstance(d, ir.AliasDecl):
+        return [d.target]
+    return []
+
+
+def references(d: ir.Decl) -> set[ir.TypeId]:
+    return {x.target for e in decl_exprs(d) for x in walk_expr(e) if isinstance(x, ir.RefType)}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_any_json(alias: ir.AliasDecl) -> bool:
+    u = alias.target
+    if not isinstance(u, ir.UnionType):
+        return False
+    self_or_any = (ir.AnyType(), ir.RefType(alias.id))
+    seen = set()
+    for v in u.variants:
+        if isinstance(v, ir.NullType):
+            seen.add("null")
+        elif isinstance(v, ir.BoolType):
+            seen.add("bool")
+        elif isinstance(v, ir.NumberType) and v.constraints.is_empty():
+            seen.add("number")
+        elif isinstance(v, ir.IntType) and v.constraints.is_empty():
+            seen.add("integer")
+        elif isinstance(v, ir.StringType) and v.constraints.is_empty() and v.format is None:
+            seen.add("string")
+        elif isinstance(v, ir.ArrayType) and v.items in self_or_any and v.constraints.is_empty():
+            seen.add("array")
+        elif isinstance(v, ir.MapType) and v.values in self_or_any and v.key_pattern is None and v.constraints.is_empty():
+            seen.add("object")
+        else:
+            return False
+    return {"null", "bool", "number", "string", "array", "object"} <= seen
+
+
+def recognise_any_json(decls: dict[ir.TypeId, ir.Decl]) -> dict[ir.TypeId, ir.Decl]:
+    out = dict(decls)
+    for k, d in decls.items():
+        if isinstance(d, ir.AliasDecl) and _is_any_json(d):
+            out[k] = replace(d, target=ir.AnyType())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def resolve_alias(decls: dict[ir.TypeId, ir.Decl], e: ir.TypeExpr) -> ir.TypeExpr | ir.Decl:
+    """Follow references through aliases; return the object/enum decl or the final expression."""
+    seen: set[str] = set()
+    while isinstance(e, ir.RefType) and e.target not in seen:
+        seen.add(e.target)
+        d = decls[e.target]
+        if isinstance(d, ir.AliasDecl):
+            e = d.target
+        else:
+            return d
+    return e
+
+
+def _tag_values(f: ir.Field, decls: dict[ir.TypeId, ir.Decl]) -> tuple[str | int | bool | None, ...] | None:
+    t = resolve_alias(decls, f.type)
+    if isinstance(t, ir.LiteralType):
+        return (t.value,)
+    if isinstance(t, ir.EnumDecl):
+        return tuple(m.value for m in t.members)
+    return None
+
+
+def tag_discriminator(
+    objs: list[ir.ObjectDecl], decls: dict[ir.TypeId, ir.Decl], preferred: str | None
+) -> ir.TagDiscriminator | None:
+    by_obj = [{f.wire_name: f for f in o.fields if f.required} for o in objs]
+    common = set(by_obj[0])
+    for m in by_obj[1:]:
+        common &= set(m)
+    order = sorted(common)
+    if preferred is not None:
+        order = [preferred] if preferred in common else []
+    for prop in order:
+        values = [_tag_values(m[prop], decls) for m in by_obj]
+        if any(v is None for v in values):
+            continue
+        flat = [x for v in values for x in v]  # type: ignore[union-attr]
+        if len(flat) != len(set(flat)):
+            continue
+        kinds = {type(x) for x in flat}
+        if len(kinds) != 1:
+            continue
+        return ir.TagDiscriminator(prop, tuple(values))  # type: ignore[arg-type]
+    return None
+
+
+def presence_discriminator(objs: list[ir.ObjectDecl]) -> ir.PresenceDiscriminator:
+    return ir.PresenceDiscriminator(
+        required=tuple(tuple(f.wire_name for f in o.fields if f.required) for o in objs),
+        allowed=tuple(None if not o.closed else tuple(f.wire_name for f in o.fields) for o in objs),
+    )
+
+
+def classify_unions(decls: dict[ir.TypeId, ir.Decl]) -> dict[ir.TypeId, ir.Decl]:
+    def classify(e: ir.TypeExpr) -> ir.TypeExpr:
+        if not isinstance(e, ir.UnionType):
+            return e
+        preferred = e.discriminator.property if isinstance(e.discriminator, ir.TagDiscriminator) else None
+        resolved = [resolve_alias(decls, v) for v in e.variants]
+        if not all(isinstance(r, ir.ObjectDecl) for r in resolved):
+            return replace(e, discriminator=None)
+        objs: list[ir.ObjectDecl] = resolved  # type: ignore[assignment]
+        tag = tag_discriminator(objs, decls, preferred)
+        return replace(e, discriminator=tag or presence_discriminator(objs))
+
+    return {k: map_decl(d, classify) for k, d in decls.items()}

@@ -1,0 +1,109 @@
+"""Shared naming machinery: splitting schema words, case conversion, and collision-free name tables.
+
+Each target builds its own *policy* (keywords, reserved names, cases) on top of these helpers;
+only the mechanics are shared.  Every rename that is more than a case change is reported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
+
+
+def ascii_fold(text: str) -> str:
+    """Unicode -> ASCII letters where a decomposition exists; other characters become separators."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c if c.isascii() else " " for c in decomposed if not unicodedata.combining(c))
+
+
+def words(*parts: str) -> list[str]:
+    """Split name parts into words: camelCase, snake_case, kebab-case, dotted and spaced names."""
+    out: list[str] = []
+    for part in parts:
+        for chunk in re.split(r"[^A-Za-z0-9]+", ascii_fold(part)):
+            out.extend(_WORD_RE.findall(chunk))
+    return out
+
+
+def pascal(*parts: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in words(*parts))
+
+
+def camel(*parts: str) -> str:
+    p = pascal(*parts)
+    ws = words(*parts)
+    if not ws:
+        return p
+    first = ws[0]
+    first_out = first.lower() if first.isupper() else first[:1].lower() + first[1:]
+    return first_out + p[len(first[:1].upper() + first[1:]) :]
+
+
+def snake(*parts: str) -> str:
+    return "_".join(w.lower() for w in words(*parts))
+
+
+def upper_snake(*parts: str) -> str:
+    return "_".join(w.upper() for w in words(*parts))
+
+
+@dataclass
+class Rename:
+    namespace: str
+    original: str
+    chosen: str
+    reason: str
+    where: str = ""
+
+
+@dataclass
+class NameTable:
+    """Hands out unique names in one namespace, first come first served, in a deterministic order."""
+
+    namespace: str
+    reserved: frozenset[str] = frozenset()
+    casefold: bool = False
+    """Treat names differing only in case as colliding (file systems, some languages)."""
+    taken: dict[str, str] = field(default_factory=dict)
+    renames: list[Rename] = field(default_factory=list)
+
+    def _key(self, name: str) -> str:
+        return name.lower() if self.casefold else name
+
+    def is_free(self, name: str) -> bool:
+        return self._key(name) not in self.taken and name not in self.reserved
+
+    def claim(
+        self,
+        wanted: str,
+        original: str,
+        where: str = "",
+        alternatives: Iterable[str] = (),
+        fix_reserved: Callable[[str], str] = lambda n: n + "_",
+    ) -> str:
+        """Claim ``wanted``; on a clash try ``alternatives`` (e.g. with a parent prefix), then ``_2``, ``_3``..."""
+        name = wanted
+        reason = ""
+        if name in self.reserved:
+            name = fix_reserved(name)
+            reason = f"'{wanted}' is reserved"
+        if not self.is_free(name):
+            clash = name
+            for alt in alternatives:
+                if self.is_free(alt):
+                    name = alt
+                    break
+            else:
+                n = 2
+                while not self.is_free(f"{clash}_{n}"):
+                    n += 1
+                name = f"{clash}_{n}"
+            reason = f"'{clash}' is already used by {self.taken[self._key(clash)]}" if self._key(clash) in self.taken else f"'{clash}' is reserved"
+        self.taken[self._key(name)] = original
+        if reason:
+            self.renames.append(Rename(self.namespace, original, name, reason, where))
+        return name

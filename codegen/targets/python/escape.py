@@ -1,0 +1,107 @@
+"""The one audited path from schema text to Python source.
+
+Schema text is untrusted.  Every string that comes from a schema and lands in generated Python goes
+through one of these functions:
+
+* :func:`py_literal` for values (defaults, enum values, consts, wire names, patterns): the output
+  is a Python literal expression that evaluates to exactly the input value and nothing else;
+* :func:`py_docstring` for descriptions in docstrings;
+* :func:`py_comment` for text in ``#`` comments.
+
+Identifiers never come from here: they come from the naming policy, which only emits
+``[A-Za-z_][A-Za-z0-9_]*``.
+
+Strings are written the way black writes them (double quotes unless that needs more escapes), so
+generated code is black-stable without a formatting pass.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+_SIMPLE_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(c: str, quote: str) -> str:
+    if c in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[c]
+    if c == quote:
+        return "\\" + c
+    o = ord(c)
+    cat = unicodedata.category(c)
+    if cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or c in "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff":
+        # control characters, surrogates, line separators and bidi controls are spelled out
+        if o <= 0xFF:
+            return f"\\x{o:02x}"
+        if o <= 0xFFFF:
+            return f"\\u{o:04x}"
+        return f"\\U{o:08x}"
+    return c
+
+
+def py_str(value: str) -> str:
+    """A Python string literal for ``value``, quoted as black prefers."""
+    quote = '"'
+    if '"' in value and "'" not in value:
+        quote = "'"
+    return quote + "".join(_escape_char(c, quote) for c in value) + quote
+
+
+def py_literal(value: object) -> str:
+    """A Python expression that evaluates to the JSON value ``value`` (str, int, float, bool, None, list, dict)."""
+    if value is None:
+        return "None"
+    if value is True:
+        return "True"
+    if value is False:
+        return "False"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("JSON has no NaN or infinity")
+        return repr(float(value))
+    if isinstance(value, str):
+        return py_str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def _clean_text(text: str) -> str:
+    out = []
+    for c in text.replace("\r\n", "\n").replace("\r", "\n"):
+        cat = unicodedata.category(c)
+        if c == "\n":
+            out.append(c)
+        elif c == "\t":
+            out.append("    ")
+        elif cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp", "Cf"):
+            out.append(" ")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def py_docstring(text: str, indent: str = "") -> str:
+    """A triple-quoted docstring (including the quotes) for ``text``, indented for its block."""
+    body = _clean_text(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    lines = [line.rstrip() for line in body.strip().split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        lines = [""]
+    if lines[-1].endswith('"'):
+        lines[-1] = lines[-1][:-1] + '\\"'
+    if len(lines) == 1:
+        return f'"""{lines[0]}"""'
+    rest = "\n".join((indent + line) if line else "" for line in lines[1:])
+    return f'"""{lines[0]}\n{rest}\n{indent}"""'
+
+
+def py_comment(text: str) -> str:
+    """Text made safe for a single ``#`` comment line (no line breaks can escape it)."""
+    return " ".join(_clean_text(text).split())

@@ -1,0 +1,611 @@
+"""IR -> Python (msgspec) view model: names, type expressions, defaults.
+
+Everything a template prints is computed here as a finished string; templates only lay it out.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Literal
+
+from ...diagnostics import Diagnostics, Severity
+from ...ir import model as ir
+from ...ir.passes import references, resolve_alias
+from ..naming import NameTable, pascal, snake, upper_snake
+from .escape import py_comment, py_literal, py_str
+
+MODULE_NAMES = frozenset(
+    {
+        "Annotated",
+        "Any",
+        "Literal",
+        "TypeAlias",
+        "Union",
+        "TYPE_CHECKING",
+        "UNSET",
+        "UnsetType",
+        "Meta",
+        "msgspec",
+        "enum",
+        "annotations",
+        "_runtime",
+        "types",
+        "methods",
+    }
+)
+RESERVED_TYPE_NAMES = frozenset(set(dir(builtins)) | set(keyword.kwlist) | MODULE_NAMES)
+RESERVED_FIELD_NAMES = frozenset(
+    set(keyword.kwlist)
+    | {"additional_properties", "str", "int", "float", "bool", "list", "dict", "tuple", "None"}
+    | MODULE_NAMES
+)
+
+Defaults = Literal["preserve", "apply"]
+
+
+@dataclass
+class PyField:
+    ident: str
+    wire: str
+    annotation: str
+    default: str | None
+    """Python source of the default (None: required)."""
+    decode_default: str
+    """Default used when decoding an open object ('_runtime.REQUIRED' if required)."""
+    omit_if_default: bool
+    doc: str | None
+    field_call: str | None = None
+    """``msgspec.field(...)`` source when the wire name differs or a factory is needed."""
+
+
+@dataclass
+class PyDecl:
+    kind: Literal["struct", "open", "enum", "alias", "hook"]
+    name: str
+    doc: str | None
+    ir_id: str
+    fields: list[PyField] = field(default_factory=list)
+    struct_options: str = ""
+    members: list[tuple[str, str, str | None]] = field(default_factory=list)
+    enum_base: str = ""
+    alias: str = ""
+    extra_annotation: str = ""
+    variants: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    tag: str | None = None
+    presence: str | None = None
+    source_comment: str = ""
+
+
+def _class_base_name(d: ir.Decl) -> str:
+    name = pascal(*d.name) or "Type"
+    if name[0].isdigit():
+        name = "T" + name
+    return name
+
+
+class PythonTypeMapper:
+    def __init__(self, program: ir.Program, diags: Diagnostics, defaults: Defaults = "preserve"):
+        self.program = program
+        self.diags = diags
+        self.defaults = defaults
+        self.decls = {d.id: d for d in program.decls}
+        self.names = NameTable("python type", RESERVED_TYPE_NAMES)
+        self.name_of: dict[str, str] = {}
+        self._assign_type_names()
+        self.tags: dict[str, tuple[str, str | int]] = {}
+        self.native_unions: set[str] = set()
+        self._plan_tagged_unions()
+        self.hooked: set[str] = set()
+        self._plan_hooks()
+
+    # -- names ------------------------------------------------------------------------------
+    def _assign_type_names(self) -> None:
+        def priority(d: ir.Decl) -> tuple[int, str]:
+            pointer = d.id.split("#", 1)[1]
+            parts = pointer.split("/")
+            if len(parts) == 3 and parts[1] in ("$defs", "definitions"):
+                return (0, d.id)
+            if pointer == "":
+                return (1, d.id)
+            return (2, d.id)
+
+        for d in sorted(self.program.decls, key=priority):
+            wanted = _class_base_name(d)
+            file = d.id.split("#", 1)[0]
+            stem = PurePosixPath(file).name.split(".")[0]
+            where = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
+            chosen = self.names.claim(wanted, " ".join(d.name), where, alternatives=[pascal(stem) + wanted])
+            self.name_of[d.id] = chosen
+        for r in self.names.renames:
+            self.diags.warning(
+                "name-collision" if "already used" in r.reason else "renamed",
+                r.where.split("#", 1)[0],
+                r.where.split("#", 1)[1] if "#" in r.where else "",
+                f"Python type {r.original!r} is named {r.chosen!r} ({r.reason})",
+            )
+
+    # -- planning ---------------------------------------------------------------------------
+    def _plan_tagged_unions(self) -> None:
+        claims: dict[str, set[tuple[str, str | int]]] = {}
+        unions: list[tuple[ir.UnionType, list[str]]] = []
+        for u in self._all_unions():
+            if not isinstance(u.discriminator, ir.TagDiscriminator) or not u.discriminator.values:
+                continue
+            ids = []
+            ok = True
+            for v, values in zip(u.variants, u.discriminator.values):
+                if not isinstance(v, ir.RefType) or len(values) != 1 or not isinstance(values[0], (str, int)) or isinstance(values[0], bool):
+                    ok = False
+                    break
+                d = self.decls[v.target]
+                if not isinstance(d, ir.ObjectDecl) or not d.closed:
+                    ok = False
+                    break
+                ids.append(v.target)
+            if not ok:
+                continue
+            for i, values in zip(ids, u.discriminator.values):
+                claims.setdefault(i, set()).add((u.discriminator.property, values[0]))  # type: ignore[arg-type]
+            unions.append((u, ids))
+        for u, ids in unions:
+            if all(len(claims[i]) == 1 for i in ids):
+                for i in ids:
+                    self.tags[i] = next(iter(claims[i]))
+                self.native_unions.add(repr(u))
+
+    def _all_unions(self) -> list[ir.UnionType]:
+        from ...ir.passes import decl_exprs, walk_expr
+
+        out = []
+        for d in self.program.decls:
+            for e in decl_exprs(d):
+                out.extend(x for x in walk_expr(e) if isinstance(x, ir.UnionType))
+        return out
+
+    def _plan_hooks(self) -> None:
+        for d in self.program.decls:
+            if isinstance(d, ir.AliasDecl) and isinstance(d.target, ir.UnionType) and not self._union_is_native(d.target):
+                self.hooked.add(d.id)
+        # aliases that reach themselves through aliases only cannot be evaluated at import time
+        aliases = {d.id for d in self.program.decls if isinstance(d, ir.AliasDecl)}
+        for a in sorted(aliases):
+            seen: set[str] = set()
+            todo = [x for x in references(self.decls[a]) if x in aliases]
+            while todo:
+                x = todo.pop()
+                if x == a:
+                    self.hooked.add(a)
+                    break
+                if x in seen or x in self.hooked:
+                    continue
+                seen.add(x)
+                todo.extend(y for y in references(self.decls[x]) if y in aliases)
+
+    def category(self, e: ir.TypeExpr) -> str:
+        if isinstance(e, ir.RefType):
+            d = self.decls[e.target]
+            if isinstance(d, ir.ObjectDecl):
+                if not d.closed:
+                    return "custom"
+                return "tagged" if e.target in self.tags else "struct"
+            if isinstance(d, ir.EnumDecl):
+                return "str" if d.value_kind == "string" else "int"
+            if e.target in self.hooked:
+                return "custom"
+            return self.category(d.target)
+        if isinstance(e, ir.UnionType):
+            return "union"
+        return {
+            "any": "any",
+            "null": "none",
+            "bool": "bool",
+            "int": "int",
+            "number": "number",
+            "string": "str",
+            "array": "array",
+            "tuple": "array",
+            "map": "dict",
+            "literal": "literal",
+        }[e.kind]
+
+    def _flat(self, u: ir.UnionType) -> list[ir.TypeExpr]:
+        out: list[ir.TypeExpr] = []
+        for v in u.variants:
+            r = v
+            while isinstance(r, ir.RefType) and isinstance(self.decls[r.target], ir.AliasDecl) and r.target not in self.hooked:
+                target = self.decls[r.target].target  # type: ignore[union-attr]
+                if not isinstance(target, ir.UnionType):
+                    break
+                r = target
+            if isinstance(r, ir.UnionType):
+                out.extend(self._flat(r))
+            else:
+                out.append(v)
+        return out
+
+    def _union_is_native(self, u: ir.UnionType) -> bool:
+        cats = [self.category(v) for v in self._flat(u)]
+        if "any" in cats:
+            return True
+        if "custom" in cats:
+            return len([c for c in cats if c != "none"]) == 1
+        flat = self._flat(u)
+        objectish = [c for c in cats if c in ("struct", "dict", "tagged")]
+        if "tagged" in objectish:
+            if any(c != "tagged" for c in objectish):
+                return False
+            tags = [self.tags[v.target] for v in flat if isinstance(v, ir.RefType) and v.target in self.tags]
+            if len({t[0] for t in tags}) != 1 or len({t[1] for t in tags}) != len(tags):
+                return False
+        elif len(objectish) > 1:
+            return False
+        if cats.count("array") > 1:
+            return False
+        return True
+
+    # -- type expressions -------------------------------------------------------------------
+    def ref(self, type_id: str) -> str:
+        return self.name_of[type_id]
+
+    def expr(self, e: ir.TypeExpr, where: ir.Source | None = None) -> str:
+        if isinstance(e, ir.AnyType):
+            return "Any"
+        if isinstance(e, ir.NullType):
+            return "None"
+        if isinstance(e, ir.BoolType):
+            return "bool"
+        if isinstance(e, ir.IntType):
+            return self._constrained("int", e.constraints, "number")
+        if isinstance(e, ir.NumberType):
+            return self._constrained("int", e.constraints, "number") + " | " + self._constrained("float", e.constraints, "number")
+        if isinstance(e, ir.StringType):
+            return self._constrained("str", e.constraints, "string")
+        if isinstance(e, ir.LiteralType):
+            return f"Literal[{py_literal(e.value)}]"
+        if isinstance(e, ir.RefType):
+            return self.ref(e.target)
+        if isinstance(e, ir.ArrayType):
+            if e.constraints.unique_items:
+                self._warn(where, "unique-items", "uniqueItems is not enforced by the Python target (duplicates are accepted)")
+            return self._constrained(f"list[{self.expr(e.items, where)}]", e.constraints, "array")
+        if isinstance(e, ir.TupleType):
+            if e.rest is None:
+                if not e.items:
+                    return "tuple[()]"
+                return f"tuple[{', '.join(self.expr(i, where) for i in e.items)}]"
+            if not e.items:
+                return self._constrained(f"list[{self.expr(e.rest, where)}]", e.constraints, "array")
+            self._warn(
+                where,
+                "tuple-fallback",
+                "a tuple that allows more items is typed as list[Any] in Python (items are not checked)",
+            )
+            return self._constrained("list[Any]", e.constraints, "array")
+        if isinstance(e, ir.MapType):
+            key = "str"
+            if e.key_pattern is not None:
+                key = f"Annotated[str, Meta(pattern={py_str(e.key_pattern)})]"
+            return self._constrained(f"dict[{key}, {self.expr(e.values, where)}]", e.constraints, "object")
+        if isinstance(e, ir.UnionType):
+            return self._union(e, where)
+        raise TypeError(e)
+
+    def _union(self, u: ir.UnionType, where: ir.Source | None) -> str:
+        flat = self._flat(u)
+        if not self._union_is_native(u):
+            # only simple (scalar) unions reach here inline: merge what msgspec cannot tell apart
+            self._warn(where, "union-merged", "an inline union msgspec cannot decode was widened to Any")
+            return "Any"
+        literals = [v for v in flat if isinstance(v, ir.LiteralType)]
+        others = [v for v in flat if not isinstance(v, ir.LiteralType)]
+        parts: list[str] = []
+        kinds_present = {self.category(v) for v in others}
+        by_cat: dict[str, list[ir.TypeExpr]] = {}
+        for v in others:
+            by_cat.setdefault(self.category(v), []).append(v)
+        for cat, vs in by_cat.items():
+            if cat in ("str", "int", "bool", "number") and len(vs) > 1:
+                self._warn(where, "union-merged", f"several {cat} variants in one union are merged into plain {cat}")
+                parts.append({"str": "str", "int": "int", "bool": "bool", "number": "int | float"}[cat])
+            else:
+                parts.extend(self.expr(v, where) for v in vs if not isinstance(v, ir.NullType))
+        keep = []
+        for lit in literals:
+            v = lit.value
+            cat = "none" if v is None else "bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "str"
+            if cat in kinds_present or (cat == "int" and "number" in kinds_present):
+                continue
+            keep.append(v)
+        if keep:
+            parts.insert(0, "Literal[" + ", ".join(py_literal(v) for v in keep) + "]")
+        if any(isinstance(v, ir.NullType) for v in flat) and None not in keep:
+            parts.append("None")
+        out: list[str] = []
+        for p in parts:
+            if p not in out:
+                out.append(p)
+        return " | ".join(out) if out else "Any"
+
+    def _constrained(self, base: str, c: ir.Constraints, kind: str) -> str:
+        args: list[str] = []
+        if kind == "number":
+            for attr, kw in (
+                ("minimum", "ge"),
+                ("maximum", "le"),
+                ("exclusive_minimum", "gt"),
+                ("exclusive_maximum", "lt"),
+                ("multiple_of", "multiple_of"),
+            ):
+                v = getattr(c, attr)
+                if v is not None:
+                    if base == "int" and isinstance(v, float) and kw != "multiple_of":
+                        v = int(v) if v == int(v) else v
+                    if base == "int" and isinstance(v, float):
+                        continue
+                    args.append(f"{kw}={py_literal(v)}")
+        elif kind == "string":
+            if c.min_length is not None:
+                args.append(f"min_length={c.min_length}")
+            if c.max_length is not None:
+                args.append(f"max_length={c.max_length}")
+            if c.pattern is not None:
+                args.append(f"pattern={py_str(c.pattern)}")
+        elif kind == "array":
+            if c.min_items is not None:
+                args.append(f"min_length={c.min_items}")
+            if c.max_items is not None:
+                args.append(f"max_length={c.max_items}")
+        elif kind == "object":
+            if c.min_properties is not None:
+                args.append(f"min_length={c.min_properties}")
+            if c.max_properties is not None:
+                args.append(f"max_length={c.max_properties}")
+        if not args:
+            return base
+        return f"Annotated[{base}, Meta({', '.join(args)})]"
+
+    def _warn(self, where: ir.Source | None, code: str, message: str) -> None:
+        self.diags.warning(code, where.file if where else "", where.pointer if where else "", message)
+
+    # -- JSON kinds (for hooked unions) -----------------------------------------------------
+    def kinds(self, e: ir.TypeExpr, depth: int = 0) -> set[str]:
+        all_kinds = {"object", "array", "string", "integer", "number", "boolean", "null"}
+        if depth > 30:
+            return all_kinds
+        r = resolve_alias(self.decls, e)
+        if isinstance(r, (ir.ObjectDecl,)):
+            return {"object"}
+        if isinstance(r, ir.EnumDecl):
+            return {"string"} if r.value_kind == "string" else {"integer"}
+        if isinstance(r, ir.UnionType):
+            out: set[str] = set()
+            for v in r.variants:
+                out |= self.kinds(v, depth + 1)
+            return out
+        if isinstance(r, ir.RefType):
+            return all_kinds
+        return {
+            "any": all_kinds,
+            "null": {"null"},
+            "bool": {"boolean"},
+            "int": {"integer"},
+            "number": {"integer", "number"},
+            "string": {"string"},
+            "array": {"array"},
+            "tuple": {"array"},
+            "map": {"object"},
+            "literal": {
+                "null"
+                if r.value is None  # type: ignore[union-attr]
+                else "boolean"
+                if isinstance(r.value, bool)  # type: ignore[union-attr]
+                else "integer"
+                if isinstance(r.value, int)  # type: ignore[union-attr]
+                else "string"
+            },
+        }[r.kind]
+
+    # -- declarations -----------------------------------------------------------------------
+    def field_names(self, d: ir.ObjectDecl) -> list[str]:
+        table = NameTable("python field", RESERVED_FIELD_NAMES)
+        out = []
+        exact = [f for f in d.fields if snake(f.wire_name) == f.wire_name]
+        order = exact + [f for f in d.fields if f not in exact]
+        chosen: dict[str, str] = {}
+        for f in order:
+            want = snake(f.wire_name) or "field"
+            if want[0].isdigit():
+                want = "field_" + want
+            chosen[f.wire_name] = table.claim(want, f.wire_name, f"{d.source.file}#{d.source.pointer}" if d.source else d.id)
+        for r in table.renames:
+            where = d.source
+            self.diags.add(
+                _severity(r.reason),
+                "field-renamed",
+                where.file if where else "",
+                where.pointer if where else "",
+                f"property {r.original!r} of {self.name_of[d.id]} is the Python attribute {r.chosen!r} ({r.reason})",
+            )
+        for f in d.fields:
+            out.append(chosen[f.wire_name])
+        return out
+
+    def decl(self, d: ir.Decl) -> PyDecl:
+        name = self.name_of[d.id]
+        src = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
+        comment = "# " + py_comment(f"from {src}")
+        if isinstance(d, ir.EnumDecl):
+            return self._enum(d, name, comment)
+        if isinstance(d, ir.ObjectDecl):
+            return self._object(d, name, comment)
+        if d.id in self.hooked:
+            return self._hook(d, name, comment)
+        return PyDecl(
+            "alias",
+            name,
+            _doc(d.doc),
+            d.id,
+            alias=self.expr(d.target, d.source),
+            source_comment=comment,
+        )
+
+    def _enum(self, d: ir.EnumDecl, name: str, comment: str) -> PyDecl:
+        table = NameTable("python enum member", frozenset({"mro", "name", "value", "_missing_"}))
+        members = []
+        for m in d.members:
+            hint = m.name_hint or (str(m.value) if not isinstance(m.value, int) else ("MINUS_" + str(-m.value) if m.value < 0 else str(m.value)))
+            want = upper_snake(hint) or "EMPTY"
+            if want[0].isdigit():
+                want = "VALUE_" + want
+            members.append((table.claim(want, str(m.value)), py_literal(m.value), py_comment(m.doc) if m.doc else None))
+        base = "enum.StrEnum" if d.value_kind == "string" else "enum.IntEnum"
+        return PyDecl("enum", name, _doc(d.doc), d.id, members=members, enum_base=base, source_comment=comment)
+
+    def _object(self, d: ir.ObjectDecl, name: str, comment: str) -> PyDecl:
+        idents = self.field_names(d)
+        tag = self.tags.get(d.id)
+        fields: list[PyField] = []
+        any_default = False
+        for ident, f in zip(idents, d.fields):
+            if tag is not None and f.wire_name == tag[0]:
+                continue
+            ann = self.expr(f.type, f.source or d.source)
+            default: str | None = None
+            omit = False
+            factory = False
+            nullable = "None" in ann.split(" | ")
+            if not f.required:
+                if self.defaults == "apply" and f.default is not ir.MISSING:
+                    default = py_literal(f.default)
+                    factory = isinstance(f.default, (list, dict)) and bool(f.default)
+                    omit = True
+                    any_default = True
+                    if f.default is None and not nullable:
+                        ann += " | None"
+                else:
+                    ann += " | UnsetType"
+                    default = "UNSET"
+            elif isinstance(f.type, ir.LiteralType):
+                default = py_literal(f.type.value)
+            fields.append(
+                PyField(
+                    ident=ident,
+                    wire=f.wire_name,
+                    annotation=ann,
+                    default=default,
+                    decode_default="_runtime.REQUIRED" if f.required or default is None else default,
+                    omit_if_default=omit,
+                    doc=_doc(f.doc),
+                    field_call=None,
+                )
+            )
+            pf = fields[-1]
+            args = []
+            if ident != f.wire_name:
+                args.append(f"name={py_str(f.wire_name)}")
+            if pf.default is not None:
+                if factory:
+                    args.append(f"default_factory=lambda: {pf.default}")
+                elif args:
+                    args.append(f"default={pf.default}")
+            if args:
+                pf.field_call = f"msgspec.field({', '.join(args)})"
+        if d.closed:
+            opts = ["kw_only=True", "forbid_unknown_fields=True"]
+            if any_default:
+                opts.append("omit_defaults=True")
+                # a required const must still be written: no default for it when defaults are omitted
+                for pf in fields:
+                    if not pf.omit_if_default and pf.default is not None and pf.default != "UNSET":
+                        pf.default = None
+                        pf.field_call = f"msgspec.field(name={py_str(pf.wire)})" if pf.ident != pf.wire else None
+            if tag is not None:
+                opts.append(f"tag_field={py_str(tag[0])}")
+                opts.append(f"tag={py_literal(tag[1])}")
+            return PyDecl("struct", name, _doc(d.doc), d.id, fields=fields, struct_options=", ".join(opts), source_comment=comment)
+        extra = self.expr(d.additional, d.source) if d.additional is not None else "Any"
+        return PyDecl(
+            "open",
+            name,
+            _doc(d.doc),
+            d.id,
+            fields=fields,
+            extra_annotation=f"dict[str, {extra}]",
+            source_comment=comment,
+        )
+
+    def _hook(self, d: ir.AliasDecl, name: str, comment: str) -> PyDecl:
+        target = d.target
+        variants = list(target.variants) if isinstance(target, ir.UnionType) else [target]
+        if isinstance(target, ir.UnionType):
+            flat = self._flat(target)
+            if len(flat) != len(variants):
+                variants = flat
+        exprs = [self.expr(v, d.source) for v in variants]
+        kinds = ["frozenset({" + ", ".join(py_str(k) for k in sorted(self.kinds(v))) + "})" for v in variants]
+        tag = None
+        presence = None
+        if isinstance(target, ir.UnionType) and len(variants) == len(target.variants):
+            disc = target.discriminator
+            if isinstance(disc, ir.TagDiscriminator) and disc.values:
+                entries = ", ".join(f"{py_literal(v)}: {i}" for i, vs in enumerate(disc.values) for v in vs)
+                tag = f"({py_str(disc.property)}, {{{entries}}})"
+            elif isinstance(disc, ir.PresenceDiscriminator):
+                rows = []
+                for req, allowed in zip(disc.required, disc.allowed):
+                    r = "frozenset({" + ", ".join(py_str(k) for k in req) + "})" if req else "frozenset()"
+                    a = "None" if allowed is None else ("frozenset({" + ", ".join(py_str(k) for k in allowed) + "})" if allowed else "frozenset()")
+                    rows.append(f"({r}, {a})")
+                presence = "(" + ", ".join(rows) + ("," if len(rows) == 1 else "") + ")"
+        union_ann = " | ".join(dict.fromkeys(exprs)) if len(exprs) > 1 else exprs[0]
+        return PyDecl(
+            "hook",
+            name,
+            _doc(d.doc),
+            d.id,
+            alias=union_ann,
+            variants=[py_str(x) for x in exprs],
+            kinds=kinds,
+            tag=tag,
+            presence=presence,
+            source_comment=comment,
+        )
+
+    # -- ordering ---------------------------------------------------------------------------
+    def ordered(self) -> list[PyDecl]:
+        """Enums, then classes, then union hooks, then aliases in dependency order."""
+        out: list[PyDecl] = []
+        decls = sorted(self.program.decls, key=lambda d: (self.name_of[d.id], d.id))
+        out += [self.decl(d) for d in decls if isinstance(d, ir.EnumDecl)]
+        out += [self.decl(d) for d in decls if isinstance(d, ir.ObjectDecl)]
+        out += [self.decl(d) for d in decls if d.id in self.hooked]
+        aliases = [d for d in decls if isinstance(d, ir.AliasDecl) and d.id not in self.hooked]
+        done: set[str] = set()
+        alias_ids = {a.id for a in aliases}
+
+        def visit(a: ir.Decl, stack: set[str]) -> None:
+            if a.id in done or a.id in stack:
+                return
+            stack.add(a.id)
+            for dep in sorted(references(a)):
+                if dep in alias_ids:
+                    visit(self.decls[dep], stack)
+            stack.discard(a.id)
+            done.add(a.id)
+            out.append(self.decl(a))
+
+        for a in aliases:
+            visit(a, set())
+        return out
+
+
+def _severity(reason: str) -> Severity:
+    return Severity.WARNING if "already used" in reason else Severity.INFO
+
+
+def _doc(text: str | None) -> str | None:
+    return text or None
