@@ -17,6 +17,7 @@ Always go through :func:`decode`, :func:`convert` and :func:`encode` (or pass
 from __future__ import annotations
 
 import sys
+import types
 import typing
 from typing import Any, ClassVar, Type, TypeVar, overload
 
@@ -56,9 +57,13 @@ class OpenObject:
     def _stepflow_prepare(cls) -> Any:
         known = cls.__dict__.get("__stepflow_known__")
         if known is None:
-            hints = typing.get_type_hints(
-                cls, vars(sys.modules[cls.__module__]), include_extras=True
-            )
+            ns = vars(sys.modules[cls.__module__])
+            hints = {
+                k: (
+                    eval(v, ns) if isinstance(v, str) else v
+                )  # noqa: S307 (generated names)
+                for k, v in cls.__dict__.get("__annotations__", {}).items()
+            }
             spec = []
             for attr, wire, default, _ in cls.__stepflow_fields__:
                 if default is REQUIRED:
@@ -122,9 +127,7 @@ class OpenObject:
         return all(
             getattr(self, f[0]) == getattr(other, f[0])
             for f in self.__stepflow_fields__
-        ) and (
-            self.additional_properties == other.additional_properties
-        )
+        ) and (self.additional_properties == other.additional_properties)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -139,8 +142,34 @@ class OpenObject:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
-class UnionHook:
-    """Runtime stand-in for a union msgspec cannot decode by itself (type checkers see the union)."""
+def _matches(obj: Any, tp: Any) -> bool:
+    """Whether ``obj`` is a value of the type expression ``tp`` (shallow: containers by their class)."""
+    if tp is Any:
+        return True
+    if tp is None or tp is type(None):
+        return obj is None
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _matches(obj, typing.get_args(tp)[0])
+    if origin is typing.Literal:
+        return obj in typing.get_args(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_matches(obj, t) for t in typing.get_args(tp))
+    cls = origin if origin is not None else tp
+    return isinstance(cls, type) and isinstance(obj, cls)
+
+
+class _UnionMeta(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        types = cls._stepflow_types()  # type: ignore[attr-defined]
+        return any(_matches(obj, t) for t in types)
+
+
+class UnionHook(metaclass=_UnionMeta):
+    """Runtime stand-in for a union msgspec cannot decode by itself (type checkers see the union).
+
+    ``isinstance(value, Hook)`` is true for a value of any of its variants.
+    """
 
     __slots__ = ()
     __stepflow_variants__: ClassVar[tuple[str, ...]] = ()
@@ -171,7 +200,7 @@ class UnionHook:
 
     @classmethod
     def _stepflow_decode(cls, obj: Any) -> Any:
-        types = cls._stepflow_types()
+        variants = cls._stepflow_types()
         kind = _json_kind(obj)
         if cls.__stepflow_tag__ is not None and isinstance(obj, dict):
             prop, table = cls.__stepflow_tag__
@@ -182,7 +211,7 @@ class UnionHook:
                 raise msgspec.ValidationError(
                     f"Invalid value {obj[prop]!r} for `{prop}`"
                 )
-            return msgspec.convert(obj, types[index], dec_hook=dec_hook)
+            return msgspec.convert(obj, variants[index], dec_hook=dec_hook)
         candidates = [
             i
             for i, kinds in enumerate(cls.__stepflow_kinds__)
@@ -199,7 +228,7 @@ class UnionHook:
         errors = []
         for i in candidates:
             try:
-                return msgspec.convert(obj, types[i], dec_hook=dec_hook)
+                return msgspec.convert(obj, variants[i], dec_hook=dec_hook)
             except msgspec.ValidationError as e:
                 errors.append(str(e))
         if not candidates:
