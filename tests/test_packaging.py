@@ -1,0 +1,40 @@
+"""The wheel carries the templates and the meta-schema: generation works from an installed wheel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_generates_the_protocol(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    (wheel,) = wheels.glob("stepflow_codegen-*.whl")
+    site = tmp_path / "site"
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    code = (
+        "import stepflow_codegen, sys; from stepflow_codegen.cli import main\n"
+        f"assert stepflow_codegen.__file__.startswith({str(site)!r}), stepflow_codegen.__file__\n"
+        "sys.argv = ['stepflow-codegen', 'python', 'schemas/', '-o', sys.argv[1], '-q']\n"
+        "main()\n"
+    )
+    out = tmp_path / "python"
+    env = dict(os.environ, PYTHONPATH=str(site))
+    r = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for f in (ROOT / "generated" / "python").glob("*.py"):
+        # identical but for the regenerate command in the header (it names the output folder)
+        body = (out / f.name).read_text().split("\n", 2)[2]
+        assert body == f.read_text().split("\n", 2)[2], f.name
