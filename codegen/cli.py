@@ -18,7 +18,7 @@ from . import __version__
 from .diagnostics import Diagnostics, SchemaError, Severity
 
 EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
-LANGUAGES = ("python",)
+LANGUAGES = ("python", "typescript", "rust")
 
 
 @dataclass
@@ -60,32 +60,31 @@ def _display_path(raw: str, base: Path) -> str:
     return shown
 
 
-def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, dict[str, str]]:
+def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, dict[str, str], tuple[str, ...]]:
     from .frontend import build_program
-    from .targets.python.render import PythonOptions, render_python
+    from .targets import TargetOptions, load
 
     if spec.language not in LANGUAGES:
         raise BadInput(f"unknown target language {spec.language!r} (known: {', '.join(LANGUAGES)})")
+    target = load(spec.language)
     out = base / spec.out
-    package = spec.package or out.name
-    if not package.isidentifier():
-        raise BadInput(
-            f"the package name {package!r} (the output directory's name) is not a Python identifier; "
-            "pass --package NAME"
-        )
+    name = spec.package or out.name
+    problem = target.check_name(name)
+    if problem:
+        raise BadInput(problem)
     root_names: dict[str, str] = {}
     for r in spec.root_names:
         if "=" in r:
-            file, name = r.split("=", 1)
-            root_names[Path(file).as_posix()] = name
+            file, root = r.split("=", 1)
+            root_names[Path(file).as_posix()] = root
         else:
             root_names["*"] = r
     diags = Diagnostics()
     try:
         program = build_program([base / s for s in spec.schemas], diags, _expand_roots(root_names, spec, base), cwd=base)
-        files = render_python(
+        files = target.render(
             program,
-            PythonOptions(package=package, command=spec.command(), defaults=spec.defaults),  # type: ignore[arg-type]
+            TargetOptions(name=name, command=spec.command(), defaults=spec.defaults),  # type: ignore[arg-type]
             diags,
         )
     except SchemaError:
@@ -94,7 +93,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
     _print_diags(diags, verbose)
     if diags.has_errors:
         raise BadInput("errors (see above)")
-    return out, files
+    return out, files, target.OWNED_SUFFIXES
 
 
 def _expand_roots(root_names: dict[str, str], spec: TargetSpec, base: Path) -> dict[str, str]:
@@ -129,9 +128,9 @@ def _expand_roots(root_names: dict[str, str], spec: TargetSpec, base: Path) -> d
 def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: bool) -> int:
     from .writer import WriteRefused, apply, diff, plan, stale
 
-    out, files = render_target(spec, base, verbose)
+    out, files, owned = render_target(spec, base, verbose)
     try:
-        p = plan(out, files, owned_suffixes=(".py", ".pyi", ".ts", ".rs", ".toml", ".json", ".md"))
+        p = plan(out, files, owned_suffixes=owned)
     except WriteRefused as e:
         raise BadInput(str(e)) from None
     if check:
@@ -225,20 +224,40 @@ def _with_common(f: Any) -> Any:
     return f
 
 
-@main.command("python")
-@click.argument("schemas", nargs=-1, required=True)
-@click.option("-o", "--out", required=True, help="Output directory: an importable Python package (its name is the last path component).")
-@click.option("--root-name", "root_names", multiple=True, metavar="[FILE=]NAME", help="Name of a schema file's root type (default: its title, else the file name).")
-@click.option("--package", default=None, help="Package name, if not the output directory's name.")
-@click.option("--defaults", type=click.Choice(["preserve", "apply"]), default="preserve", show_default=True,
-              help="preserve: optional fields absent stay absent (exact round trips); apply: they take the schema default, and defaults are not written back.")
-@click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
-@_with_common
-def python_cmd(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None, defaults: str,
-               check: bool, verbose: bool, quiet: bool) -> None:
-    """Generate a Python package (msgspec Structs, codecs, JSON-RPC messages) from SCHEMAS."""
-    spec = TargetSpec("python", [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"), list(root_names), package, defaults)
-    sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
+def _language_command(language: str, summary: str, name_help: str) -> None:
+    @main.command(language, help=summary)
+    @click.argument("schemas", nargs=-1, required=True)
+    @click.option("-o", "--out", required=True, help="Output directory.")
+    @click.option("--root-name", "root_names", multiple=True, metavar="[FILE=]NAME",
+                  help="Name of a schema file's root type (default: its title, else the file name).")
+    @click.option("--package", default=None, help=name_help)
+    @click.option("--defaults", type=click.Choice(["preserve", "apply"]), default="preserve", show_default=True,
+                  help="preserve: optional fields absent stay absent (exact round trips); apply: they take the "
+                  "schema default, and defaults are not written back.")
+    @click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
+    @_with_common
+    def command(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None,
+                defaults: str, check: bool, verbose: bool, quiet: bool) -> None:
+        spec = TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
+                          list(root_names), package, defaults)
+        sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
+
+
+_language_command(
+    "python",
+    "Generate a Python package (msgspec Structs, codecs, JSON-RPC messages) from SCHEMAS.",
+    "Package name, if not the output directory's name.",
+)
+_language_command(
+    "typescript",
+    "Generate TypeScript types and runtime validators from SCHEMAS.",
+    "Module name, if not the output directory's name.",
+)
+_language_command(
+    "rust",
+    "Generate a Rust crate of serde types from SCHEMAS.",
+    "Crate name, if not the output directory's name.",
+)
 
 
 @main.command("generate")

@@ -69,5 +69,19 @@ def build_program(
                         )
         if diags.has_errors:
             raise SchemaError(diags.sorted())
-    lint(program, diags)
+    lint(program, diags, _included(conv.merged, program))
     return program
+
+
+def _included(merged: list[tuple[str, str, ir.TypeId]], program: ir.Program) -> dict[ir.TypeId, set[ir.TypeId]]:
+    """Declaration -> the declarations its schema inlined through allOf or ``$ref`` merging."""
+    out: dict[ir.TypeId, set[ir.TypeId]] = {}
+    for file, pointer, target in merged:
+        tokens = pointer.split("/")
+        while tokens:
+            owner = f"{file}#{'/'.join(tokens)}"
+            if program.get(owner) is not None:
+                out.setdefault(owner, set()).add(target)
+                break
+            tokens.pop()
+    return out

@@ -10,6 +10,7 @@ is lost).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,8 @@ class Converter:
         self.pending: set[ir.TypeId] = set()
         self.allof_stack: list[tuple[str, str]] = []
         self.roots: list[ir.Root] = []
+        self.merged: list[tuple[str, str, ir.TypeId]] = []
+        """(file, pointer, target): schemas inlined by ``allOf``/``$ref`` merging (they leave no RefType)."""
 
     # -- diagnostics ------------------------------------------------------------------------
     def warn(self, file: str, pointer: str, code: str, message: str, hint: str = "") -> None:
@@ -160,9 +163,9 @@ class Converter:
         if enum_decl is not None:
             if isinstance(enum_decl, ir.EnumDecl):
                 return enum_decl
-            # enum with null: the enum gets its own id, this one is "enum | null"
-            self.decls[enum_decl[0].id] = enum_decl[0]
-            return ir.AliasDecl(type_id, name + ("or null",), enum_decl[1], doc, source)
+            # enum with null: the schema's name is "enum | null"; the enum gets its own id and a derived name
+            self.decls[enum_decl[0].id] = replace(enum_decl[0], name=name + ("enum",))
+            return ir.AliasDecl(type_id, name, enum_decl[1], doc, source)
         expr = self.expr(s, file, pointer, name, top=True)
         return ir.AliasDecl(type_id, name, expr, doc, source)
 
@@ -178,6 +181,17 @@ class Converter:
             self.error(file, pointer, "not-a-schema", f"expected a schema object, found {type(schema).__name__}")
             return {}
         s = dict(schema)
+        if "$ref" in s and self.ws.docs[file].dialect == "draft-07":
+            ignored = sorted(k for k in s if k != "$ref" and k not in ANNOTATIONS and not k.startswith("x-"))
+            if ignored:
+                self.warn(
+                    file,
+                    pointer,
+                    "ref-siblings-ignored",
+                    f"in draft-07 the keywords beside '$ref' are ignored ({', '.join(ignored)})",
+                    "move them into an allOf with the $ref, or use draft 2020-12",
+                )
+                s = {k: v for k, v in s.items() if k not in ignored}
         for kw, why in UNSUPPORTED.items():
             if kw in s and not (kw == "propertyNames" and s[kw] in ({}, True, {"type": "string"})):
                 self.warn(file, pointer_join(pointer, kw), "unsupported-keyword", why)
@@ -212,6 +226,7 @@ class Converter:
                 "a type cannot include itself through allOf; break the cycle with a property",
             )
         self.allof_stack.append(key)
+        self.merged.append((file, pointer, tid(*target)))
         try:
             sub = self.ws.get(*target)
             return self.normalize(sub, target[0], target[1])
@@ -449,9 +464,8 @@ class Converter:
         union = _simplify_union(tuple(variants), one_of=(kw == "oneOf"))
         disc = s.get("discriminator")
         if isinstance(union, ir.UnionType) and isinstance(disc, dict) and isinstance(disc.get("propertyName"), str):
-            union = ir.UnionType(
-                union.variants, union.one_of, ir.TagDiscriminator(disc["propertyName"], ())
-            )
+            values = self._discriminator_values(disc, union, file, pointer_join(pointer, "discriminator"))
+            union = ir.UnionType(union.variants, union.one_of, ir.TagDiscriminator(disc["propertyName"], values))
         if top or not isinstance(union, ir.UnionType) or _is_simple_union(union):
             return union
         # a non-trivial inline union gets a name so every target can refer to it
@@ -459,6 +473,45 @@ class Converter:
         if type_id not in self.decls:
             self.decls[type_id] = ir.AliasDecl(type_id, name, union, _doc(s), ir.Source(self.ws.display(file), pointer))
         return ir.RefType(type_id)
+
+    def _discriminator_values(
+        self, disc: dict[str, Any], union: ir.UnionType, file: str, pointer: str
+    ) -> tuple[tuple[str | int | bool | None, ...], ...]:
+        """OpenAPI tag values per variant: from ``mapping``, else the name of the referenced schema.
+
+        Used only when the variants do not pin the property with a ``const`` themselves; () if
+        some variant is not a ``$ref`` to a named schema.
+        """
+        mapping = disc.get("mapping")
+        by_target: dict[str, list[str]] = {}
+        if isinstance(mapping, dict):
+            for value, ref in mapping.items():
+                if not isinstance(ref, str):
+                    continue
+                if "#" not in ref and "/" not in ref and not ref.endswith(".json"):
+                    # a bare schema name
+                    for v in union.variants:
+                        if isinstance(v, ir.RefType) and v.target.rsplit("/", 1)[-1] == ref:
+                            by_target.setdefault(v.target, []).append(value)
+                    continue
+                try:
+                    target = tid(*self.ws.resolve_ref(ref, file, pointer_join(pointer, "mapping", value)))
+                except LoadError as e:
+                    self.warn(file, pointer_join(pointer, "mapping", value), "bad-discriminator", e.message)
+                    continue
+                by_target.setdefault(target, []).append(value)
+        values: list[tuple[str | int | bool | None, ...]] = []
+        for v in union.variants:
+            if not isinstance(v, ir.RefType):
+                return ()
+            if v.target in by_target:
+                values.append(tuple(by_target[v.target]))
+                continue
+            target_pointer = v.target.split("#", 1)[1]
+            if not target_pointer:
+                return ()
+            values.append((target_pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~"),))
+        return tuple(values)
 
     def _typed(self, t: str, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], top: bool) -> ir.TypeExpr:
         if t == "null":
@@ -698,8 +751,11 @@ def _simplify_union(variants: tuple[ir.TypeExpr, ...], one_of: bool) -> ir.TypeE
     if any(isinstance(v, ir.AnyType) for v in flat):
         return ir.AnyType()
     dedup: list[ir.TypeExpr] = []
+    seen: set[str] = set()
     for v in flat:
-        if v not in dedup:
+        key = repr(v)  # not ==: LiteralType(1) == LiteralType(True) in Python
+        if key not in seen:
+            seen.add(key)
             dedup.append(v)
     if len(dedup) == 1:
         return dedup[0]

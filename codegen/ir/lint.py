@@ -139,7 +139,8 @@ def _name(decls: dict[ir.TypeId, ir.Decl], e: ir.TypeExpr) -> str:
     return e.kind
 
 
-def lint(program: ir.Program, diags: Diagnostics) -> None:
+def lint(program: ir.Program, diags: Diagnostics, included: dict[ir.TypeId, set[ir.TypeId]] | None = None) -> None:
+    """``included`` maps a declaration to those its schema inlined (allOf parts): they count as reachable."""
     decls = {d.id: d for d in program.decls}
 
     def check(e: ir.TypeExpr, where: ir.Source | None) -> None:
@@ -193,6 +194,7 @@ def lint(program: ir.Program, diags: Diagnostics) -> None:
             continue
         seen.add(t)
         todo.extend(references(decls[t]))
+        todo.extend((included or {}).get(t, ()))
         if t.endswith("/enum") and t[: -len("/enum")] in decls:
             seen.add(t[: -len("/enum")])
     for d in program.decls:

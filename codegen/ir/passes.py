@@ -172,6 +172,11 @@ def classify_unions(decls: dict[ir.TypeId, ir.Decl]) -> dict[ir.TypeId, ir.Decl]
             return replace(e, discriminator=None)
         objs: list[ir.ObjectDecl] = resolved  # type: ignore[assignment]
         tag = tag_discriminator(objs, decls, preferred)
+        if tag is None and isinstance(e.discriminator, ir.TagDiscriminator) and e.discriminator.values:
+            # OpenAPI discriminator whose variants do not pin the property with a const: trust its mapping
+            flat = [x for v in e.discriminator.values for x in v]
+            if all(e.discriminator.values) and len(flat) == len(set(flat)):
+                tag = e.discriminator
         return replace(e, discriminator=tag or presence_discriminator(objs))
 
     return {k: map_decl(d, classify) for k, d in decls.items()}

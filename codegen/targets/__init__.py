@@ -1,0 +1,32 @@
+"""Targets: each turns the IR into the files of one language.
+
+A target is a module with ``render(program, options, diags) -> dict[str, str]`` (relative path ->
+file content) and ``OWNED_SUFFIXES`` (the kinds of files it may remove when stale).  Targets are
+imported lazily, so generating Python never imports the Rust target.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Literal
+
+TARGETS = {
+    "python": "stepflow_codegen.targets.python",
+    "typescript": "stepflow_codegen.targets.typescript",
+    "rust": "stepflow_codegen.targets.rust",
+}
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    name: str
+    """Package / crate / module name (defaults to the output directory's name)."""
+    command: str
+    """The regenerate command printed in every file's header."""
+    defaults: Literal["preserve", "apply"] = "preserve"
+
+
+def load(language: str) -> ModuleType:
+    return importlib.import_module(TARGETS[language])

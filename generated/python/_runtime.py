@@ -16,6 +16,7 @@ Always go through :func:`decode`, :func:`convert` and :func:`encode` (or pass
 
 from __future__ import annotations
 
+import copy
 import sys
 import types
 import typing
@@ -51,6 +52,8 @@ class OpenObject:
     __stepflow_known__: ClassVar[Any] = None
     __stepflow_extra_type__: ClassVar[Any] = None
     __stepflow_wire__: ClassVar[frozenset[str]] = frozenset()
+    __stepflow_closed__: ClassVar[bool] = False
+    """A closed object that needs this class only for its defaults: unknown keys are rejected."""
     additional_properties: dict[str, Any]
 
     @classmethod
@@ -81,7 +84,11 @@ class OpenObject:
                         (attr, hints[attr], msgspec.field(name=wire, default=default))
                     )
             known = msgspec.defstruct(
-                cls.__name__, spec, kw_only=True, module=cls.__module__
+                cls.__name__,
+                spec,
+                kw_only=True,
+                module=cls.__module__,
+                forbid_unknown_fields=cls.__stepflow_closed__,
             )
             cls.__stepflow_known__ = known
             cls.__stepflow_wire__ = frozenset(f[1] for f in cls.__stepflow_fields__)
@@ -240,8 +247,29 @@ class UnionHook(metaclass=_UnionMeta):
         )
 
 
+_struct_defaults: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def use_defaults(obj: Any) -> None:
+    """``__post_init__`` of structs that omit defaults: a field equal to its default is made the
+    default object itself, because msgspec's ``omit_defaults`` compares by identity."""
+    cls = type(obj)
+    fields = _struct_defaults.get(cls)
+    if fields is None:
+        fields = tuple(
+            (f.name, f.default)
+            for f in msgspec.structs.fields(cls)
+            if f.default is not msgspec.NODEFAULT and f.default is not UNSET
+        )
+        _struct_defaults[cls] = fields
+    for name, default in fields:
+        value = getattr(obj, name)
+        if value is not default and type(value) is type(default) and value == default:
+            setattr(obj, name, default)
+
+
 def _copier(value: Any) -> Any:
-    return lambda: msgspec.json.decode(msgspec.json.encode(value))
+    return lambda: copy.deepcopy(value)
 
 
 def _json_kind(obj: Any) -> str:

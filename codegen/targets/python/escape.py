@@ -94,8 +94,10 @@ def py_docstring(text: str, indent: str = "") -> str:
         lines.pop()
     if not lines:
         lines = [""]
-    if lines[-1].endswith('"'):
-        lines[-1] = lines[-1][:-1] + '\\"'
+    last = lines[-1]
+    if last.endswith('"') and (len(last) - 1 - len(last[:-1].rstrip("\\"))) % 2 == 0:
+        # an unescaped quote right before the closing quotes would end the string early
+        lines[-1] = last[:-1] + '\\"'
     if len(lines) == 1:
         return f'"""{lines[0]}"""'
     rest = "\n".join((indent + line) if line else "" for line in lines[1:])

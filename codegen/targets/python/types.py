@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Literal
 
@@ -39,7 +39,7 @@ MODULE_NAMES = frozenset(
 RESERVED_TYPE_NAMES = frozenset(set(dir(builtins)) | set(keyword.kwlist) | MODULE_NAMES)
 RESERVED_FIELD_NAMES = frozenset(
     set(keyword.kwlist)
-    | {"additional_properties", "str", "int", "float", "bool", "list", "dict", "tuple", "None"}
+    | {"additional_properties", "self", "str", "int", "float", "bool", "list", "dict", "tuple", "None"}
     | MODULE_NAMES
 )
 
@@ -59,6 +59,8 @@ class PyField:
     doc: str | None
     field_call: str | None = None
     """``msgspec.field(...)`` source when the wire name differs or a factory is needed."""
+    factory: bool = False
+    """The default is a non-empty list or dict: every instance needs its own copy."""
 
 
 @dataclass
@@ -78,6 +80,10 @@ class PyDecl:
     tag: str | None = None
     presence: str | None = None
     source_comment: str = ""
+    closed: bool = False
+    """An object rendered as an OpenObject (for its defaults) that still rejects unknown keys."""
+    post_init: bool = False
+    """A struct whose ``__post_init__`` makes values equal to their default the default (for omit_defaults)."""
 
 
 def _class_base_name(d: ir.Decl) -> str:
@@ -92,15 +98,47 @@ class PythonTypeMapper:
         self.program = program
         self.diags = diags
         self.defaults = defaults
-        self.decls = {d.id: d for d in program.decls}
+        self.decls = {d.id: self._python_view(d) for d in program.decls}
         self.names = NameTable("python type", RESERVED_TYPE_NAMES)
         self.name_of: dict[str, str] = {}
         self._assign_type_names()
+        self.runtime_closed = {d.id for d in self.decls.values() if isinstance(d, ir.ObjectDecl) and self._needs_runtime(d)}
+        """Closed objects rendered as OpenObject: msgspec cannot omit non-empty list/dict defaults."""
         self.tags: dict[str, tuple[str, str | int]] = {}
         self.native_unions: set[str] = set()
         self._plan_tagged_unions()
         self.hooked: set[str] = set()
         self._plan_hooks()
+
+    def _python_view(self, d: ir.Decl) -> ir.Decl:
+        """The declaration as the Python target can express it.
+
+        msgspec refuses field names holding a quote, a backslash or a control character: such
+        properties are left to ``additional_properties`` (untyped), so the object becomes open.
+        """
+        if not isinstance(d, ir.ObjectDecl):
+            return d
+        bad = [f for f in d.fields if not _msgspec_name_ok(f.wire_name)]
+        if not bad:
+            return d
+        self.diags.warning(
+            "unsupported-property-name",
+            d.source.file if d.source else "",
+            d.source.pointer if d.source else "",
+            f"msgspec cannot name a field {', '.join(repr(f.wire_name) for f in bad)} (quote, backslash or control "
+            "character): such properties are kept untyped in additional_properties, and the Python class accepts "
+            "unknown keys",
+        )
+        return replace(d, fields=tuple(f for f in d.fields if f not in bad), additional=ir.AnyType())
+
+    def _needs_runtime(self, d: ir.ObjectDecl) -> bool:
+        if not d.closed or self.defaults != "apply":
+            return False
+        for f in d.fields:
+            if not f.required and isinstance(f.default, (list, dict)) and f.default:
+                if self.default_source(f.type, f.default) is not None:
+                    return True
+        return False
 
     # -- names ------------------------------------------------------------------------------
     def _assign_type_names(self) -> None:
@@ -142,7 +180,7 @@ class PythonTypeMapper:
                     ok = False
                     break
                 d = self.decls[v.target]
-                if not isinstance(d, ir.ObjectDecl) or not d.closed:
+                if not isinstance(d, ir.ObjectDecl) or not d.closed or d.id in self.runtime_closed:
                     ok = False
                     break
                 ids.append(v.target)
@@ -161,17 +199,17 @@ class PythonTypeMapper:
         from ...ir.passes import decl_exprs, walk_expr
 
         out = []
-        for d in self.program.decls:
+        for d in self.decls.values():
             for e in decl_exprs(d):
                 out.extend(x for x in walk_expr(e) if isinstance(x, ir.UnionType))
         return out
 
     def _plan_hooks(self) -> None:
-        for d in self.program.decls:
+        for d in self.decls.values():
             if isinstance(d, ir.AliasDecl) and isinstance(d.target, ir.UnionType) and not self._union_is_native(d.target):
                 self.hooked.add(d.id)
         # aliases that reach themselves through aliases only cannot be evaluated at import time
-        aliases = {d.id for d in self.program.decls if isinstance(d, ir.AliasDecl)}
+        aliases = {d.id for d in self.decls.values() if isinstance(d, ir.AliasDecl)}
         for a in sorted(aliases):
             seen: set[str] = set()
             todo = [x for x in references(self.decls[a]) if x in aliases]
@@ -189,7 +227,7 @@ class PythonTypeMapper:
         if isinstance(e, ir.RefType):
             d = self.decls[e.target]
             if isinstance(d, ir.ObjectDecl):
-                if not d.closed:
+                if not d.closed or e.target in self.runtime_closed:
                     return "custom"
                 return "tagged" if e.target in self.tags else "struct"
             if isinstance(d, ir.EnumDecl):
@@ -276,6 +314,15 @@ class PythonTypeMapper:
             if e.rest is None:
                 if not e.items:
                     return "tuple[()]"
+                if (e.constraints.min_items or 0) < len(e.items):
+                    self._warn(
+                        where,
+                        "tuple-fallback",
+                        "a tuple whose last items may be missing (minItems below the number of items) is typed as "
+                        "list[Any] in Python (items are not checked)",
+                    )
+                    most = min(len(e.items), e.constraints.max_items if e.constraints.max_items is not None else len(e.items))
+                    return self._constrained("list[Any]", replace(e.constraints, max_items=most), "array")
                 return f"tuple[{', '.join(self.expr(i, where) for i in e.items)}]"
             if not e.items:
                 return self._constrained(f"list[{self.expr(e.rest, where)}]", e.constraints, "array")
@@ -388,6 +435,9 @@ class PythonTypeMapper:
             return out
         if isinstance(r, ir.RefType):
             return all_kinds
+        if isinstance(r, ir.LiteralType):
+            lit = r.value
+            return {"null" if lit is None else "boolean" if isinstance(lit, bool) else "integer" if isinstance(lit, int) else "string"}
         return {
             "any": all_kinds,
             "null": {"null"},
@@ -398,16 +448,56 @@ class PythonTypeMapper:
             "array": {"array"},
             "tuple": {"array"},
             "map": {"object"},
-            "literal": {
-                "null"
-                if r.value is None  # type: ignore[union-attr]
-                else "boolean"
-                if isinstance(r.value, bool)  # type: ignore[union-attr]
-                else "integer"
-                if isinstance(r.value, int)  # type: ignore[union-attr]
-                else "string"
-            },
         }[r.kind]
+
+    # -- defaults ---------------------------------------------------------------------------
+    def default_source(self, e: ir.TypeExpr, value: object, depth: int = 0) -> str | None:
+        """Python source of the JSON ``value`` as a value of type ``e`` (enum members, tuples), or None if
+        it holds objects (a Struct default would be shared between instances and type checkers reject a dict)."""
+        if depth > 30:
+            return None
+        r = resolve_alias(self.decls, e)
+        if isinstance(r, ir.EnumDecl):
+            for ident, m in zip(self.enum_member_names(r), r.members):
+                if m.value == value and type(m.value) is type(value):
+                    return f"{self.name_of[r.id]}.{ident}"
+            return py_literal(value)
+        if isinstance(r, ir.ObjectDecl):
+            return None
+        if isinstance(r, ir.UnionType):
+            if value is None:
+                return "None"
+            kind = "object" if isinstance(value, dict) else "array" if isinstance(value, list) else None
+            for v in r.variants:
+                rv = resolve_alias(self.decls, v)
+                if isinstance(rv, ir.EnumDecl) and any(m.value == value and type(m.value) is type(value) for m in rv.members):
+                    return self.default_source(v, value, depth + 1)
+                if kind is not None and kind in self.kinds(v):
+                    return self.default_source(v, value, depth + 1)
+            return py_literal(value) if kind is None else None
+        if isinstance(r, ir.ArrayType) and isinstance(value, list):
+            items = [self.default_source(r.items, x, depth + 1) for x in value]
+            return None if None in items else "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
+        if isinstance(r, ir.TupleType) and isinstance(value, list):
+            if (r.rest is not None and r.items) or (r.rest is None and (r.constraints.min_items or 0) < len(r.items)):
+                return py_literal(value)  # typed list[Any]
+            types = list(r.items) if r.rest is None else [r.rest] * len(value)
+            if len(types) != len(value):
+                return None
+            parts = [self.default_source(t, x, depth + 1) for t, x in zip(types, value)]
+            if None in parts:
+                return None
+            if r.rest is not None:
+                return "[" + ", ".join(parts) + "]"  # type: ignore[arg-type]
+            return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"  # type: ignore[arg-type]
+        if isinstance(r, ir.MapType) and isinstance(value, dict):
+            values = {k: self.default_source(r.values, v, depth + 1) for k, v in value.items()}
+            if None in values.values():
+                return None
+            return "{" + ", ".join(f"{py_str(k)}: {v}" for k, v in values.items()) + "}"
+        if isinstance(value, (list, dict)) and isinstance(r, ir.RefType):
+            return None
+        return py_literal(value)
 
     # -- declarations -----------------------------------------------------------------------
     def field_names(self, d: ir.ObjectDecl) -> list[str]:
@@ -453,15 +543,21 @@ class PythonTypeMapper:
             source_comment=comment,
         )
 
-    def _enum(self, d: ir.EnumDecl, name: str, comment: str) -> PyDecl:
+    def enum_member_names(self, d: ir.EnumDecl) -> list[str]:
         table = NameTable("python enum member", frozenset({"mro", "name", "value", "_missing_"}))
-        members = []
+        names = []
         for m in d.members:
             hint = m.name_hint or (str(m.value) if not isinstance(m.value, int) else ("MINUS_" + str(-m.value) if m.value < 0 else str(m.value)))
             want = upper_snake(hint) or "EMPTY"
             if want[0].isdigit():
                 want = "VALUE_" + want
-            members.append((table.claim(want, str(m.value)), py_literal(m.value), py_comment(m.doc) if m.doc else None))
+            names.append(table.claim(want, str(m.value)))
+        return names
+
+    def _enum(self, d: ir.EnumDecl, name: str, comment: str) -> PyDecl:
+        members = []
+        for ident, m in zip(self.enum_member_names(d), d.members):
+            members.append((ident, py_literal(m.value), py_comment(m.doc) if m.doc else None))
         base = "enum.StrEnum" if d.value_kind == "string" else "enum.IntEnum"
         return PyDecl("enum", name, _doc(d.doc), d.id, members=members, enum_base=base, source_comment=comment)
 
@@ -479,9 +575,18 @@ class PythonTypeMapper:
             factory = False
             nullable = "None" in ann.split(" | ")
             if not f.required:
+                source = None
                 if self.defaults == "apply" and f.default is not ir.MISSING:
-                    default = py_literal(f.default)
-                    factory = isinstance(f.default, (list, dict)) and bool(f.default)
+                    source = self.default_source(f.type, f.default)
+                    if source is None:
+                        self._warn(
+                            f.source or d.source,
+                            "default-not-applied",
+                            "a default holding objects is not applied by the Python target; the field stays UNSET when absent",
+                        )
+                if source is not None:
+                    default = source
+                    factory = isinstance(f.default, (list, dict)) and bool(f.default) and not source.startswith("(")
                     omit = True
                     any_default = True
                     if f.default is None and not nullable:
@@ -507,6 +612,7 @@ class PythonTypeMapper:
             args = []
             if ident != f.wire_name:
                 args.append(f"name={py_str(f.wire_name)}")
+            pf.factory = factory
             if pf.default is not None:
                 if factory:
                     args.append(f"default_factory=lambda: {pf.default}")
@@ -514,7 +620,7 @@ class PythonTypeMapper:
                     args.append(f"default={pf.default}")
             if args:
                 pf.field_call = f"msgspec.field({', '.join(args)})"
-        if d.closed:
+        if d.closed and d.id not in self.runtime_closed:
             opts = ["kw_only=True", "forbid_unknown_fields=True"]
             if any_default:
                 opts.append("omit_defaults=True")
@@ -526,7 +632,16 @@ class PythonTypeMapper:
             if tag is not None:
                 opts.append(f"tag_field={py_str(tag[0])}")
                 opts.append(f"tag={py_literal(tag[1])}")
-            return PyDecl("struct", name, _doc(d.doc), d.id, fields=fields, struct_options=", ".join(opts), source_comment=comment)
+            return PyDecl(
+                "struct",
+                name,
+                _doc(d.doc),
+                d.id,
+                fields=fields,
+                struct_options=", ".join(opts),
+                source_comment=comment,
+                post_init=any_default,
+            )
         extra = self.expr(d.additional, d.source) if d.additional is not None else "Any"
         return PyDecl(
             "open",
@@ -536,6 +651,7 @@ class PythonTypeMapper:
             fields=fields,
             extra_annotation=f"dict[str, {extra}]",
             source_comment=comment,
+            closed=d.closed,
         )
 
     def _hook(self, d: ir.AliasDecl, name: str, comment: str) -> PyDecl:
@@ -579,7 +695,7 @@ class PythonTypeMapper:
     def ordered(self) -> list[PyDecl]:
         """Enums, then classes, then union hooks, then aliases in dependency order."""
         out: list[PyDecl] = []
-        decls = sorted(self.program.decls, key=lambda d: (self.name_of[d.id], d.id))
+        decls = sorted(self.decls.values(), key=lambda d: (self.name_of[d.id], d.id))
         out += [self.decl(d) for d in decls if isinstance(d, ir.EnumDecl)]
         out += [self.decl(d) for d in decls if isinstance(d, ir.ObjectDecl)]
         out += [self.decl(d) for d in decls if d.id in self.hooked]
@@ -601,6 +717,10 @@ class PythonTypeMapper:
         for a in aliases:
             visit(a, set())
         return out
+
+
+def _msgspec_name_ok(name: str) -> bool:
+    return not any(c in '"\\' or ord(c) < 0x20 for c in name)
 
 
 def _severity(reason: str) -> Severity:
