@@ -20,6 +20,12 @@ class WriteRefused(Exception):
     pass
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def is_generated(path: Path) -> bool:
     try:
         with path.open("r", encoding="utf-8", errors="replace") as f:
@@ -70,6 +76,7 @@ def apply(p: Plan) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".stepflow-codegen-", dir=target.parent)
         try:
+            os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
                 f.write(p.files[rel])
             os.replace(tmp, target)

@@ -175,3 +175,34 @@ def test_lint_reports_stepflow_overlap_bug() -> None:
 def test_repo_generated_code_is_current() -> None:
     r = run("check", cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_written_files_have_ordinary_permissions(tmp_path: Path) -> None:
+    write(tmp_path / "thing.json", GOOD)
+    assert run("python", "thing.json", "-o", "out/pkg", cwd=tmp_path).returncode == 0
+    mode = (tmp_path / "out" / "pkg" / "types.py").stat().st_mode & 0o777
+    assert mode & 0o644 == 0o644, oct(mode)
+
+
+def test_nullable_object_definitions_keep_their_fields(tmp_path: Path) -> None:
+    """Kubernetes writes most definitions as type: [object, null]; the object must keep its name and fields."""
+    schema = {
+        "$defs": {
+            "A": {"type": ["object", "null"], "properties": {"x": {"type": "string"}, "b": {"$ref": "#/$defs/A"}}},
+            "B": {"anyOf": [{"$ref": "#/$defs/C"}, {"type": "null"}]},
+            "C": {"anyOf": [{"$ref": "#/$defs/B"}, {"type": "integer"}]},
+        }
+    }
+    write(tmp_path / "k.json", schema)
+    r = run("python", "k.json", "-o", "out/k", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    code = (
+        "import k\n"
+        "a = k.decode(b'{\"x\": \"1\", \"b\": {\"x\": \"2\", \"b\": null}}', k.A)\n"
+        "assert a.x == '1' and a.b.x == '2' and a.b.b is None, a\n"
+        "assert k.decode(b'null', k.AOrNull) is None\n"
+        "assert k.encode(a) == b'{\"x\":\"1\",\"b\":{\"x\":\"2\",\"b\":null}}'\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "out"))
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr

@@ -159,6 +159,11 @@ class Converter:
         doc = _doc(s)
         if self._is_object_decl(s):
             return self._object_decl(s, file, pointer, name, type_id)
+        if self._is_nullable_object_decl(s):
+            # type: [object, null] with properties: the object keeps the name, uses are "object | null"
+            obj_id = type_id + "/object"
+            self.decls[obj_id] = self._object_decl(s, file, pointer, name, obj_id)
+            return ir.AliasDecl(type_id, name + ("or null",), ir.UnionType((ir.RefType(obj_id), ir.NullType()), one_of=False), doc, source)
         enum_decl = self._enum_decl(s, file, pointer, name, type_id)
         if enum_decl is not None:
             if isinstance(enum_decl, ir.EnumDecl):
@@ -197,10 +202,10 @@ class Converter:
                 self.warn(file, pointer_join(pointer, kw), "unsupported-keyword", why)
         if "allOf" in s:
             s = self._merge_allof(s, file, pointer)
-        if "$ref" in s and set(s) - ANNOTATIONS - {"$ref"}:
+        if "$ref" in s and {k for k in s if not _is_annotation(k)} - {"$ref"}:
             ref = s.pop("$ref")
-            annotations = {k: v for k, v in s.items() if k in ANNOTATIONS}
-            rest = {k: v for k, v in s.items() if k not in ANNOTATIONS}
+            annotations = {k: v for k, v in s.items() if _is_annotation(k)}
+            rest = {k: v for k, v in s.items() if not _is_annotation(k)}
             target = self._ref(ref, file, pointer)
             merged = self._merge_two(self._deref_schema(target, file, pointer), rest, file, pointer)
             merged.update(annotations)
@@ -318,6 +323,14 @@ class Converter:
         if any(k in s for k in ("oneOf", "anyOf", "enum", "const", "$ref")):
             return False
         return isinstance(s.get("properties"), dict) and bool(s["properties"])
+
+    def _is_nullable_object_decl(self, s: dict[str, Any]) -> bool:
+        types = self._types(s)
+        return (
+            types is not None
+            and sorted(types) == ["null", "object"]
+            and self._is_object_decl({k: v for k, v in s.items() if k != "type"})
+        )
 
     def _enum_decl(
         self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], type_id: str
@@ -718,6 +731,11 @@ class Converter:
             source=ir.Source(self.ws.display(file), pointer),
             extensions=ext,
         )
+
+
+def _is_annotation(keyword: str) -> bool:
+    """Keywords that describe but do not validate (``x-*`` extensions included)."""
+    return keyword in ANNOTATIONS or keyword.startswith("x-")
 
 
 def _doc(s: dict[str, Any]) -> str | None:

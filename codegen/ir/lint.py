@@ -195,8 +195,9 @@ def lint(program: ir.Program, diags: Diagnostics, included: dict[ir.TypeId, set[
         seen.add(t)
         todo.extend(references(decls[t]))
         todo.extend((included or {}).get(t, ()))
-        if t.endswith("/enum") and t[: -len("/enum")] in decls:
-            seen.add(t[: -len("/enum")])
+        for suffix in ("/enum", "/object"):
+            if t.endswith(suffix) and t[: -len(suffix)] in decls:
+                seen.add(t[: -len(suffix)])
     for d in program.decls:
         file, pointer = d.id.split("#", 1)
         parts = pointer.split("/")

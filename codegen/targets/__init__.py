@@ -29,4 +29,5 @@ class TargetOptions:
 
 
 def load(language: str) -> ModuleType:
+    """The target module for ``language`` (raises KeyError for an unknown language)."""
     return importlib.import_module(TARGETS[language])

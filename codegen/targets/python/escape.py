@@ -18,6 +18,7 @@ generated code is black-stable without a formatting pass.
 from __future__ import annotations
 
 import math
+import textwrap
 import unicodedata
 
 _SIMPLE_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -89,7 +90,9 @@ def _clean_text(text: str) -> str:
 def py_docstring(text: str, indent: str = "") -> str:
     """A triple-quoted docstring (including the quotes) for ``text``, indented for its block."""
     body = _clean_text(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    lines = [line.rstrip() for line in body.strip().split("\n")]
+    first, _, rest_text = body.strip().partition("\n")
+    # black re-indents docstrings: continuation lines lose their common leading whitespace
+    lines = [first.rstrip()] + [line.rstrip() for line in textwrap.dedent(rest_text).split("\n")] if rest_text else [first.rstrip()]
     while lines and not lines[-1]:
         lines.pop()
     if not lines:

@@ -250,17 +250,25 @@ class PythonTypeMapper:
             "literal": "literal",
         }[e.kind]
 
-    def _flat(self, u: ir.UnionType) -> list[ir.TypeExpr]:
+    def _flat(self, u: ir.UnionType, seen: frozenset[str] = frozenset()) -> list[ir.TypeExpr]:
+        """The variants of ``u`` with unions behind (non-hooked) aliases spliced in; cycles stop the splicing."""
         out: list[ir.TypeExpr] = []
         for v in u.variants:
-            r = v
-            while isinstance(r, ir.RefType) and isinstance(self.decls[r.target], ir.AliasDecl) and r.target not in self.hooked:
+            r: ir.TypeExpr = v
+            through = set(seen)
+            while (
+                isinstance(r, ir.RefType)
+                and r.target not in through
+                and isinstance(self.decls[r.target], ir.AliasDecl)
+                and r.target not in self.hooked
+            ):
                 target = self.decls[r.target].target  # type: ignore[union-attr]
                 if not isinstance(target, ir.UnionType):
                     break
+                through.add(r.target)
                 r = target
-            if isinstance(r, ir.UnionType):
-                out.extend(self._flat(r))
+            if isinstance(r, ir.UnionType) and r is not u:
+                out.extend(self._flat(r, frozenset(through)))
             else:
                 out.append(v)
         return out
