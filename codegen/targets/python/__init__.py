@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from .. import TargetOptions
+from .render import PythonOptions, render_python
 
 OWNED_SUFFIXES = (".py", ".pyi", ".typed")
 
@@ -16,7 +17,6 @@ def check_name(name: str) -> str | None:
     return None
 
 
+# defined after the import of the ``render`` submodule, so this function is what ``render`` names
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
-    from .render import PythonOptions, render_python
-
     return render_python(program, PythonOptions(options.name, options.command, options.defaults), diags)
