@@ -18,7 +18,7 @@ from . import __version__
 from .diagnostics import Diagnostics, SchemaError, Severity
 
 EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
-LANGUAGES = ("python", "typescript", "rust")
+LANGUAGES = ("python", "typescript", "rust", "vectors")
 
 
 @dataclass
@@ -252,6 +252,11 @@ _language_command(
     "typescript",
     "Generate TypeScript types and runtime validators from SCHEMAS.",
     "Module name, if not the output directory's name.",
+)
+_language_command(
+    "vectors",
+    "Write conformance vectors (valid and invalid JSON per type) from SCHEMAS, for every language's tests.",
+    "Unused (vectors are JSON files).",
 )
 _language_command(
     "rust",

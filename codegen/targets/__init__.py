@@ -16,6 +16,7 @@ TARGETS = {
     "python": "stepflow_codegen.targets.python",
     "typescript": "stepflow_codegen.targets.typescript",
     "rust": "stepflow_codegen.targets.rust",
+    "vectors": "stepflow_codegen.targets.vectors",
 }
 
 

@@ -311,6 +311,20 @@ _encoder = msgspec.json.Encoder(enc_hook=enc_hook)
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
+def _require_tag(tp: Any) -> Any:
+    """A tagged Struct decoded on its own must carry its tag, as inside its union.
+
+    msgspec only checks the tag when it has to choose between variants, so pair the Struct with a
+    variant no value can select.
+    """
+    config = getattr(tp, "__struct_config__", None)
+    if config is None or config.tag_field is None:
+        return tp
+    tag = "\x00no-variant" if isinstance(config.tag, str) else -(2**62) + 7
+    never = msgspec.defstruct("NoVariant", [], tag_field=config.tag_field, tag=tag)
+    return typing.Union[tp, never]
+
+
 @overload
 def decode(data: bytes | str, type: Type[T]) -> T: ...
 @overload
@@ -320,7 +334,7 @@ def decode(data: bytes | str, type: Any) -> Any:
     try:
         decoder = _decoders[type]
     except (KeyError, TypeError):
-        decoder = msgspec.json.Decoder(type, dec_hook=dec_hook)
+        decoder = msgspec.json.Decoder(_require_tag(type), dec_hook=dec_hook)
         try:
             _decoders[type] = decoder
         except TypeError:  # pragma: no cover - unhashable type expression
@@ -334,7 +348,7 @@ def convert(obj: Any, type: Type[T]) -> T: ...
 def convert(obj: Any, type: Any) -> Any: ...
 def convert(obj: Any, type: Any) -> Any:
     """Convert already-parsed JSON (dicts, lists, scalars) into ``type``."""
-    return msgspec.convert(obj, type, dec_hook=dec_hook)
+    return msgspec.convert(obj, _require_tag(type), dec_hook=dec_hook)
 
 
 def encode(value: Any) -> bytes:
