@@ -364,6 +364,11 @@ def main() -> int:
         scratch = Path(cleanup.name)
     cases = make_cases(only, k8s, scratch)
 
+    # pip byte-compiles installed packages (dmcg's included); our checkout is installed editable, so
+    # compile it here too, or a PYTHONDONTWRITEBYTECODE environment or a read-only checkout would
+    # make every run of ours recompile its modules from source
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "codegen")], check=False)
+
     versions = subprocess.run(
         [sys.executable, "-c",
          "from importlib.metadata import version as v\n"

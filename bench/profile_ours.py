@@ -9,9 +9,11 @@ Three views, each in a fresh interpreter so import state is cold-ish (bytecode c
 
 1. ``python -X importtime``: cumulative import cost of click, jinja2, black and our modules.
 2. Phase timings of one in-process CLI run (no profiler overhead): imports, ``build_program``,
-   ``render_python`` split into template compilation, black formatting and the rest, and writing.
-   Every chunk handed to black is classified: changed by black, or unchanged; and whether a code
-   line (not a docstring or comment line, which black never rewraps) was over the line limit.
+   ``render_python`` split into template compilation, the layout module (black's splitting,
+   ported), black itself (only for what the layout module declines) and the rest, and writing.
+   Chunks are counted: formatted, split by the layout module, handed to black; every chunk handed
+   to black is classified: changed by black, or unchanged; and whether a code line (not a
+   docstring or comment line, which black never rewraps) was over the line limit.
 3. Optionally cProfile of the same run (``--cprofile FILE`` writes the stats; the top entries by
    own time are printed).
 
@@ -66,6 +68,7 @@ KEY_MODULES = [
     "stepflow_codegen.ir.model",
     "stepflow_codegen.targets.python.render",
     "stepflow_codegen.targets.python.types",
+    "stepflow_codegen.targets.python.layout",
     "stepflow_codegen.templating",
     "stepflow_codegen.writer",
     "urllib.request",
@@ -172,11 +175,14 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
 
     mark("import stepflow_codegen.writer", t)
 
-    stats = {"chunks": 0, "black_calls": 0, "changed": 0, "code_long": 0, "doc_only": 0, "unchanged_code_long": 0}
+    stats = {"chunks": 0, "laid_out": 0, "black_calls": 0, "changed": 0, "code_long": 0, "doc_only": 0, "unchanged_code_long": 0}
     black_time = [0.0, 0.0]  # import, format
+    layout_time = [0.0]
     overhead = [0.0]  # this script's own chunk classification, taken out of the phases
 
-    orig_black = getattr(fmt, "black_format", None)
+    # the real black call: run_black since the layout module exists, black_format before
+    black_name = "run_black" if hasattr(fmt, "run_black") else "black_format"
+    orig_black = getattr(fmt, black_name, None)
 
     def black_format(src: str) -> str:
         t0 = time.perf_counter()
@@ -201,7 +207,18 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
         return res
 
     if orig_black is not None:
-        setattr(fmt, "black_format", black_format)  # format_chunk looks it up in its module at call time
+        setattr(fmt, black_name, black_format)  # format_chunk looks it up in its module at call time
+    orig_layout = getattr(fmt, "layout_chunk", None)
+    if orig_layout is not None:
+
+        def layout_chunk(chunk: str) -> str | None:
+            t0 = time.perf_counter()
+            res = orig_layout(chunk)
+            layout_time[0] += time.perf_counter() - t0
+            stats["laid_out"] += res is not None and res != chunk
+            return res
+
+        setattr(fmt, "layout_chunk", layout_chunk)
     orig_chunk = getattr(render, "format_chunk", None)
     if orig_chunk is not None:
 
@@ -245,6 +262,8 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
             phase["render_python"] += time.perf_counter() - t0
 
     setattr(render, "render_python", render_python)
+    if getattr(pkg, "render_python", None) is orig_render:  # the package's render() calls its own binding
+        setattr(pkg, "render_python", render_python)
 
     t_run = time.perf_counter()
     code = 0
@@ -258,7 +277,7 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
     t_end = time.perf_counter()
     run = t_end - t_run - overhead[0]
     phase["render_python"] -= overhead[0]
-    rendering_rest = phase["render_python"] - black_time[0] - black_time[1] - compile_time[0]
+    rendering_rest = phase["render_python"] - black_time[0] - black_time[1] - compile_time[0] - layout_time[0]
     print(
         f"2. phases of one in-process run (ms; exit {code}; total from first import {1000 * (t_end - t_start - overhead[0]):.0f})"
     )
@@ -271,11 +290,13 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
     print(
         f"   {f'  of which jinja2 template compilation ({compile_time[1]} templates)':<52} {1000 * compile_time[0]:7.1f}"
     )
+    print(f"   {'  of which the layout module (black-exact splitting)':<52} {1000 * layout_time[0]:7.1f}")
     print(f"   {'  of which the rest (type mapping, rendering, escaping)':<52} {1000 * rendering_rest:7.1f}")
     rest = run - phase["build_program"] - phase["render_python"]
     print(f"   {'CLI, planning and writing files':<52} {1000 * rest:7.1f}")
     print(
-        f"   chunks: {stats['chunks']} formatted, {stats['black_calls']} sent to black, {stats['changed']} changed by black; "
+        f"   chunks: {stats['chunks']} formatted, {stats['laid_out']} split by the layout module, "
+        f"{stats['black_calls']} sent to black (all callers), {stats['changed']} changed by black; "
         f"sent because of a long code line: {stats['code_long']} ({stats['unchanged_code_long']} of them unchanged), "
         f"only because of long docstring/comment lines: {stats['doc_only']}"
     )

@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 generated code is stale (``--check``/``check``) or the 
 from __future__ import annotations
 
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +159,8 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 break
     if path is None or not path.is_file():
         raise BadInput("no pyproject.toml found; pass --config FILE")
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:

@@ -7,9 +7,7 @@ same directory and renamed into place; nothing is written until every file has r
 
 from __future__ import annotations
 
-import difflib
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +69,8 @@ def plan(out: Path, files: dict[str, str], owned_suffixes: tuple[str, ...]) -> P
 
 
 def apply(p: Plan) -> None:
+    import tempfile
+
     for rel in p.writes:
         target = p.out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +89,8 @@ def apply(p: Plan) -> None:
 
 
 def diff(p: Plan, display: str) -> str:
+    import difflib
+
     chunks: list[str] = []
     for rel in p.writes:
         target = p.out / rel

@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
-from urllib.request import url2pathname
+
+if os.name == "nt":  # pragma: no cover
+    from nturl2path import url2pathname
+else:
+    url2pathname = unquote  # what urllib.request.url2pathname is on POSIX (without importing http.client)
 
 from ..diagnostics import Diagnostics
 

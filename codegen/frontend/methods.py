@@ -15,7 +15,10 @@ from .loader import Document, LoadError, Workspace, pointer_join
 DIRECTIONS = ("clientToServer", "serverToClient", "both")
 METHOD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
 ROLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")
-TOP_KEYS = {"$schema", "name", "version", "description", "roles", "errorCodes", "requests", "notifications"}
+TOP_KEYS = {
+    "$schema", "name", "version", "description", "roles", "errorCodes", "profile", "namespace", "requests", "notifications"
+}
+NAMESPACE_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 REQUEST_KEYS = {"method", "messageDirection", "params", "result", "errors", "documentation", "since", "deprecated"}
 NOTIFICATION_KEYS = REQUEST_KEYS - {"result", "errors"}
 
@@ -110,6 +113,19 @@ class MethodTableLoader:
         for k in ("version", "description"):
             if k in data and not isinstance(data[k], str):
                 raise self._fail(doc, "/" + k, f"'{k}' must be a string")
+        profile = data.get("profile")
+        if profile is not None and profile not in ir.PROFILES:
+            raise self._fail(
+                doc, "/profile", f"unknown profile {profile!r}", f"known profiles: {', '.join(ir.PROFILES)} (or leave 'profile' out)"
+            )
+        namespace = data.get("namespace")
+        if namespace is not None and (not isinstance(namespace, str) or not NAMESPACE_RE.match(namespace)):
+            raise self._fail(
+                doc,
+                "/namespace",
+                f"'namespace' must be a PascalCase identifier such as \"Stepflow\", not {namespace!r}",
+                "it prefixes generated class names (StepflowServer, StepflowClient...)",
+            )
         return ir.Protocol(
             name=data["name"],
             version=data.get("version"),
@@ -119,4 +135,6 @@ class MethodTableLoader:
             error_codes=error_codes,
             doc=data.get("description"),
             source=ir.Source(doc.display, ""),
+            profile=profile,
+            namespace=namespace,
         )

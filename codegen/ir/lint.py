@@ -50,8 +50,10 @@ def _kinds(decls: dict[ir.TypeId, ir.Decl], e: ir.TypeExpr | ir.Decl, depth: int
     return set(KINDS)
 
 
-def _literals(decls: dict[ir.TypeId, ir.Decl], e: ir.TypeExpr | ir.Decl) -> set[object] | None:
+def _literals(decls: dict[ir.TypeId, ir.Decl], e: ir.TypeExpr | ir.Decl, depth: int = 0) -> set[object] | None:
     """The finite set of values ``e`` accepts, or None if not finite/known."""
+    if depth > 50:
+        return None
     if isinstance(e, ir.RefType):
         e = resolve_alias(decls, e)
     if isinstance(e, ir.LiteralType):
@@ -61,7 +63,7 @@ def _literals(decls: dict[ir.TypeId, ir.Decl], e: ir.TypeExpr | ir.Decl) -> set[
     if isinstance(e, ir.UnionType):
         out: set[object] = set()
         for v in e.variants:
-            sub = _literals(decls, v)
+            sub = _literals(decls, v, depth + 1)
             if sub is None:
                 return None
             out |= sub

@@ -310,6 +310,16 @@ class Protocol:
     error_codes: TypeId | None = None
     doc: str | None = None
     source: Source | None = None
+    profile: str | None = None
+    """An opt-in layer on top of the plain JSON-RPC peers (e.g. ``"stepflow-components"``: the
+    component registry, ``components/*`` handling and the ``initialize`` answer), or None."""
+    namespace: str | None = None
+    """The prefix of the classes a target names after the protocol (``"Stepflow"`` gives
+    ``StepflowServer``, ``StepflowClient``...); None gives unprefixed names."""
+
+
+PROFILES = ("stepflow-components",)
+"""The profiles a method table may opt into (see docs/method-table.md)."""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,9 +6,20 @@ Decode with ``decode(data, Type)`` and encode with ``encode(value)``: they apply
 types need (open objects keep unknown keys, unions told apart by their fields).
 ``decode_message(data)`` turns the bytes of any StepFlow component protocol message into a typed request,
 response or notification; ``encode_message(message)`` turns it back into bytes.
+
+Both peers: ``ComponentServerHandlers``, ``StepflowContext``, ``StepflowError``, ``StepflowServer``, ``StepflowStdioServer`` (server.py) serve the protocol over STDIO
+or HTTP; ``InMemoryRuntime``, ``RuntimeHandlers``, ``StepflowClient``, ``blob_id``, ``canonical_json`` (client.py) drive a server.
 """
 
+from ._rpc import ConnectionLost, RpcError, TransportError
 from ._runtime import UNSET, UnsetType, convert, decode, encode, to_builtins
+from .client import (
+    InMemoryRuntime,
+    RuntimeHandlers,
+    StepflowClient,
+    blob_id,
+    canonical_json,
+)
 from .methods import (
     BlobsGetRequest,
     BlobsGetResponse,
@@ -48,6 +59,14 @@ from .methods import (
     UntypedResponse,
     decode_message,
     encode_message,
+    prefix_id,
+)
+from .server import (
+    ComponentServerHandlers,
+    StepflowContext,
+    StepflowError,
+    StepflowServer,
+    StepflowStdioServer,
 )
 from .types import (
     BlobId,
@@ -114,6 +133,7 @@ __all__ = [
     "ComponentInfoParams",
     "ComponentInfoResult",
     "ComponentListParams",
+    "ComponentServerHandlers",
     "ComponentsExecuteRequest",
     "ComponentsExecuteResponse",
     "ComponentsInferSchemaRequest",
@@ -122,6 +142,7 @@ __all__ = [
     "ComponentsInfoResponse",
     "ComponentsListRequest",
     "ComponentsListResponse",
+    "ConnectionLost",
     "Direction",
     "Error",
     "ErrorCode",
@@ -137,6 +158,7 @@ __all__ = [
     "INTERNAL_ERROR",
     "INVALID_PARAMS",
     "INVALID_REQUEST",
+    "InMemoryRuntime",
     "InitializeParams",
     "InitializeRequest",
     "InitializeResponse",
@@ -166,14 +188,22 @@ __all__ = [
     "PutBlobResult",
     "RequestId",
     "ResultOrder",
+    "RpcError",
     "RunStatusProtocol",
     "RunsGetRequest",
     "RunsGetResponse",
     "RunsSubmitRequest",
     "RunsSubmitResponse",
+    "RuntimeHandlers",
     "Schema",
     "StepOverride",
+    "StepflowClient",
+    "StepflowContext",
+    "StepflowError",
+    "StepflowServer",
+    "StepflowStdioServer",
     "SubmitRunProtocolParams",
+    "TransportError",
     "TypedMessage",
     "TypedNotification",
     "TypedRequest",
@@ -183,10 +213,13 @@ __all__ = [
     "UntypedResponse",
     "Value",
     "WorkflowOverrides",
+    "blob_id",
+    "canonical_json",
     "convert",
     "decode",
     "decode_message",
     "encode",
     "encode_message",
+    "prefix_id",
     "to_builtins",
 ]

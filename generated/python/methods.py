@@ -9,6 +9,7 @@ the component server is the server.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn, TypeAlias, Union
@@ -78,6 +79,7 @@ __all__ = [
     "UntypedResponse",
     "decode_message",
     "encode_message",
+    "prefix_id",
 ]
 
 PARSE_ERROR = -32700
@@ -123,7 +125,13 @@ class UntypedResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class ProtocolError(Exception):
-    """A message that breaks the protocol, with the JSON-RPC error code to answer it with."""
+    """A message that breaks the protocol, with the JSON-RPC error code to answer it with.
+
+    ``kind`` says what the message looked like: ``"request"``, ``"notification"``,
+    ``"response"``, or None when not even that could be read.  JSON-RPC answers a bad request
+    (with its id, when it can be read) and an unreadable message (with a null id), never a
+    notification.
+    """
 
     def __init__(
         self,
@@ -131,12 +139,14 @@ class ProtocolError(Exception):
         message: str,
         id: JsonRpcId | None = None,
         data: Any = UNSET,
+        kind: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.id = id
         self.data = data
+        self.kind = kind
 
     def to_response(self) -> ErrorResponse:
         return ErrorResponse(
@@ -506,16 +516,49 @@ _any = msgspec.json.Decoder()
 _error = msgspec.json.Decoder(JsonRpcError)
 
 
-def _readable_id(data: bytes | str) -> JsonRpcId | None:
+_PREFIX_ID = re.compile(
+    rb'\s*\{\s*(?:"(?:jsonrpc|method)"\s*:\s*"[^"\\]{0,64}"\s*,\s*)*"id"\s*:\s*'
+    rb'("(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4}){0,256}"'
+    rb"|-?(?:0|[1-9][0-9]{0,18}))\s*[,}]"
+)
+
+
+def prefix_id(data: bytes | str) -> JsonRpcId | None:
+    """The id of a message that cannot be decoded whole (too long, too deep), if it comes first.
+
+    Reads only the start of the message: ``{"jsonrpc": "2.0", "id": ...`` (keys ``jsonrpc`` and
+    ``method`` may come before ``id``), which is how both StepFlow sides write their messages.
+    """
+    head = data[:1024]
+    if isinstance(head, str):
+        head = head.encode("utf-8", "surrogatepass")
+    m = _PREFIX_ID.match(head)
+    if m is None:
+        return None
+    try:
+        value = _any.decode(m.group(1))
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    if _is_id(value) and (not isinstance(value, int) or -(2**63) <= value < 2**63):
+        return value  # type: ignore[no-any-return]
+    return None
+
+
+def _readable(data: bytes | str) -> tuple[JsonRpcId | None, str | None]:
+    """The id and kind of a message whose envelope is invalid, as far as they can be read."""
     try:
         obj = _any.decode(data)
-    except msgspec.DecodeError:
-        return None
-    if isinstance(obj, dict):
-        value = obj.get("id")
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return value
-    return None
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+        return prefix_id(data), None
+    if not isinstance(obj, dict):
+        return None, None
+    value = obj.get("id")
+    mid = value if _is_id(value) else None
+    if "method" in obj:
+        return mid, "request" if "id" in obj else "notification"
+    if "result" in obj or "error" in obj:
+        return mid, "response"
+    return mid, None
 
 
 def _is_id(value: Any) -> bool:
@@ -532,80 +575,124 @@ def decode_message(
 
     ``method_of`` maps the id of a response to the method of the request it answers (a dict or a
     function); without it, or for an unknown id, a successful response is an ``UntypedResponse``.
-    Raises :class:`ProtocolError` carrying the JSON-RPC error code (and the id, when it can be read).
+    Raises :class:`ProtocolError` carrying the JSON-RPC error code, the id (when it can be read)
+    and what kind of message it was.
     """
+    try:
+        return _decode_message(data, method_of)
+    except UnicodeDecodeError as e:
+        raise ProtocolError(
+            PARSE_ERROR, f"Parse error: invalid UTF-8 ({e.reason})", prefix_id(data)
+        ) from None
+    except RecursionError:
+        raise ProtocolError(
+            INVALID_REQUEST, "Invalid message: nested too deeply", prefix_id(data)
+        ) from None
+
+
+def _decode_message(
+    data: bytes | str,
+    method_of: Callable[[JsonRpcId], str | None] | Mapping[JsonRpcId, str] | None,
+) -> TypedMessage:
     try:
         env = _envelope.decode(data)
     except msgspec.ValidationError as e:
+        rid, rkind = _readable(data)
         raise ProtocolError(
-            INVALID_REQUEST, f"Invalid message: {e}", _readable_id(data)
+            INVALID_REQUEST, f"Invalid message: {e}", rid, kind=rkind
         ) from None
     except msgspec.DecodeError as e:
         raise ProtocolError(PARSE_ERROR, f"Parse error: {e}") from None
     mid = env.id if _is_id(env.id) else None
+    kind: str | None = None
+    if env.method is not UNSET:
+        kind = "notification" if env.id is UNSET else "request"
+    elif env.result or env.error:
+        kind = "response"
     if env.jsonrpc != "2.0":
         raise ProtocolError(
-            INVALID_REQUEST, 'Invalid message: "jsonrpc" must be "2.0"', mid
+            INVALID_REQUEST, 'Invalid message: "jsonrpc" must be "2.0"', mid, kind=kind
         )
     if env.id is not UNSET and env.id is not None and not _is_id(env.id):
         raise ProtocolError(
-            INVALID_REQUEST, 'Invalid message: "id" must be a string or an integer'
+            INVALID_REQUEST,
+            'Invalid message: "id" must be a string or an integer',
+            kind=kind,
         )
     if env.method is not UNSET:
         if not isinstance(env.method, str):
             raise ProtocolError(
-                INVALID_REQUEST, 'Invalid message: "method" must be a string', mid
+                INVALID_REQUEST,
+                'Invalid message: "method" must be a string',
+                mid,
+                kind=kind,
             )
         if env.result or env.error:
             raise ProtocolError(
                 INVALID_REQUEST,
                 "Invalid message: a request cannot carry result or error",
                 mid,
+                kind=kind,
             )
         if env.id is None:
-            raise ProtocolError(INVALID_REQUEST, 'Invalid message: "id" cannot be null')
+            raise ProtocolError(
+                INVALID_REQUEST, 'Invalid message: "id" cannot be null', kind=kind
+            )
         spec = METHODS.get(env.method)
         if spec is None:
             raise ProtocolError(
-                METHOD_NOT_FOUND, f"Method not found: {env.method}", mid
+                METHOD_NOT_FOUND, f"Method not found: {env.method}", mid, kind=kind
             )
         is_notification = env.id is UNSET
         if is_notification != spec.notification:
-            kind = "a notification" if spec.notification else "a request"
+            what = "a notification" if spec.notification else "a request"
             raise ProtocolError(
-                INVALID_REQUEST, f"Invalid message: {env.method} is {kind}", mid
+                INVALID_REQUEST,
+                f"Invalid message: {env.method} is {what}",
+                mid,
+                kind=kind,
             )
         if not env.params:
             raise ProtocolError(
-                INVALID_PARAMS, f"Invalid params: {env.method} needs params", mid
+                INVALID_PARAMS,
+                f"Invalid params: {env.method} needs params",
+                mid,
+                kind=kind,
             )
         try:
             params = _runtime.decode(env.params, spec.params)
         except msgspec.ValidationError as e:
-            raise ProtocolError(INVALID_PARAMS, f"Invalid params: {e}", mid) from None
+            raise ProtocolError(
+                INVALID_PARAMS, f"Invalid params: {e}", mid, kind=kind
+            ) from None
         if is_notification:
             return spec.message(params=params)  # type: ignore[no-any-return]
         return spec.message(id=env.id, params=params)  # type: ignore[no-any-return]
     if env.id is UNSET:
         raise ProtocolError(
-            INVALID_REQUEST, "Invalid message: neither a request nor a response"
+            INVALID_REQUEST,
+            "Invalid message: neither a request nor a response",
+            kind=kind,
         )
     if bool(env.result) == bool(env.error):
         raise ProtocolError(
             INVALID_REQUEST,
             "Invalid message: a response carries exactly one of result and error",
             mid,
+            kind="response",
         )
     if env.error:
         try:
             error = _error.decode(env.error)
         except msgspec.ValidationError as e:
             raise ProtocolError(
-                INVALID_REQUEST, f"Invalid error object: {e}", mid
+                INVALID_REQUEST, f"Invalid error object: {e}", mid, kind=kind
             ) from None
         return ErrorResponse(id=mid, error=error)
     if env.id is None:
-        raise ProtocolError(INVALID_REQUEST, 'Invalid message: a result needs an "id"')
+        raise ProtocolError(
+            INVALID_REQUEST, 'Invalid message: a result needs an "id"', kind=kind
+        )
     method: str | None = None
     if method_of is not None:
         method = (
@@ -620,7 +707,7 @@ def decode_message(
         result = _runtime.decode(env.result, spec.result)
     except msgspec.ValidationError as e:
         raise ProtocolError(
-            INVALID_REQUEST, f"Invalid result for {method}: {e}", mid
+            INVALID_REQUEST, f"Invalid result for {method}: {e}", mid, kind=kind
         ) from None
     return spec.response(id=env.id, result=result)  # type: ignore[no-any-return]
 

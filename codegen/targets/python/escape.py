@@ -41,11 +41,21 @@ def _escape_char(c: str, quote: str) -> str:
     return c
 
 
+_ASCII_ESCAPES = {c: _SIMPLE_ESCAPES.get(c, f"\\x{ord(c):02x}") for c in map(chr, range(0x20))}
+_ASCII_ESCAPES.update({"\\": "\\\\", "\x7f": "\\x7f"})
+_DQ_TABLE = str.maketrans({**_ASCII_ESCAPES, '"': '\\"'})
+_SQ_TABLE = str.maketrans({**_ASCII_ESCAPES, "'": "\\'"})
+
+
 def py_str(value: str) -> str:
-    """A Python string literal for ``value``, quoted as black prefers."""
-    quote = '"'
-    if '"' in value and "'" not in value:
-        quote = "'"
+    """A Python string literal for ``value``, quoted as black prefers.
+
+    Like black's string normalization: double quotes unless single quotes need fewer escapes.
+    """
+    quote = "'" if value.count("'") < value.count('"') else '"'
+    if value.isascii():
+        # the same escapes as _escape_char: controls spelled out, backslash and the quote escaped
+        return quote + value.translate(_DQ_TABLE if quote == '"' else _SQ_TABLE) + quote
     return quote + "".join(_escape_char(c, quote) for c in value) + quote
 
 
@@ -72,7 +82,13 @@ def py_literal(value: object) -> str:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
+_CLEAN_ASCII = str.maketrans({**{chr(i): " " for i in range(0x20)}, "\n": "\n", "\t": "    ", "\x7f": " "})
+
+
 def _clean_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    if text.isascii():
+        return text.translate(_CLEAN_ASCII)
     out = []
     for c in text.replace("\r\n", "\n").replace("\r", "\n"):
         cat = unicodedata.category(c)

@@ -11,6 +11,7 @@ from ...templating import environment
 from ..naming import pascal
 from .escape import py_comment, py_docstring, py_literal, py_str
 from .format import format_chunk
+from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
 from .types import Defaults, PyDecl, PythonTypeMapper
 
 LINE = 88
@@ -95,17 +96,32 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
     )
     files["_runtime.py"] = env.get_template("_runtime.py.jinja").render(header=hdr)
     method_exports: list[str] = []
+    rpc: RpcModel | None = None
     if program.protocol is not None:
         text, method_exports = _render_methods(env, program.protocol, mapper, hdr, diags)
         files["methods.py"] = text
+        rpc = build_model(program, mapper, diags, env)
+        for name in [*rpc.server_exports, *rpc.client_exports, *RUNTIME_EXPORTS]:
+            if name in method_exports:
+                diags.error("name-collision", "", "", f"{name!r} is both a JSON-RPC helper and a generated class")
+        files["_rpc.py"] = env.get_template("_rpc.py.jinja").render(header=hdr)
+        files["server.py"] = env.get_template("server.py.jinja").render(header=hdr, m=rpc)
+        files["client.py"] = env.get_template("client.py.jinja").render(header=hdr, m=rpc)
+    runtime_exports = ["UNSET", "UnsetType", "convert", "decode", "encode", "to_builtins"]
+    all_exports = set(exports) | set(method_exports) | set(runtime_exports)
+    if rpc is not None:
+        all_exports |= set(rpc.server_exports) | set(rpc.client_exports) | set(RUNTIME_EXPORTS)
     files["__init__.py"] = env.get_template("__init__.py.jinja").render(
         header=hdr,
         package=options.package,
         inputs=list(program.inputs),
         type_exports=exports,
         method_exports=sorted(method_exports),
-        runtime_exports=["UNSET", "UnsetType", "convert", "decode", "encode", "to_builtins"],
-        all_exports=sorted(set(exports) | set(method_exports) | {"UNSET", "UnsetType", "convert", "decode", "encode", "to_builtins"}),
+        runtime_exports=runtime_exports,
+        rpc_exports=sorted(RUNTIME_EXPORTS) if rpc else [],
+        server_exports=rpc.server_exports if rpc else [],
+        client_exports=rpc.client_exports if rpc else [],
+        all_exports=sorted(all_exports),
         protocol=program.protocol,
     )
     return {k: v for k, v in sorted(files.items())}
@@ -154,6 +170,7 @@ def _render_methods(
         "UntypedResponse",
         "decode_message",
         "encode_message",
+        "prefix_id",
         "INTERNAL_ERROR",
         "INVALID_PARAMS",
         "INVALID_REQUEST",

@@ -1,0 +1,39 @@
+"""The Rust target: a crate of serde types, validation and typed JSON-RPC messages."""
+
+from __future__ import annotations
+
+import re
+
+from ...diagnostics import Diagnostics
+from ...ir import model as ir
+from .. import TargetOptions
+
+OWNED_SUFFIXES = (".rs", ".toml")
+
+_NOT_CRATE_NAMES = frozenset({"std", "core", "alloc", "proc_macro", "test", "serde", "serde_json", "regex", "self", "super", "crate"})
+
+
+def check_name(name: str) -> str | None:
+    """An error message if ``name`` cannot be the crate name."""
+    from .types import KEYWORDS
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
+        return f"the crate name {name!r} (the output directory's name) is not a valid Rust crate name; pass --package NAME"
+    lib = name.replace("-", "_")
+    if lib in KEYWORDS or lib in _NOT_CRATE_NAMES:
+        return f"the crate name {name!r} is reserved in Rust or clashes with a dependency; pass --package NAME"
+    return None
+
+
+def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
+    from .render import RustOptions, render_rust
+
+    if options.defaults != "preserve":
+        diags.warning(
+            "defaults-not-applied",
+            "",
+            "",
+            "the Rust target always preserves absent optional fields (None); --defaults apply is ignored "
+            "(each default is named in the field's documentation)",
+        )
+    return render_rust(program, RustOptions(options.name, options.command), diags)

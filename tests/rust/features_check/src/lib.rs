@@ -1,0 +1,1 @@
+//! Behaviour tests of the generated `features` crate live in `tests/`.
