@@ -10,6 +10,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostics
 
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
 
@@ -107,3 +111,19 @@ class NameTable:
         if reason:
             self.renames.append(Rename(self.namespace, original, name, reason, where))
         return name
+
+
+def report_renames(diags: "Diagnostics", renames: list[Rename], what: str) -> None:
+    """Report type renames: a clash between two schema names is a warning, a reserved word a note."""
+    from ..diagnostics import Severity
+
+    for r in renames:
+        file, _, pointer = r.where.partition("#")
+        clash = "already used" in r.reason
+        diags.add(
+            Severity.WARNING if clash else Severity.INFO,
+            "name-collision" if clash else "renamed",
+            file,
+            pointer,
+            f"{what} {r.original!r} is named {r.chosen!r} ({r.reason})",
+        )

@@ -14,7 +14,7 @@ from typing import Literal
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import references, resolve_alias
-from ..naming import NameTable, pascal, snake, upper_snake
+from ..naming import NameTable, pascal, report_renames, snake, upper_snake
 from .escape import py_comment, py_literal, py_str
 
 MODULE_NAMES = frozenset(
@@ -158,13 +158,7 @@ class PythonTypeMapper:
             where = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
             chosen = self.names.claim(wanted, " ".join(d.name), where, alternatives=[pascal(stem) + wanted])
             self.name_of[d.id] = chosen
-        for r in self.names.renames:
-            self.diags.warning(
-                "name-collision" if "already used" in r.reason else "renamed",
-                r.where.split("#", 1)[0],
-                r.where.split("#", 1)[1] if "#" in r.where else "",
-                f"Python type {r.original!r} is named {r.chosen!r} ({r.reason})",
-            )
+        report_renames(self.diags, self.names.renames, "Python type")
 
     # -- planning ---------------------------------------------------------------------------
     def _plan_tagged_unions(self) -> None:

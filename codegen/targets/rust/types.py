@@ -34,7 +34,7 @@ from pathlib import PurePosixPath
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import decl_exprs, walk_expr
-from ..naming import NameTable, Rename, snake, words
+from ..naming import NameTable, Rename, report_renames, snake, words
 from . import layout
 from .escape import NotRepresentable, rust_comment, rust_doc, rust_float, rust_int, rust_str
 
@@ -461,13 +461,7 @@ class RustTypeMapper:
         return chosen
 
     def _report_type_rename(self, r: Rename) -> None:
-        file, _, pointer = r.where.partition("#")
-        self.diags.warning(
-            "name-collision" if "already used" in r.reason else "renamed",
-            file,
-            pointer,
-            f"Rust type {r.original!r} is named {r.chosen!r} ({r.reason})",
-        )
+        report_renames(self.diags, [r], "Rust type")
 
     # -- recursion ----------------------------------------------------------------------------
     def nominal(self, key: str) -> bool:

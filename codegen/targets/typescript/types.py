@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...ir.passes import resolve_alias
-from ..naming import NameTable, pascal, upper_snake
+from ..naming import NameTable, pascal, report_renames, upper_snake
 from . import layout as L
 from .escape import ts_key, ts_literal
 
@@ -90,14 +90,7 @@ class TsNames:
                 alternatives=[prefixed],
                 fix_reserved=lambda n, p=prefixed: p,
             )
-        for r in self.table.renames:
-            file, _, pointer = r.where.partition("#")
-            diags.warning(
-                "name-collision" if "already used" in r.reason else "renamed",
-                file,
-                pointer,
-                f"TypeScript type {r.original!r} is named {r.chosen!r} ({r.reason})",
-            )
+        report_renames(diags, self.table.renames, "TypeScript type")
 
 
 def enum_member_names(d: ir.EnumDecl) -> list[str]:
