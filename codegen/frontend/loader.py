@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
-if os.name == "nt":  # pragma: no cover
-    from nturl2path import url2pathname
-else:
-    url2pathname = unquote  # what urllib.request.url2pathname is on POSIX (without importing http.client)
-
 from ..diagnostics import Diagnostics
+
+
+def url2pathname(path: str) -> str:
+    """``urllib.request.url2pathname``, without importing urllib.request (http.client, email ...)."""
+    if os.name == "nt":  # pragma: no cover
+        import nturl2path
+
+        return nturl2path.url2pathname(path)
+    return unquote(path)
 
 METHOD_TABLE_SCHEMA = "urn:stepflow-codegen:method-table:v1"
 

@@ -72,7 +72,7 @@ def py_literal(value: object) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("JSON has no NaN or infinity")
-        return repr(float(value))
+        return repr(float(value)).replace("e+", "e")  # black writes 1e20, not 1e+20
     if isinstance(value, str):
         return py_str(value)
     if isinstance(value, list):

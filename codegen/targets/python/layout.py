@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 LINE_LENGTH = 88
 
@@ -498,6 +498,7 @@ def transform_line(line: Line, force: bool = False) -> list[Line]:
     if not line.should_split_rhs and not line.magic_trailing_comma and line_width(line) <= LINE_LENGTH:
         return [line]
     line_str = line_to_string(line)
+    transformers: list[Callable[[Line, bool], Iterator[Line]]]
     if line.is_def and not _should_split_funcdef_with_rhs(line):
         transformers = [left_hand_split]
     elif line.inside_brackets:
@@ -1051,6 +1052,7 @@ class _Parser:
     # statements
     def statement(self) -> Node | Leaf:
         t = self.peek()
+        node: Node | Leaf
         if t is not None and t.type == NAME and t.value == "class":
             node = self.classdef()
         elif t is not None and t.type == NAME and t.value == "def":

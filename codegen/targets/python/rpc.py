@@ -103,6 +103,11 @@ class Profile:
     execute_params: str
     execute_result: str
     observability: str
+    execution_failed: int = -32003
+    """The code a component's exception is answered with: the one code among
+    ``components/execute``'s ``errors`` that is neither a standard JSON-RPC code (-32700,
+    -32600..-32603) nor -32001 (unknown component), else -32003 (the 0.9 SDK's code).  The
+    0.11.1 table lists -32100, the code the 0.11 SDK uses and the 0.11 runtime retries."""
     put_params: str | None = None
     put_result: str | None = None
     get_params: str | None = None
@@ -339,6 +344,8 @@ _OPTIONAL: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "blobs/put": (("data", "blob_type", "observability"), ("blob_id",)),
     "blobs/get": (("blob_id", "observability"), ("data", "blob_type")),
 }
+_GENERIC_CODES = frozenset({-32700, -32600, -32601, -32602, -32603, -32001})
+"""JSON-RPC's own codes and the unknown-component code (not a component's failure)."""
 _INFO_FIELDS = ("component", "description", "input_schema", "output_schema")
 
 
@@ -353,11 +360,14 @@ def _profile(
     by_name = {m.name: m for m in protocol.methods}
 
     def obj(e: ir.TypeExpr | None, what: str) -> ir.ObjectDecl:
-        if isinstance(e, ir.RefType):
+        # closed (a msgspec Struct) or open (an OpenObject keeping unknown keys, as StepFlow's
+        # own schemas leave them): both are built with keyword arguments named after the
+        # Python attributes, which is all the component layer does with them
+        if isinstance(e, ir.RefType) and e.target not in mapper.hooked:
             d = program.decl(e.target)
-            if isinstance(d, ir.ObjectDecl) and e.target not in mapper.runtime_closed and d.closed:
+            if isinstance(d, ir.ObjectDecl):
                 return d
-        raise _ProfileError(f"{what} must be a closed object type")
+        raise _ProfileError(f"{what} must be a named object type")
 
     def attrs(d: ir.ObjectDecl, wanted: tuple[str, ...], what: str) -> dict[str, ir.Field]:
         saved = mapper.diags
@@ -414,6 +424,12 @@ def _profile(
             execute_result=mapper.ref(decls["components/execute"][1].id),  # type: ignore[union-attr]
             observability=ref_of(exec_fields["observability"], "components/execute's observability"),
         )
+        specific = sorted(
+            {c for c in by_name["components/execute"].errors if c not in _GENERIC_CODES},
+            reverse=True,
+        )
+        if len(specific) == 1:
+            prof.execution_failed = specific[0]
         if "blobs/put" in decls:
             pd, rd = decls["blobs/put"]
             prof.put_params = mapper.ref(pd.id)
