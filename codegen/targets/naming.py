@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostics
+    from ..ir.model import Decl
 
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
 
@@ -127,3 +128,22 @@ def report_renames(diags: "Diagnostics", renames: list[Rename], what: str) -> No
             pointer,
             f"{what} {r.original!r} is named {r.chosen!r} ({r.reason})",
         )
+
+
+def naming_order(decls: "Iterable[Decl]") -> "list[Decl]":
+    """The order in which declarations claim names, the same in every target.
+
+    ``$defs``/``definitions`` entries first (they carry the names schema authors chose), then file
+    roots, then inline types named after their path; ties broken by id, so output is deterministic.
+    """
+
+    def priority(d: "Decl") -> tuple[int, str]:
+        pointer = d.id.split("#", 1)[1]
+        parts = pointer.split("/")
+        if len(parts) == 3 and parts[1] in ("$defs", "definitions"):
+            return (0, d.id)
+        if pointer == "":
+            return (1, d.id)
+        return (2, d.id)
+
+    return sorted(decls, key=priority)

@@ -14,7 +14,7 @@ from typing import Literal
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import references, resolve_alias
-from ..naming import NameTable, pascal, report_renames, snake, upper_snake
+from ..naming import NameTable, naming_order, pascal, report_renames, snake, upper_snake
 from .escape import py_comment, py_literal, py_str
 
 MODULE_NAMES = frozenset(
@@ -142,16 +142,7 @@ class PythonTypeMapper:
 
     # -- names ------------------------------------------------------------------------------
     def _assign_type_names(self) -> None:
-        def priority(d: ir.Decl) -> tuple[int, str]:
-            pointer = d.id.split("#", 1)[1]
-            parts = pointer.split("/")
-            if len(parts) == 3 and parts[1] in ("$defs", "definitions"):
-                return (0, d.id)
-            if pointer == "":
-                return (1, d.id)
-            return (2, d.id)
-
-        for d in sorted(self.program.decls, key=priority):
+        for d in naming_order(self.program.decls):
             wanted = _class_base_name(d)
             file = d.id.split("#", 1)[0]
             stem = PurePosixPath(file).name.split(".")[0]

@@ -34,7 +34,7 @@ from pathlib import PurePosixPath
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import decl_exprs, walk_expr
-from ..naming import NameTable, Rename, report_renames, snake, words
+from ..naming import NameTable, Rename, naming_order, report_renames, snake, words
 from . import layout
 from .escape import NotRepresentable, rust_comment, rust_doc, rust_float, rust_int, rust_str
 
@@ -141,6 +141,8 @@ class RDecl:
     variants: list[UVariant] = field(default_factory=list)
     tag: str | None = None
     tag_kind: str | None = None
+    tag_value: str | None = None
+    """Struct: the variant of a serde-tagged union: its tag value (the tag property is ``tag``)."""
     # literal / alias / newtype
     literal_kind: str = ""
     literal_value: str = ""
@@ -174,6 +176,8 @@ class RustTypeMapper:
         self.synth_by_key: dict[str, Synth] = {}
         self.tagged_variants: dict[str, str] = {}
         """Object id -> the tag property its serde-tagged union writes (the struct omits it)."""
+        self.tagged_values: dict[str, str] = {}
+        """Object id -> the tag value of its serde-tagged union's variant (written when it stands alone)."""
         self.names = NameTable("rust type", RESERVED_TYPE_NAMES)
         self.name_of: dict[str, str] = {}
         self.patterns: list[str] = []
@@ -326,6 +330,7 @@ class RustTypeMapper:
             if all(len(claims[i]) == 1 and i not in elsewhere for i in ids) and len(set(ids)) == len(ids):
                 for i in ids:
                     self.tagged_variants[i] = u.discriminator.property
+                    self.tagged_values[i] = next(iter(claims[i]))[1]
         self.tagged_unions = {
             repr(u) for u in candidates if all(isinstance(v, ir.RefType) and v.target in self.tagged_variants for v in u.variants)
         }
@@ -427,16 +432,7 @@ class RustTypeMapper:
                     visit(d.target, tuple(d.name), d.id, d.source, False)
 
     def _assign_names(self) -> None:
-        def priority(d: ir.Decl) -> tuple[int, str]:
-            pointer = d.id.split("#", 1)[1]
-            parts = pointer.split("/")
-            if len(parts) == 3 and parts[1] in ("$defs", "definitions"):
-                return (0, d.id)
-            if pointer == "":
-                return (1, d.id)
-            return (2, d.id)
-
-        for d in sorted(self.program.decls, key=priority):
+        for d in naming_order(self.program.decls):
             stem = PurePosixPath(d.id.split("#", 1)[0]).name.split(".")[0]
             where = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
             self.name_of[d.id] = self._claim(rust_pascal(*d.name), " ".join(d.name), where, stem)
@@ -979,6 +975,9 @@ class RustTypeMapper:
         fields = [f for f in d.fields if not (d.id in self.tagged_variants and f.wire_name == self.tagged_variants[d.id])]
         idents = self.field_names(d, fields)
         r.closed = d.closed
+        if d.id in self.tagged_variants:
+            r.tag = self._str(self.tagged_variants[d.id], d.source)
+            r.tag_value = self._str(self.tagged_values[d.id], d.source)
         lines: list[str] = []
         checks: list[str] = []
         all_optional = True

@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...ir.passes import resolve_alias
-from ..naming import NameTable, pascal, report_renames, upper_snake
+from ..naming import NameTable, naming_order, pascal, report_renames, upper_snake
 from . import layout as L
 from .escape import ts_key, ts_literal
 
@@ -70,16 +70,7 @@ class TsNames:
         self.table = NameTable("typescript type", RESERVED_TYPE_NAMES)
         self.of: dict[str, str] = {}
 
-        def priority(d: ir.Decl) -> tuple[int, str]:
-            pointer = d.id.split("#", 1)[1]
-            parts = pointer.split("/")
-            if len(parts) == 3 and parts[1] in ("$defs", "definitions"):
-                return (0, d.id)
-            if pointer == "":
-                return (1, d.id)
-            return (2, d.id)
-
-        for d in sorted(decls, key=priority):
+        for d in naming_order(decls):
             wanted = _base_name(d)
             stem = PurePosixPath(d.id.split("#", 1)[0]).name.split(".")[0]
             prefixed = pascal(stem) + wanted
