@@ -7,7 +7,8 @@ same ``/title_case`` as ``tests/interop/components_sf07.py`` / ``components_sf09
 Only the generated package, msgspec and (for HTTP) uvicorn are imported; bench_rpc.py runs it with
 the ``ours-http`` interop venv (msgspec + uvicorn, no httptools, no uvloop: the same HTTP stack
 uvicorn gives stepflow-py 0.9.1 in its venv).  ``BENCH_PROFILE=<file>`` writes a cProfile of the
-whole serving run to ``<file>`` when the server exits (stdin EOF, SIGTERM).
+whole serving run to ``<file>`` when the server exits (stdin EOF, SIGTERM); ``BENCH_ASYNC=1``
+registers ``/title_case`` as an ``async def`` (no worker thread).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ class TitleCaseOutput(msgspec.Struct):
     changed: int
 
 
-@server.component(name="title_case")
 def title_case(input: TitleCaseInput) -> TitleCaseOutput:
     """Title-case every string value (other values pass through)."""
     out: dict[str, Any] = {}
@@ -44,6 +44,16 @@ def title_case(input: TitleCaseInput) -> TitleCaseOutput:
         else:
             out[key] = value
     return TitleCaseOutput(values=out, changed=changed)
+
+
+async def title_case_async(input: TitleCaseInput) -> TitleCaseOutput:
+    """Title-case every string value (other values pass through)."""
+    return title_case(input)
+
+
+# a plain function, as in StepFlow's SDK files (it runs in a worker thread here; the SDK runs
+# it on the event loop); BENCH_ASYNC=1 registers the same body as an `async def` instead
+server.register(title_case_async if os.environ.get("BENCH_ASYNC") else title_case, name="title_case")
 
 
 def main() -> None:

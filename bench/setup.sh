@@ -64,4 +64,18 @@ from importlib.metadata import version
 for dist in ("datamodel-code-generator", "kubernetes-validate", "msgspec", "black", "isort", "mypy", "stepflow-codegen"):
     print(f"{dist}=={version(dist)}")
 PY
+# quicktype, the peer of bench_targets.py (TypeScript and Rust from one schema), pinned, from npm
+# into bench/.work/quicktype
+QUICKTYPE_VERSION="26.0.0"
+QT="$WORK/quicktype"
+if command -v npm >/dev/null 2>&1; then
+    if [ "$("$QT/node_modules/.bin/quicktype" --version 2>/dev/null | head -n 1)" != "quicktype version $QUICKTYPE_VERSION" ]; then
+        mkdir -p "$QT"
+        printf '{"name": "bench-quicktype", "private": true}\n' > "$QT/package.json"
+        npm install --prefix "$QT" --no-audit --no-fund --loglevel=error --save-exact "quicktype@$QUICKTYPE_VERSION"
+    fi
+    echo "quicktype==$QUICKTYPE_VERSION ($QT)"
+else
+    echo "npm not found: bench/bench_targets.py needs Node.js and npm for quicktype" >&2
+fi
 echo "bench venv ready: $VENV"

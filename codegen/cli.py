@@ -28,6 +28,8 @@ class TargetSpec:
     root_names: list[str] = field(default_factory=list)
     package: str | None = None
     defaults: str = "preserve"
+    implementation: str | None = None
+    """The hand-written implementation file of the components (``add-component`` appends to it)."""
 
     def command(self) -> str:
         parts = ["stepflow-codegen", self.language, *self.schemas, "-o", self.out]
@@ -106,12 +108,14 @@ def _expand_roots(root_names: dict[str, str], spec: TargetSpec, base: Path) -> d
     roots = []
     import json
 
+    from .frontend.loader import TOOL_FORMATS
+
     for f in files:
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and data.get("$schema") != "urn:stepflow-codegen:method-table:v1":
+        if isinstance(data, dict) and data.get("$schema") not in TOOL_FORMATS:
             if set(data) - {"$schema", "$id", "$defs", "definitions", "title", "description", "$comment"}:
                 roots.append(f)
     if len(roots) != 1:
@@ -173,7 +177,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         where = f"{path}: tool.stepflow-codegen.targets[{i}]"
         if not isinstance(t, dict):
             raise BadInput(f"{where}: must be a table")
-        unknown = set(t) - {"language", "schemas", "out", "root-names", "package", "defaults"}
+        unknown = set(t) - {"language", "schemas", "out", "root-names", "package", "defaults", "implementation"}
         if unknown:
             raise BadInput(f"{where}: unknown key {sorted(unknown)[0]!r}")
         for k in ("language", "schemas", "out"):
@@ -191,6 +195,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 root_names=[str(r) for r in t.get("root-names", [])],
                 package=t.get("package"),
                 defaults=defaults,
+                implementation=str(t["implementation"]) if "implementation" in t else None,
             )
         )
     return specs, path.parent
@@ -295,6 +300,139 @@ def check_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
         return worst
 
     sys.exit(_guard(go))
+
+
+@main.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=None,
+              help="Where to create the project (default: ./NAME); must not exist or be empty.")
+@click.option("--component", "components", multiple=True, metavar="NAME",
+              help="A component to create (repeatable; default: one example component, greet).")
+@click.option("--transport", type=click.Choice(["http", "stdio"]), default="http", show_default=True,
+              help="What stepflow-config.yml and the server default to (StepFlow 0.9 launches HTTP servers; "
+              "the other one gets stepflow-config.<transport>.yml).")
+@click.option("--codegen-source", default=None, metavar="DIR",
+              help="The stepflow-codegen checkout the project depends on (default: where this one was installed from).")
+@_with_common
+def new_cmd(name: str, directory: Path | None, components: tuple[str, ...], transport: str,
+            codegen_source: str | None, verbose: bool, quiet: bool) -> None:
+    """Create a component project NAME that runs under the StepFlow runtime.
+
+    Schemas, generated types and stubs, an implementation, a server, StepFlow configs, a flow with
+    test cases, tests and a README with the commands to set it up, run it and test it.
+    """
+    from .scaffold import ScaffoldError, new_project
+
+    def go() -> int:
+        try:
+            project = new_project(name, directory, list(components), transport, codegen_source)
+        except ScaffoldError as e:
+            raise BadInput(str(e)) from None
+        specs, base = load_config(project.root / "pyproject.toml")
+        for s in specs:
+            run_target(s, base, False, verbose, True)
+        if not quiet:
+            click.echo(
+                f"created {project.root} (components: {', '.join(project.components)}; stepflow-codegen from "
+                f"{project.source.how}: {project.source.requirement})\n"
+                f"next: cd {project.root} and run the two commands of README.md",
+                err=True,
+            )
+        return EXIT_OK
+
+    sys.exit(_guard(go))
+
+
+@main.command("add-component")
+@click.argument("name")
+@click.option("--description", default=None, help="What the component does (the manifest's description).")
+@click.option("--config", type=click.Path(path_type=Path), default=None,
+              help="pyproject.toml with [tool.stepflow-codegen] (default: the nearest one).")
+@click.option("--manifest", type=click.Path(path_type=Path), default=None,
+              help="The component manifest to add to, when the target has several.")
+@_with_common
+def add_component_cmd(name: str, description: str | None, config: Path | None, manifest: Path | None,
+                      verbose: bool, quiet: bool) -> None:
+    """Add component NAME: its schema file and manifest entry, regenerated code, and a stub in the
+    implementation file (appended; nothing else in that file changes)."""
+    from .scaffold import ScaffoldError, add_schema, append_stub, find_manifests, import_of
+
+    def go() -> int:
+        specs, base = load_config(config)
+        targets = [s for s in specs if s.language == "python" and s.implementation]
+        if len(targets) != 1:
+            raise BadInput(
+                "add-component needs exactly one python target with `implementation = \"<file>\"` in "
+                f"[tool.stepflow-codegen] (found {len(targets)})"
+            )
+        spec = targets[0]
+        if manifest is not None:
+            found = [manifest.resolve()]
+        else:
+            found = [m.resolve() for m in find_manifests([base / s for s in spec.schemas])]
+        if len(found) != 1:
+            raise BadInput(f"found {len(found)} component manifests in {', '.join(spec.schemas)}; pass --manifest FILE")
+        try:
+            schema_file, old_manifest = add_schema(found[0], name, description or f"TODO: what {name} does.")
+        except ScaffoldError as e:
+            raise BadInput(str(e)) from None
+        try:
+            for s in specs:
+                run_target(s, base, False, verbose, quiet)
+            names = _component_names(spec, base, name)
+        except BaseException:
+            found[0].write_text(old_manifest, encoding="utf-8")
+            schema_file.unlink()
+            for s in specs:  # back to what it was
+                try:
+                    run_target(s, base, False, False, True)
+                except BadInput:
+                    pass
+            raise
+        impl = base / spec.implementation  # type: ignore[operator]
+        added = append_stub(
+            impl,
+            import_of(impl, base / spec.out, base),
+            names["function"],
+            names["input"],
+            names["output"],
+            names["context"],
+            name,
+            description or f"TODO: what {name} does.",
+            schema_file.relative_to(base).as_posix() if schema_file.is_relative_to(base) else str(schema_file),
+        )
+        if not quiet:
+            click.echo(
+                f"added {name}: {schema_file.relative_to(base) if schema_file.is_relative_to(base) else schema_file}, "
+                f"{found[0].name}; "
+                + (f"stub {names['function']}() appended to {spec.implementation}" if added
+                   else f"{spec.implementation} defines {names['function']}() already (left as it is)"),
+                err=True,
+            )
+        return EXIT_OK
+
+    sys.exit(_guard(go))
+
+
+def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
+    """The Python names the generated code gives component ``name`` (function, input, output, context)."""
+    from .frontend import build_program
+    from .targets.python.components import build_components
+    from .targets.python.rpc import build_model
+    from .targets.python.render import FILTERS
+    from .targets.python.types import PythonTypeMapper
+    from .targets.python.components import write_default_ids
+    from .templating import environment
+
+    diags = Diagnostics()
+    program = build_program([base / s for s in spec.schemas], diags, cwd=base)
+    mapper = PythonTypeMapper(program, diags, spec.defaults, write_default_ids(program))  # type: ignore[arg-type]
+    rpc = build_model(program, mapper, diags, environment("python", FILTERS))
+    model = build_components(program, mapper, Diagnostics(), rpc.context, rpc.server, rpc.stdio_server)
+    for c in model.components:
+        if c.name == name:
+            return {"function": c.function, "input": c.input, "output": c.output, "context": rpc.context}
+    raise BadInput(f"component {name!r} is not in the generated code")
 
 
 @main.command("lint")

@@ -206,3 +206,18 @@ def test_nullable_object_definitions_keep_their_fields(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "out"))
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
+
+
+def test_several_targets_of_one_language_in_one_config(tmp_path: Path) -> None:
+    """Each target module's render() must stay callable after its render submodule is imported."""
+    write(tmp_path / "schemas" / "thing.json", GOOD)
+    targets = "".join(
+        f'[[tool.stepflow-codegen.targets]]\nlanguage = "{lang}"\nschemas = ["schemas/"]\nout = "gen/{lang}_{i}"\n'
+        for lang in ("python", "typescript", "rust")
+        for i in (1, 2)
+    )
+    write(tmp_path / "pyproject.toml", "[tool.stepflow-codegen]\n" + targets)
+    r = run("generate", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run("check", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr

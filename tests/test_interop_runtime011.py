@@ -2,12 +2,15 @@
 
 1. ``python -m stepflow_codegen python tests/fixtures/upstream/protocol-0.11.1.json
    tests/fixtures/upstream/stepflow-0.11.1.methods.json -o <tmp>/sf011`` (StepFlow's own
-   ``schemas/protocol.json`` at tag stepflow-py-0.11.1, byte for byte, plus our method table).
+   ``schemas/protocol.json`` at tag stepflow-py-0.11.1, byte for byte, plus our method table, which
+   asks for the ``stepflow-components`` profile).
 2. ``stepflow-server`` from ``stepflow-orchestrator==0.11.1`` launches
-   ``tests/interop/components_ours011.py`` (built on that package) in subprocess mode and drives
-   it: ``initialize`` (camelCase at 0.11.1, with ``capabilities``), ``initialized``,
-   ``components/list`` (through ``GET /api/v1/components``) and ``components/execute``. There are
-   no ``blobs/*`` methods at 0.11.1 (blobs moved to an HTTP API), so the flow has none.
+   ``tests/interop/components_ours011.py`` (``StepflowServer`` + ``@server.component`` from that
+   package) in subprocess mode and drives it: ``initialize`` (camelCase at 0.11.1, with
+   ``capabilities``; answered camelCase because the generated ``InitializeResult`` says so),
+   ``initialized``, ``components/list`` (through ``GET /api/v1/components``) and
+   ``components/execute``. There are no ``blobs/*`` methods at 0.11.1 (blobs moved to an HTTP
+   API), so the flow has none and the generated context has no ``put_blob``/``get_blob``.
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ FAIL_FLOW: dict[str, Any] = {
         }
     ],
     "output": {"never": {"$step": "boom"}},
+}
+CRASH_FLOW: dict[str, Any] = {
+    "name": "interop-ours-0.11.1-crash",
+    "steps": [{"id": "crash", "component": "/ours/crash", "input": {"message": {"$input": "message"}}}],
+    "output": {"never": {"$step": "crash"}},
 }
 
 
@@ -97,6 +105,8 @@ def session(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> peers.
             # -32100..-32199 component execution errors (-32110.. user-defined), retried with onError
             {"name": "fail_worker", "flow": FAIL_FLOW, "input": {"message": "worker failure", "code": -32099}},
             {"name": "fail_component", "flow": FAIL_FLOW, "input": {"message": "component failure", "code": -32110}},
+            # an uncaught exception: the component layer answers -32100 (COMPONENT_EXECUTION_FAILED)
+            {"name": "crash", "flow": CRASH_FLOW, "input": {"message": "crash boom"}},
         ],
         workdir,
         port=PORT,
@@ -123,6 +133,9 @@ def test_initialize_is_camel_case_with_capabilities(session: peers.RuntimeReport
         "capabilities": {"blobApiUrl": f"http://127.0.0.1:{PORT}/api/v1/blobs", "blobThreshold": 1048576},
     }, inits
     assert inits[0]["version"] == 1  # decoded into the generated type's snake_case attribute
+    # the component layer's answer, built through the generated (open) InitializeResult: camelCase
+    # on the wire as StepFlow's schema names it, optional supportsBlobRefs left out
+    assert inits[0]["result"] == {"serverProtocolVersion": 1}, inits
 
 
 def test_main_flow_output_is_exact(session: peers.RuntimeReport) -> None:
@@ -139,25 +152,45 @@ def test_main_flow_output_is_exact(session: peers.RuntimeReport) -> None:
                     "described": {
                         "input": {"changed": 2},
                         "attempt": 1,
+                        "component": "/describe",
                         "observability": ["flow_id", "run_id", "span_id", "step_id", "trace_id"],
                         "step_id": "described",
-                        "extra_params": [],
+                        "blob_methods": [],
                     },
                 },
             },
             "completedAt": body["results"][0]["completedAt"],
         }
     ], session.explain()
+    executes = [e for e in trace(session) if e["event"] == "execute"]
+    assert executes and all(e["extra_params"] == [] for e in executes), executes
 
 
 def test_components_listed_through_the_runtime(session: peers.RuntimeReport) -> None:
     listed = session.data["components"]
     assert listed["status"] == 200, listed
-    ours = [c for c in listed["body"]["components"] if c["component"] in ("/title_case", "/describe", "/fail")]
-    # the runtime passes our ComponentInfo through (snake_case schema keys, absent fields absent)
+    ours = [c for c in listed["body"]["components"] if c["component"] in ("/title_case", "/describe", "/fail", "/crash")]
+    # the runtime passes our ComponentInfo through (snake_case schema keys, as StepFlow's schema names
+    # them); the schemas are msgspec's for the type hints, or what the decorator was given
     assert sorted(ours, key=lambda c: c["component"]) == [
-        {"component": "/describe", "description": "What the runtime sent with this execute."},
-        {"component": "/fail", "description": "Always fails with error input.code (default -32099)."},
+        {
+            "component": "/crash",
+            "description": "Always raises ValueError(input.message).",
+            "input_schema": {"type": "object"},
+            "output_schema": {"type": "null"},
+        },
+        {
+            "component": "/describe",
+            "description": "What the runtime sent with this execute.",
+            "input_schema": {},
+            "output_schema": {"type": "object"},
+        },
+        {
+            "component": "/fail",
+            "description": "Always fails with error input.code (default -32099).",
+            "input_schema": {"type": "object"},
+            "output_schema": {"type": "null"},
+        },
         {
             "component": "/title_case",
             "description": "Title-case every string value (other values pass through).",
@@ -196,3 +229,20 @@ def test_component_error_retried_in_the_same_process(session: peers.RuntimeRepor
     attempts = fail_attempts(session, "component failure")
     assert [a for _, a in attempts] == [1, 2], attempts
     assert len({pid for pid, _ in attempts}) == 1, attempts
+
+
+def test_uncaught_exception_is_a_component_execution_error(session: peers.RuntimeReport) -> None:
+    """The component layer answers an exception that is not a ``StepflowError`` with the code the
+    0.11.1 method table lists for ``components/execute`` (-32100, COMPONENT_EXECUTION_FAILED, as
+    StepFlow's 0.11 SDK does), and the runtime keeps it verbatim."""
+    body = session.run("crash")
+    assert body["status"] == "failed", session.explain()
+    expected = {
+        "outcome": "failed",
+        "error": {
+            "code": -32100,
+            "message": "Component execution failed: crash boom",
+            "data": {"component": "/crash", "exception": "ValueError"},
+        },
+    }
+    assert [r["result"] for r in body["results"]] == [expected], body

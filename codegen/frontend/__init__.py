@@ -8,6 +8,7 @@ from ..diagnostics import Diagnostics, SchemaError
 from ..ir import model as ir
 from ..ir.lint import lint
 from ..ir.passes import classify_unions, recognise_any_json
+from .components import ComponentManifestLoader
 from .convert import Converter
 from .loader import LoadError, Workspace
 from .methods import MethodTableLoader
@@ -31,10 +32,22 @@ def build_program(
         if len(tables) > 1:
             raise LoadError(ws.display(tables[1]), "", "more than one method table given", "pass one protocol at a time")
         for key in list(ws.inputs):
-            if not ws.docs[key].is_method_table:
+            if ws.docs[key].is_schema:
                 conv.convert_document(key)
         if tables:
             protocol = MethodTableLoader(ws, conv.named).load(ws.docs[tables[0]])
+        components: dict[str, ir.Component] = {}
+        for key in [k for k in ws.inputs if ws.docs[k].is_component_manifest]:
+            for comp in ComponentManifestLoader(ws, conv.named).load(ws.docs[key]):
+                if comp.name in components:
+                    first = components[comp.name].source
+                    raise LoadError(
+                        ws.display(key),
+                        (comp.source.pointer if comp.source else "") + "/name",
+                        f"component {comp.name!r} is also listed in {first.file if first else '?'}",
+                        "component names are unique across manifests",
+                    )
+                components[comp.name] = comp
     except LoadError as e:
         diags.error("load", e.file, e.pointer, e.message, e.hint)
         raise SchemaError(diags.sorted()) from None
@@ -50,6 +63,7 @@ def build_program(
         roots=tuple(sorted(conv.roots, key=lambda r: (r.file, r.type))),
         protocol=protocol,
         inputs=tuple(ws.display(k) for k in ws.inputs),
+        components=tuple(components[k] for k in sorted(components)),
     )
     if protocol is not None and protocol.error_codes is not None:
         ec = program.decl(protocol.error_codes)

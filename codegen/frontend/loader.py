@@ -27,6 +27,9 @@ def url2pathname(path: str) -> str:
     return unquote(path)
 
 METHOD_TABLE_SCHEMA = "urn:stepflow-codegen:method-table:v1"
+COMPONENTS_SCHEMA = "urn:stepflow-codegen:components:v1"
+TOOL_FORMATS = (METHOD_TABLE_SCHEMA, COMPONENTS_SCHEMA)
+"""``$schema`` values of the tool's own formats: such files are not JSON Schemas."""
 
 
 class LoadError(Exception):
@@ -50,6 +53,15 @@ class Document:
     @property
     def is_method_table(self) -> bool:
         return isinstance(self.data, dict) and self.data.get("$schema") == METHOD_TABLE_SCHEMA
+
+    @property
+    def is_component_manifest(self) -> bool:
+        return isinstance(self.data, dict) and self.data.get("$schema") == COMPONENTS_SCHEMA
+
+    @property
+    def is_schema(self) -> bool:
+        """A JSON Schema (not a method table or component manifest)."""
+        return not (isinstance(self.data, dict) and self.data.get("$schema") in TOOL_FORMATS)
 
     @property
     def dialect(self) -> str:
@@ -137,14 +149,14 @@ class Workspace:
         display = self._display(path)
         data = parse_json_file(path, display)
         base_uri = path.as_uri()
-        if isinstance(data, dict) and isinstance(data.get("$id"), str) and data.get("$schema") != METHOD_TABLE_SCHEMA:
+        if isinstance(data, dict) and isinstance(data.get("$id"), str) and data.get("$schema") not in TOOL_FORMATS:
             self.by_uri[urldefrag(data["$id"])[0]] = key
             base_uri = urljoin(base_uri, data["$id"]) if ":" not in data["$id"] else data["$id"]
         doc = Document(key, display, path, data, base_uri)
         self.by_uri[urldefrag(path.as_uri())[0]] = key
         self.by_uri[urldefrag(base_uri)[0]] = key
         self.docs[key] = doc
-        if not doc.is_method_table:
+        if doc.is_schema:
             self._scan_anchors(doc, data, "")
         return doc
 

@@ -36,8 +36,8 @@ class MethodTableLoader:
         if not isinstance(node, dict) or set(node) != {"$ref"} or not isinstance(node["$ref"], str):
             raise self._fail(doc, pointer, 'expected a type reference {"$ref": "<file>#/$defs/<Name>"}')
         target = self.ws.resolve_ref(node["$ref"], doc.key, pointer_join(pointer, "$ref"))
-        if self.ws.docs[target[0]].is_method_table:
-            raise self._fail(doc, pointer, "a type reference must point into a JSON Schema, not a method table")
+        if not self.ws.docs[target[0]].is_schema:
+            raise self._fail(doc, pointer, "a type reference must point into a JSON Schema, not a method table or component manifest")
         return ir.RefType(self.named(*target))
 
     def load(self, doc: Document) -> ir.Protocol:

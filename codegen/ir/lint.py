@@ -184,6 +184,8 @@ def lint(program: ir.Program, diags: Diagnostics, included: dict[ir.TypeId, set[
                     start |= {x.target for x in walk_expr(e) if isinstance(x, ir.RefType)}
         if program.protocol.error_codes:
             start.add(program.protocol.error_codes)
+    for c in program.components:
+        start |= {x.target for e in (c.input, c.output) for x in walk_expr(e) if isinstance(x, ir.RefType)}
     for d in program.decls:
         file, pointer = d.id.split("#", 1)
         if file not in root_files and pointer.count("/") == 2:
@@ -209,6 +211,6 @@ def lint(program: ir.Program, diags: Diagnostics, included: dict[ir.TypeId, set[
                 "unreachable-definition",
                 src.file if src else file,
                 pointer,
-                f"definition '{parts[2]}' is not reachable from the root schema or the method table",
+                f"definition '{parts[2]}' is not reachable from the root schema, the method table or a component manifest",
                 "reference it, remove it, or drop the root so the file is a plain collection of definitions",
             )

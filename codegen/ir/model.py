@@ -323,6 +323,32 @@ PROFILES = ("stepflow-components",)
 
 
 # ---------------------------------------------------------------------------------------------
+# Components (component manifests)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component a server offers, from a component manifest (``urn:stepflow-codegen:components:v1``).
+
+    ``input``/``output`` are the types of its input and output (references to the declarations the
+    manifest points at); ``input_schema``/``output_schema`` are the canonical JSON Schemas the server
+    reports for them: the referenced schema with every definition it uses bundled into ``$defs``
+    (self-contained, ``$ref``s are ``#/$defs/...``).  They are JSON data: never mutate them.
+    """
+
+    name: str
+    """The component's name as the server registers it (``process_data`` -> ``/process_data``)."""
+    description: str | None
+    input: TypeExpr
+    output: TypeExpr
+    input_schema: JSON
+    output_schema: JSON
+    source: Source | None = None
+    """The manifest file and the pointer of the component's entry."""
+
+
+# ---------------------------------------------------------------------------------------------
 # The whole program
 # ---------------------------------------------------------------------------------------------
 
@@ -342,6 +368,8 @@ class Program:
     roots: tuple[Root, ...] = ()
     protocol: Protocol | None = None
     inputs: tuple[str, ...] = ()
+    components: tuple[Component, ...] = ()
+    """Sorted by name; empty unless a component manifest was among the inputs."""
     _index: dict[TypeId, Decl] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:

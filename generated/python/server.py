@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextvars
 import importlib
 import inspect
 import json
@@ -29,7 +28,6 @@ import socket
 import sys
 import typing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, TypeVar, overload
 
@@ -365,7 +363,7 @@ class StepflowServer(ComponentServerHandlers):
         self.max_threads = max_threads
         """Worker threads for components that are plain (not async) functions."""
         self.components: dict[str, _Entry] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._workers: _rpc.Workers | None = None
 
     async def dispatch(self, message: Any, caller: Caller) -> Any:
         """Route a typed request or notification to its handler."""
@@ -466,12 +464,14 @@ class StepflowServer(ComponentServerHandlers):
             output_schema=output_schema,
         )
 
-    def _threads(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                self.max_threads, thread_name_prefix="component"
-            )
-        return self._executor
+    def _threads(self) -> _rpc.Workers:
+        loop = asyncio.get_running_loop()
+        workers = self._workers
+        if workers is None or workers.loop is not loop:
+            if workers is not None:
+                workers.close()
+            workers = self._workers = _rpc.Workers(loop, self.max_threads)
+        return workers
 
     def schema_of(self, type: Any) -> dict[str, Any]:
         """The JSON Schema reported for a component's input or output type.
@@ -538,11 +538,7 @@ class StepflowServer(ComponentServerHandlers):
             if entry.is_async:
                 output = await entry.function(*args)
             else:
-                loop = asyncio.get_running_loop()
-                run = contextvars.copy_context().run
-                output = await loop.run_in_executor(
-                    self._threads(), run, entry.function, *args
-                )
+                output = await self._threads().run(entry.function, *args)
             return ComponentExecuteResult(output=to_builtins(output))
         except StepflowError:
             raise
@@ -607,6 +603,8 @@ class StepflowServer(ComponentServerHandlers):
             ws="none",
             lifespan="on",
             timeout_graceful_shutdown=5,
+            proxy_headers=False,  # nothing here reads the client's address
+            server_header=False,
         )
         if announce:
             print(json.dumps({"port": sock.getsockname()[1]}), flush=True)

@@ -588,3 +588,31 @@ export function explain(check: Check, v: unknown): string[] {
   check(v, "", errors);
   return errors;
 }
+
+/** A type of types.ts found by its schema id (see `TYPES_BY_SCHEMA_ID` in validators.ts). */
+export interface SchemaType {
+  /** The schema id: `file#pointer`. */
+  readonly id: string;
+  /** The TypeScript type's name (it may differ from the schema's: `Error` is `ProtocolError`). */
+  readonly name: string;
+  /** Whether `v` is of this type (the type's `isX`). */
+  readonly is: (v: unknown) => boolean;
+  /** What is wrong with `v`: none when it is of this type (the type's `validateX`). */
+  readonly validate: (v: unknown) => string[];
+}
+
+/** Builds the `TYPES_BY_SCHEMA_ID` table from `[id, name, check]` entries. */
+export function schemaTypes(
+  entries: readonly (readonly [id: string, name: string, check: Check])[],
+): ReadonlyMap<string, SchemaType> {
+  const out = new Map<string, SchemaType>();
+  for (const [id, name, check] of entries) {
+    out.set(id, {
+      id,
+      name,
+      is: (v) => check(v, "", null),
+      validate: (v) => explain(check, v),
+    });
+  }
+  return out;
+}

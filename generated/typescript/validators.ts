@@ -914,3 +914,125 @@ export function isWorkflowOverrides(v: unknown): v is WorkflowOverrides {
 export function validateWorkflowOverrides(v: unknown): string[] {
   return rt.explain(_WorkflowOverrides, v);
 }
+
+/**
+ * Every type of types.ts by schema id: `file#pointer`, where the schema declares it (as
+ * diagnostics and the conformance vectors name types). For code that knows a type only by its
+ * schema; `TYPES_BY_SCHEMA_ID.get(id)?.validate(v)`.
+ */
+export const TYPES_BY_SCHEMA_ID = rt.schemaTypes([
+  ["protocol.json#", "Message", _Message],
+  ["protocol.json#/$defs/BlobId", "BlobId", _BlobId],
+  ["protocol.json#/$defs/BlobType", "BlobType", _BlobType],
+  ["protocol.json#/$defs/Component", "Component", _Component],
+  [
+    "protocol.json#/$defs/ComponentExecuteParams",
+    "ComponentExecuteParams",
+    _ComponentExecuteParams,
+  ],
+  [
+    "protocol.json#/$defs/ComponentExecuteResult",
+    "ComponentExecuteResult",
+    _ComponentExecuteResult,
+  ],
+  [
+    "protocol.json#/$defs/ComponentInferSchemaParams",
+    "ComponentInferSchemaParams",
+    _ComponentInferSchemaParams,
+  ],
+  [
+    "protocol.json#/$defs/ComponentInferSchemaResult",
+    "ComponentInferSchemaResult",
+    _ComponentInferSchemaResult,
+  ],
+  ["protocol.json#/$defs/ComponentInfo", "ComponentInfo", _ComponentInfo],
+  [
+    "protocol.json#/$defs/ComponentInfoParams",
+    "ComponentInfoParams",
+    _ComponentInfoParams,
+  ],
+  [
+    "protocol.json#/$defs/ComponentInfoResult",
+    "ComponentInfoResult",
+    _ComponentInfoResult,
+  ],
+  [
+    "protocol.json#/$defs/ComponentListParams",
+    "ComponentListParams",
+    _ComponentListParams,
+  ],
+  ["protocol.json#/$defs/Error", "ProtocolError", _ProtocolError],
+  ["protocol.json#/$defs/ErrorCode", "ErrorCode", _ErrorCode],
+  ["protocol.json#/$defs/ExecutionStatus", "ExecutionStatus", _ExecutionStatus],
+  ["protocol.json#/$defs/FlowError", "FlowError", _FlowError],
+  ["protocol.json#/$defs/FlowResult", "FlowResult", _FlowResult],
+  [
+    "protocol.json#/$defs/FlowResultFailed",
+    "FlowResultFailed",
+    _FlowResultFailed,
+  ],
+  [
+    "protocol.json#/$defs/FlowResultSuccess",
+    "FlowResultSuccess",
+    _FlowResultSuccess,
+  ],
+  ["protocol.json#/$defs/GetBlobParams", "GetBlobParams", _GetBlobParams],
+  ["protocol.json#/$defs/GetBlobResult", "GetBlobResult", _GetBlobResult],
+  [
+    "protocol.json#/$defs/GetRunProtocolParams",
+    "GetRunProtocolParams",
+    _GetRunProtocolParams,
+  ],
+  [
+    "protocol.json#/$defs/InitializeParams",
+    "InitializeParams",
+    _InitializeParams,
+  ],
+  [
+    "protocol.json#/$defs/InitializeResult",
+    "InitializeResult",
+    _InitializeResult,
+  ],
+  ["protocol.json#/$defs/Initialized", "Initialized", _Initialized],
+  ["protocol.json#/$defs/ItemResult", "ItemResult", _ItemResult],
+  ["protocol.json#/$defs/ItemStatistics", "ItemStatistics", _ItemStatistics],
+  ["protocol.json#/$defs/JsonRpc", "JsonRpc", _JsonRpc],
+  [
+    "protocol.json#/$defs/ListComponentsResult",
+    "ListComponentsResult",
+    _ListComponentsResult,
+  ],
+  ["protocol.json#/$defs/Method", "Method", _Method],
+  ["protocol.json#/$defs/MethodError", "MethodError", _MethodError],
+  ["protocol.json#/$defs/MethodRequest", "MethodRequest", _MethodRequest],
+  ["protocol.json#/$defs/MethodSuccess", "MethodSuccess", _MethodSuccess],
+  ["protocol.json#/$defs/Notification", "Notification", _Notification],
+  [
+    "protocol.json#/$defs/ObservabilityContext",
+    "ObservabilityContext",
+    _ObservabilityContext,
+  ],
+  ["protocol.json#/$defs/OverrideType", "OverrideType", _OverrideType],
+  ["protocol.json#/$defs/PutBlobParams", "PutBlobParams", _PutBlobParams],
+  ["protocol.json#/$defs/PutBlobResult", "PutBlobResult", _PutBlobResult],
+  ["protocol.json#/$defs/RequestId", "RequestId", _RequestId],
+  ["protocol.json#/$defs/ResultOrder", "ResultOrder", _ResultOrder],
+  [
+    "protocol.json#/$defs/RunStatusProtocol",
+    "RunStatusProtocol",
+    _RunStatusProtocol,
+  ],
+  ["protocol.json#/$defs/Schema", "Schema", _Schema],
+  ["protocol.json#/$defs/StepOverride", "StepOverride", _StepOverride],
+  [
+    "protocol.json#/$defs/SubmitRunProtocolParams",
+    "SubmitRunProtocolParams",
+    _SubmitRunProtocolParams,
+  ],
+  ["protocol.json#/$defs/Value", "Value", _Value],
+  [
+    "protocol.json#/$defs/WorkflowOverrides",
+    "WorkflowOverrides",
+    _WorkflowOverrides,
+  ],
+]);

@@ -3,16 +3,22 @@
 test_interop_runtime011 generates a package from ``tests/fixtures/upstream/protocol-0.11.1.json``
 + ``stepflow-0.11.1.methods.json`` into a temporary directory; the real ``stepflow-server`` 0.11.1
 launches this file in subprocess mode with ``PYTHONPATH`` pointing there and ``INTEROP_PACKAGE``
-naming the package. The method table has no ``profile``, so the generated server is the plain
-typed JSON-RPC layer: ``Server`` (STDIO + HTTP transports) dispatching to one typed ``async``
-handler per method; the handlers below are written by hand against the generated types
-(``InitializeParams`` reads ``runtimeProtocolVersion``, ``InitializeResult`` writes
-``serverProtocolVersion``: camelCase at 0.11.1).
+naming the package. The method table has ``"profile": "stepflow-components"`` and
+``"namespace": "Stepflow"``, so this is the same component layer as for 0.9
+(``StepflowServer`` + ``@server.component``), generated from StepFlow's own schema: its
+``InitializeResult`` is an open object whose wire names are camelCase (``serverProtocolVersion``),
+there are no ``blobs/*`` methods (so the context has no ``put_blob``/``get_blob``), and a
+component's uncaught exception is answered with -32100, the code the 0.11.1 table lists for
+``components/execute``.
 
-Components: /title_case (pure), /describe (what the runtime sent with the execute),
-/fail (error ``input.code``, default -32099, with the attempt number).
+Components:
+  /title_case  pure: title-cases every string value (schemas given to the decorator)
+  /describe    what the runtime sent with the execute (as the context sees it)
+  /fail        raises ``StepflowError(input.code (default -32099), message + " (attempt N)")``
+  /crash       raises ``ValueError(input.message)`` (answered -32100 by the component layer)
 
-``$INTEROP_TRACE`` receives one JSON line per initialize / execute (with this process id).
+``$INTEROP_TRACE`` receives one JSON line per initialize (params and result, as on the wire) and
+per execute (with this process id and the execute's unknown params keys).
 """
 
 from __future__ import annotations
@@ -23,24 +29,16 @@ import os
 import sys
 from typing import Any
 
+import msgspec
+
 sf: Any = importlib.import_module(os.environ.get("INTEROP_PACKAGE", "sf011"))
 FAIL_CODE = -32099
-
-TITLE_CASE_INFO = {
-    "component": "/title_case",
-    "description": "Title-case every string value (other values pass through).",
-    "input_schema": {"type": "object", "properties": {"values": {"type": "object"}}, "required": ["values"]},
-    "output_schema": {
-        "type": "object",
-        "properties": {"values": {"type": "object"}, "changed": {"type": "integer"}},
-        "required": ["values", "changed"],
-    },
+TITLE_CASE_INPUT = {"type": "object", "properties": {"values": {"type": "object"}}, "required": ["values"]}
+TITLE_CASE_OUTPUT = {
+    "type": "object",
+    "properties": {"values": {"type": "object"}, "changed": {"type": "integer"}},
+    "required": ["values", "changed"],
 }
-INFOS = [
-    TITLE_CASE_INFO,
-    {"component": "/describe", "description": "What the runtime sent with this execute."},
-    {"component": "/fail", "description": "Always fails with error input.code (default -32099)."},
-]
 
 
 def trace(event: str, **fields: Any) -> None:
@@ -54,44 +52,71 @@ def wire(value: Any) -> Any:
     return json.loads(sf.encode(value))
 
 
-class Components(sf.Server):  # type: ignore[misc, name-defined]
+class Server(sf.StepflowServer):  # type: ignore[misc, name-defined]
+    """The generated server, unchanged but for recording what it gets and answers."""
+
     async def initialize(self, params: Any, context: Any) -> Any:
-        trace("initialize", params=wire(params), version=params.runtime_protocol_version)
-        return sf.InitializeResult(server_protocol_version=1, supports_blob_refs=False)
-
-    async def components_list(self, params: Any, context: Any) -> Any:
-        return sf.ListComponentsResult(components=[sf.convert(i, sf.ComponentInfo) for i in INFOS])
-
-    async def components_info(self, params: Any, context: Any) -> Any:
-        for info in INFOS:
-            if info["component"] == params.component:
-                return sf.ComponentInfoResult(info=sf.convert(info, sf.ComponentInfo))
-        raise sf.RpcError(-32001, f"Component '{params.component}' not found", {"component": params.component})
+        result = await super().initialize(params, context)
+        trace("initialize", params=wire(params), version=params.runtime_protocol_version, result=wire(result))
+        return result
 
     async def components_execute(self, params: Any, context: Any) -> Any:
         message = params.input.get("message") if isinstance(params.input, dict) else None
-        trace("execute", component=params.component, attempt=params.attempt, message=message)
-        if params.component == "/title_case":
-            values = params.input["values"]
-            out = {k: v.title() if isinstance(v, str) else v for k, v in values.items()}
-            changed = sum(out[k] != values[k] for k in values)
-            return sf.ComponentExecuteResult(output={"values": out, "changed": changed})
-        if params.component == "/describe":
-            return sf.ComponentExecuteResult(
-                output={
-                    "input": params.input,
-                    "attempt": params.attempt,
-                    "observability": sorted(wire(params.observability)),
-                    "step_id": params.observability.step_id,
-                    "extra_params": sorted(params.additional_properties),
-                }
-            )
-        if params.component == "/fail":
-            message = f"{params.input['message']} (attempt {params.attempt})"
-            raise sf.RpcError(params.input.get("code", FAIL_CODE), message, {"attempt": params.attempt})
-        raise sf.RpcError(-32001, f"Component '{params.component}' not found", {"component": params.component})
+        trace(
+            "execute",
+            component=params.component,
+            attempt=params.attempt,
+            message=message,
+            extra_params=sorted(params.additional_properties),
+        )
+        return await super().components_execute(params, context)
+
+
+server = Server()
+
+
+class TitleCaseInput(msgspec.Struct):
+    values: dict[str, Any]
+
+
+class TitleCaseOutput(msgspec.Struct):
+    values: dict[str, Any]
+    changed: int
+
+
+@server.component(name="title_case", input_schema=TITLE_CASE_INPUT, output_schema=TITLE_CASE_OUTPUT)
+def title_case(input: TitleCaseInput) -> TitleCaseOutput:
+    """Title-case every string value (other values pass through)."""
+    out = {k: v.title() if isinstance(v, str) else v for k, v in input.values.items()}
+    return TitleCaseOutput(values=out, changed=sum(out[k] != input.values[k] for k in out))
+
+
+@server.component
+async def describe(input: Any, context: sf.StepflowContext) -> dict[str, Any]:
+    """What the runtime sent with this execute."""
+    return {
+        "input": input,
+        "attempt": context.attempt,
+        "component": context.component,
+        "observability": sorted(wire(context.observability)),
+        "step_id": context.observability.step_id,
+        "blob_methods": [m for m in ("put_blob", "get_blob") if hasattr(context, m)],
+    }
+
+
+@server.component
+def fail(input: dict[str, Any], context: sf.StepflowContext) -> None:
+    """Always fails with error input.code (default -32099)."""
+    message = f"{input['message']} (attempt {context.attempt})"
+    raise sf.StepflowError(input.get("code", FAIL_CODE), message, {"attempt": context.attempt})
+
+
+@server.component
+def crash(input: dict[str, Any]) -> None:
+    """Always raises ValueError(input.message)."""
+    raise ValueError(input["message"])
 
 
 if __name__ == "__main__":
     trace("start", argv=sys.argv[1:])
-    Components().main(sys.argv[1:])
+    server.main(sys.argv[1:])

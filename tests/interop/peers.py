@@ -191,7 +191,7 @@ class RuntimeReport:
 
 def run_runtime(
     version: str,
-    config: dict[str, Any],
+    config: dict[str, Any] | Path,
     runs: list[dict[str, Any]],
     workdir: Path,
     *,
@@ -205,8 +205,9 @@ def run_runtime(
     """Run ``runs`` (``{"name", "flow", "input", "items"?}``) on the real stepflow-server ``version``.
 
     ``config`` is the stepflow-config (as a dict); relative paths in it resolve against ``workdir``
-    (the config file is written there). Each run gets ``run_timeout`` seconds, the whole session
-    ``timeout``. Raises PeerError (with logs) if the session could not be set up or timed out; a
+    (the config file is written there). A ``Path`` is a config file used as it is (YAML; relative
+    paths in it resolve against its own directory, which is also the plugins' working directory).
+    Each run gets ``run_timeout`` seconds, the whole session ``timeout``. Raises PeerError (with logs) if the session could not be set up or timed out; a
     run that fails in StepFlow is returned normally (the test asserts on it), one that did not
     finish raises when the test asks for it (``RuntimeReport.run``).
     """
@@ -217,7 +218,8 @@ def run_runtime(
     workdir.mkdir(parents=True, exist_ok=True)
     plan = {
         "server": str(server),
-        "config": config,
+        "config": config if isinstance(config, dict) else None,
+        "config_file": str(Path(config).resolve()) if not isinstance(config, dict) else None,
         "port": port,
         "api": "0.9" if version.startswith("0.9") else "0.11",
         "workdir": str(workdir),

@@ -11,7 +11,8 @@ PID 1 exits the kernel kills whatever is left in the namespace, so nothing can o
 
 PLAN (JSON)::
 
-    {"server": "/abs/stepflow-server", "config": {...}, "port": 17940, "api": "0.9" | "0.11",
+    {"server": "/abs/stepflow-server", "config": {...} | "config_file": "/abs/stepflow-config.yml",
+     "port": 17940, "api": "0.9" | "0.11",
      "workdir": "/abs/dir", "helpers": [{"name", "argv", "env"?, "health_url"?}],
      "server_env": {...}?, "health_timeout": 30, "request_timeout": 30,
      "runs": [{"name": "main", "flow": {...}, "input": {...}}], "list_components": false}
@@ -151,9 +152,12 @@ def main(argv: list[str]) -> int:
             if h.get("health_url"):
                 wait_healthy(h["health_url"], proc, h["name"], health_timeout)
             mark(f"{h['name']}_up")
-        config_path = os.path.join(workdir, "stepflow-config.yml")
-        with open(config_path, "w", encoding="utf-8") as f:
-            json.dump(plan["config"], f, indent=2)  # JSON is YAML: serde_yaml reads it as is
+        if plan.get("config_file"):  # a config file as written (its directory is the plugins' cwd)
+            config_path = plan["config_file"]
+        else:
+            config_path = os.path.join(workdir, "stepflow-config.yml")
+            with open(config_path, "w", encoding="utf-8") as f:
+                json.dump(plan["config"], f, indent=2)  # JSON is YAML: serde_yaml reads it as is
         port = int(plan["port"])
         server_env = dict(os.environ) | plan.get("server_env", {})
         server = procs.start(

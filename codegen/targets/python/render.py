@@ -9,6 +9,8 @@ from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...templating import environment
 from ..naming import pascal
+from .components import EXPORTS as COMPONENT_EXPORTS
+from .components import build_components, write_default_ids
 from .escape import py_comment, py_docstring, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
@@ -82,7 +84,7 @@ class PyMethod:
 
 def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostics) -> dict[str, str]:
     env = environment("python", FILTERS)
-    mapper = PythonTypeMapper(program, diags, options.defaults)
+    mapper = PythonTypeMapper(program, diags, options.defaults, write_default_ids(program))
     decls = mapper.ordered()
     hdr = header(options.command)
     chunks = [format_chunk(env.get_template(f"decl_{d.kind}.jinja").render(d=d).strip("\n") + "\n") for d in decls]
@@ -107,8 +109,29 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
         files["_rpc.py"] = env.get_template("_rpc.py.jinja").render(header=hdr)
         files["server.py"] = env.get_template("server.py.jinja").render(header=hdr, m=rpc)
         files["client.py"] = env.get_template("client.py.jinja").render(header=hdr, m=rpc)
+    component_exports: list[str] = []
+    if program.components:
+        if rpc is None or rpc.profile is None:
+            first = program.components[0].source
+            diags.error(
+                "components",
+                first.file if first else "",
+                "",
+                "component manifests need the StepFlow component protocol among the inputs: a method table "
+                'with "profile": "stepflow-components"',
+                "pass the protocol schemas too (stepflow-codegen's schemas/protocol.json and schemas/methods.json; "
+                "`stepflow-codegen new` copies them to schemas/stepflow/)",
+            )
+        else:
+            model = build_components(program, mapper, diags, rpc.context, rpc.server, rpc.stdio_server)
+            text = env.get_template("components.py.jinja").render(header=hdr, c=model)
+            files["components.py"] = text  # laid out as black does (members by format_chunk)
+            component_exports = list(COMPONENT_EXPORTS)
+            for name in component_exports:
+                if name in method_exports or name in rpc.server_exports or name in rpc.client_exports:
+                    diags.error("name-collision", "", "", f"{name!r} is both a components helper and a generated class")
     runtime_exports = ["UNSET", "UnsetType", "convert", "decode", "encode", "to_builtins"]
-    all_exports = set(exports) | set(method_exports) | set(runtime_exports)
+    all_exports = set(exports) | set(method_exports) | set(runtime_exports) | set(component_exports)
     if rpc is not None:
         all_exports |= set(rpc.server_exports) | set(rpc.client_exports) | set(RUNTIME_EXPORTS)
     files["__init__.py"] = env.get_template("__init__.py.jinja").render(
@@ -121,6 +144,7 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
         rpc_exports=sorted(RUNTIME_EXPORTS) if rpc else [],
         server_exports=rpc.server_exports if rpc else [],
         client_exports=rpc.client_exports if rpc else [],
+        component_exports=sorted(component_exports),
         all_exports=sorted(all_exports),
         protocol=program.protocol,
     )

@@ -94,10 +94,19 @@ def _class_base_name(d: ir.Decl) -> str:
 
 
 class PythonTypeMapper:
-    def __init__(self, program: ir.Program, diags: Diagnostics, defaults: Defaults = "preserve"):
+    def __init__(
+        self,
+        program: ir.Program,
+        diags: Diagnostics,
+        defaults: Defaults = "preserve",
+        write_defaults: frozenset[str] = frozenset(),
+    ):
         self.program = program
         self.diags = diags
         self.defaults = defaults
+        self.write_defaults = write_defaults
+        """Objects that keep values equal to their default when encoded (with ``defaults="apply"``):
+        component inputs and outputs, which flows read without applying schema defaults."""
         self.decls = {d.id: self._python_view(d) for d in program.decls}
         self.names = NameTable("python type", RESERVED_TYPE_NAMES)
         self.name_of: dict[str, str] = {}
@@ -132,7 +141,7 @@ class PythonTypeMapper:
         return replace(d, fields=tuple(f for f in d.fields if f not in bad), additional=ir.AnyType())
 
     def _needs_runtime(self, d: ir.ObjectDecl) -> bool:
-        if not d.closed or self.defaults != "apply":
+        if not d.closed or self.defaults != "apply" or d.id in self.write_defaults:
             return False
         for f in d.fields:
             if not f.required and isinstance(f.default, (list, dict)) and f.default:
@@ -580,8 +589,8 @@ class PythonTypeMapper:
                 if source is not None:
                     default = source
                     factory = isinstance(f.default, (list, dict)) and bool(f.default) and not source.startswith("(")
-                    omit = True
-                    any_default = True
+                    omit = d.id not in self.write_defaults
+                    any_default = any_default or omit
                     if f.default is None and not nullable:
                         ann += " | None"
                 else:

@@ -7,6 +7,7 @@ import re
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from .. import TargetOptions
+from .render import RustOptions, render_rust  # before render() below, which must win the name
 
 OWNED_SUFFIXES = (".rs", ".toml")
 
@@ -26,8 +27,6 @@ def check_name(name: str) -> str | None:
 
 
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
-    from .render import RustOptions, render_rust
-
     if options.defaults != "preserve":
         diags.warning(
             "defaults-not-applied",

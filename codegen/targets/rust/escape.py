@@ -40,8 +40,15 @@ def _invisible(c: str) -> bool:
     return c in _BIDI or unicodedata.category(c) in ("Cc", "Cf", "Co", "Cn", "Zl", "Zp", "Zs") and c != " "
 
 
+# ASCII text with nothing to escape (the common case, written as it is)
+_ASCII_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
+_ASCII_UNSAFE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
 def rust_str(value: str) -> str:
     """A Rust string literal (with its quotes) whose value is exactly ``value``."""
+    if value.isascii() and not _ASCII_NEEDS_ESCAPE.search(value):
+        return f'"{value}"'
     out = ['"']
     for c in value:
         if c in _ESCAPES:
@@ -76,6 +83,8 @@ def rust_float(value: float) -> str:
 
 def _clean(text: str) -> str:
     """Line feeds kept; every other line break, control, format or bidi character becomes a space."""
+    if text.isascii():  # only control characters to blank (tab and a lone CR included)
+        return _ASCII_UNSAFE.sub(" ", text.replace("\r\n", "\n"))
     out = []
     for c in text.replace("\r\n", "\n"):
         if c == "\n":
@@ -103,7 +112,8 @@ def _escape_markdown(line: str) -> str:
     if len(parts) % 2 == 0:  # an unbalanced backtick starts no code span: escape everything after it too
         parts = parts[:-2] + [parts[-2] + "`" + parts[-1]] if len(parts) >= 2 else parts
     for i in range(0, len(parts), 2):
-        parts[i] = "".join(_MARKDOWN_SPECIAL.get(c, c) for c in parts[i])
+        if any(c in parts[i] for c in _MARKDOWN_SPECIAL):
+            parts[i] = "".join(_MARKDOWN_SPECIAL.get(c, c) for c in parts[i])
     return "`".join(parts)
 
 

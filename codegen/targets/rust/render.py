@@ -65,8 +65,11 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         layout.assign_call(0, f"static PATTERN_{i}: rt::Pattern", "rt::Pattern::new", [rust_str(p)])
         for i, p in enumerate(mapper.patterns)
     ]
+    table = [_schema_type_entry(d) for d in sorted((d for d in decls if not d.key.startswith("~")), key=lambda d: d.key)]
     if any(d.kind != "alias" for d in decls) or patterns:
         mapper.uses.update({"rt", "serde"})
+    if table:
+        mapper.uses.add("rt")
     files: dict[str, str] = {}
     files["src/types.rs"] = env.get_template("types.rs.jinja").render(
         header=header(options.command),
@@ -75,6 +78,7 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         validate=any(d.kind != "alias" for d in decls),
         body="\n\n".join(c.strip("\n") for c in chunks),
         patterns=patterns,
+        table=table,
     )
     regex = bool(mapper.patterns)
     files["src/runtime.rs"] = env.get_template("runtime.rs.jinja").render(header=header(options.command), regex=regex)
@@ -98,6 +102,15 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
     )
     files["rustfmt.toml"] = env.get_template("rustfmt.toml.jinja").render(header=header(options.command, "#"))
     return {k: _tidy(v) for k, v in sorted(files.items())}
+
+
+def _schema_type_entry(d: RDecl) -> str:
+    """One ``rt::SchemaType`` of ``TYPES_BY_SCHEMA_ID`` (one line if it fits, else one field per line)."""
+    fields = [f"id: {rust_str(d.key)}", f"name: {rust_str(d.name)}", f"roundtrip: rt::roundtrip::<{d.name}>"]
+    one = "rt::SchemaType { " + ", ".join(fields) + " },"
+    if layout.fits(4, one):
+        return "    " + one
+    return "    rt::SchemaType {\n" + "".join(f"        {f},\n" for f in fields) + "    },"
 
 
 def _tidy(text: str) -> str:
@@ -143,7 +156,19 @@ def _render_decl(env: Any, mapper: RustTypeMapper, d: RDecl) -> str:
     elif d.kind == "tagged":
         assert d.tag is not None
         ctx["tag_attr"] = layout.attr(0, "serde", [f"tag = {d.tag}"])
-        ctx["rename"] = [layout.attr(4, "serde", [f"rename = {rust_str(str(v.tags[0]))}"]) for v in d.variants]
+        # the variant structs carry their tag when they stand alone; in the enum, serde writes it
+        ctx["rename"] = [
+            layout.attr(
+                4,
+                "serde",
+                [
+                    f"rename = {rust_str(str(v.tags[0]))}",
+                    'serialize_with = "rt::serialize_untagged"',
+                    'deserialize_with = "rt::deserialize_untagged"',
+                ],
+            )
+            for v in d.variants
+        ]
         ctx["variant_lines"] = [f"    {v.name}({v.payload.text})," for v in d.variants if v.payload]
     elif d.kind == "union":
         _union_view(d, ctx)

@@ -26,6 +26,9 @@ Decisions (argued in docs/rust.md):
 
 from __future__ import annotations
 
+import collections
+import itertools
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -210,8 +213,11 @@ class RustTypeMapper:
         has_null = any(isinstance(v, ir.NullType) or (isinstance(v, ir.LiteralType) and v.value is None) for v in flat)
         rest = [v for v in flat if not (isinstance(v, ir.NullType) or (isinstance(v, ir.LiteralType) and v.value is None))]
         uniq: list[ir.TypeExpr] = []
+        seen: set[str] = set()
         for v in rest:
-            if repr(v) not in {repr(u) for u in uniq}:
+            key = repr(v)
+            if key not in seen:
+                seen.add(key)
                 uniq.append(v)
         if any(isinstance(v, ir.AnyType) for v in uniq):
             return "any", uniq, has_null
@@ -449,7 +455,7 @@ class RustTypeMapper:
         if not wanted or not wanted[0].isalpha():
             wanted = "Type" + wanted
         prefixed = rust_pascal(stem) + wanted
-        alternatives = [prefixed] + [f"{wanted}{i}" for i in range(2, 1000)]
+        alternatives = itertools.chain([prefixed], (f"{wanted}{i}" for i in range(2, 1000)))
         before = len(self.names.renames)
         chosen = self.names.claim(wanted, original, where, alternatives=alternatives, fix_reserved=lambda n: prefixed)
         if not report:
@@ -538,7 +544,8 @@ class RustTypeMapper:
         for v in nodes:
             if v not in index:
                 strong(v)
-        self.cyclic = {k for k in nodes if k in edges.get(k, set()) or sum(1 for x in nodes if self.scc[x] == self.scc[k]) > 1}
+        sizes = collections.Counter(self.scc[x] for x in nodes)
+        self.cyclic = {k for k in nodes if k in edges.get(k, set()) or sizes[self.scc[k]] > 1}
 
     def needs_box(self, owner: str | None, e: ir.TypeExpr) -> bool:
         if owner is None or owner not in self.cyclic:

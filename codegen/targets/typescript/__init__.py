@@ -7,6 +7,7 @@ from __future__ import annotations
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from .. import TargetOptions
+from .render import TsOptions, render_typescript  # before render() below, which must win the name
 
 OWNED_SUFFIXES = (".ts",)
 
@@ -17,8 +18,6 @@ def check_name(name: str) -> str | None:
 
 
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
-    from .render import TsOptions, render_typescript
-
     if options.defaults == "apply":
         diags.info(
             "defaults-ignored",

@@ -29,6 +29,11 @@ _SPELLED_OUT = frozenset("\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u2028
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp", "Cf"})
 
 
+# ASCII text with nothing to escape in either quote style (the common case, written as it is)
+_ASCII_NEEDS_ESCAPE = re.compile(r"[\x00-\x1f\x7f\\'\"]")
+_ASCII_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _escape_char(c: str, quote: str) -> str:
     if c in _SIMPLE_ESCAPES:
         return _SIMPLE_ESCAPES[c]
@@ -51,6 +56,8 @@ def ts_string(value: str) -> str:
     same UTF-16 string JSON.parse would produce.
     """
     quote = "'" if value.count('"') > value.count("'") else '"'
+    if value.isascii() and not _ASCII_NEEDS_ESCAPE.search(value):
+        return quote + value + quote
     return quote + "".join(_escape_char(c, quote) for c in value) + quote
 
 
@@ -110,8 +117,11 @@ def ts_literal(value: object) -> str:
 
 
 def _clean_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():  # only control characters to blank
+        return _ASCII_UNSAFE.sub(" ", text.replace("\t", "  "))
     out = []
-    for c in text.replace("\r\n", "\n").replace("\r", "\n"):
+    for c in text:
         if c == "\n":
             out.append(c)
         elif c == "\t":

@@ -104,6 +104,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
         header=hdr, inputs=list(program.inputs), body="\n\n".join(type_chunks)
     )
     check_chunks = [_render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset()) for d in ordered]
+    check_chunks.append(_render_schema_table([d for d in decls if d.id not in synthesized.values()], names))
     files["validators.ts"] = env.get_template("validators.ts.jinja").render(
         header=hdr,
         inputs=list(program.inputs),
@@ -221,6 +222,27 @@ def _render_check(d: ir.Decl, name: str, checks: CheckBuilder, bare: frozenset[s
         _guard(f"export function validate{name}", "string[]", L.call("rt.explain", [L.text(const), L.text("v")])),
     ]
     return "\n".join(parts)
+
+
+def _render_schema_table(decls: list[ir.Decl], names: dict[str, str]) -> str:
+    """``TYPES_BY_SCHEMA_ID``: every schema declaration's checks by its id (``file#pointer``), sorted
+    by id, for code that knows a type only by where the schema declares it (conformance vectors,
+    generic validation)."""
+    entries = [
+        L.array_literal([L.text(ts_string(d.id), "string"), L.text(ts_string(names[d.id]), "string"), L.text("_" + names[d.id])])
+        for d in sorted(decls, key=lambda d: d.id)
+    ]
+    table = L.call("rt.schemaTypes", [L.array_literal(entries)])
+    return "\n".join(
+        [
+            "/**",
+            " * Every type of types.ts by schema id: `file#pointer`, where the schema declares it (as",
+            " * diagnostics and the conformance vectors name types). For code that knows a type only by its",
+            " * schema; `TYPES_BY_SCHEMA_ID.get(id)?.validate(v)`.",
+            " */",
+            L.render([L.assignment("export const TYPES_BY_SCHEMA_ID", table), ";"]),
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------------------------

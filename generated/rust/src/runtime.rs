@@ -237,6 +237,84 @@ fn kind(value: &Value) -> &'static str {
 }
 
 // ---------------------------------------------------------------------------------------------
+// variants of serde-tagged unions
+// ---------------------------------------------------------------------------------------------
+
+/// A variant struct of a union serde reads and writes as an internally tagged enum
+/// (`#[serde(tag = ...)]`): inside the enum serde handles the tag and the struct has no field for
+/// it; standing alone (decoded or encoded as its own type) the struct reads and writes the tag
+/// itself, so it accepts exactly the JSON its schema does.
+pub trait TaggedVariant: Sized {
+    /// The tag property.
+    const TAG: &'static str;
+    /// This variant's tag value.
+    const VALUE: &'static str;
+    /// The fields without the tag (what the enum writes after its tag).
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
+    /// The fields without the tag (what the enum reads after taking its tag).
+    fn deserialize_untagged<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+/// `serialize_with` of a tagged enum's variant: the struct without its tag.
+pub fn serialize_untagged<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: TaggedVariant,
+    S: serde::Serializer,
+{
+    value.serialize_untagged(serializer)
+}
+
+/// `deserialize_with` of a tagged enum's variant: the struct without its tag.
+pub fn deserialize_untagged<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+where
+    T: TaggedVariant,
+    D: Deserializer<'de>,
+{
+    T::deserialize_untagged(deserializer)
+}
+
+/// A variant struct standing alone: its tag first, then its fields.
+pub fn serialize_tagged<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: TaggedVariant,
+    S: serde::Serializer,
+{
+    use serde::ser::{Error, SerializeMap};
+    let fields = match value.serialize_untagged(serde_json::value::Serializer) {
+        Ok(Value::Object(fields)) => fields,
+        Ok(_) => return Err(S::Error::custom("a tagged variant must serialize as an object")),
+        Err(error) => return Err(S::Error::custom(error)),
+    };
+    let mut map = serializer.serialize_map(Some(fields.len() + 1))?;
+    map.serialize_entry(T::TAG, T::VALUE)?;
+    for (key, field) in &fields {
+        map.serialize_entry(key, field)?;
+    }
+    map.end()
+}
+
+/// A variant struct standing alone: an object whose tag property is the variant's tag value.
+pub fn deserialize_tagged<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+where
+    T: TaggedVariant,
+    D: Deserializer<'de>,
+{
+    let mut fields = match Value::deserialize(deserializer)? {
+        Value::Object(fields) => fields,
+        _ => return Err(de::Error::custom(format_args!("expected an object with `{}`", T::TAG))),
+    };
+    match fields.remove(T::TAG) {
+        Some(Value::String(tag)) if tag == T::VALUE => {}
+        Some(other) => {
+            let message = format_args!("`{}` must be \"{}\", not {other}", T::TAG, T::VALUE);
+            return Err(de::Error::custom(message));
+        }
+        None => return Err(de::Error::missing_field(T::TAG)),
+    }
+    T::deserialize_untagged(Value::Object(fields)).map_err(de::Error::custom)
+}
+
+// ---------------------------------------------------------------------------------------------
 // decoding and encoding
 // ---------------------------------------------------------------------------------------------
 
@@ -270,6 +348,27 @@ pub fn decode<T: DeserializeOwned + Validate>(text: &str) -> Result<T, DecodeErr
 /// Encodes a value as compact JSON text.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
     serde_json::to_string(value)
+}
+
+/// [`decode`] as `T`, then [`encode`] again: what [`SchemaType::roundtrip`] does.
+pub fn roundtrip<T: DeserializeOwned + Serialize + Validate>(
+    text: &str,
+) -> Result<String, DecodeError> {
+    let value: T = decode(text)?;
+    encode(&value).map_err(DecodeError::Json)
+}
+
+/// A type of the `types` module found by its schema id (`types::TYPES_BY_SCHEMA_ID`), for code
+/// that knows a type only by where the schema declares it (conformance vectors, generic checks).
+#[derive(Clone, Copy, Debug)]
+pub struct SchemaType {
+    /// The schema id: `file#pointer`.
+    pub id: &'static str,
+    /// The Rust type's name (it may differ from the schema's: a reserved name gets a prefix).
+    pub name: &'static str,
+    /// Decodes JSON text as this type ([`decode`]: serde, then [`Validate`]) and encodes the value
+    /// back to compact JSON text.
+    pub roundtrip: fn(&str) -> Result<String, DecodeError>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,6 +492,29 @@ macro_rules! no_constraints {
 
 no_constraints!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f64, String, Number, Value, ());
 no_constraints!(Map<String, Value>);
+
+macro_rules! tuples {
+    ($(($($name:ident $index:tt),+)),*) => {
+        $(
+            impl<$($name: Validate),+> Validate for ($($name,)+) {
+                fn validate_at(&self, path: &Path<'_>, errors: &mut Vec<ValidationError>) {
+                    $(self.$index.validate_at(&path.index($index), errors);)+
+                }
+            }
+        )*
+    };
+}
+
+tuples!(
+    (A 0),
+    (A 0, B 1),
+    (A 0, B 1, C 2),
+    (A 0, B 1, C 2, D 3),
+    (A 0, B 1, C 2, D 3, E 4),
+    (A 0, B 1, C 2, D 3, E 4, F 5),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6),
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+);
 
 impl<T: Validate + ?Sized> Validate for Box<T> {
     fn validate_at(&self, path: &Path<'_>, errors: &mut Vec<ValidationError>) {

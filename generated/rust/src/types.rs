@@ -469,9 +469,17 @@ impl Validate for FlowError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome")]
 pub enum FlowResult {
-    #[serde(rename = "success")]
+    #[serde(
+        rename = "success",
+        serialize_with = "rt::serialize_untagged",
+        deserialize_with = "rt::deserialize_untagged"
+    )]
     Success(FlowResultSuccess),
-    #[serde(rename = "failed")]
+    #[serde(
+        rename = "failed",
+        serialize_with = "rt::serialize_untagged",
+        deserialize_with = "rt::deserialize_untagged"
+    )]
     Failed(FlowResultFailed),
 }
 
@@ -488,15 +496,30 @@ pub struct FlowResultFailed {
     pub error: FlowError,
 }
 
+impl rt::TaggedVariant for FlowResultFailed {
+    const TAG: &'static str = "outcome";
+    const VALUE: &'static str = "failed";
+
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Self::serialize(self, serializer)
+    }
+
+    fn deserialize_untagged<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Self::deserialize(rt::ObjectOnly(deserializer))
+    }
+}
+
 impl Serialize for FlowResultFailed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Self::serialize(self, serializer)
+        rt::serialize_tagged(self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for FlowResultFailed {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::deserialize(rt::ObjectOnly(deserializer))
+        rt::deserialize_tagged(deserializer)
     }
 }
 
@@ -513,15 +536,30 @@ pub struct FlowResultSuccess {
     pub result: ProtocolValue,
 }
 
+impl rt::TaggedVariant for FlowResultSuccess {
+    const TAG: &'static str = "outcome";
+    const VALUE: &'static str = "success";
+
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Self::serialize(self, serializer)
+    }
+
+    fn deserialize_untagged<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Self::deserialize(rt::ObjectOnly(deserializer))
+    }
+}
+
 impl Serialize for FlowResultSuccess {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Self::serialize(self, serializer)
+        rt::serialize_tagged(self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for FlowResultSuccess {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::deserialize(rt::ObjectOnly(deserializer))
+        rt::deserialize_tagged(deserializer)
     }
 }
 
@@ -1411,3 +1449,239 @@ impl Validate for SubmitRunProtocolParams {
 // from schemas/protocol.json#/$defs/WorkflowOverrides
 /// Step overrides: a map from step id to StepOverride. At 0.9.0 WorkflowOverrides is #\[serde(transparent)\] over its `steps` map, so the wire form is the bare map with NO `steps` wrapper (StepFlow's own generated protocol-0.9.0.json wrongly shows {"steps": {...}}).
 pub type WorkflowOverrides = BTreeMap<String, StepOverride>;
+
+/// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
+/// diagnostics and the conformance vectors name types), sorted by id; see [`type_by_schema_id`].
+pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
+    rt::SchemaType { id: "protocol.json#", name: "Message", roundtrip: rt::roundtrip::<Message> },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/BlobId",
+        name: "BlobId",
+        roundtrip: rt::roundtrip::<BlobId>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/BlobType",
+        name: "BlobType",
+        roundtrip: rt::roundtrip::<BlobType>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/Component",
+        name: "Component",
+        roundtrip: rt::roundtrip::<Component>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ComponentExecuteParams",
+        name: "ComponentExecuteParams",
+        roundtrip: rt::roundtrip::<ComponentExecuteParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ComponentExecuteResult",
+        name: "ComponentExecuteResult",
+        roundtrip: rt::roundtrip::<ComponentExecuteResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ComponentInferSchemaParams",
+        name: "ComponentInferSchemaParams",
+        roundtrip: rt::roundtrip::<ComponentInferSchemaParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ComponentInferSchemaResult",
+        name: "ComponentInferSchemaResult",
+        roundtrip: rt::roundtrip::<ComponentInferSchemaResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ComponentInfo",
+        name: "ComponentInfo",
+        roundtrip: rt::roundtrip::<ComponentInfo>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ComponentInfoParams",
+        name: "ComponentInfoParams",
+        roundtrip: rt::roundtrip::<ComponentInfoParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ComponentInfoResult",
+        name: "ComponentInfoResult",
+        roundtrip: rt::roundtrip::<ComponentInfoResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ComponentListParams",
+        name: "ComponentListParams",
+        roundtrip: rt::roundtrip::<ComponentListParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/Error",
+        name: "Error",
+        roundtrip: rt::roundtrip::<Error>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ErrorCode",
+        name: "ErrorCode",
+        roundtrip: rt::roundtrip::<ErrorCode>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ExecutionStatus",
+        name: "ExecutionStatus",
+        roundtrip: rt::roundtrip::<ExecutionStatus>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/FlowError",
+        name: "FlowError",
+        roundtrip: rt::roundtrip::<FlowError>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/FlowResult",
+        name: "FlowResult",
+        roundtrip: rt::roundtrip::<FlowResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/FlowResultFailed",
+        name: "FlowResultFailed",
+        roundtrip: rt::roundtrip::<FlowResultFailed>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/FlowResultSuccess",
+        name: "FlowResultSuccess",
+        roundtrip: rt::roundtrip::<FlowResultSuccess>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/GetBlobParams",
+        name: "GetBlobParams",
+        roundtrip: rt::roundtrip::<GetBlobParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/GetBlobResult",
+        name: "GetBlobResult",
+        roundtrip: rt::roundtrip::<GetBlobResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/GetRunProtocolParams",
+        name: "GetRunProtocolParams",
+        roundtrip: rt::roundtrip::<GetRunProtocolParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/InitializeParams",
+        name: "InitializeParams",
+        roundtrip: rt::roundtrip::<InitializeParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/InitializeResult",
+        name: "InitializeResult",
+        roundtrip: rt::roundtrip::<InitializeResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/Initialized",
+        name: "Initialized",
+        roundtrip: rt::roundtrip::<Initialized>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ItemResult",
+        name: "ItemResult",
+        roundtrip: rt::roundtrip::<ItemResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ItemStatistics",
+        name: "ItemStatistics",
+        roundtrip: rt::roundtrip::<ItemStatistics>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/JsonRpc",
+        name: "JsonRpc",
+        roundtrip: rt::roundtrip::<JsonRpc>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ListComponentsResult",
+        name: "ListComponentsResult",
+        roundtrip: rt::roundtrip::<ListComponentsResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/Method",
+        name: "Method",
+        roundtrip: rt::roundtrip::<Method>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/MethodError",
+        name: "MethodError",
+        roundtrip: rt::roundtrip::<MethodError>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/MethodRequest",
+        name: "MethodRequest",
+        roundtrip: rt::roundtrip::<MethodRequest>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/MethodSuccess",
+        name: "MethodSuccess",
+        roundtrip: rt::roundtrip::<MethodSuccess>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/Notification",
+        name: "Notification",
+        roundtrip: rt::roundtrip::<Notification>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ObservabilityContext",
+        name: "ObservabilityContext",
+        roundtrip: rt::roundtrip::<ObservabilityContext>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/OverrideType",
+        name: "OverrideType",
+        roundtrip: rt::roundtrip::<OverrideType>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/PutBlobParams",
+        name: "PutBlobParams",
+        roundtrip: rt::roundtrip::<PutBlobParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/PutBlobResult",
+        name: "PutBlobResult",
+        roundtrip: rt::roundtrip::<PutBlobResult>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/RequestId",
+        name: "RequestId",
+        roundtrip: rt::roundtrip::<RequestId>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/ResultOrder",
+        name: "ResultOrder",
+        roundtrip: rt::roundtrip::<ResultOrder>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/RunStatusProtocol",
+        name: "RunStatusProtocol",
+        roundtrip: rt::roundtrip::<RunStatusProtocol>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/Schema",
+        name: "Schema",
+        roundtrip: rt::roundtrip::<Schema>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/StepOverride",
+        name: "StepOverride",
+        roundtrip: rt::roundtrip::<StepOverride>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/SubmitRunProtocolParams",
+        name: "SubmitRunProtocolParams",
+        roundtrip: rt::roundtrip::<SubmitRunProtocolParams>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/Value",
+        name: "ProtocolValue",
+        roundtrip: rt::roundtrip::<ProtocolValue>,
+    },
+    rt::SchemaType {
+        id: "protocol.json#/$defs/WorkflowOverrides",
+        name: "WorkflowOverrides",
+        roundtrip: rt::roundtrip::<WorkflowOverrides>,
+    },
+];
+
+/// The type the schema declares at `id` (`file#pointer`), if any.
+pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
+    TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
+}

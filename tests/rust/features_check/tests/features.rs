@@ -202,6 +202,37 @@ fn serde_tagged_unions() {
 }
 
 #[test]
+fn serde_tagged_variants_alone_carry_their_tag() {
+    // inside the enum serde handles the tag; decoded or encoded as its own type, a variant struct
+    // reads and writes it, so it accepts exactly what its schema does
+    let square: Square = round_trip(r#"{"kind": "square", "side": 2}"#);
+    assert_eq!(
+        serde_json::to_string(&square).unwrap(),
+        r#"{"kind":"square","side":2}"#
+    );
+    rejected::<Square>(r#"{"side": 2}"#); // the schema requires the tag
+    rejected::<Square>(r#"{"kind": "circle", "side": 2}"#);
+    rejected::<Square>(r#"{"kind": 1, "side": 2}"#);
+    rejected::<Square>(r#"{"kind": "square", "side": 2, "radius": 1}"#); // still closed
+    rejected::<Square>(r#"["square", 2]"#);
+    assert!(violations::<Circle>(r#"{"kind": "circle", "radius": -1}"#)[0].contains("/radius"));
+    // open: unknown keys kept, the tag never among them
+    let cat: Cat = round_trip(r#"{"petType": "cat", "lives": 7, "whiskers": 12}"#);
+    assert_eq!(
+        cat.additional_properties.keys().collect::<Vec<_>>(),
+        ["whiskers"]
+    );
+    rejected::<Cat>(r#"{"lives": 7}"#);
+    // and the enum still writes the tag once
+    let shape = Shape::Square(square);
+    assert_eq!(
+        serde_json::to_string(&shape).unwrap(),
+        r#"{"kind":"square","side":2}"#
+    );
+    rejected::<Shape>(r#"["square", 2]"#);
+}
+
+#[test]
 fn unions_tagged_by_integers_and_by_mapping() {
     assert!(matches!(
         round_trip::<Versioned>(r#"{"v": 1, "a": "x"}"#),

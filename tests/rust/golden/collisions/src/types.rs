@@ -551,4 +551,99 @@ impl Validate for Unset {
     fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
 }
 
+/// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
+/// diagnostics and the conformance vectors name types), sorted by id; see [`type_by_schema_id`].
+pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
+    rt::SchemaType {
+        id: "collisions.json#",
+        name: "Collisions",
+        roundtrip: rt::roundtrip::<Collisions>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/Any",
+        name: "Any",
+        roundtrip: rt::roundtrip::<Any>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/FooBar",
+        name: "FooBar",
+        roundtrip: rt::roundtrip::<FooBar>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/Hostile",
+        name: "Hostile",
+        roundtrip: rt::roundtrip::<Hostile>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/Hostile/properties/choice",
+        name: "HostileChoice",
+        roundtrip: rt::roundtrip::<HostileChoice>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/Meta",
+        name: "Meta",
+        roundtrip: rt::roundtrip::<Meta>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/None",
+        name: "CollisionsNone",
+        roundtrip: rt::roundtrip::<CollisionsNone>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/OpenProps",
+        name: "OpenProps",
+        roundtrip: rt::roundtrip::<OpenProps>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/Props",
+        name: "Props",
+        roundtrip: rt::roundtrip::<Props>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/Quotes",
+        name: "Quotes",
+        roundtrip: rt::roundtrip::<Quotes>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/UNSET",
+        name: "Unset",
+        roundtrip: rt::roundtrip::<Unset>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/class",
+        name: "Class",
+        roundtrip: rt::roundtrip::<Class>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/decode",
+        name: "Decode",
+        roundtrip: rt::roundtrip::<Decode>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/foo-bar",
+        name: "CollisionsFooBar",
+        roundtrip: rt::roundtrip::<CollisionsFooBar>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/foo_bar",
+        name: "FooBar2",
+        roundtrip: rt::roundtrip::<FooBar2>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/$defs/list",
+        name: "List",
+        roundtrip: rt::roundtrip::<List>,
+    },
+    rt::SchemaType {
+        id: "collisions.json#/properties/inline",
+        name: "CollisionsInline",
+        roundtrip: rt::roundtrip::<CollisionsInline>,
+    },
+];
+
+/// The type the schema declares at `id` (`file#pointer`), if any.
+pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
+    TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
+}
+
 static PATTERN_0: rt::Pattern = rt::Pattern::new("^[\"'\\\\]*\"\"\"$");

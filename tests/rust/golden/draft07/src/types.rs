@@ -69,15 +69,30 @@ pub struct Click {
     pub y: i64,
 }
 
+impl rt::TaggedVariant for Click {
+    const TAG: &'static str = "type";
+    const VALUE: &'static str = "click";
+
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Self::serialize(self, serializer)
+    }
+
+    fn deserialize_untagged<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Self::deserialize(rt::ObjectOnly(deserializer))
+    }
+}
+
 impl Serialize for Click {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Self::serialize(self, serializer)
+        rt::serialize_tagged(self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Click {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::deserialize(rt::ObjectOnly(deserializer))
+        rt::deserialize_tagged(deserializer)
     }
 }
 
@@ -320,9 +335,17 @@ impl Validate for Draft07NumOrList {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Event {
-    #[serde(rename = "click")]
+    #[serde(
+        rename = "click",
+        serialize_with = "rt::serialize_untagged",
+        deserialize_with = "rt::deserialize_untagged"
+    )]
     Click(Click),
-    #[serde(rename = "key")]
+    #[serde(
+        rename = "key",
+        serialize_with = "rt::serialize_untagged",
+        deserialize_with = "rt::deserialize_untagged"
+    )]
     Key(Key),
 }
 
@@ -387,15 +410,30 @@ pub struct Key {
     pub code: String,
 }
 
+impl rt::TaggedVariant for Key {
+    const TAG: &'static str = "type";
+    const VALUE: &'static str = "key";
+
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Self::serialize(self, serializer)
+    }
+
+    fn deserialize_untagged<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Self::deserialize(rt::ObjectOnly(deserializer))
+    }
+}
+
 impl Serialize for Key {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Self::serialize(self, serializer)
+        rt::serialize_tagged(self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::deserialize(rt::ObjectOnly(deserializer))
+        rt::deserialize_tagged(deserializer)
     }
 }
 
@@ -715,6 +753,122 @@ impl<'de> Deserialize<'de> for Target {
 
 impl Validate for Target {
     fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+}
+
+/// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
+/// diagnostics and the conformance vectors name types), sorted by id; see [`type_by_schema_id`].
+pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
+    rt::SchemaType { id: "draft07.json#", name: "Draft07", roundtrip: rt::roundtrip::<Draft07> },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/ByPath",
+        name: "ByPath",
+        roundtrip: rt::roundtrip::<ByPath>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/ByUrl",
+        name: "ByUrl",
+        roundtrip: rt::roundtrip::<ByUrl>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Click",
+        name: "Click",
+        roundtrip: rt::roundtrip::<Click>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Closed",
+        name: "Closed",
+        roundtrip: rt::roundtrip::<Closed>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Event",
+        name: "Event",
+        roundtrip: rt::roundtrip::<Event>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Expr",
+        name: "Expr",
+        roundtrip: rt::roundtrip::<Expr>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Json",
+        name: "Json",
+        roundtrip: rt::roundtrip::<Json>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Key",
+        name: "Key",
+        roundtrip: rt::roundtrip::<Key>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Level",
+        name: "Level",
+        roundtrip: rt::roundtrip::<Level>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Limits",
+        name: "Limits",
+        roundtrip: rt::roundtrip::<Limits>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/MaybeLevel",
+        name: "MaybeLevel",
+        roundtrip: rt::roundtrip::<MaybeLevel>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/MaybeLevel/enum",
+        name: "MaybeLevelEnum",
+        roundtrip: rt::roundtrip::<MaybeLevelEnum>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/NestedList",
+        name: "NestedList",
+        roundtrip: rt::roundtrip::<NestedList>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Node",
+        name: "Node",
+        roundtrip: rt::roundtrip::<Node>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Open",
+        name: "Open",
+        roundtrip: rt::roundtrip::<Open>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Person",
+        name: "Person",
+        roundtrip: rt::roundtrip::<Person>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Settings",
+        name: "Settings",
+        roundtrip: rt::roundtrip::<Settings>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Status",
+        name: "Status",
+        roundtrip: rt::roundtrip::<Status>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/definitions/Target",
+        name: "Target",
+        roundtrip: rt::roundtrip::<Target>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/properties/mode/enum",
+        name: "Draft07Mode",
+        roundtrip: rt::roundtrip::<Draft07Mode>,
+    },
+    rt::SchemaType {
+        id: "draft07.json#/properties/numOrList",
+        name: "Draft07NumOrList",
+        roundtrip: rt::roundtrip::<Draft07NumOrList>,
+    },
+];
+
+/// The type the schema declares at `id` (`file#pointer`), if any.
+pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
+    TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
 }
 
 static PATTERN_0: rt::Pattern = rt::Pattern::new("^[a-z]+$");

@@ -87,6 +87,7 @@ impl Validate for Bird {
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Cat
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Cat {
     /// Default: `9` (applied by the reader, not by serde).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "rt::some")]
@@ -94,6 +95,33 @@ pub struct Cat {
     /// The properties the schema does not declare, kept as they came (written back on encode).
     #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl rt::TaggedVariant for Cat {
+    const TAG: &'static str = "petType";
+    const VALUE: &'static str = "cat";
+
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Self::serialize(self, serializer)
+    }
+
+    fn deserialize_untagged<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Self::deserialize(deserializer)
+    }
+}
+
+impl Serialize for Cat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        rt::serialize_tagged(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        rt::deserialize_tagged(deserializer)
+    }
 }
 
 impl Validate for Cat {
@@ -107,15 +135,30 @@ pub struct Circle {
     pub radius: Number,
 }
 
+impl rt::TaggedVariant for Circle {
+    const TAG: &'static str = "kind";
+    const VALUE: &'static str = "circle";
+
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Self::serialize(self, serializer)
+    }
+
+    fn deserialize_untagged<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Self::deserialize(rt::ObjectOnly(deserializer))
+    }
+}
+
 impl Serialize for Circle {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Self::serialize(self, serializer)
+        rt::serialize_tagged(self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Circle {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::deserialize(rt::ObjectOnly(deserializer))
+        rt::deserialize_tagged(deserializer)
     }
 }
 
@@ -332,6 +375,7 @@ impl Validate for DefaultsEn {
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Dog
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Dog {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "rt::some")]
     pub bark: Option<String>,
@@ -342,6 +386,33 @@ pub struct Dog {
     /// The properties the schema does not declare, kept as they came (written back on encode).
     #[serde(flatten)]
     pub additional_properties: Map<String, Value>,
+}
+
+impl rt::TaggedVariant for Dog {
+    const TAG: &'static str = "petType";
+    const VALUE: &'static str = "dog";
+
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Self::serialize(self, serializer)
+    }
+
+    fn deserialize_untagged<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Self::deserialize(deserializer)
+    }
+}
+
+impl Serialize for Dog {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        rt::serialize_tagged(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dog {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        rt::deserialize_tagged(deserializer)
+    }
 }
 
 impl Validate for Dog {
@@ -1117,9 +1188,17 @@ impl Validate for OpenTyped {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "petType")]
 pub enum Pet {
-    #[serde(rename = "cat")]
+    #[serde(
+        rename = "cat",
+        serialize_with = "rt::serialize_untagged",
+        deserialize_with = "rt::deserialize_untagged"
+    )]
     Cat(Cat),
-    #[serde(rename = "dog")]
+    #[serde(
+        rename = "dog",
+        serialize_with = "rt::serialize_untagged",
+        deserialize_with = "rt::deserialize_untagged"
+    )]
     Dog(Dog),
 }
 
@@ -1233,9 +1312,17 @@ impl Validate for Priority {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind")]
 pub enum Shape {
-    #[serde(rename = "circle")]
+    #[serde(
+        rename = "circle",
+        serialize_with = "rt::serialize_untagged",
+        deserialize_with = "rt::deserialize_untagged"
+    )]
     Circle(Circle),
-    #[serde(rename = "square")]
+    #[serde(
+        rename = "square",
+        serialize_with = "rt::serialize_untagged",
+        deserialize_with = "rt::deserialize_untagged"
+    )]
     Square(Square),
 }
 
@@ -1259,15 +1346,30 @@ pub struct Square {
     pub side: Number,
 }
 
+impl rt::TaggedVariant for Square {
+    const TAG: &'static str = "kind";
+    const VALUE: &'static str = "square";
+
+    fn serialize_untagged<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Self::serialize(self, serializer)
+    }
+
+    fn deserialize_untagged<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Self::deserialize(rt::ObjectOnly(deserializer))
+    }
+}
+
 impl Serialize for Square {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Self::serialize(self, serializer)
+        rt::serialize_tagged(self, serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Square {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::deserialize(rt::ObjectOnly(deserializer))
+        rt::deserialize_tagged(deserializer)
     }
 }
 
@@ -1436,6 +1538,178 @@ impl<'de> Deserialize<'de> for Versioned {
 
 impl Validate for Versioned {
     fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+}
+
+/// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
+/// diagnostics and the conformance vectors name types), sorted by id; see [`type_by_schema_id`].
+pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
+    rt::SchemaType { id: "features.json#", name: "Features", roundtrip: rt::roundtrip::<Features> },
+    rt::SchemaType {
+        id: "features.json#/$defs/Animal",
+        name: "Animal",
+        roundtrip: rt::roundtrip::<Animal>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Base",
+        name: "Base",
+        roundtrip: rt::roundtrip::<Base>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Bird",
+        name: "Bird",
+        roundtrip: rt::roundtrip::<Bird>,
+    },
+    rt::SchemaType { id: "features.json#/$defs/Cat", name: "Cat", roundtrip: rt::roundtrip::<Cat> },
+    rt::SchemaType {
+        id: "features.json#/$defs/Circle",
+        name: "Circle",
+        roundtrip: rt::roundtrip::<Circle>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Closed",
+        name: "Closed",
+        roundtrip: rt::roundtrip::<Closed>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Color",
+        name: "Color",
+        roundtrip: rt::roundtrip::<Color>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Contact",
+        name: "Contact",
+        roundtrip: rt::roundtrip::<Contact>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Defaults",
+        name: "Defaults",
+        roundtrip: rt::roundtrip::<Defaults>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Defaults/properties/en/enum",
+        name: "DefaultsEn",
+        roundtrip: rt::roundtrip::<DefaultsEn>,
+    },
+    rt::SchemaType { id: "features.json#/$defs/Dog", name: "Dog", roundtrip: rt::roundtrip::<Dog> },
+    rt::SchemaType {
+        id: "features.json#/$defs/EmailContact",
+        name: "EmailContact",
+        roundtrip: rt::roundtrip::<EmailContact>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Fish",
+        name: "Fish",
+        roundtrip: rt::roundtrip::<Fish>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Formats",
+        name: "Formats",
+        roundtrip: rt::roundtrip::<Formats>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/JsonValue",
+        name: "JsonValue",
+        roundtrip: rt::roundtrip::<JsonValue>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Limits",
+        name: "Limits",
+        roundtrip: rt::roundtrip::<Limits>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Named",
+        name: "Named",
+        roundtrip: rt::roundtrip::<Named>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Open",
+        name: "Open",
+        roundtrip: rt::roundtrip::<Open>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/OpenTyped",
+        name: "OpenTyped",
+        roundtrip: rt::roundtrip::<OpenTyped>,
+    },
+    rt::SchemaType { id: "features.json#/$defs/Pet", name: "Pet", roundtrip: rt::roundtrip::<Pet> },
+    rt::SchemaType {
+        id: "features.json#/$defs/PhoneContact",
+        name: "PhoneContact",
+        roundtrip: rt::roundtrip::<PhoneContact>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Presence",
+        name: "Presence",
+        roundtrip: rt::roundtrip::<Presence>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Priority",
+        name: "Priority",
+        roundtrip: rt::roundtrip::<Priority>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Shape",
+        name: "Shape",
+        roundtrip: rt::roundtrip::<Shape>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Square",
+        name: "Square",
+        roundtrip: rt::roundtrip::<Square>,
+    },
+    rt::SchemaType {
+        id: "features.json#/$defs/Tree",
+        name: "Tree",
+        roundtrip: rt::roundtrip::<Tree>,
+    },
+    rt::SchemaType { id: "features.json#/$defs/V1", name: "V1", roundtrip: rt::roundtrip::<V1> },
+    rt::SchemaType { id: "features.json#/$defs/V2", name: "V2", roundtrip: rt::roundtrip::<V2> },
+    rt::SchemaType {
+        id: "features.json#/$defs/Versioned",
+        name: "Versioned",
+        roundtrip: rt::roundtrip::<Versioned>,
+    },
+    rt::SchemaType {
+        id: "features.json#/properties/anyOfObjects",
+        name: "FeaturesAnyOfObjects",
+        roundtrip: rt::roundtrip::<FeaturesAnyOfObjects>,
+    },
+    rt::SchemaType {
+        id: "features.json#/properties/closedPatterned",
+        name: "FeaturesClosedPatterned",
+        roundtrip: rt::roundtrip::<FeaturesClosedPatterned>,
+    },
+    rt::SchemaType {
+        id: "features.json#/properties/maybeColor/enum",
+        name: "FeaturesMaybeColor",
+        roundtrip: rt::roundtrip::<FeaturesMaybeColor>,
+    },
+    rt::SchemaType {
+        id: "features.json#/properties/refPlus",
+        name: "FeaturesRefPlus",
+        roundtrip: rt::roundtrip::<FeaturesRefPlus>,
+    },
+    rt::SchemaType {
+        id: "features.json#/properties/signed",
+        name: "FeaturesSigned",
+        roundtrip: rt::roundtrip::<FeaturesSigned>,
+    },
+    rt::SchemaType {
+        id: "features.json#/properties/strOrClosed",
+        name: "FeaturesStrOrClosed",
+        roundtrip: rt::roundtrip::<FeaturesStrOrClosed>,
+    },
+    rt::SchemaType { id: "mode.json#", name: "Mode", roundtrip: rt::roundtrip::<Mode> },
+    rt::SchemaType {
+        id: "mode.json#/enum",
+        name: "ModeEnum",
+        roundtrip: rt::roundtrip::<ModeEnum>,
+    },
+];
+
+/// The type the schema declares at `id` (`file#pointer`), if any.
+pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
+    TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
 }
 
 static PATTERN_0: rt::Pattern = rt::Pattern::new("^x-");

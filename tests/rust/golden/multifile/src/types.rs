@@ -183,3 +183,35 @@ impl<'de> Deserialize<'de> for OrderMeta {
 impl Validate for OrderMeta {
     fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
 }
+
+/// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
+/// diagnostics and the conformance vectors name types), sorted by id; see [`type_by_schema_id`].
+pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
+    rt::SchemaType {
+        id: "common.json#/$defs/Address",
+        name: "Address",
+        roundtrip: rt::roundtrip::<Address>,
+    },
+    rt::SchemaType {
+        id: "common.json#/$defs/Currency",
+        name: "Currency",
+        roundtrip: rt::roundtrip::<Currency>,
+    },
+    rt::SchemaType {
+        id: "common.json#/$defs/Line",
+        name: "Line",
+        roundtrip: rt::roundtrip::<Line>,
+    },
+    rt::SchemaType {
+        id: "common.json#/$defs/Money",
+        name: "Money",
+        roundtrip: rt::roundtrip::<Money>,
+    },
+    rt::SchemaType { id: "meta.json#", name: "OrderMeta", roundtrip: rt::roundtrip::<OrderMeta> },
+    rt::SchemaType { id: "order.json#", name: "Order", roundtrip: rt::roundtrip::<Order> },
+];
+
+/// The type the schema declares at `id` (`file#pointer`), if any.
+pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
+    TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
+}

@@ -1,0 +1,179 @@
+"""IR components -> the view model of ``components.py``: the signatures to implement and the registration.
+
+For every component of the manifests the generated module has a member of the ``Implementation``
+protocol (``def <name>(self) -> ComponentFunction[Input, Output]``, a property so that a *module*
+of plain functions satisfies it under mypy), and a ``ComponentSpec`` holding the name, description,
+types, canonical schemas and the expected signature (for the start-up check's error message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...diagnostics import Diagnostics
+from ...ir import model as ir
+from ...ir.passes import references, walk_expr
+from ..naming import NameTable, snake
+from .escape import py_comment, py_docstring, py_literal, py_str
+from .format import format_chunk
+from .types import RESERVED_TYPE_NAMES, PythonTypeMapper
+
+EXPORTS = (
+    "COMPONENTS",
+    "MANIFESTS",
+    "ComponentFunction",
+    "ComponentSpec",
+    "Implementation",
+    "ImplementationError",
+    "check_implementation",
+    "create_server",
+    "register_components",
+)
+"""What ``components.py`` exports (re-exported by the package)."""
+MODULE_NAMES = ("collections", "dataclasses", "inspect", "typing")
+"""Modules ``components.py`` imports by name (schema types must not shadow them)."""
+_PROTOCOL_MEMBERS = frozenset({"self", "mro"}) | RESERVED_TYPE_NAMES
+
+
+@dataclass
+class PyComponent:
+    name: str
+    """The component's name (the server registers ``/<name>``)."""
+    function: str
+    """The Python function to implement."""
+    description: str | None
+    input: str
+    output: str
+    signature: str
+    """The expected signature, as the start-up check prints it."""
+    member: str = ""
+    """The ``Implementation`` member (indented, formatted)."""
+    spec: str = ""
+    """The ``ComponentSpec(...)`` entry (indented by 4, black-stable)."""
+
+
+@dataclass
+class ComponentsModel:
+    components: list[PyComponent]
+    manifests_doc: str
+    """The manifests' paths, for the docstring."""
+    manifests_str: str
+    """The manifests' paths, as a Python string literal."""
+    example: str
+    """A ``def`` line to show in the docstring."""
+    imports: list[str]
+    context: str
+    server: str
+    stdio_server: str
+    exports: list[str] = field(default_factory=lambda: sorted(EXPORTS))
+
+
+def write_default_ids(program: ir.Program) -> frozenset[str]:
+    """Declarations reachable from a component's input or output: they keep their defaults when
+    encoded (as hand-written msgspec Structs do), because flows and other SDKs read component
+    data without applying schema defaults."""
+    todo = [
+        x.target
+        for c in program.components
+        for e in (c.input, c.output)
+        for x in walk_expr(e)
+        if isinstance(x, ir.RefType)
+    ]
+    seen: set[str] = set()
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        d = program.get(t)
+        if d is None:
+            continue
+        seen.add(t)
+        todo.extend(references(d))
+        for suffix in ("/object", "/enum"):  # "object | null" and "enum | null" keep their object/enum apart
+            if program.get(t + suffix) is not None:
+                todo.append(t + suffix)
+    return frozenset(seen)
+
+
+def json_literal(value: ir.JSON, indent: str) -> str:
+    """A Python literal for a JSON value, objects and arrays exploded one item per line with a
+    trailing comma (black keeps such "magic trailing comma" collections exactly as written)."""
+    inner = indent + "    "
+    if isinstance(value, dict) and value:
+        items = "".join(f"{inner}{py_str(str(k))}: {json_literal(v, inner)},\n" for k, v in value.items())
+        return "{\n" + items + indent + "}"
+    if isinstance(value, list) and value:
+        items = "".join(f"{inner}{json_literal(v, inner)},\n" for v in value)
+        return "[\n" + items + indent + "]"
+    return py_literal(value)
+
+
+def build_components(
+    program: ir.Program, mapper: PythonTypeMapper, diags: Diagnostics, context: str, server: str, stdio_server: str
+) -> ComponentsModel:
+    names = NameTable("python function", _PROTOCOL_MEMBERS)
+    out: list[PyComponent] = []
+    imports: set[str] = set()
+    for c in program.components:
+        where = f"{c.source.file}#{c.source.pointer}" if c.source else c.name
+        function = names.claim(snake(c.name) or "component", c.name, where)
+        input_type = mapper.expr(c.input, c.source)
+        output_type = mapper.expr(c.output, c.source)
+        for e in (c.input, c.output):
+            if isinstance(e, ir.RefType):
+                imports.add(mapper.ref(e.target))
+        pc = PyComponent(
+            name=c.name,
+            function=function,
+            description=c.description,
+            input=input_type,
+            output=output_type,
+            signature=f"def {function}(input: {input_type}[, context: {context}]) -> {output_type}",
+        )
+        doc = py_docstring(c.description or f"The component /{c.name}.", " " * 8)
+        pc.member = format_chunk(
+            "    @property\n"
+            f"    def {function}(self) -> ComponentFunction[{input_type}, {output_type}]:\n"
+            f"        {doc}\n"
+            "        ...\n"
+        )
+        fields = [
+            ("name", py_str(c.name)),
+            ("function", py_str(function)),
+            ("description", py_str(c.description) if c.description is not None else "None"),
+            ("input_type", input_type),
+            ("output_type", output_type),
+            ("signature", py_str(pc.signature)),
+            ("input_schema", json_literal(c.input_schema, " " * 8)),
+            ("output_schema", json_literal(c.output_schema, " " * 8)),
+        ]
+        pc.spec = "    ComponentSpec(\n" + "".join(f"        {k}={v},\n" for k, v in fields) + "    ),\n"
+        out.append(pc)
+    for r in names.renames:
+        file, _, pointer = r.where.partition("#")
+        diags.info("renamed", file, pointer, f"the Python function of component {r.original!r} is {r.chosen!r} ({r.reason})")
+    taken = set(mapper.name_of.values())
+    for name in [*EXPORTS, *MODULE_NAMES]:
+        if name in taken:
+            diags.error(
+                "name-collision",
+                "",
+                "",
+                f"schema type {name!r} collides with a name of the generated components module",
+                "rename the schema type (its $defs key or title)",
+            )
+    manifests = sorted({c.source.file for c in program.components if c.source})
+    first = out[0]
+    return ComponentsModel(
+        components=out,
+        manifests_doc=", ".join(py_comment(m).replace("\\", "/").replace('"', "'") for m in manifests),
+        manifests_str=py_str(", ".join(manifests)),
+        example=f"def {first.function}(input: {first.input}, context: {context}) -> {first.output}: ...",
+        imports=sorted(imports),
+        context=context,
+        server=server,
+        stdio_server=stdio_server,
+    )
+
+
+__all__ = ["ComponentsModel", "EXPORTS", "PyComponent", "build_components", "json_literal", "write_default_ids"]
