@@ -286,7 +286,7 @@ def parse_http(buf: bytearray) -> tuple[int, int, bytes] | None:
     raise BenchError(f"an answer without length: {head}")
 
 
-def json_of(status: int, body: bytes, ctype_sse: bool = False) -> bytes:
+def json_of(status: int, body: bytes) -> bytes:
     """The JSON-RPC answer in an HTTP body (plain JSON, or the last ``data:`` of an event stream)."""
     if status != 200:
         raise BenchError(f"HTTP {status}: {body[:300]!r}")

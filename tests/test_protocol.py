@@ -164,3 +164,18 @@ def test_upstream_schema_with_our_method_table(tmp_path: Path) -> None:
     requests = [m for m in captured_messages() if '"method"' in m]
     p = subprocess.run([sys.executable, "-c", code, str(tmp_path)], input="\n".join(requests), capture_output=True, text=True)
     assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr  # ...and typed decoding still works
+
+
+@pytest.mark.parametrize("version", ["0.9.0", "0.11.1"])
+def test_code_from_upstream_schemas_type_checks(tmp_path: Path, version: str) -> None:
+    """StepFlow's own schemas (unchanged) + our method tables: the generated package passes mypy --strict."""
+    up = ROOT / "tests" / "fixtures" / "upstream"
+    out = tmp_path / "upstream_pkg"
+    r = subprocess.run(
+        [sys.executable, "-m", "stepflow_codegen", "python", str(up / f"protocol-{version}.json"),
+         str(up / f"stepflow-{version}.methods.json"), "-o", str(out), "-q"],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "upstream_pkg"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -171,3 +171,34 @@ def test_a_client_going_away_cancels_a_running_request() -> None:
         assert not app._running  # nothing left tracked
 
     run(main())
+
+
+def test_a_blocking_component_does_not_stall_the_others() -> None:
+    """A plain function runs in a worker thread: while one blocks, the event loop answers others."""
+    server = sf.StepflowServer()
+
+    @server.component
+    def block(input: float) -> str:
+        time.sleep(input)
+        return "blocked"
+
+    @server.component
+    def quick(input: Any) -> Any:
+        return input
+
+    async def main() -> None:
+        finished: list[str] = []
+
+        async def execute(component: str, input: Any) -> None:
+            params = sf.ComponentExecuteParams(
+                component=component, input=input, attempt=1, observability=sf.ObservabilityContext()
+            )
+            result = await server.components_execute(params, sf.StepflowContext())
+            finished.append(result.output)
+
+        t0 = time.monotonic()
+        await asyncio.gather(execute("/block", 0.5), *(execute("/quick", i) for i in range(3)))
+        assert finished[-1] == "blocked" and sorted(finished[:3]) == [0, 1, 2], finished
+        assert time.monotonic() - t0 < 2
+
+    run(main())

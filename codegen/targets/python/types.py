@@ -695,13 +695,16 @@ class PythonTypeMapper:
 
     # -- ordering ---------------------------------------------------------------------------
     def ordered(self) -> list[PyDecl]:
-        """Enums, then classes, then union hooks, then aliases in dependency order."""
+        """Enums, then classes, then aliases and union hooks in dependency order.
+
+        One order for both kinds of alias: a type checker reads a hook as its union alias, which must
+        come after the aliases it names; at run time a plain alias must come after the hooks it names.
+        """
         out: list[PyDecl] = []
         decls = sorted(self.decls.values(), key=lambda d: (self.name_of[d.id], d.id))
         out += [self.decl(d) for d in decls if isinstance(d, ir.EnumDecl)]
         out += [self.decl(d) for d in decls if isinstance(d, ir.ObjectDecl)]
-        out += [self.decl(d) for d in decls if d.id in self.hooked]
-        aliases = [d for d in decls if isinstance(d, ir.AliasDecl) and d.id not in self.hooked]
+        aliases = [d for d in decls if isinstance(d, ir.AliasDecl)]
         done: set[str] = set()
         alias_ids = {a.id for a in aliases}
 

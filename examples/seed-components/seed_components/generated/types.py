@@ -746,6 +746,41 @@ class SubmitRunProtocolParams(
         _runtime.use_defaults(self)
 
 
+# from schemas/protocol.json#/$defs/BlobId
+BlobId: TypeAlias = str
+"""A content-addressed blob id: the SHA-256 of the stored bytes (the compact serde_json encoding of the value, key order preserved) as 64 lowercase hex characters, without a `sha256:` prefix. The 0.9.0 runtime does NOT validate the format when deserializing (BlobId is a transparent String; BlobId::new's length/hex check runs only when ids are computed), so a malformed id such as "not-a-blob-id" reaches the blob store and fails there (-32000 "Failed to get blob")."""
+
+
+# from schemas/protocol.json#/$defs/Component
+Component: TypeAlias = str
+"""A component path as sent on the wire: the plugin-relative name produced by routing (e.g. "/title_case" for route "/py/{*component}" and step component "/py/title_case")."""
+
+
+# from schemas/protocol.json#/$defs/ComponentListParams
+ComponentListParams: TypeAlias = Annotated[dict[str, Any], Meta(max_length=0)]
+"""Params of `components/list`. Always the empty object."""
+
+
+# from schemas/protocol.json#/$defs/FlowResult
+FlowResult: TypeAlias = FlowResultSuccess | FlowResultFailed
+"""The outcome of a flow (or item): a tagged union on `outcome` (`success` or `failed`). There is no `skipped` outcome at 0.9.0."""
+
+
+# from examples/seed-components/schemas/health_check.json#/$defs/HealthCheckInput
+HealthCheckInput: TypeAlias = dict[str, Any]
+"""health_check reads no input: any object (send {}) is accepted."""
+
+
+# from schemas/protocol.json#/$defs/Initialized
+Initialized: TypeAlias = Annotated[dict[str, Any], Meta(max_length=0)]
+"""Params of the `initialized` notification (runtime -> server), sent after the initialize result arrived. Always the empty object."""
+
+
+# from schemas/protocol.json#/$defs/JsonRpc
+JsonRpc: TypeAlias = Literal["2.0"]
+"""The JSON-RPC protocol version. Must be exactly "2.0"; the 0.9.0 runtime requires the key on every message and rejects any other value (stepflow-protocol/src/protocol/json_rpc.rs, message_serde.rs RawMessage)."""
+
+
 # from schemas/protocol.json#
 if TYPE_CHECKING:
     Message: TypeAlias = MethodRequest | Notification | MethodSuccess | MethodError
@@ -785,41 +820,6 @@ else:
                 frozenset({"jsonrpc", "id", "error"}),
             ),
         )
-
-
-# from schemas/protocol.json#/$defs/BlobId
-BlobId: TypeAlias = str
-"""A content-addressed blob id: the SHA-256 of the stored bytes (the compact serde_json encoding of the value, key order preserved) as 64 lowercase hex characters, without a `sha256:` prefix. The 0.9.0 runtime does NOT validate the format when deserializing (BlobId is a transparent String; BlobId::new's length/hex check runs only when ids are computed), so a malformed id such as "not-a-blob-id" reaches the blob store and fails there (-32000 "Failed to get blob")."""
-
-
-# from schemas/protocol.json#/$defs/Component
-Component: TypeAlias = str
-"""A component path as sent on the wire: the plugin-relative name produced by routing (e.g. "/title_case" for route "/py/{*component}" and step component "/py/title_case")."""
-
-
-# from schemas/protocol.json#/$defs/ComponentListParams
-ComponentListParams: TypeAlias = Annotated[dict[str, Any], Meta(max_length=0)]
-"""Params of `components/list`. Always the empty object."""
-
-
-# from schemas/protocol.json#/$defs/FlowResult
-FlowResult: TypeAlias = FlowResultSuccess | FlowResultFailed
-"""The outcome of a flow (or item): a tagged union on `outcome` (`success` or `failed`). There is no `skipped` outcome at 0.9.0."""
-
-
-# from examples/seed-components/schemas/health_check.json#/$defs/HealthCheckInput
-HealthCheckInput: TypeAlias = dict[str, Any]
-"""health_check reads no input: any object (send {}) is accepted."""
-
-
-# from schemas/protocol.json#/$defs/Initialized
-Initialized: TypeAlias = Annotated[dict[str, Any], Meta(max_length=0)]
-"""Params of the `initialized` notification (runtime -> server), sent after the initialize result arrived. Always the empty object."""
-
-
-# from schemas/protocol.json#/$defs/JsonRpc
-JsonRpc: TypeAlias = Literal["2.0"]
-"""The JSON-RPC protocol version. Must be exactly "2.0"; the 0.9.0 runtime requires the key on every message and rejects any other value (stepflow-protocol/src/protocol/json_rpc.rs, message_serde.rs RawMessage)."""
 
 
 # from schemas/protocol.json#/$defs/RequestId

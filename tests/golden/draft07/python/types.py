@@ -249,6 +249,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     level: Level | UnsetType = UNSET
 
 
+# from tests/fixtures/schemas/draft07/draft07.json#/properties/numOrList
+Draft07NumOrList: TypeAlias = int | float | list[int | float]
+
+
+# from tests/fixtures/schemas/draft07/draft07.json#/definitions/Event
+Event: TypeAlias = Click | Key
+
+
 # from tests/fixtures/schemas/draft07/draft07.json#/definitions/Expr
 if TYPE_CHECKING:
     Expr: TypeAlias = int | float | Annotated[list[Expr], Meta(min_length=1)]
@@ -263,6 +271,14 @@ else:
             "Annotated[list[Expr], Meta(min_length=1)]",
         )
         __stepflow_kinds__ = (frozenset({"integer", "number"}), frozenset({"array"}))
+
+
+# from tests/fixtures/schemas/draft07/draft07.json#/definitions/Json
+Json: TypeAlias = Any
+
+
+# from tests/fixtures/schemas/draft07/draft07.json#/definitions/MaybeLevel
+MaybeLevel: TypeAlias = MaybeLevelEnum | None
 
 
 # from tests/fixtures/schemas/draft07/draft07.json#/definitions/NestedList
@@ -293,19 +309,3 @@ else:
             (frozenset({"url"}), frozenset({"url"})),
             (frozenset({"path"}), frozenset({"path"})),
         )
-
-
-# from tests/fixtures/schemas/draft07/draft07.json#/properties/numOrList
-Draft07NumOrList: TypeAlias = int | float | list[int | float]
-
-
-# from tests/fixtures/schemas/draft07/draft07.json#/definitions/Event
-Event: TypeAlias = Click | Key
-
-
-# from tests/fixtures/schemas/draft07/draft07.json#/definitions/Json
-Json: TypeAlias = Any
-
-
-# from tests/fixtures/schemas/draft07/draft07.json#/definitions/MaybeLevel
-MaybeLevel: TypeAlias = MaybeLevelEnum | None

@@ -543,6 +543,11 @@ class V2(
     b: int | UnsetType = UNSET
 
 
+# from tests/fixtures/schemas/features/features.json#/$defs/Animal
+Animal: TypeAlias = Bird | Fish
+"""OpenAPI discriminator whose variants do not pin the tag: the mapping decides (Fish by its schema name)."""
+
+
 # from tests/fixtures/schemas/features/features.json#/$defs/Contact
 if TYPE_CHECKING:
     Contact: TypeAlias = EmailContact | PhoneContact
@@ -577,25 +582,6 @@ else:
         )
 
 
-# from tests/fixtures/schemas/features/features.json#/$defs/Pet
-if TYPE_CHECKING:
-    Pet: TypeAlias = Cat | Dog
-else:
-
-    class Pet(_runtime.UnionHook):
-        """OpenAPI discriminator over open objects."""
-
-        __slots__ = ()
-        __stepflow_variants__ = ("Cat", "Dog")
-        __stepflow_kinds__ = (frozenset({"object"}), frozenset({"object"}))
-        __stepflow_tag__ = ("petType", {"cat": 0, "dog": 1})
-
-
-# from tests/fixtures/schemas/features/features.json#/$defs/Animal
-Animal: TypeAlias = Bird | Fish
-"""OpenAPI discriminator whose variants do not pin the tag: the mapping decides (Fish by its schema name)."""
-
-
 # from tests/fixtures/schemas/features/features.json#/properties/strOrClosed
 FeaturesStrOrClosed: TypeAlias = str | Closed
 
@@ -608,6 +594,20 @@ JsonValue: TypeAlias = Any
 # from tests/fixtures/schemas/features/mode.json#
 Mode: TypeAlias = ModeEnum | None
 """A root schema that is an enum containing null: the type named Mode accepts null."""
+
+
+# from tests/fixtures/schemas/features/features.json#/$defs/Pet
+if TYPE_CHECKING:
+    Pet: TypeAlias = Cat | Dog
+else:
+
+    class Pet(_runtime.UnionHook):
+        """OpenAPI discriminator over open objects."""
+
+        __slots__ = ()
+        __stepflow_variants__ = ("Cat", "Dog")
+        __stepflow_kinds__ = (frozenset({"object"}), frozenset({"object"}))
+        __stepflow_tag__ = ("petType", {"cat": 0, "dog": 1})
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Shape

@@ -259,6 +259,28 @@ class VariantIdentifiedByAnElectronicMailAddress(
     )
 
 
+# from tests/fixtures/schemas/longnames/longnames.json#/$defs/TaggedUnionOfClosedObjectsWithLongNames
+TaggedUnionOfClosedObjectsWithLongNames: TypeAlias = (
+    FirstVariantOfTheTaggedUnionWithALongName
+    | SecondVariantOfTheTaggedUnionWithALongName
+)
+
+
+# from tests/fixtures/schemas/longnames/longnames.json#/$defs/AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine
+AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine: TypeAlias = (
+    EnumerationWithLongValues
+    | list[TaggedUnionOfClosedObjectsWithLongNames]
+    | dict[str, EnumerationWithLongValues]
+    | None
+)
+
+
+# from tests/fixtures/schemas/longnames/longnames.json#/$defs/OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLine/properties/wideUnion
+OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLineWideUnion: TypeAlias = (
+    Annotated[str, Meta(max_length=200)] | Annotated[int, Meta(ge=10)] | list[bool]
+)
+
+
 # from tests/fixtures/schemas/longnames/longnames.json#/$defs/UnionToldApartByPresentKeysWithVeryLongPropertyNames
 if TYPE_CHECKING:
     UnionToldApartByPresentKeysWithVeryLongPropertyNames: TypeAlias = (
@@ -295,25 +317,3 @@ else:
                 ),
             ),
         )
-
-
-# from tests/fixtures/schemas/longnames/longnames.json#/$defs/TaggedUnionOfClosedObjectsWithLongNames
-TaggedUnionOfClosedObjectsWithLongNames: TypeAlias = (
-    FirstVariantOfTheTaggedUnionWithALongName
-    | SecondVariantOfTheTaggedUnionWithALongName
-)
-
-
-# from tests/fixtures/schemas/longnames/longnames.json#/$defs/AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine
-AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine: TypeAlias = (
-    EnumerationWithLongValues
-    | list[TaggedUnionOfClosedObjectsWithLongNames]
-    | dict[str, EnumerationWithLongValues]
-    | None
-)
-
-
-# from tests/fixtures/schemas/longnames/longnames.json#/$defs/OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLine/properties/wideUnion
-OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLineWideUnion: TypeAlias = (
-    Annotated[str, Meta(max_length=200)] | Annotated[int, Meta(ge=10)] | list[bool]
-)
