@@ -233,7 +233,12 @@ def test_protocol_names() -> None:
 # cargo
 # ---------------------------------------------------------------------------------------------
 
-needs_cargo = pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+@pytest.fixture
+def _cargo_installed() -> None:
+    assert shutil.which("cargo") is not None, "cargo is not installed: install the Rust toolchain (rustup) first"
+
+
+needs_cargo = pytest.mark.usefixtures("_cargo_installed")
 
 
 def cargo(*args: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
