@@ -332,7 +332,9 @@ def test_new_refuses_a_non_empty_directory(tmp_path: Path) -> None:
 
 
 def test_add_component_outside_a_project(tmp_path: Path) -> None:
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "pyproject.toml").write_text(
+        '[[tool.stepflow-codegen.targets]]\nlanguage = "python"\nschemas = ["schemas/"]\nout = "generated/python"\n'
+    )
     r = codegen("add-component", "x", cwd=tmp_path)
     assert r.returncode == 2 and "needs exactly one python target with `implementation" in r.stderr
 
