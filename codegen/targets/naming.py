@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostics
-    from ..ir.model import Decl
+    from ..ir.model import Decl, EnumMember
 
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
 
@@ -147,3 +147,21 @@ def naming_order(decls: "Iterable[Decl]") -> "list[Decl]":
         return (2, d.id)
 
     return sorted(decls, key=priority)
+
+
+def enum_member_names(members: "Iterable[EnumMember]", namespace: str, reserved: frozenset[str] = frozenset()) -> list[str]:
+    """UPPER_SNAKE member names: ``x-enum-varnames`` hints first, else the value (``MINUS_1`` for -1)."""
+    table = NameTable(namespace, reserved)
+    names = []
+    for m in members:
+        if m.name_hint:
+            hint = m.name_hint
+        elif isinstance(m.value, int):
+            hint = "MINUS_" + str(-m.value) if m.value < 0 else str(m.value)
+        else:
+            hint = str(m.value)
+        want = upper_snake(hint) or "EMPTY"
+        if want[0].isdigit():
+            want = "VALUE_" + want
+        names.append(table.claim(want, str(m.value)))
+    return names

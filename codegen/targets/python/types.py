@@ -14,7 +14,8 @@ from typing import Literal
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import references, resolve_alias
-from ..naming import NameTable, naming_order, pascal, report_renames, snake, upper_snake
+from ..naming import enum_member_names as shared_enum_member_names
+from ..naming import NameTable, naming_order, pascal, report_renames, snake
 from .escape import py_comment, py_literal, py_str
 
 MODULE_NAMES = frozenset(
@@ -546,15 +547,7 @@ class PythonTypeMapper:
         )
 
     def enum_member_names(self, d: ir.EnumDecl) -> list[str]:
-        table = NameTable("python enum member", frozenset({"mro", "name", "value", "_missing_"}))
-        names = []
-        for m in d.members:
-            hint = m.name_hint or (str(m.value) if not isinstance(m.value, int) else ("MINUS_" + str(-m.value) if m.value < 0 else str(m.value)))
-            want = upper_snake(hint) or "EMPTY"
-            if want[0].isdigit():
-                want = "VALUE_" + want
-            names.append(table.claim(want, str(m.value)))
-        return names
+        return shared_enum_member_names(d.members, "python enum member", frozenset({"mro", "name", "value", "_missing_"}))
 
     def _enum(self, d: ir.EnumDecl, name: str, comment: str) -> PyDecl:
         members = []

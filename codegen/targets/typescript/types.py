@@ -13,7 +13,8 @@ from pathlib import PurePosixPath
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...ir.passes import resolve_alias
-from ..naming import NameTable, naming_order, pascal, report_renames, upper_snake
+from ..naming import enum_member_names as shared_enum_member_names
+from ..naming import NameTable, naming_order, pascal, report_renames
 from . import layout as L
 from .escape import ts_key, ts_literal
 
@@ -86,15 +87,7 @@ class TsNames:
 
 def enum_member_names(d: ir.EnumDecl) -> list[str]:
     """Identifiers for the members of an integer enum's ``const`` object."""
-    table = NameTable("typescript enum member")
-    names = []
-    for m in d.members:
-        hint = m.name_hint or (str(m.value) if not isinstance(m.value, int) else ("MINUS_" + str(-m.value) if m.value < 0 else str(m.value)))
-        want = upper_snake(hint) or "EMPTY"
-        if want[0].isdigit():
-            want = "VALUE_" + want
-        names.append(table.claim(want, str(m.value)))
-    return names
+    return shared_enum_member_names(d.members, "typescript enum member")
 
 
 # ---------------------------------------------------------------------------------------------
