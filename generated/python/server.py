@@ -655,11 +655,17 @@ def _logging(level: str | int | None = None) -> None:
         level = os.environ.get("LOG_LEVEL", "WARNING")
     if isinstance(level, str):
         level = level.upper()
+    known = isinstance(level, int) or level in logging.getLevelNamesMapping()
     logging.basicConfig(
         stream=sys.stderr,
-        level=level,
+        level=level if known else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not known:
+        logging.getLogger(__name__).warning(
+            "unknown log level %r (use DEBUG, INFO, WARNING, ERROR or CRITICAL); logging at WARNING",
+            level,
+        )
 
 
 def _bind(host: str, port: int) -> socket.socket:
