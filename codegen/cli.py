@@ -6,7 +6,9 @@ Exit codes: 0 success; 1 generated code is stale (``--check``/``check``) or the 
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,22 @@ def _display_path(raw: str, base: Path) -> str:
     return shown
 
 
+_ProgramKey = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+_PROGRAMS: dict[_ProgramKey, tuple[Any, list[Any]]] | None = None
+"""While ``generate``/``check`` run every configured target: the IRs built so far, by (base, schemas,
+root names). None elsewhere, so a command that writes schemas never sees a stale IR."""
+
+
+@contextlib.contextmanager
+def _shared_programs() -> Iterator[None]:
+    global _PROGRAMS
+    _PROGRAMS = {}
+    try:
+        yield
+    finally:
+        _PROGRAMS = None
+
+
 def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, dict[str, str], tuple[str, ...]]:
     from .frontend import build_program
     from .targets import TargetOptions, load
@@ -82,7 +100,16 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
             root_names["*"] = r
     diags = Diagnostics()
     try:
-        program = build_program([base / s for s in spec.schemas], diags, _expand_roots(root_names, spec, base), cwd=base)
+        roots = _expand_roots(root_names, spec, base)
+        key = (str(base.resolve()), tuple(spec.schemas), tuple(sorted(roots.items())))
+        if _PROGRAMS is not None and key in _PROGRAMS:
+            # several targets of one run share the (frozen) IR and its front-end diagnostics
+            program, front = _PROGRAMS[key]
+            diags.items.extend(front)
+        else:
+            program = build_program([base / s for s in spec.schemas], diags, roots, cwd=base)
+            if _PROGRAMS is not None:
+                _PROGRAMS[key] = (program, list(diags.items))
         files = target.render(
             program,
             TargetOptions(name=name, command=spec.command(), defaults=spec.defaults),  # type: ignore[arg-type]
@@ -279,8 +306,9 @@ def generate_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
 
     def go() -> int:
         specs, base = load_config(config)
-        for s in specs:
-            run_target(s, base, False, verbose, quiet)
+        with _shared_programs():
+            for s in specs:
+                run_target(s, base, False, verbose, quiet)
         return EXIT_OK
 
     sys.exit(_guard(go))
@@ -295,8 +323,9 @@ def check_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
     def go() -> int:
         specs, base = load_config(config)
         worst = EXIT_OK
-        for s in specs:
-            worst = max(worst, run_target(s, base, True, verbose, quiet))
+        with _shared_programs():
+            for s in specs:
+                worst = max(worst, run_target(s, base, True, verbose, quiet))
         return worst
 
     sys.exit(_guard(go))
