@@ -180,3 +180,57 @@ def classify_unions(decls: dict[ir.TypeId, ir.Decl]) -> dict[ir.TypeId, ir.Decl]
         return replace(e, discriminator=tag or presence_discriminator(objs))
 
     return {k: map_decl(d, classify) for k, d in decls.items()}
+
+
+JSON_KINDS = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
+_SIMPLE_KINDS = {
+    "any": JSON_KINDS,
+    "null": frozenset({"null"}),
+    "bool": frozenset({"boolean"}),
+    "int": frozenset({"integer"}),
+    "number": frozenset({"integer", "number"}),
+    "string": frozenset({"string"}),
+    "array": frozenset({"array"}),
+    "tuple": frozenset({"array"}),
+    "map": frozenset({"object"}),
+}
+
+
+def json_kind(value: object) -> str:
+    """The JSON kind of a parsed JSON value (``integer`` for ints, ``number`` for fractions)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def json_kinds(decls: dict[ir.TypeId, ir.Decl], e: ir.TypeExpr | ir.Decl, depth: int = 0) -> frozenset[str]:
+    """The JSON kinds of value a type may accept (every kind when unknown, e.g. a cyclic alias)."""
+    if depth > 30:
+        return JSON_KINDS
+    r = resolve_alias(decls, e) if isinstance(e, ir.RefType) else e
+    if isinstance(r, ir.AliasDecl):
+        r = r.target
+    if isinstance(r, ir.ObjectDecl):
+        return frozenset({"object"})
+    if isinstance(r, ir.EnumDecl):
+        return frozenset({"string"} if r.value_kind == "string" else {"integer"})
+    if isinstance(r, ir.UnionType):
+        out: set[str] = set()
+        for v in r.variants:
+            out |= json_kinds(decls, v, depth + 1)
+        return frozenset(out)
+    if isinstance(r, ir.LiteralType):
+        return frozenset({json_kind(r.value)})
+    if isinstance(r, ir.RefType):
+        return JSON_KINDS
+    return _SIMPLE_KINDS.get(r.kind, JSON_KINDS)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
-from ..ir.passes import resolve_alias
+from ..ir.passes import json_kind, json_kinds, resolve_alias
 from . import TargetOptions
 
 MAX_DEPTH = 6
@@ -135,9 +135,9 @@ class VectorMaker:
         r = resolve_alias(self.decls, e) if isinstance(e, ir.RefType) else e
         if isinstance(r, ir.AliasDecl):
             r = r.target
-        kinds = _kinds(self.decls, r)
+        kinds = json_kinds(self.decls, r)
         for candidate in ("a string", 12345, [1, 2], {"unexpected": True}, None, False):
-            if _kind(candidate) not in kinds:
+            if json_kind(candidate) not in kinds:
                 return candidate
         return _NOPE
 
@@ -250,54 +250,6 @@ class VectorMaker:
                 if v.valid or v.invalid:
                     out.append(v)
         return out
-
-
-def _kind(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, int):
-        return "integer"
-    if isinstance(v, float):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, list):
-        return "array"
-    return "object"
-
-
-def _kinds(decls: dict[str, ir.Decl], e: Any, depth: int = 0) -> set[str]:
-    every = {"null", "boolean", "integer", "number", "string", "array", "object"}
-    if depth > 20:
-        return every
-    if isinstance(e, ir.RefType):
-        e = resolve_alias(decls, e)
-    if isinstance(e, ir.AliasDecl):
-        e = e.target
-    if isinstance(e, ir.ObjectDecl) or isinstance(e, ir.MapType):
-        return {"object"}
-    if isinstance(e, ir.EnumDecl):
-        return {"string"} if e.value_kind == "string" else {"integer"}
-    if isinstance(e, ir.UnionType):
-        out: set[str] = set()
-        for v in e.variants:
-            out |= _kinds(decls, v, depth + 1)
-        return out
-    if isinstance(e, ir.LiteralType):
-        return {_kind(e.value)}
-    simple = {
-        "any": every,
-        "null": {"null"},
-        "bool": {"boolean"},
-        "int": {"integer"},
-        "number": {"integer", "number"},
-        "string": {"string"},
-        "array": {"array"},
-        "tuple": {"array"},
-    }
-    return simple.get(getattr(e, "kind", "any"), every)
 
 
 def render_vectors(program: ir.Program, command: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
-from ...ir.passes import references, resolve_alias
+from ...ir.passes import json_kinds, references, resolve_alias
 from ..naming import enum_member_names as shared_enum_member_names
 from ..naming import NameTable, naming_order, pascal, report_renames, snake
 from .escape import py_comment, py_literal, py_str
@@ -422,36 +422,8 @@ class PythonTypeMapper:
         self.diags.warning(code, where.file if where else "", where.pointer if where else "", message)
 
     # -- JSON kinds (for hooked unions) -----------------------------------------------------
-    def kinds(self, e: ir.TypeExpr, depth: int = 0) -> set[str]:
-        all_kinds = {"object", "array", "string", "integer", "number", "boolean", "null"}
-        if depth > 30:
-            return all_kinds
-        r = resolve_alias(self.decls, e)
-        if isinstance(r, (ir.ObjectDecl,)):
-            return {"object"}
-        if isinstance(r, ir.EnumDecl):
-            return {"string"} if r.value_kind == "string" else {"integer"}
-        if isinstance(r, ir.UnionType):
-            out: set[str] = set()
-            for v in r.variants:
-                out |= self.kinds(v, depth + 1)
-            return out
-        if isinstance(r, ir.RefType):
-            return all_kinds
-        if isinstance(r, ir.LiteralType):
-            lit = r.value
-            return {"null" if lit is None else "boolean" if isinstance(lit, bool) else "integer" if isinstance(lit, int) else "string"}
-        return {
-            "any": all_kinds,
-            "null": {"null"},
-            "bool": {"boolean"},
-            "int": {"integer"},
-            "number": {"integer", "number"},
-            "string": {"string"},
-            "array": {"array"},
-            "tuple": {"array"},
-            "map": {"object"},
-        }[r.kind]
+    def kinds(self, e: ir.TypeExpr) -> frozenset[str]:
+        return json_kinds(self.decls, e)
 
     # -- defaults ---------------------------------------------------------------------------
     def default_source(self, e: ir.TypeExpr, value: object, depth: int = 0) -> str | None:
