@@ -21,27 +21,19 @@ from typing import Any
 
 from ..ir import model as ir
 from .loader import Document, LoadError, Workspace, pointer_join, pointer_tokens
+from .methods import ToolDocumentLoader
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
 TOP_KEYS = {"$schema", "description", "components"}
 ENTRY_KEYS = {"name", "description", "input", "output"}
 
 
-class ComponentManifestLoader:
-    def __init__(self, ws: Workspace, named: Any):
-        """``named(file_key, pointer) -> TypeId`` creates/looks up the declaration for a schema location."""
-        self.ws = ws
-        self.named = named
+class ComponentManifestLoader(ToolDocumentLoader):
+    format_doc = "docs/components.md"
 
-    def _fail(self, doc: Document, pointer: str, message: str, hint: str = "") -> LoadError:
-        return LoadError(doc.display, pointer, message, hint or "see docs/components.md for the format")
-
-    def _type_ref(self, doc: Document, node: Any, pointer: str) -> tuple[ir.TypeExpr, ir.JSON]:
-        if not isinstance(node, dict) or set(node) != {"$ref"} or not isinstance(node["$ref"], str):
-            raise self._fail(doc, pointer, 'expected a type reference {"$ref": "<file>#/$defs/<Name>"}')
-        target = self.ws.resolve_ref(node["$ref"], doc.key, pointer_join(pointer, "$ref"))
-        if not self.ws.docs[target[0]].is_schema:
-            raise self._fail(doc, pointer, "a type reference must point into a JSON Schema, not a method table or component manifest")
+    def _typed_schema(self, doc: Document, node: Any, pointer: str) -> tuple[ir.TypeExpr, ir.JSON]:
+        """The type of a component's input/output and its canonical, self-contained JSON Schema."""
+        target = self._ref_target(doc, node, pointer)
         return ir.RefType(self.named(*target)), Bundler(self.ws).bundle(*target)
 
     def load(self, doc: Document) -> list[ir.Component]:
@@ -83,8 +75,8 @@ class ComponentManifestLoader:
             seen[name] = at
             if "description" in e and not isinstance(e["description"], str):
                 raise self._fail(doc, pointer_join(at, "description"), "'description' must be a string")
-            in_type, in_schema = self._type_ref(doc, e["input"], pointer_join(at, "input"))
-            out_type, out_schema = self._type_ref(doc, e["output"], pointer_join(at, "output"))
+            in_type, in_schema = self._typed_schema(doc, e["input"], pointer_join(at, "input"))
+            out_type, out_schema = self._typed_schema(doc, e["output"], pointer_join(at, "output"))
             out.append(
                 ir.Component(
                     name=name,

@@ -23,23 +23,33 @@ REQUEST_KEYS = {"method", "messageDirection", "params", "result", "errors", "doc
 NOTIFICATION_KEYS = REQUEST_KEYS - {"result", "errors"}
 
 
-class MethodTableLoader:
+class ToolDocumentLoader:
+    """What the tool's own JSON documents (method tables, component manifests) share: errors that
+    point at the format's doc, and ``{"$ref": ...}`` type references into JSON Schemas."""
+
+    format_doc = "docs/method-table.md"
+
     def __init__(self, ws: Workspace, named: Any):
         """``named(file_key, pointer) -> TypeId`` creates/looks up the declaration for a schema location."""
         self.ws = ws
         self.named = named
 
     def _fail(self, doc: Document, pointer: str, message: str, hint: str = "") -> LoadError:
-        return LoadError(doc.display, pointer, message, hint or "see docs/method-table.md for the format")
+        return LoadError(doc.display, pointer, message, hint or f"see {self.format_doc} for the format")
 
-    def _type_ref(self, doc: Document, node: Any, pointer: str) -> ir.TypeExpr:
+    def _ref_target(self, doc: Document, node: Any, pointer: str) -> tuple[str, str]:
         if not isinstance(node, dict) or set(node) != {"$ref"} or not isinstance(node["$ref"], str):
             raise self._fail(doc, pointer, 'expected a type reference {"$ref": "<file>#/$defs/<Name>"}')
         target = self.ws.resolve_ref(node["$ref"], doc.key, pointer_join(pointer, "$ref"))
         if not self.ws.docs[target[0]].is_schema:
             raise self._fail(doc, pointer, "a type reference must point into a JSON Schema, not a method table or component manifest")
-        return ir.RefType(self.named(*target))
+        return target
 
+    def _type_ref(self, doc: Document, node: Any, pointer: str) -> ir.TypeExpr:
+        return ir.RefType(self.named(*self._ref_target(doc, node, pointer)))
+
+
+class MethodTableLoader(ToolDocumentLoader):
     def load(self, doc: Document) -> ir.Protocol:
         data = doc.data
         if not isinstance(data, dict):
