@@ -269,3 +269,14 @@ def test_golden_crates_and_capture_round_trip() -> None:
     r = cargo("test", "--locked", "-p", "capture_roundtrip", "-p", "features_check", cwd=RUST)
     assert "test result: FAILED" not in r.stdout
     assert r.stdout.count("test result: ok") >= 3
+
+
+def test_cargo_toml_description_is_escaped_for_toml() -> None:
+    """Schema text in Cargo.toml (the description) cannot break out of its TOML string."""
+    import tomllib
+
+    from stepflow_codegen.targets.rust.render import _toml_str
+
+    for text in ['a"b\\c', "x\x7fy\x01\nz", "é 😀", '"""\n[package]\nname = "evil"', "\ud800x"]:
+        parsed = tomllib.loads("d = " + _toml_str(text) + "\n")
+        assert parsed == {"d": text.replace("\ud800", "\ufffd")}, text

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +124,19 @@ def _tidy(text: str) -> str:
 
 
 def _toml_str(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    """A TOML basic string: quotes, backslashes and control characters (DEL too) escaped; the rest,
+    astral characters included, written as is (TOML has no surrogate escapes)."""
+    out = []
+    for c in text:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append(f"\\u{ord(c):04X}")
+        elif 0xD800 <= ord(c) <= 0xDFFF:
+            out.append("\uFFFD")  # a lone surrogate cannot be written in TOML (or UTF-8)
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
 
 
 def _description(program: ir.Program) -> str:
