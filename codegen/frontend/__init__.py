@@ -6,12 +6,14 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostics, SchemaError
 from ..ir import model as ir
+from ..ir.validation import Validation as ValidationIR
 from ..ir.lint import lint
 from ..ir.passes import classify_unions, recognise_any_json
 from .components import ComponentManifestLoader
 from .convert import Converter
 from .loader import LoadError, Workspace
 from .methods import MethodTableLoader
+from .validation import ValidationBuilder
 
 
 def build_program(
@@ -56,6 +58,16 @@ def build_program(
         raise SchemaError(diags.sorted()) from None
     if diags.has_errors:
         raise SchemaError(diags.sorted())
+    try:
+        validation = _validation(ws, diags, conv.decls)
+    except LoadError as e:
+        diags.error("load", e.file, e.pointer, e.message, e.hint)
+        raise SchemaError(diags.sorted()) from None
+    except RecursionError:
+        diags.error("too-deep", "", "", "schema nesting is too deep to process", "flatten the schema with $defs")
+        raise SchemaError(diags.sorted()) from None
+    if diags.has_errors:
+        raise SchemaError(diags.sorted())
     decls = recognise_any_json(conv.decls)
     decls = classify_unions(decls)
     program = ir.Program(
@@ -64,6 +76,7 @@ def build_program(
         protocol=protocol,
         inputs=tuple(ws.display(k) for k in ws.inputs),
         components=tuple(components[k] for k in sorted(components)),
+        validation=validation,
     )
     if protocol is not None and protocol.error_codes is not None:
         ec = program.decl(protocol.error_codes)
@@ -85,6 +98,20 @@ def build_program(
             raise SchemaError(diags.sorted())
     lint(program, diags, _included(conv.merged, program))
     return program
+
+
+def _validation(ws: Workspace, diags: Diagnostics, decls: dict[ir.TypeId, ir.Decl]) -> "ValidationIR":
+    """The validation graph: one node per schema location, and the node of every declaration."""
+    builder = ValidationBuilder(ws, diags)
+    types: dict[str, int] = {}
+    for type_id in sorted(decls):
+        key, pointer = type_id.split("#", 1)
+        source = decls[type_id].source
+        if source is not None:
+            # a declaration the converter split off (``/object``, ``/enum``) validates with its schema's node
+            pointer = source.pointer
+        types[type_id] = builder.node(key, pointer)
+    return builder.finish(types)
 
 
 def _included(merged: list[tuple[str, str, ir.TypeId]], program: ir.Program) -> dict[ir.TypeId, set[ir.TypeId]]:

@@ -2,18 +2,33 @@
 
 A :class:`Workspace` holds every JSON document read (the inputs, and any file a ``$ref`` points
 at), keyed by a *file key*: the path relative to the inputs' common directory, in POSIX form.
-References are resolved to ``(file key, JSON pointer)`` pairs.  Supported: ``#/json/pointer``,
-``other.json#/pointer``, ``other.json``, absolute ``$id`` URIs of loaded files, and ``$anchor``.
+References are resolved to ``(file key, JSON pointer)`` pairs as the JSON Schema specifications
+define them:
+
+* every *schema resource* (a document root, and each subschema with ``$id``, or ``id`` in
+  draft-04) has a base URI; a ``$ref`` is resolved against the base URI of the resource it sits in;
+* URIs are compared normalised (scheme and host in lower case, an empty http path is ``/``, no
+  empty fragment);
+* plain-name fragments are ``$anchor`` (2019-09+), ``$dynamicAnchor`` (2020-12) or ``$id: "#name"``
+  (draft-06/07, ``id`` in draft-04);
+* only the places where a keyword holds a schema are searched for identifiers: an ``$id`` inside
+  ``enum``, ``const`` or an unknown keyword is not one;
+* a relative reference that names no known URI but names a file beside the referring file that was
+  given on the command line (or lies under a given folder) finds that file, with a note.
+
+Files are read only from the folders of the inputs (and ``allowed_roots``): regular files of at
+most :data:`MAX_FILE_BYTES`.  Nothing is fetched from the network.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urldefrag, urljoin, urlparse
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from ..diagnostics import Diagnostics
 
@@ -26,10 +41,76 @@ def url2pathname(path: str) -> str:
         return nturl2path.url2pathname(path)
     return unquote(path)
 
+
 METHOD_TABLE_SCHEMA = "urn:stepflow-codegen:method-table:v1"
 COMPONENTS_SCHEMA = "urn:stepflow-codegen:components:v1"
 TOOL_FORMATS = (METHOD_TABLE_SCHEMA, COMPONENTS_SCHEMA)
 """``$schema`` values of the tool's own formats: such files are not JSON Schemas."""
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+"""The largest schema file read (inputs and referenced files alike)."""
+
+DRAFTS = ("draft-04", "draft-06", "draft-07", "2019-09", "2020-12")
+
+# Keywords whose value is a schema, an array of schemas, or an object of schemas: the only places
+# an identifier ($id, $anchor...) counts.
+SCHEMA_KEYWORDS = frozenset(
+    {
+        "additionalProperties",
+        "additionalItems",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "propertyNames",
+        "contains",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contentSchema",
+    }
+)
+SCHEMA_ARRAY_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+SCHEMA_MAP_KEYWORDS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def draft_of(uri: Any) -> str | None:
+    """The draft a ``$schema`` URI names, or None when it names none this tool knows."""
+    if not isinstance(uri, str):
+        return None
+    for marker, draft in (
+        ("draft-04", "draft-04"),
+        ("draft-06", "draft-06"),
+        ("draft-07", "draft-07"),
+        ("draft/2019-09", "2019-09"),
+        ("draft/2020-12", "2020-12"),
+    ):
+        if marker in uri:
+            return draft
+    return None
+
+
+def normalize_uri(uri: str) -> str:
+    """The form URIs are compared in: no fragment, lower-case scheme and host, ``/`` for an empty http path."""
+    uri = urldefrag(uri)[0]
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri
+    scheme = parts.scheme.lower()
+    netloc = parts.netloc.lower() if scheme in ("http", "https", "file") else parts.netloc
+    path = parts.path
+    if scheme in ("http", "https") and path == "":
+        path = "/"
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def join_uri(base: str, ref: str) -> str:
+    """``urljoin`` that also works for bases whose scheme urljoin does not know (``urn:``, ``tag:``)."""
+    if ref.startswith("#"):
+        return urldefrag(base)[0] + ref
+    if ":" in ref.split("/", 1)[0] and not ref.startswith(("./", "../")):
+        return ref  # already absolute
+    return urljoin(base, ref)
 
 
 class LoadError(Exception):
@@ -48,7 +129,11 @@ class Document:
     data: Any
     base_uri: str
     anchors: dict[str, str] = field(default_factory=dict)
-    """``$anchor`` name -> JSON pointer."""
+    """``$anchor`` name -> JSON pointer (of the document's root resource)."""
+    resources: dict[str, str] = field(default_factory=dict)
+    """JSON pointer of each schema resource root in this document -> its base URI."""
+    inherited_draft: str | None = None
+    """The draft of the document that referenced this one, for a file that names none itself."""
 
     @property
     def is_method_table(self) -> bool:
@@ -64,11 +149,15 @@ class Document:
         return not (isinstance(self.data, dict) and self.data.get("$schema") in TOOL_FORMATS)
 
     @property
+    def draft(self) -> str:
+        """The draft the document is written in (its ``$schema``; 2020-12 when it names none)."""
+        s = self.data.get("$schema") if isinstance(self.data, dict) else None
+        return draft_of(s) or self.inherited_draft or "2020-12"
+
+    @property
     def dialect(self) -> str:
-        s = self.data.get("$schema", "") if isinstance(self.data, dict) else ""
-        if "draft-04" in s or "draft-06" in s or "draft-07" in s:
-            return "draft-07"
-        return "2020-12"
+        """``"draft-07"`` for draft-04/06/07 (``$ref`` siblings ignored), else ``"2020-12"``."""
+        return "draft-07" if self.draft in ("draft-04", "draft-06", "draft-07") else "2020-12"
 
 
 def escape_pointer_token(token: str) -> str:
@@ -87,17 +176,34 @@ def pointer_tokens(pointer: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number")
+
+
 def parse_json_file(path: Path, display: str) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        st = path.stat()
     except FileNotFoundError:
         raise LoadError(display, "", "file not found", "check the path") from None
-    except UnicodeDecodeError as e:
-        raise LoadError(display, "", f"not UTF-8 text ({e.reason} at byte {e.start})", "save the file as UTF-8") from None
     except OSError as e:
         raise LoadError(display, "", f"cannot read file: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise LoadError(display, "", "not a regular file", "schemas must be regular files (not devices, FIFOs or sockets)")
+    if st.st_size > MAX_FILE_BYTES:
+        raise LoadError(display, "", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", "split the schema")
     try:
-        return json.loads(text)
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise LoadError(display, "", f"cannot read file: {e.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(display, "", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", "split the schema")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise LoadError(display, "", f"not UTF-8 text ({e.reason} at byte {e.start})", "save the file as UTF-8") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise LoadError(
             display,
@@ -105,27 +211,51 @@ def parse_json_file(path: Path, display: str) -> Any:
             f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}",
             "fix the JSON syntax (schemas must be JSON documents)",
         ) from None
+    except (ValueError, RecursionError) as e:
+        raise LoadError(display, "", f"invalid JSON: {e}", "fix the JSON syntax (schemas must be JSON documents)") from None
 
 
 class Workspace:
-    def __init__(self, inputs: list[Path], diags: Diagnostics, cwd: Path | None = None):
+    def __init__(
+        self,
+        inputs: list[Path],
+        diags: Diagnostics,
+        cwd: Path | None = None,
+        allowed_roots: list[Path] | None = None,
+        uri_map: dict[str, Path] | None = None,
+    ):
         self.diags = diags
+        self.uri_map = {normalize_uri(k): p.resolve() for k, p in (uri_map or {}).items()}
+        """URI prefix -> local folder: references below the prefix read files from the folder (offline mirrors)."""
         self.cwd = (cwd or Path.cwd()).resolve()
         files: list[Path] = []
+        roots: list[Path] = [r.resolve() for r in (allowed_roots or [])]
         for p in inputs:
             if p.is_dir():
                 found = sorted(q for q in p.rglob("*.json") if q.is_file())
                 if not found:
                     raise LoadError(self._display(p), "", "directory holds no .json schema files")
                 files.extend(found)
+                roots.append(p.resolve())
             elif p.exists():
                 files.append(p)
+                roots.append(p.resolve().parent)
             else:
                 raise LoadError(self._display(p), "", "file not found", "check the path")
+        self.roots = roots + list(self.uri_map.values())
         resolved = sorted({f.resolve() for f in files})
         self.base = Path(os.path.commonpath([f.parent for f in resolved])) if resolved else self.cwd
         self.docs: dict[str, Document] = {}
-        self.by_uri: dict[str, str] = {}
+        self.by_uri: dict[str, tuple[str, str]] = {}
+        """Normalised URI of each schema resource -> (file key, pointer of its root)."""
+        self.anchors: dict[tuple[str, str], str] = {}
+        """(resource URI, anchor name) -> pointer in that resource's file (``$anchor``, ``$dynamicAnchor``, ``$id: "#x"``)."""
+        self.dynamic_anchors: dict[tuple[str, str], str] = {}
+        """(resource URI, ``$dynamicAnchor`` name) -> pointer."""
+        self.recursive_anchors: set[str] = set()
+        """Resource URIs whose root says ``$recursiveAnchor: true`` (2019-09)."""
+        self.resource_file: dict[str, str] = {}
+        """Resource URI -> its file key."""
         self.inputs: list[str] = []
         for f in resolved:
             self.inputs.append(self._load(f).key)
@@ -142,36 +272,100 @@ class Workspace:
         except ValueError:
             return Path(os.path.relpath(p, self.base)).as_posix()
 
-    def _load(self, path: Path) -> Document:
+    def _allowed(self, path: Path) -> bool:
+        for root in self.roots:
+            try:
+                path.relative_to(root)
+                return True
+            except ValueError:
+                continue
+        return False
+
+    def _load(self, path: Path, draft: str | None = None) -> Document:
         key = self._key(path)
         if key in self.docs:
             return self.docs[key]
         display = self._display(path)
         data = parse_json_file(path, display)
-        base_uri = path.as_uri()
-        if isinstance(data, dict) and isinstance(data.get("$id"), str) and data.get("$schema") not in TOOL_FORMATS:
-            self.by_uri[urldefrag(data["$id"])[0]] = key
-            base_uri = urljoin(base_uri, data["$id"]) if ":" not in data["$id"] else data["$id"]
-        doc = Document(key, display, path, data, base_uri)
-        self.by_uri[urldefrag(path.as_uri())[0]] = key
-        self.by_uri[urldefrag(base_uri)[0]] = key
+        doc = Document(key, display, path, data, path.as_uri(), inherited_draft=draft)
         self.docs[key] = doc
+        file_uri = normalize_uri(path.as_uri())
+        self.by_uri.setdefault(file_uri, (key, ""))
+        self.resource_file.setdefault(file_uri, key)
         if doc.is_schema:
-            self._scan_anchors(doc, data, "")
+            self._index(doc, data, "", file_uri, doc.draft, True)
+            doc.base_uri = doc.resources.get("", file_uri)
         return doc
 
-    def _scan_anchors(self, doc: Document, node: Any, pointer: str) -> None:
-        if isinstance(node, dict):
+    # -- identifiers --------------------------------------------------------------------------
+    def _index(self, doc: Document, node: Any, pointer: str, base: str, draft: str, is_root: bool) -> None:
+        """Record the resources and anchors of the schema ``node`` (at ``pointer``) whose base URI is ``base``."""
+        if not isinstance(node, dict):
+            return
+        own = draft_of(node.get("$schema")) if not is_root else None
+        if own is not None:
+            draft = own
+        legacy = draft in ("draft-04", "draft-06", "draft-07")
+        id_kw = "id" if draft == "draft-04" else "$id"
+        ident = node.get(id_kw)
+        if legacy and "$ref" in node:
+            ident = None  # draft-07 and before: every keyword beside $ref is ignored, $id included
+        if isinstance(ident, str) and ident:
+            if legacy and ident.startswith("#"):
+                self.anchors[(base, ident[1:])] = pointer
+            else:
+                uri = join_uri(base, ident)
+                frag = urldefrag(uri)[1]
+                base = normalize_uri(uri)
+                self._resource(doc, pointer, base)
+                if frag and legacy:
+                    self.anchors[(base, frag)] = pointer
+        elif is_root:
+            self._resource(doc, pointer, base)
+        if is_root and pointer == "" and base not in doc.resources.values():
+            self._resource(doc, pointer, base)
+        if not legacy:
             anchor = node.get("$anchor")
             if isinstance(anchor, str):
-                doc.anchors[anchor] = pointer
-            for k, v in node.items():
-                if k in ("enum", "const", "default", "examples"):
-                    continue
-                self._scan_anchors(doc, v, pointer_join(pointer, k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                self._scan_anchors(doc, v, pointer_join(pointer, i))
+                self.anchors[(base, anchor)] = pointer
+            dyn = node.get("$dynamicAnchor")
+            if isinstance(dyn, str) and draft == "2020-12":
+                self.anchors.setdefault((base, dyn), pointer)
+                self.dynamic_anchors[(base, dyn)] = pointer
+            if node.get("$recursiveAnchor") is True and draft == "2019-09":
+                self.recursive_anchors.add(base)
+        if legacy and "$ref" in node:
+            return
+        for kw, value in node.items():
+            if kw in SCHEMA_KEYWORDS or (kw == "items" and not isinstance(value, list)):
+                self._index(doc, value, pointer_join(pointer, kw), base, draft, False)
+            elif kw in SCHEMA_ARRAY_KEYWORDS or (kw == "items" and isinstance(value, list)):
+                if isinstance(value, list):
+                    for i, sub in enumerate(value):
+                        self._index(doc, sub, pointer_join(pointer, kw, i), base, draft, False)
+            elif kw in SCHEMA_MAP_KEYWORDS or kw == "dependencies":
+                if isinstance(value, dict):
+                    for name, sub in value.items():
+                        if kw == "dependencies" and isinstance(sub, list):
+                            continue
+                        self._index(doc, sub, pointer_join(pointer, kw, name), base, draft, False)
+
+    def _resource(self, doc: Document, pointer: str, uri: str) -> None:
+        doc.resources[pointer] = uri
+        self.by_uri.setdefault(uri, (doc.key, pointer))
+        self.resource_file.setdefault(uri, doc.key)
+
+    def resource_at(self, key: str, pointer: str) -> tuple[str, str]:
+        """The innermost schema resource holding ``key#pointer``: (its root pointer, its base URI)."""
+        doc = self.docs[key]
+        best = ""
+        for p in doc.resources:
+            if (pointer == p or pointer.startswith(p + "/")) and len(p) >= len(best):
+                best = p
+        return best, doc.resources.get(best, doc.base_uri)
+
+    def base_uri_at(self, key: str, pointer: str) -> str:
+        return self.resource_at(key, pointer)[1]
 
     def display(self, key: str) -> str:
         return self.docs[key].display
@@ -188,45 +382,87 @@ class Workspace:
         return node
 
     def resolve_ref(self, ref: str, key: str, at: str) -> tuple[str, str]:
-        """Resolve ``ref`` found in file ``key`` at pointer ``at`` to ``(file key, pointer)``."""
+        """Resolve ``ref`` found in file ``key`` at pointer ``at`` (the ``$ref`` keyword's own
+        pointer, or the schema's) to ``(file key, pointer)``."""
         doc = self.docs[key]
-        url, frag = urldefrag(ref)
-        if url == "":
-            target = key
-        else:
-            absolute = urljoin(doc.base_uri, url)
-            if absolute in self.by_uri:
-                target = self.by_uri[absolute]
-            elif absolute.startswith("file:"):
-                path = Path(url2pathname(urlparse(absolute).path))
-                if not path.exists():
-                    raise LoadError(
-                        doc.display,
-                        at,
-                        f"$ref {ref!r} points at {self._display(path)}, which does not exist",
-                        "fix the reference or pass the referenced file",
-                    )
-                target = self._load(path.resolve()).key
-            else:
-                raise LoadError(
-                    doc.display,
-                    at,
-                    f"$ref {ref!r} points at a remote document ({absolute}); remote references are not fetched",
-                    "download the schema and pass it on the command line, or give it a matching $id",
-                )
+        schema_at = at[: -len("/$ref")] if at.endswith("/$ref") else at
+        base = self.base_uri_at(key, schema_at)
+        absolute = join_uri(base, ref)
+        url, frag = urldefrag(absolute)
+        uri = normalize_uri(url)
+        if uri not in self.by_uri:
+            self._find_file(ref, uri, doc, at)
+        target, root = self.by_uri[uri]
         frag = unquote(frag)
         if frag and not frag.startswith("/"):
-            anchors = self.docs[target].anchors
-            if frag not in anchors:
-                raise LoadError(doc.display, at, f"$ref {ref!r}: no $anchor named {frag!r}", "fix the reference")
-            frag = anchors[frag]
+            pointer = self.anchors.get((uri, frag))
+            if pointer is None:
+                raise LoadError(doc.display, at, f"$ref {ref!r}: no $anchor named {frag!r} in {uri}", "fix the reference")
+            return self.resource_file.get(uri, target), pointer
+        pointer = root + frag
         try:
-            self.get(target, frag)
+            self.get(target, pointer)
         except (KeyError, ValueError):
             raise LoadError(
                 doc.display,
                 at,
-                f"$ref {ref!r} does not resolve: {self.docs[target].display} has nothing at {frag or '/'}",
+                f"$ref {ref!r} does not resolve: {self.docs[target].display} has nothing at {pointer or '/'}",
                 "fix the JSON pointer (remember ~1 for '/' and ~0 for '~' in names)",
             ) from None
-        return target, frag
+        return target, pointer
+
+    def _find_file(self, ref: str, uri: str, doc: Document, at: str) -> None:
+        """Load the file a reference names (a ``file:`` URI, or a file beside the referring one)."""
+        path: Path | None = None
+        note = False
+        mapped = [(prefix, folder) for prefix, folder in self.uri_map.items() if uri.startswith(prefix)]
+        if uri.startswith("file:"):
+            path = Path(url2pathname(urlsplit(uri).path))
+        elif mapped:
+            prefix, folder = max(mapped, key=lambda m: len(m[0]))
+            path = folder / url2pathname(uri[len(prefix) :].lstrip("/"))
+        else:
+            rel = urldefrag(ref)[0]
+            if rel and ":" not in rel.split("/", 1)[0]:
+                path = doc.path.parent / url2pathname(rel)
+                note = True
+        if path is None:
+            raise LoadError(
+                doc.display,
+                at,
+                f"$ref {ref!r} points at a remote document ({uri}); remote references are not fetched",
+                "download the schema and pass it on the command line, or give it a matching $id",
+            )
+        display = self._display(path)
+        try:
+            real = path.resolve(strict=True)
+        except (FileNotFoundError, RuntimeError, OSError):
+            raise LoadError(
+                doc.display,
+                at,
+                f"$ref {ref!r} points at {display}, which does not exist",
+                "fix the reference or pass the referenced file",
+            ) from None
+        if not self._allowed(real):
+            raise LoadError(
+                doc.display,
+                at,
+                f"$ref {ref!r} points at {display}, outside the schema folders given",
+                "pass that file (or its folder) on the command line if it is meant to be read",
+            )
+        loaded = self._load(real, doc.draft)
+        if note:
+            self.diags.info(
+                "ref-by-file",
+                doc.display,
+                at,
+                f"$ref {ref!r}: no schema has the URI {uri}; using the file {loaded.display} beside this one",
+            )
+        self.by_uri[uri] = (loaded.key, "")
+        self.resource_file.setdefault(uri, loaded.key)
+        file_uri = normalize_uri(real.as_uri())
+        if uri != file_uri:
+            # anchors of the loaded file are known under its own base URI; make them reachable here too
+            for (res, name), ptr in list(self.anchors.items()):
+                if res == loaded.base_uri:
+                    self.anchors.setdefault((uri, name), ptr)

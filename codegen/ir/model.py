@@ -13,7 +13,10 @@ named things a target emits (classes, enums, aliases).  JSON-RPC methods are IR 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import TYPE_CHECKING, Literal, Union
+
+if TYPE_CHECKING:
+    from .validation import Validation
 
 TypeId = str
 """``"<file key>#<json pointer>"``, e.g. ``"protocol.json#/$defs/MethodRequest"``."""
@@ -370,6 +373,8 @@ class Program:
     inputs: tuple[str, ...] = ()
     components: tuple[Component, ...] = ()
     """Sorted by name; empty unless a component manifest was among the inputs."""
+    validation: Validation | None = None
+    """Every assertion of the schemas (see :mod:`.validation`), with the node of each declaration."""
     _index: dict[TypeId, Decl] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
