@@ -32,6 +32,8 @@ class TargetSpec:
     defaults: str = "preserve"
     implementation: str | None = None
     """The hand-written implementation file of the components (``add-component`` appends to it)."""
+    kinds: str = "convention"
+    """How an untyped schema is typed: ``convention`` (by the kind its keywords apply to) or ``spec``."""
 
     def command(self) -> str:
         parts = ["stepflow-codegen", self.language, *self.schemas, "-o", self.out]
@@ -41,6 +43,8 @@ class TargetSpec:
             parts += ["--package", self.package]
         if self.defaults != "preserve":
             parts += ["--defaults", self.defaults]
+        if self.kinds != "convention":
+            parts += ["--kinds", self.kinds]
         return " ".join(parts)
 
 
@@ -101,13 +105,13 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
     diags = Diagnostics()
     try:
         roots = _expand_roots(root_names, spec, base)
-        key = (str(base.resolve()), tuple(spec.schemas), tuple(sorted(roots.items())))
+        key = (str(base.resolve()), tuple(spec.schemas), tuple(sorted(roots.items())), spec.kinds)
         if _PROGRAMS is not None and key in _PROGRAMS:
             # several targets of one run share the (frozen) IR and its front-end diagnostics
             program, front = _PROGRAMS[key]
             diags.items.extend(front)
         else:
-            program = build_program([base / s for s in spec.schemas], diags, roots, cwd=base)
+            program = build_program([base / s for s in spec.schemas], diags, roots, cwd=base, kinds=spec.kinds)
             if _PROGRAMS is not None:
                 _PROGRAMS[key] = (program, list(diags.items))
         files = target.render(
@@ -204,7 +208,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         where = f"{path}: tool.stepflow-codegen.targets[{i}]"
         if not isinstance(t, dict):
             raise BadInput(f"{where}: must be a table")
-        unknown = set(t) - {"language", "schemas", "out", "root-names", "package", "defaults", "implementation"}
+        unknown = set(t) - {"language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds"}
         if unknown:
             raise BadInput(f"{where}: unknown key {sorted(unknown)[0]!r}")
         for k in ("language", "schemas", "out"):
@@ -214,6 +218,9 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         defaults = t.get("defaults", "preserve")
         if defaults not in ("preserve", "apply"):
             raise BadInput(f"{where}: defaults must be 'preserve' or 'apply'")
+        kinds = t.get("kinds", "convention")
+        if kinds not in ("convention", "spec"):
+            raise BadInput(f"{where}: kinds must be 'convention' or 'spec'")
         specs.append(
             TargetSpec(
                 language=str(t["language"]),
@@ -223,6 +230,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 package=t.get("package"),
                 defaults=defaults,
                 implementation=str(t["implementation"]) if "implementation" in t else None,
+                kinds=kinds,
             )
         )
     return specs, path.parent
@@ -267,12 +275,16 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
     @click.option("--defaults", type=click.Choice(["preserve", "apply"]), default="preserve", show_default=True,
                   help="preserve: optional fields absent stay absent (exact round trips); apply: they take the "
                   "schema default, and defaults are not written back.")
+    @click.option("--kinds", type=click.Choice(["convention", "spec"]), default="convention", show_default=True,
+                  help="convention: a schema without 'type' whose keywords apply to one JSON kind only (properties, "
+                  "items, minLength...) is typed as that kind, as type generators do; spec: it is typed as any JSON "
+                  "value, as the specification says (validation is the same either way).")
     @click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
     @_with_common
     def command(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None,
-                defaults: str, check: bool, verbose: bool, quiet: bool) -> None:
+                defaults: str, kinds: str, check: bool, verbose: bool, quiet: bool) -> None:
         spec = TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
-                          list(root_names), package, defaults)
+                          list(root_names), package, defaults, kinds=kinds)
         sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
 
 

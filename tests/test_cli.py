@@ -61,7 +61,7 @@ GOOD = {
             ["bad.json#/properties/a/$ref", "remote"],
         ),
         ({"type": "object", "properties": {"a": {"type": "strnig"}}}, ["bad.json#/properties/a/type", "unknown type 'strnig'"]),
-        ([1, 2], ["bad.json", "a schema must be a JSON object or boolean"]),
+        ([1, 2], ["bad.json", "a schema must be an object or a boolean"]),
     ],
     ids=["invalid-json", "bad-ref", "allof-cycle", "missing-file", "remote-ref", "bad-type", "not-a-schema"],
 )

@@ -21,14 +21,28 @@ def build_program(
     diags: Diagnostics,
     root_names: dict[str, str] | None = None,
     cwd: Path | None = None,
+    uri_map: dict[str, Path] | None = None,
+    allowed_roots: list[Path] | None = None,
+    kinds: str = "convention",
 ) -> ir.Program:
     """Load, resolve and convert; raise :class:`SchemaError` if any error was found.
 
     ``root_names`` maps a schema file (as given, or its key) to the name of its root type.
+    ``kinds``: ``"convention"`` types a schema without ``type`` by the one JSON kind its keywords
+    apply to (``properties`` -> object); ``"spec"`` types it as any JSON value.  Validation is the
+    same either way.  ``uri_map`` serves references below a URI prefix from a local folder;
+    ``allowed_roots`` are folders (besides those of the inputs) referenced files may be read from.
     """
     try:
-        ws = Workspace(inputs, diags, cwd)
-        conv = Converter(ws, diags, root_names)
+        ws = Workspace(inputs, diags, cwd, allowed_roots=allowed_roots, uri_map=uri_map)
+        builder = ValidationBuilder(ws, diags)
+        for key in list(ws.inputs):
+            if ws.docs[key].is_schema:
+                builder.document(key)
+        if diags.has_errors:
+            # malformed keywords: report them before the shape conversion trips over them
+            raise SchemaError(diags.sorted())
+        conv = Converter(ws, diags, root_names, infer_kinds=kinds != "spec")
         protocol: ir.Protocol | None = None
         tables = [k for k in ws.inputs if ws.docs[k].is_method_table]
         if len(tables) > 1:
@@ -59,7 +73,7 @@ def build_program(
     if diags.has_errors:
         raise SchemaError(diags.sorted())
     try:
-        validation = _validation(ws, diags, conv.decls)
+        validation = _validation(builder, conv.decls)
     except LoadError as e:
         diags.error("load", e.file, e.pointer, e.message, e.hint)
         raise SchemaError(diags.sorted()) from None
@@ -100,9 +114,8 @@ def build_program(
     return program
 
 
-def _validation(ws: Workspace, diags: Diagnostics, decls: dict[ir.TypeId, ir.Decl]) -> "ValidationIR":
+def _validation(builder: ValidationBuilder, decls: dict[ir.TypeId, ir.Decl]) -> ValidationIR:
     """The validation graph: one node per schema location, and the node of every declaration."""
-    builder = ValidationBuilder(ws, diags)
     types: dict[str, int] = {}
     for type_id in sorted(decls):
         key, pointer = type_id.split("#", 1)

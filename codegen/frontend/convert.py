@@ -69,7 +69,11 @@ def tid(file: str, pointer: str) -> ir.TypeId:
 
 
 class Converter:
-    def __init__(self, ws: Workspace, diags: Diagnostics, root_names: dict[str, str] | None = None):
+    def __init__(
+        self, ws: Workspace, diags: Diagnostics, root_names: dict[str, str] | None = None, infer_kinds: bool = True
+    ):
+        self.infer_kinds = infer_kinds
+        """A schema without ``type`` is typed by the kind its keywords apply to (the type generators' convention)."""
         self.ws = ws
         self.diags = diags
         self.root_names = root_names or {}
@@ -243,9 +247,18 @@ class Converter:
         if not isinstance(parts, list):
             self.error(file, pointer_join(pointer, "allOf"), "bad-keyword", "'allOf' must be an array")
             return s
-        if (file, pointer) in self.allof_stack:
-            raise LoadError(self.ws.display(file), pointer, "cycle in allOf", "break the cycle")
-        self.allof_stack.append((file, pointer))
+        # _deref_schema has already pushed this schema when it was reached through a $ref
+        entered = bool(self.allof_stack) and self.allof_stack[-1] == (file, pointer)
+        if not entered and (file, pointer) in self.allof_stack:
+            chain = " -> ".join(self.ws.display(f) + "#" + (p or "/") for f, p in self.allof_stack + [(file, pointer)])
+            raise LoadError(
+                self.ws.display(file),
+                pointer,
+                f"cycle in allOf: {chain}",
+                "a type cannot include itself through allOf; break the cycle with a property",
+            )
+        if not entered:
+            self.allof_stack.append((file, pointer))
         try:
             merged: dict[str, Any] = {}
             for i, part in enumerate(parts):
@@ -256,7 +269,8 @@ class Converter:
                     sub = self.normalize(part, file, at)
                 merged = self._merge_two(merged, sub, file, at)
         finally:
-            self.allof_stack.pop()
+            if not entered:
+                self.allof_stack.pop()
         annotations = {k: v for k, v in s.items() if k in ANNOTATIONS}
         rest = {k: v for k, v in s.items() if k not in ANNOTATIONS}
         merged = self._merge_two(merged, rest, file, pointer)
@@ -319,6 +333,8 @@ class Converter:
     def _is_object_decl(self, s: dict[str, Any]) -> bool:
         types = self._types(s)
         if types is not None and types != ["object"]:
+            return False
+        if types is None and not self.infer_kinds:
             return False
         if any(k in s for k in ("oneOf", "anyOf", "enum", "const", "$ref")):
             return False
@@ -393,6 +409,8 @@ class Converter:
         types = self._types(s)
         if types is None:
             keys = set(s)
+            if not self.infer_kinds:
+                return ir.AnyType()
             if keys & OBJECT_KEYWORDS:
                 types = ["object"]
             elif keys & ARRAY_KEYWORDS:

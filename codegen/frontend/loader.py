@@ -203,7 +203,7 @@ def parse_json_file(path: Path, display: str) -> Any:
     except UnicodeDecodeError as e:
         raise LoadError(display, "", f"not UTF-8 text ({e.reason} at byte {e.start})", "save the file as UTF-8") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise LoadError(
             display,
@@ -213,6 +213,38 @@ def parse_json_file(path: Path, display: str) -> Any:
         ) from None
     except (ValueError, RecursionError) as e:
         raise LoadError(display, "", f"invalid JSON: {e}", "fix the JSON syntax (schemas must be JSON documents)") from None
+    try:
+        _check_values(data, display)
+    except RecursionError:
+        raise LoadError(display, "", "the document is nested too deeply", "flatten it with $defs") from None
+    return data
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_values(node: Any, display: str, pointer: str = "") -> None:
+    """Refuse values no generated file can hold: lone UTF-16 surrogates and numbers beyond a double."""
+    if isinstance(node, str):
+        if _has_lone_surrogate(node):
+            raise LoadError(display, pointer, "string holds a lone UTF-16 surrogate (not Unicode text)", "remove the \\uD800-\\uDFFF escape")
+    elif isinstance(node, float):
+        if node != node or node in (float("inf"), float("-inf")):
+            raise LoadError(display, pointer, "number is out of the range of a double", "write a smaller number")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_values(item, display, pointer_join(pointer, i))
+    elif isinstance(node, dict):
+        for k, item in node.items():
+            at = pointer_join(pointer, k) if not _has_lone_surrogate(k) else pointer
+            if at == pointer and k:
+                raise LoadError(display, pointer, "a key holds a lone UTF-16 surrogate (not Unicode text)", "rename the key")
+            _check_values(item, display, at)
 
 
 class Workspace:
@@ -334,8 +366,6 @@ class Workspace:
                 self.dynamic_anchors[(base, dyn)] = pointer
             if node.get("$recursiveAnchor") is True and draft == "2019-09":
                 self.recursive_anchors.add(base)
-        if legacy and "$ref" in node:
-            return
         for kw, value in node.items():
             if kw in SCHEMA_KEYWORDS or (kw == "items" and not isinstance(value, list)):
                 self._index(doc, value, pointer_join(pointer, kw), base, draft, False)
@@ -450,7 +480,12 @@ class Workspace:
                 f"$ref {ref!r} points at {display}, outside the schema folders given",
                 "pass that file (or its folder) on the command line if it is meant to be read",
             )
-        loaded = self._load(real, doc.draft)
+        try:
+            loaded = self._load(real, doc.draft)
+        except LoadError as e:
+            if e.pointer:
+                raise
+            raise LoadError(doc.display, at, f"$ref {ref!r} points at {display}: {e.message}", e.hint) from None
         if note:
             self.diags.info(
                 "ref-by-file",

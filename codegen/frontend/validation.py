@@ -78,6 +78,17 @@ class ValidationBuilder:
         self.nodes[nid] = self._compile(nid, key, pointer)
         return nid
 
+    def document(self, key: str) -> None:
+        """Compile a schema file's root and every ``$defs``/``definitions`` entry (reporting malformed keywords)."""
+        data = self.ws.docs[key].data
+        self.node(key, "")
+        if isinstance(data, dict):
+            for defs_kw in ("$defs", "definitions"):
+                defs = data.get(defs_kw)
+                if isinstance(defs, dict):
+                    for name in defs:
+                        self.node(key, pointer_join("/" + defs_kw, name))
+
     def finish(self, types: dict[str, int]) -> v.Validation:
         """Resolve dynamic references, mark annotating nodes and return the frozen graph."""
         resolved: dict[int, v.DynamicRef] = {}
@@ -105,6 +116,7 @@ class ValidationBuilder:
             nid = self.ids.get(root)
             if nid is not None:
                 nodes[nid] = _replace(nodes[nid], resource=rid)
+        self._check_cycles(nodes)
         # annotations: what an unevaluated_* keyword looks through
         annotates: set[int] = set()
         for n in nodes:
@@ -119,6 +131,49 @@ class ValidationBuilder:
         for nid in annotates:
             nodes[nid] = _replace(nodes[nid], annotates=True)
         return v.Validation(tuple(nodes), tuple(sorted(types.items())), dynamic=bool(resolved))
+
+    def _check_cycles(self, nodes: list[v.Node]) -> None:
+        """A cycle of in-place applicators ($ref to itself, allOf back to itself...) never ends on any instance.
+
+        Cycles through ``anyOf``/``oneOf`` branches are allowed: they are the alias cycles type
+        generators meet (``B = C | null``, ``C = B | integer``) and mean their least fixed point;
+        validators reach it through their depth limit (the branch that recursed too deep fails,
+        the next branch is tried).
+        """
+        state: dict[int, int] = {}
+        for start in range(len(nodes)):
+            if start in state:
+                continue
+            stack: list[tuple[int, int]] = [(start, 0)]
+            path: list[int] = []
+            while stack:
+                nid, i = stack.pop()
+                if i == 0:
+                    if state.get(nid) == 2:
+                        continue
+                    state[nid] = 1
+                    path.append(nid)
+                kids = _unconditional(nodes[nid])
+                if i < len(kids):
+                    stack.append((nid, i + 1))
+                    k = kids[i]
+                    if state.get(k) == 1:
+                        cycle = path[path.index(k) :] + [k]
+                        src = nodes[k].source
+                        chain = " -> ".join((nodes[c].source.pointer or "/") for c in cycle)
+                        self.diags.error(
+                            "ref-cycle",
+                            src.file,
+                            src.pointer,
+                            f"reference cycle that never reaches a value: {chain}",
+                            "a schema cannot apply itself to the same value; put the reference under a property or item",
+                        )
+                        return
+                    if state.get(k) is None:
+                        stack.append((k, 0))
+                else:
+                    state[nid] = 2
+                    path.pop()
 
     def _candidates(self, anchor: str) -> tuple[tuple[int, int], ...]:
         out: dict[int, int] = {}
@@ -395,6 +450,20 @@ class ValidationBuilder:
             self.error(key, pointer, "must be an array of property names (strings)")
             return ()
         return tuple(dict.fromkeys(value))
+
+
+def _unconditional(n: v.Node) -> tuple[int, ...]:
+    """The subschemas applied to the same instance whatever it is (no branch choice in between)."""
+    out: list[int] = []
+    if n.ref is not None:
+        out.append(n.ref)
+    if n.dynamic_ref is not None:
+        out.append(n.dynamic_ref.initial)
+    out.extend(n.all_of)
+    for c in (n.not_, n.if_):
+        if c is not None:
+            out.append(c)
+    return tuple(out)
 
 
 def _kind(x: Any) -> str:
