@@ -2,10 +2,13 @@
 
 Every language's test suite reads the same vector files: each valid vector must decode and
 re-encode to the same JSON, each invalid vector must be rejected.  Vectors are made from the IR
-alone (no target is involved): for objects, the minimal and the full instance, each optional field
+alone (no target is involved): candidate values come from the shape (for objects, the minimal and the full instance, each optional field
 present and absent, each required field missing, a wrong type per field, an unknown key for closed
 objects; for enums every member and a non-member; for unions every variant; for constraints the
-edge values on both sides.
+edge values on both sides), and every candidate is then labelled valid or invalid by the reference
+evaluator of the validation graph (:mod:`stepflow_codegen.ir.evaluate`), which carries every
+assertion of the schema, so a vector never claims what the shape alone would wrongly say (a value
+the shape accepts but ``not``, ``if``/``then`` or a pattern rejects is an invalid vector).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
+from ..ir.evaluate import Evaluator
 from ..ir.passes import json_kind, json_kinds, resolve_alias
 from . import TargetOptions
 
@@ -246,9 +250,30 @@ class VectorMaker:
         for d in self.program.decls:
             pointer = d.id.split("#", 1)[1]
             if pointer.count("/") == 2 and pointer.split("/")[1] in ("$defs", "definitions") or pointer == "":
-                v = self.for_decl(d)
+                v = self._labelled(self.for_decl(d))
                 if v.valid or v.invalid:
                     out.append(v)
+        return out
+
+    def _labelled(self, vec: Vectors) -> Vectors:
+        """The candidates, each labelled by the reference evaluator of the whole schema."""
+        validation = self.program.validation
+        node = validation.node_for(vec.type_id) if validation is not None else None
+        if validation is None or node is None:
+            return vec
+        ev = self._evaluator = getattr(self, "_evaluator", None) or Evaluator(validation)
+        out = Vectors(vec.type_id, vec.name)
+        for value in vec.valid:
+            failure = ev.validate(node, value)
+            if failure is None:
+                out.add_valid(value)
+            else:
+                out.add_invalid(value, f"the schema rejects it ({failure.keyword} at {failure.pointer or '/'})")
+        for value, why in vec.invalid:
+            if ev.validate(node, value) is None:
+                out.add_valid(value)
+            else:
+                out.add_invalid(value, why)
         return out
 
 
