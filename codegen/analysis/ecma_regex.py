@@ -789,3 +789,307 @@ class _Parser:
 def parse(pattern: str, unicode: bool = True) -> Disj:
     """The syntax tree of ``pattern`` (u-mode grammar, or Annex B with ``unicode=False``)."""
     return _Parser(pattern, unicode).parse()
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering.
+
+_PY_MAXREPEAT = 2**32 - 1  # Python re rejects counts >= MAXREPEAT; the regex crate takes u32
+_WORD_PY = "[0-9A-Z_a-z]"
+
+
+def _py_lit(cp: int) -> str:
+    if cp < 0x80 and chr(cp).isalnum():
+        return chr(cp)
+    if cp <= 0xFF:
+        return f"\\x{cp:02x}"
+    if cp <= 0xFFFF:
+        return f"\\u{cp:04x}"
+    return f"\\U{cp:08x}"
+
+
+def _rs_lit(cp: int) -> str:
+    if cp < 0x80 and chr(cp).isalnum():
+        return chr(cp)
+    return f"\\x{{{cp:X}}}"
+
+
+def _ranges_text(rs: Ranges, lit) -> str:  # type: ignore[no-untyped-def]
+    out = []
+    for lo, hi in rs:
+        out.append(lit(lo) if lo == hi else f"{lit(lo)}-{lit(hi)}" if hi > lo + 1 else lit(lo) + lit(hi))
+    return "".join(out)
+
+
+_RS_EMPTY = "[^\\x{0}-\\x{10FFFF}]"
+_RS_ALL = "[\\x{0}-\\x{D7FF}\\x{E000}-\\x{10FFFF}]"
+_PY_EMPTY = "(?!)"
+
+
+@dataclass
+class _GroupInfo:
+    repeated: bool = False  # inside a quantifier that can iterate more than once
+    in_negative_look: bool = False
+
+
+def _group_info(tree: Disj) -> dict[int, _GroupInfo]:
+    info: dict[int, _GroupInfo] = {}
+
+    def walk(node: object, repeated: bool, neg: bool) -> None:
+        if isinstance(node, Disj):
+            for a in node.alts:
+                walk(a, repeated, neg)
+        elif isinstance(node, Seq):
+            for t in node.terms:
+                walk(t, repeated, neg)
+        elif isinstance(node, Group):
+            if node.index is not None:
+                info[node.index] = _GroupInfo(repeated, neg)
+            walk(node.body, repeated, neg)
+        elif isinstance(node, Look):
+            walk(node.body, repeated, neg or node.negated)
+        elif isinstance(node, Quant):
+            walk(node.atom, repeated or node.hi is None or node.hi > 1, neg)
+
+    walk(tree, False, False)
+    return info
+
+
+def _width(node: object) -> int | None:
+    """Fixed match width in characters, or None if it varies."""
+    if isinstance(node, (Char, CharClass, Dot)):
+        return 1
+    if isinstance(node, (Assertion, Look)):
+        return 0
+    if isinstance(node, Group):
+        return _width(node.body)
+    if isinstance(node, Disj):
+        ws = {_width(a) for a in node.alts}
+        return ws.pop() if len(ws) == 1 else None
+    if isinstance(node, Seq):
+        total = 0
+        for t in node.terms:
+            w = _width(t)
+            if w is None:
+                return None
+            total += w
+        return total
+    if isinstance(node, Quant):
+        w = _width(node.atom)
+        return w * node.lo if w is not None and node.hi == node.lo else None
+    return None  # Backref
+
+
+def _py_property(kind: str, value: str) -> Ranges | None:
+    if kind == "gc":
+        return _gc_ranges(value)
+    if kind == "bin":
+        if value == "Assigned":
+            return _complement(_gc_ranges("Cn"))
+        return _PY_BINARY.get(value)
+    return None
+
+
+class _Renderer:
+    def __init__(self, flavour: str, annex_b: bool, groups: dict[int, _GroupInfo]) -> None:
+        self.f = flavour  # "python" | "rust" | "fancy"
+        self.annex_b = annex_b
+        self.groups = groups
+        self.problems: list[str] = []
+        self.used_gc = False
+        self.used_props = False
+        self.clamped = False
+        self.opened: set[int] = set()
+
+    def fail(self, why: str) -> str:
+        if why not in self.problems:
+            self.problems.append(why)
+        return ""
+
+    def run(self, tree: Disj) -> str | None:
+        out = self.node(tree, False, frozenset())
+        return None if self.problems else out
+
+    # -- sets
+    def _unsafe_legacy(self, rs: Ranges) -> bool:
+        return bool(_intersect(rs, SURROGATES))
+
+    def cset(self, items: list[tuple], negated: bool) -> str:
+        top = 0xFFFF if self.annex_b else MAX_CP
+        explicit: list[tuple[int, int]] = []
+        props: list[str] = []
+        for it in items:
+            if it[0] == "r":
+                explicit.append((it[1], it[2]))
+            elif it[0] in ("d", "s", "w"):
+                base = {"d": DIGIT, "s": SPACE, "w": WORD}[it[0]]
+                explicit.extend(_complement(base, top) if it[1] else base)
+            else:
+                _, kind, value, neg = it
+                self.used_props = True
+                if self.f == "python" or (kind == "gc" and value == "Cs"):
+                    if self.f == "python" and kind == "gc":
+                        self.used_gc = True
+                    rs = SURROGATES if self.f != "python" else _py_property(kind, value)
+                    if rs is None:
+                        what = {"sc": "Script", "scx": "Script_Extensions", "bin": "binary property"}[kind]
+                        return self.fail(f"Python re cannot match the {what} {value!r} (\\p{{..}})")
+                    explicit.extend(_complement(rs) if neg else rs)
+                else:
+                    name = "gc=" + GC_LONG[value] if kind == "gc" else f"{kind}={value}" if kind != "bin" else value
+                    props.append(("\\P{" if neg else "\\p{") + name + "}")
+        rs = _norm(explicit)
+        if self.annex_b:
+            effective = _complement(rs, 0xFFFF) if negated else rs
+            if self._unsafe_legacy(effective):
+                return self.fail(
+                    "in legacy (non-unicode) mode this can match half of a surrogate pair, "
+                    "which code-point matching cannot reproduce"
+                )
+            rs, negated = effective, False
+        if self.f == "python":
+            if negated:
+                rs = _complement(rs)
+            return f"[{_ranges_text(rs, _py_lit)}]" if rs else _PY_EMPTY
+        rs = _minus(rs, SURROGATES)  # a Rust &str never holds a surrogate
+        if not props:
+            if negated:
+                rs, negated = _minus(_complement(rs), SURROGATES), False
+            return f"[{_ranges_text(rs, _rs_lit)}]" if rs else _RS_EMPTY
+        return "[" + ("^" if negated else "") + _ranges_text(rs, _rs_lit) + "".join(props) + "]"
+
+    # -- tree
+    def node(self, n: object, behind: bool, open_groups: frozenset[int]) -> str:
+        f = self.f
+        if isinstance(n, Disj):
+            return "|".join(self.node(a, behind, open_groups) for a in n.alts)
+        if isinstance(n, Seq):
+            return "".join(self.node(t, behind, open_groups) for t in n.terms)
+        if isinstance(n, Char):
+            if _is_surrogate(n.cp):
+                if self.annex_b:
+                    return self.fail(
+                        "in legacy (non-unicode) mode a surrogate (or astral character) in the pattern "
+                        "matches half of a surrogate pair, which code-point matching cannot reproduce"
+                    )
+                if f != "python":
+                    return _RS_EMPTY
+            return _py_lit(n.cp) if f == "python" else _rs_lit(n.cp)
+        if isinstance(n, Dot):
+            return self.cset([("r", a, b) for a, b in LINE_TERMINATORS], True)
+        if isinstance(n, CharClass):
+            return self.cset(n.items, n.negated)
+        if isinstance(n, Assertion):
+            if n.kind == "^":
+                return "\\A"
+            if n.kind == "$":
+                return "\\Z" if f == "python" else "\\z"
+            if f == "rust":
+                return "(?-u:\\" + n.kind + ")"
+            w = _WORD_PY
+            if n.kind == "b":
+                return f"(?:(?<={w})(?!{w})|(?<!{w})(?={w}))"
+            return f"(?:(?<={w})(?={w})|(?<!{w})(?!{w}))"
+        if isinstance(n, Look):
+            if f == "rust":
+                return self.fail("lookaround needs fancy-regex")
+            if n.behind and _width(n.body) is None:
+                return self.fail("variable-width lookbehind")
+            body = self.node(n.body, behind or n.behind, open_groups)
+            return "(?" + ("<" if n.behind else "") + ("!" if n.negated else "=") + body + ")"
+        if isinstance(n, Group):
+            if n.index is not None:
+                self.opened.add(n.index)
+            inner = self.node(n.body, behind, open_groups if n.index is None else open_groups | {n.index})
+            if n.index is None or f == "rust":
+                return "(?:" + inner + ")"
+            return ("(?P<g" if f == "python" else "(?<g") + f"{n.index}>" + inner + ")"
+        if isinstance(n, Backref):
+            if n.index in open_groups or n.index not in self.opened:
+                # its group is still open, or comes later and is not repeated: always empty
+                if not self.groups[n.index].repeated:
+                    return "(?:)"
+            if f == "rust":
+                return self.fail("backreferences need fancy-regex")
+            info = self.groups[n.index]
+            if info.repeated:
+                return self.fail(
+                    "backreference to a group inside a repeated quantifier "
+                    "(ECMA-262 resets captures on every iteration)"
+                )
+            if info.in_negative_look:
+                return self.fail("backreference to a group inside a negative lookaround")
+            if behind:
+                return self.fail("backreference inside a lookbehind (ECMA-262 matches it backwards)")
+            g = f"g{n.index}"
+            # a group that did not participate matches the empty string in ECMA-262
+            return f"(?({g})(?P={g}))" if f == "python" else f"(?({g})\\k<{g}>)"
+        if isinstance(n, Quant):
+            if isinstance(n.atom, Look):  # Annex B quantified lookahead
+                return "(?:)" if n.lo == 0 else self.node(n.atom, behind, open_groups)
+            atom = self.node(n.atom, behind, open_groups)
+            if not isinstance(n.atom, (Char, CharClass, Dot, Group)) or not atom or atom == _PY_EMPTY:
+                atom = f"(?:{atom})"
+            lo, hi = n.lo, n.hi
+            if lo >= _PY_MAXREPEAT:
+                return self.fail(f"repetition count {lo} is too large")
+            if hi is not None and hi >= _PY_MAXREPEAT:
+                hi = None
+                self.clamped = True
+            if (lo, hi) == (0, None):
+                q = "*"
+            elif (lo, hi) == (1, None):
+                q = "+"
+            elif (lo, hi) == (0, 1):
+                q = "?"
+            elif hi is None:
+                q = f"{{{lo},}}"
+            elif lo == hi:
+                q = f"{{{lo}}}"
+            else:
+                q = f"{{{lo},{hi}}}"
+            return atom + q + ("?" if n.lazy else "")
+        raise AssertionError(f"unknown node {n!r}")
+
+
+def translate(pattern: str) -> Translation:
+    """Parse an ECMA-262 ``pattern`` and render it for JavaScript, Python and Rust.
+
+    Raises ``PatternError`` if the pattern is valid in neither the ``u``-mode nor the Annex B
+    grammar (the error reported is the ``u``-mode one)."""
+    if not isinstance(pattern, str):
+        raise TypeError("pattern must be a str")
+    notes: list[str] = []
+    try:
+        tree = parse(pattern, True)
+        annex_b = False
+    except PatternError as e:
+        try:
+            tree = parse(pattern, False)
+        except PatternError:
+            raise e from None
+        annex_b = True
+        notes.append(
+            f"not valid with the u flag ({e.message} at offset {e.offset}): JavaScript uses the legacy "
+            "Annex B grammar without flags, matching UTF-16 code units"
+        )
+    groups = _group_info(tree)
+    py = _Renderer("python", annex_b, groups)
+    python = py.run(tree)
+    notes += [f"python: {p}" for p in py.problems]
+    rs = _Renderer("rust", annex_b, groups)
+    rust = rs.run(tree)
+    notes += [f"rust: {p}" for p in rs.problems]
+    rust_fancy = None
+    if rust is None:
+        fy = _Renderer("fancy", annex_b, groups)
+        rust_fancy = fy.run(tree)
+        notes += [f"rust_fancy: {p}" for p in fy.problems]
+    if python is not None and py.used_gc:
+        notes.append(
+            f"python: \\p{{..}} General_Category sets are expanded from unicodedata (Unicode "
+            f"{unicodedata.unidata_version}); JavaScript engines and the regex crate use their own Unicode version"
+        )
+    if py.clamped:
+        notes.append("a repetition bound of 2**32-1 or more is treated as unbounded")
+    return Translation(pattern, pattern, "" if annex_b else "u", python, rust, rust_fancy, tuple(notes))
