@@ -207,6 +207,14 @@ _PY_BINARY: dict[str, Ranges] = {
 }
 
 
+# Properties ECMA-262 has and the regex crate (regex-syntax 0.8) lacks.
+_RUST_MISSING = {
+    ("bin", "Changes_When_NFKC_Casefolded"): "Changes_When_NFKC_Casefolded property",
+    ("sc", "Unknown"): "Script=Unknown value",
+    ("scx", "Unknown"): "Script_Extensions=Unknown value",
+}
+
+
 @lru_cache(maxsize=1)
 def _gc_table() -> dict[str, Ranges]:
     """General_Category (two-letter value) -> code point ranges, from ``unicodedata``."""
@@ -506,21 +514,22 @@ class _Parser:
         return Char(ord(c))
 
     def group(self) -> Group:
+        start = self.i
         self.i += 1
         index: int | None = None
         if self.eat("?"):
             if self.eat(":"):
                 pass
             elif self.peek() == "<":
-                at = self.i
                 self.i += 1
+                at = self.i
                 name = self.group_name()
                 if name in self.names:
                     raise self.err(f"duplicate capture group name {name!r}", at)
                 self.group_count += 1
                 index = self.names[name] = self.group_count
             else:
-                raise self.err("invalid group")
+                raise self.err("invalid group", start)
         else:
             self.group_count += 1
             index = self.group_count
@@ -935,6 +944,8 @@ class _Renderer:
                         what = {"sc": "Script", "scx": "Script_Extensions", "bin": "binary property"}[kind]
                         return self.fail(f"Python re cannot match the {what} {value!r} (\\p{{..}})")
                     explicit.extend(_complement(rs) if neg else rs)
+                elif (kind, value) in _RUST_MISSING:
+                    return self.fail(f"the regex crate has no {_RUST_MISSING[kind, value]}")
                 else:
                     name = "gc=" + GC_LONG[value] if kind == "gc" else f"{kind}={value}" if kind != "bin" else value
                     props.append(("\\P{" if neg else "\\p{") + name + "}")
@@ -1003,7 +1014,7 @@ class _Renderer:
             inner = self.node(n.body, behind, open_groups if n.index is None else open_groups | {n.index})
             if n.index is None or f == "rust":
                 return "(?:" + inner + ")"
-            return ("(?P<g" if f == "python" else "(?<g") + f"{n.index}>" + inner + ")"
+            return f"(?P<g{n.index}>{inner})" if f == "python" else f"({inner})"
         if isinstance(n, Backref):
             if n.index in open_groups or n.index not in self.opened:
                 # its group is still open, or comes later and is not repeated: always empty
@@ -1021,9 +1032,11 @@ class _Renderer:
                 return self.fail("backreference to a group inside a negative lookaround")
             if behind:
                 return self.fail("backreference inside a lookbehind (ECMA-262 matches it backwards)")
-            g = f"g{n.index}"
-            # a group that did not participate matches the empty string in ECMA-262
-            return f"(?({g})(?P={g}))" if f == "python" else f"(?({g})\\k<{g}>)"
+            # a group that did not participate matches the empty string in ECMA-262 (fancy-regex
+            # mis-evaluates named conditions, so its groups are numbered)
+            if f == "python":
+                return f"(?(g{n.index})(?P=g{n.index}))"
+            return f"(?({n.index})\\k<{n.index}>)"
         if isinstance(n, Quant):
             if isinstance(n.atom, Look):  # Annex B quantified lookahead
                 return "(?:)" if n.lo == 0 else self.node(n.atom, behind, open_groups)
