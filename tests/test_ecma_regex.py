@@ -159,6 +159,83 @@ def _fuzz_patterns(n: int = 2500, seed: int = 20261204) -> list[str]:
     return ["".join(rng.choice(FUZZ_TOKENS) for _ in range(rng.randint(1, 7))) for _ in range(n)]
 
 
+class _Grammar:
+    """Random well-formed u-mode patterns (groups, lookaround, backreferences, classes, lazy and
+    counted quantifiers) for the structured fuzz."""
+
+    CHARS = ["a", "b", "a", "b", "\u00e9", "\U0001f600", "-", "_", "1", "\n", " "]
+    ESCAPES = ["\\d", "\\D", "\\w", "\\W", "\\s", "\\S", "\\u{1F600}", "\\x61", "\\-", "\\p{L}", "\\P{L}", "\\p{Nd}"]
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.groups = 0
+
+    def pattern(self) -> str:
+        self.groups = 0
+        return self.disj(0)
+
+    def disj(self, depth: int) -> str:
+        n = 1 if self.rng.random() < 0.7 else self.rng.randint(2, 3)
+        return "|".join(self.seq(depth) for _ in range(n))
+
+    def seq(self, depth: int) -> str:
+        return "".join(self.term(depth) for _ in range(self.rng.randint(0 if depth else 1, 4)))
+
+    def fixed(self, depth: int) -> str:  # a lookbehind body of fixed width
+        return "".join(self.rng.choice([self.rng.choice(self.CHARS), ".", "[ab]", "\\w", "\\b"]) for _ in range(self.rng.randint(1, 2)))
+
+    def term(self, depth: int) -> str:
+        r = self.rng.random()
+        if r < 0.12:
+            return self.rng.choice(["^", "$", "\\b", "\\B"])
+        if r < 0.2 and depth < 3:
+            kind = self.rng.choice(["(?=", "(?!", "(?<=", "(?<!"])
+            body = self.fixed(depth + 1) if "<" in kind else self.disj(depth + 1)
+            return kind + body + ")"
+        if r < 0.27 and self.groups:
+            n = self.rng.randint(1, self.groups + 1)
+            return f"\\{n}" if n <= self.groups else "\\k<n1>" if self.groups and self.rng.random() < 0.1 else ""
+        atom = self.atom(depth)
+        q = self.rng.random()
+        if q < 0.55:
+            return atom
+        quant = self.rng.choice(["*", "+", "?", "{2}", "{0,2}", "{1,}", "{2,3}"])
+        return atom + quant + ("?" if self.rng.random() < 0.3 else "")
+
+    def atom(self, depth: int) -> str:
+        r = self.rng.random()
+        if r < 0.4:
+            return self.rng.choice(self.CHARS)
+        if r < 0.5:
+            return "."
+        if r < 0.65:
+            return self.rng.choice(self.ESCAPES)
+        if r < 0.8:
+            items = [self.rng.choice(self.CHARS[:-2] + self.ESCAPES[:6] + ["a-z", "\\u00e0-\\u00ff", "0-9"]) for _ in range(self.rng.randint(1, 3))]
+            return "[" + ("^" if self.rng.random() < 0.4 else "") + "".join(items) + "]"
+        if depth >= 3:
+            return "a"
+        kind = self.rng.random()
+        if kind < 0.4:
+            return "(?:" + self.disj(depth + 1) + ")"
+        self.groups += 1
+        if kind < 0.55 and self.groups == 1:
+            return "(?<n1>" + self.disj(depth + 1) + ")"
+        return "(" + self.disj(depth + 1) + ")"
+
+
+def _grammar_patterns(n: int = 2500, seed: int = 4122026) -> list[str]:
+    rng = random.Random(seed)
+    g = _Grammar(rng)
+    return [g.pattern() for _ in range(n)]
+
+
+def _grammar_subjects(seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = ["a", "b", "\u00e9", "\U0001f600", "-", "_", "1", "\n", " ", "\u0663", "A"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(24)]
+
+
 def _suite() -> tuple[dict[str, list[str]], list[str]]:
     data = json.loads(SUITE.read_text(encoding="utf-8"))
     return data["patterns"], data["format_regex"]
@@ -227,8 +304,9 @@ class Corpus:
         suite, format_regex = _suite()
         self.curated = list(dict.fromkeys([*suite, *CORPUS, *_property_patterns()]))
         self.fuzz = [p for p in dict.fromkeys(_fuzz_patterns()) if p not in self.curated]
+        self.grammar = [p for p in dict.fromkeys(_grammar_patterns()) if p not in self.curated and p not in self.fuzz]
         self.invalid = list(INVALID)
-        everything = list(dict.fromkeys([*self.curated, *self.invalid, *format_regex, *self.fuzz]))
+        everything = list(dict.fromkeys([*self.curated, *self.invalid, *format_regex, *self.fuzz, *self.grammar]))
         self.results: dict[str, Translation | PatternError] = {}
         for p in everything:
             try:
@@ -236,11 +314,12 @@ class Corpus:
             except PatternError as e:
                 self.results[p] = e
         self.subjects: dict[str, list[str]] = {}
-        fuzz = set(self.fuzz)
+        fuzz, grammar = set(self.fuzz), set(self.grammar)
+        grammar_subjects = list(dict.fromkeys(FUZZ_SUBJECTS + _grammar_subjects()))
         for p in everything:
             if isinstance(self.results[p], Translation):
-                extra = suite.get(p, [])
-                self.subjects[p] = list(dict.fromkeys((FUZZ_SUBJECTS if p in fuzz else TRICKY) + extra))
+                base = grammar_subjects if p in grammar else FUZZ_SUBJECTS if p in fuzz else TRICKY
+                self.subjects[p] = list(dict.fromkeys(base + suite.get(p, [])))
         matched = list(self.subjects)
         out = _node(
             tmp,

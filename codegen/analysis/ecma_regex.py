@@ -885,8 +885,22 @@ def _width(node: object) -> int | None:
         return total
     if isinstance(node, Quant):
         w = _width(node.atom)
-        return w * node.lo if w is not None and node.hi == node.lo else None
+        return 0 if w == 0 else w * node.lo if w is not None and node.hi == node.lo else None
     return None  # Backref
+
+
+def _captures(node: object) -> set[int]:
+    if isinstance(node, Group):
+        return ({node.index} if node.index is not None else set()) | _captures(node.body)
+    if isinstance(node, Disj):
+        return set().union(*(_captures(a) for a in node.alts))
+    if isinstance(node, Seq):
+        return set().union(*(_captures(t) for t in node.terms))
+    if isinstance(node, Look):
+        return _captures(node.body)
+    if isinstance(node, Quant):
+        return _captures(node.atom)
+    return set()
 
 
 def _py_property(kind: str, value: str) -> Ranges | None:
@@ -909,6 +923,7 @@ class _Renderer:
         self.used_props = False
         self.clamped = False
         self.opened: set[int] = set()
+        self.dropped: set[int] = set()
 
     def fail(self, why: str) -> str:
         if why not in self.problems:
@@ -1016,6 +1031,8 @@ class _Renderer:
                 return "(?:" + inner + ")"
             return f"(?P<g{n.index}>{inner})" if f == "python" else f"({inner})"
         if isinstance(n, Backref):
+            if n.index in self.dropped:
+                return "(?:)"
             if n.index in open_groups or n.index not in self.opened:
                 # its group is still open, or comes later and is not repeated: always empty
                 if not self.groups[n.index].repeated:
@@ -1038,8 +1055,14 @@ class _Renderer:
                 return f"(?(g{n.index})(?P=g{n.index}))"
             return f"(?({n.index})\\k<{n.index}>)"
         if isinstance(n, Quant):
-            if isinstance(n.atom, Look):  # Annex B quantified lookahead
-                return "(?:)" if n.lo == 0 else self.node(n.atom, behind, open_groups)
+            if _width(n.atom) == 0:
+                # An iteration that matches empty ends the loop (ECMA-262 RepeatMatcher), so a
+                # zero-width atom (an Annex B quantified lookahead, an empty group) is matched once
+                # if the minimum is positive and is skipped otherwise (its captures stay unset).
+                if n.lo:
+                    return self.node(n.atom, behind, open_groups)
+                self.dropped |= _captures(n.atom)
+                return "(?:)"
             atom = self.node(n.atom, behind, open_groups)
             if not isinstance(n.atom, (Char, CharClass, Dot, Group)) or not atom or atom == _PY_EMPTY:
                 atom = f"(?:{atom})"
