@@ -830,6 +830,21 @@ def _ranges_text(rs: Ranges, lit) -> str:  # type: ignore[no-untyped-def]
     return "".join(out)
 
 
+def _class_text(rs: Ranges, lit, empty: str) -> str:  # type: ignore[no-untyped-def]
+    """A class matching exactly ``rs`` (surrogates are don't-cares when absent from ``rs`` and
+    from its complement alike: Rust callers leave them out of both).  Large sets are written
+    negated: shorter, and Python compiles them much faster."""
+    if not rs:
+        return empty
+    rest = _minus(_complement(rs), SURROGATES) if lit is _rs_lit else _complement(rs)
+    if not rest:
+        return "(?s:.)"
+    size = sum(hi - lo + 1 for lo, hi in rs)
+    if size > 0x8000:
+        return f"[^{_ranges_text(rest, lit)}]"
+    return f"[{_ranges_text(rs, lit)}]"
+
+
 _RS_EMPTY = "[^\\x{0}-\\x{10FFFF}]"
 _RS_ALL = "[\\x{0}-\\x{D7FF}\\x{E000}-\\x{10FFFF}]"
 _PY_EMPTY = "(?!)"
@@ -974,14 +989,10 @@ class _Renderer:
                 )
             rs, negated = effective, False
         if self.f == "python":
-            if negated:
-                rs = _complement(rs)
-            return f"[{_ranges_text(rs, _py_lit)}]" if rs else _PY_EMPTY
-        rs = _minus(rs, SURROGATES)  # a Rust &str never holds a surrogate
-        if not props:
-            if negated:
-                rs, negated = _minus(_complement(rs), SURROGATES), False
-            return f"[{_ranges_text(rs, _rs_lit)}]" if rs else _RS_EMPTY
+            return _class_text(_complement(rs) if negated else rs, _py_lit, _PY_EMPTY)
+        if not props:  # a Rust &str never holds a surrogate: leave them out of the class
+            return _class_text(_minus(_complement(rs) if negated else rs, SURROGATES), _rs_lit, _RS_EMPTY)
+        rs = _minus(rs, SURROGATES)
         return "[" + ("^" if negated else "") + _ranges_text(rs, _rs_lit) + "".join(props) + "]"
 
     # -- tree
