@@ -9,11 +9,11 @@ is lost).
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..analysis import ecma_regex
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
 from .loader import LoadError, Workspace, pointer_join
@@ -596,15 +596,9 @@ class Converter:
                 pattern = None
             else:
                 try:
-                    re.compile(pattern)
-                except re.error as e:
-                    self.warn(
-                        file,
-                        pointer_join(pointer, "pattern"),
-                        "pattern-unsupported",
-                        f"pattern is not a valid Python regular expression ({e}); it is not enforced",
-                    )
-                    pattern = None
+                    ecma_regex.translate(pattern)
+                except ecma_regex.PatternError:
+                    pattern = None  # reported by the validation builder
         return ir.Constraints(
             minimum=minimum,
             maximum=maximum,
@@ -677,10 +671,9 @@ class Converter:
         if isinstance(pattern_props, dict) and len(pattern_props) == 1 and ap is False:
             key_pattern = next(iter(pattern_props))
             try:
-                re.compile(key_pattern)
-            except re.error:
-                self.warn(file, pointer, "pattern-unsupported", "patternProperties key is not a Python regex; not enforced")
-                key_pattern = None
+                ecma_regex.translate(key_pattern)
+            except ecma_regex.PatternError:
+                key_pattern = None  # reported by the validation builder
         elif isinstance(pattern_props, dict) and len(pattern_props) > 1:
             self.warn(
                 file,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..analysis import ecma_regex
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
 from ..ir import validation as v
@@ -428,14 +429,29 @@ class ValidationBuilder:
             self.error(key, pointer, "'pattern' must be a string")
             return None
         try:
-            from ..analysis import ecma_regex
-        except ImportError:  # pragma: no cover - the analysis package is part of the tool
-            return value
-        try:
-            ecma_regex.translate(value)
+            t = ecma_regex.translate(value)
         except ecma_regex.PatternError as e:
             self.error(key, pointer, f"not an ECMA-262 regular expression: {e}", "JSON Schema patterns follow ECMA-262 (JavaScript)")
             return None
+        display = self.ws.display(key)
+        if t.js_flags != "u":
+            self.diags.warning(
+                "pattern-legacy",
+                display,
+                pointer,
+                "pattern is valid ECMA-262 only in the legacy (Annex B) grammar, where an unknown escape is the "
+                "letter itself (a Python-style \\A or \\Z matches the letters A and Z); every language matches it that way",
+                "write the pattern in ECMA-262 syntax (^ and $ for the start and end of the string)",
+            )
+        lost = [lang for lang, ok in (("Python", t.python is not None), ("Rust", t.rust is not None or t.rust_fancy is not None)) if not ok]
+        if lost:
+            self.diags.warning(
+                "pattern-portability",
+                display,
+                pointer,
+                f"{' and '.join(lost)} cannot match this pattern exactly ({'; '.join(t.notes)})",
+                "avoid the construct (e.g. list the characters instead of a Unicode script property)",
+            )
         return value
 
     def _map(self, s: dict[str, Any], name: str, key: str, pointer: str) -> list[str]:

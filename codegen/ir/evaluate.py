@@ -86,16 +86,12 @@ def is_multiple(x: int | float, m: int | float) -> bool:
 
 
 def _default_search(pattern: str) -> Callable[[str], bool]:
-    try:
-        from ..analysis import ecma_regex
+    from ..analysis import ecma_regex
 
-        t = ecma_regex.translate(pattern)
-        if t.python is not None:
-            compiled = re.compile(t.python)
-            return lambda s: compiled.search(s) is not None
-    except ImportError:  # pragma: no cover
-        pass
-    compiled = re.compile(pattern)
+    t = ecma_regex.translate(pattern)
+    if t.python is None:
+        raise ValueError(f"pattern {pattern!r} cannot be matched in Python: {'; '.join(t.notes)}")
+    compiled = re.compile(t.python)
     return lambda s: compiled.search(s) is not None
 
 
