@@ -34,6 +34,8 @@ class TargetSpec:
     """The hand-written implementation file of the components (``add-component`` appends to it)."""
     kinds: str = "convention"
     """How an untyped schema is typed: ``convention`` (by the kind its keywords apply to) or ``spec``."""
+    templates: str | None = None
+    """A templates directory overriding built-in templates (``DIR/<language>/<template>``)."""
 
     def command(self) -> str:
         parts = ["stepflow-codegen", self.language, *self.schemas, "-o", self.out]
@@ -45,6 +47,8 @@ class TargetSpec:
             parts += ["--defaults", self.defaults]
         if self.kinds != "convention":
             parts += ["--kinds", self.kinds]
+        if self.templates:
+            parts += ["--templates", self.templates]
         return " ".join(parts)
 
 
@@ -116,16 +120,47 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
                 _PROGRAMS[key] = (program, list(diags.items))
         files = target.render(
             program,
-            TargetOptions(name=name, command=spec.command(), defaults=spec.defaults),  # type: ignore[arg-type]
+            TargetOptions(
+                name=name,
+                command=spec.command(),
+                defaults=spec.defaults,  # type: ignore[arg-type]
+                templates=_templates_dir(spec, base),
+            ),
             diags,
         )
     except SchemaError:
         _print_diags(diags, verbose)
         raise BadInput("schema errors (see above)") from None
+    except Exception as e:
+        import jinja2
+
+        if not (spec.templates and isinstance(e, jinja2.TemplateError)):
+            raise
+        where = f"{getattr(e, 'filename', None) or getattr(e, 'name', None) or spec.templates}"
+        line = getattr(e, "lineno", None)
+        raise BadInput(
+            f"custom template {where}{f':{line}' if line else ''}: {e.message or type(e).__name__} "
+            "(see docs/templates.md for the context each template receives)"
+        ) from None
     _print_diags(diags, verbose)
     if diags.has_errors:
         raise BadInput("errors (see above)")
     return out, files, target.OWNED_SUFFIXES
+
+
+def _templates_dir(spec: TargetSpec, base: Path) -> Path | None:
+    """The target's templates directory, checked (exit 2 when it is missing)."""
+    if not spec.templates:
+        return None
+    path = (base / spec.templates).resolve()
+    if not path.is_dir():
+        raise BadInput(f"templates directory {spec.templates} does not exist (give a directory holding <language>/<template> files)")
+    if not (path / spec.language).is_dir():
+        raise BadInput(
+            f"templates directory {spec.templates} has no {spec.language}/ folder "
+            f"(put overrides of the {spec.language} templates in {spec.templates}/{spec.language}/)"
+        )
+    return path
 
 
 def _expand_roots(root_names: dict[str, str], spec: TargetSpec, base: Path) -> dict[str, str]:
@@ -208,7 +243,9 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         where = f"{path}: tool.stepflow-codegen.targets[{i}]"
         if not isinstance(t, dict):
             raise BadInput(f"{where}: must be a table")
-        unknown = set(t) - {"language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds"}
+        unknown = set(t) - {
+            "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "templates"
+        }
         if unknown:
             raise BadInput(f"{where}: unknown key {sorted(unknown)[0]!r}")
         for k in ("language", "schemas", "out"):
@@ -231,6 +268,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 defaults=defaults,
                 implementation=str(t["implementation"]) if "implementation" in t else None,
                 kinds=kinds,
+                templates=str(t["templates"]) if "templates" in t else None,
             )
         )
     return specs, path.parent
@@ -279,12 +317,16 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
                   help="convention: a schema without 'type' whose keywords apply to one JSON kind only (properties, "
                   "items, minLength...) is typed as that kind, as type generators do; spec: it is typed as any JSON "
                   "value, as the specification says (validation is the same either way).")
+    @click.option("--templates", default=None, metavar="DIR",
+                  help="Templates directory: DIR/<language>/<name> replaces the built-in template <name> "
+                  "(see docs/templates.md).")
     @click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
     @_with_common
     def command(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None,
-                defaults: str, kinds: str, check: bool, verbose: bool, quiet: bool) -> None:
+                defaults: str, kinds: str, templates: str | None, check: bool, verbose: bool, quiet: bool) -> None:
         spec = TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
-                          list(root_names), package, defaults, kinds=kinds)
+                          list(root_names), package, defaults, kinds=kinds,
+                          templates=templates.rstrip("/") if templates else None)
         sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
 
 

@@ -86,10 +86,21 @@ def _settings_key(filters: tuple[tuple[str, Callable[..., Any]], ...]) -> str:
 
 
 @lru_cache(maxsize=None)
-def environment(target: str, filters: tuple[tuple[str, Callable[..., Any]], ...]) -> jinja2.Environment:
+def environment(
+    target: str, filters: tuple[tuple[str, Callable[..., Any]], ...], overrides: Path | None = None
+) -> jinja2.Environment:
+    """The environment of ``target``'s templates.
+
+    ``overrides`` is a user's templates directory: a template found at ``overrides/<target>/NAME``
+    is used instead of the built-in ``NAME`` (see docs/templates.md for each template's context).
+    """
     cache_dir = _cache_dir(_settings_key(filters))
+    builtin = jinja2.FileSystemLoader(str(templates_dir() / target))
+    loader: jinja2.BaseLoader = builtin
+    if overrides is not None:
+        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(overrides / target)), builtin])
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / target)),
+        loader=loader,
         bytecode_cache=_BytecodeCache(cache_dir) if cache_dir else None,
         **_SETTINGS,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Literal
 
@@ -27,6 +28,8 @@ class TargetOptions:
     command: str
     """The regenerate command printed in every file's header."""
     defaults: Literal["preserve", "apply"] = "preserve"
+    templates: Path | None = None
+    """A user's templates directory overriding built-in templates (``DIR/<language>/<template>``)."""
 
 
 def load(language: str) -> ModuleType:

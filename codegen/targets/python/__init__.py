@@ -19,4 +19,4 @@ def check_name(name: str) -> str | None:
 
 # defined after the import of the ``render`` submodule, so this function is what ``render`` names
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
-    return render_python(program, PythonOptions(options.name, options.command, options.defaults), diags)
+    return render_python(program, PythonOptions(options.name, options.command, options.defaults, options.templates), diags)

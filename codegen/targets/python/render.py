@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ...diagnostics import Diagnostics
@@ -59,6 +60,7 @@ class PythonOptions:
     command: str
     """The regenerate command printed in every file's header."""
     defaults: Defaults = "preserve"
+    templates: Path | None = None
 
 
 def header(command: str) -> str:
@@ -83,7 +85,7 @@ class PyMethod:
 
 
 def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostics) -> dict[str, str]:
-    env = environment("python", FILTERS)
+    env = environment("python", FILTERS, options.templates)
     mapper = PythonTypeMapper(program, diags, options.defaults, write_default_ids(program))
     decls = mapper.ordered()
     hdr = header(options.command)

@@ -35,4 +35,4 @@ def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> d
             "the Rust target always preserves absent optional fields (None); --defaults apply is ignored "
             "(each default is named in the field's documentation)",
         )
-    return render_rust(program, RustOptions(options.name, options.command), diags)
+    return render_rust(program, RustOptions(options.name, options.command, options.templates), diags)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ...diagnostics import Diagnostics
@@ -45,6 +46,7 @@ FILTERS = (
 class RustOptions:
     crate: str
     command: str
+    templates: Path | None = None
 
 
 def header(command: str, comment: str = "//") -> str:
@@ -56,7 +58,7 @@ def lib_name(crate: str) -> str:
 
 
 def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -> dict[str, str]:
-    env = environment("rust", FILTERS)
+    env = environment("rust", FILTERS, options.templates)
     mapper = RustTypeMapper(program, diags)
     decls = mapper.render_decls()
     chunks = [_render_decl(env, mapper, d) for d in decls]

@@ -26,4 +26,4 @@ def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> d
             "--defaults apply does not change the TypeScript output: types keep absent fields optional "
             "and every default is shown as an @default tag",
         )
-    return render_typescript(program, TsOptions(options.name, options.command), diags)
+    return render_typescript(program, TsOptions(options.name, options.command, options.templates), diags)

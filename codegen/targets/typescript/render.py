@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
@@ -44,6 +45,7 @@ def header(command: str) -> str:
 class TsOptions:
     name: str
     command: str
+    templates: Path | None = None
 
 
 @dataclass
@@ -68,7 +70,7 @@ def _doc_block(text: str | None, indent: str = "", tags: list[str] | None = None
 
 
 def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostics) -> dict[str, str]:
-    env = environment("typescript", FILTERS)
+    env = environment("typescript", FILTERS, options.templates)
     hdr = header(options.command)
     decls = list(program.decls)
     protocol = program.protocol
