@@ -354,8 +354,11 @@ _language_command(
 
 @main.command("generate")
 @click.option("--config", type=click.Path(path_type=Path), default=None, help="pyproject.toml with [tool.stepflow-codegen] (default: the nearest one).")
+@click.option("--watch", is_flag=True, help="Keep running: regenerate whenever a schema, the configuration or a template changes.")
+@click.option("--debounce", default=300, show_default=True, metavar="MS", type=click.IntRange(10, 60_000),
+              help="With --watch: wait this long after the last change before regenerating.")
 @_with_common
-def generate_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
+def generate_cmd(config: Path | None, watch: bool, debounce: int, verbose: bool, quiet: bool) -> None:
     """Regenerate every target listed in [tool.stepflow-codegen]."""
 
     def go() -> int:
@@ -365,7 +368,23 @@ def generate_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
                 run_target(s, base, False, verbose, quiet)
         return EXIT_OK
 
-    sys.exit(_guard(go))
+    if not watch:
+        sys.exit(_guard(go))
+    from .watch import watch_loop
+
+    def inputs() -> list[Path]:
+        try:
+            specs, base = load_config(config)
+        except BadInput:
+            return [config] if config else [Path.cwd() / "pyproject.toml"]
+        paths = [base / "pyproject.toml"] if config is None else [config]
+        for s in specs:
+            paths += [base / p for p in s.schemas]
+            if s.templates:
+                paths.append(base / s.templates)
+        return paths
+
+    sys.exit(watch_loop(lambda: _guard(go), inputs, debounce))
 
 
 @main.command("check")
