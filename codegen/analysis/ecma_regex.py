@@ -679,9 +679,9 @@ class _Parser:
             self.i += 1
             return ord("x")
         if c == "u":
-            v = self.unicode_escape()
-            if v is not None:
-                return v
+            ue = self.unicode_escape()
+            if ue is not None:
+                return ue
             if self.u:
                 raise self.err("invalid Unicode escape", at)
             self.i += 1
@@ -762,9 +762,10 @@ class _Parser:
             return ("c", ord(c))
         at = self.i
         self.i += 1
-        c = self.peek()
-        if c is None:
+        nxt = self.peek()
+        if nxt is None:
             raise self.err("\\ at end of pattern", at)
+        c = nxt
         if c == "b":
             self.i += 1
             return ("c", 0x08)
@@ -1117,6 +1118,8 @@ class _Renderer:
                 self.dropped |= _captures(n.atom)
                 return "(?:)"
             atom = self.node(n.atom, behind, open_groups)
+            if atom in ("", "(?:)") and not self.problems:
+                return "(?:)"  # a backreference known to be empty
             if not isinstance(n.atom, (Char, CharClass, Dot, Group)) or not atom or atom == _PY_EMPTY:
                 atom = f"(?:{atom})"
             lo, hi = n.lo, n.hi
