@@ -42,6 +42,9 @@ class PatternError(ValueError):
 
 @dataclass(frozen=True)
 class Translation:
+    """One pattern for every flavour.  A None rendering means the flavour cannot honour the
+    pattern exactly (``notes`` says why); ``rust_fancy`` is set only when ``rust`` is None."""
+
     source: str
     js: str
     js_flags: str
@@ -1144,6 +1147,7 @@ class _Renderer:
         raise AssertionError(f"unknown node {n!r}")
 
 
+@lru_cache(maxsize=4096)
 def translate(pattern: str) -> Translation:
     """Parse an ECMA-262 ``pattern`` and render it for JavaScript, Python and Rust.
 
