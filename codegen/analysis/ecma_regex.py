@@ -42,6 +42,9 @@ class PatternError(ValueError):
 
 @dataclass(frozen=True)
 class Translation:
+    """One pattern for every flavour.  A None rendering means the flavour cannot honour the
+    pattern exactly (``notes`` says why); ``rust_fancy`` is set only when ``rust`` is None."""
+
     source: str
     js: str
     js_flags: str
@@ -679,9 +682,9 @@ class _Parser:
             self.i += 1
             return ord("x")
         if c == "u":
-            v = self.unicode_escape()
-            if v is not None:
-                return v
+            ue = self.unicode_escape()
+            if ue is not None:
+                return ue
             if self.u:
                 raise self.err("invalid Unicode escape", at)
             self.i += 1
@@ -762,9 +765,10 @@ class _Parser:
             return ("c", ord(c))
         at = self.i
         self.i += 1
-        c = self.peek()
-        if c is None:
+        nxt = self.peek()
+        if nxt is None:
             raise self.err("\\ at end of pattern", at)
+        c = nxt
         if c == "b":
             self.i += 1
             return ("c", 0x08)
@@ -918,6 +922,43 @@ def _captures(node: object) -> set[int]:
     return set()
 
 
+# The regex crate refuses a pattern whose compiled NFA exceeds 10 MiB (RegexBuilder::size_limit;
+# fancy-regex delegates with the same default).  A rough, conservative estimate (calibrated on
+# regex 1.13: \p{L}{1,230} is about the limit) keeps ``rust`` None rather than failing at run time.
+_RUST_SIZE_BUDGET = 5 * 1024 * 1024
+_PROP_RANGES = {"sc": 50, "scx": 80, "bin": 800}
+
+
+def _rust_cost(node: object) -> int:
+    if isinstance(node, Char):
+        return 50 if node.cp < 0x80 else 200
+    if isinstance(node, Dot):
+        return 1000
+    if isinstance(node, CharClass):
+        ranges, ascii_only = 0, True
+        for it in node.items:
+            if it[0] == "r":
+                ranges += 1
+                ascii_only = ascii_only and it[2] < 0x80
+            elif it[0] in ("d", "w") and not it[1]:
+                ranges += 3
+            else:
+                ascii_only = False
+                ranges += len(_gc_ranges(it[2])) if it[0] == "p" and it[1] == "gc" else _PROP_RANGES.get(it[1], 12)
+        if node.negated:  # mostly everything: calibrated on . and \S (about 1-3 KiB)
+            return 100 * ranges + 1000
+        return 50 * (ranges + 1) if ascii_only else 100 * ranges + 1500
+    if isinstance(node, (Group, Look)):
+        return _rust_cost(node.body) + 50
+    if isinstance(node, Disj):
+        return sum(_rust_cost(a) for a in node.alts) + 50
+    if isinstance(node, Seq):
+        return sum(_rust_cost(t) for t in node.terms)
+    if isinstance(node, Quant):
+        return _rust_cost(node.atom) * max(node.hi if node.hi is not None else node.lo, 1) + 50
+    return 100
+
+
 def _py_property(kind: str, value: str) -> Ranges | None:
     if kind == "gc":
         return _gc_ranges(value)
@@ -947,6 +988,11 @@ class _Renderer:
 
     def run(self, tree: Disj) -> str | None:
         out = self.node(tree, False, frozenset())
+        if self.f != "python" and _rust_cost(tree) > _RUST_SIZE_BUDGET:
+            self.fail(
+                "the compiled pattern would likely exceed the regex crate's default size limit "
+                "(10 MiB; counted repetitions of large classes)"
+            )
         return None if self.problems else out
 
     # -- sets
@@ -1075,6 +1121,8 @@ class _Renderer:
                 self.dropped |= _captures(n.atom)
                 return "(?:)"
             atom = self.node(n.atom, behind, open_groups)
+            if atom in ("", "(?:)") and not self.problems:
+                return "(?:)"  # a backreference known to be empty
             if not isinstance(n.atom, (Char, CharClass, Dot, Group)) or not atom or atom == _PY_EMPTY:
                 atom = f"(?:{atom})"
             lo, hi = n.lo, n.hi
@@ -1099,6 +1147,7 @@ class _Renderer:
         raise AssertionError(f"unknown node {n!r}")
 
 
+@lru_cache(maxsize=4096)
 def translate(pattern: str) -> Translation:
     """Parse an ECMA-262 ``pattern`` and render it for JavaScript, Python and Rust.
 
