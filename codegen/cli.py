@@ -452,9 +452,11 @@ def new_cmd(name: str, directory: Path | None, components: tuple[str, ...], tran
               help="pyproject.toml with [tool.stepflow-codegen] (default: the nearest one).")
 @click.option("--manifest", type=click.Path(path_type=Path), default=None,
               help="The component manifest to add to, when the target has several.")
+@click.option("--sync", is_flag=True,
+              help="A synchronous stub without the context (default: async, with the context for put_blob/get_blob).")
 @_with_common
 def add_component_cmd(name: str, description: str | None, config: Path | None, manifest: Path | None,
-                      verbose: bool, quiet: bool) -> None:
+                      sync: bool, verbose: bool, quiet: bool) -> None:
     """Add component NAME: its schema file and manifest entry, regenerated code, and a stub in the
     implementation file (appended; nothing else in that file changes)."""
     from .scaffold import ScaffoldError, add_schema, append_stub, find_manifests, import_of
@@ -502,6 +504,7 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
             name,
             description or f"TODO: what {name} does.",
             schema_file.relative_to(base).as_posix() if schema_file.is_relative_to(base) else str(schema_file),
+            sync=sync,
         )
         if not quiet:
             click.echo(

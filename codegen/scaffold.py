@@ -324,23 +324,32 @@ _DEF_RE = r"^(async\s+)?def\s+{}\s*\("
 
 
 def append_stub(implementation: Path, module: str, function: str, input_type: str, output_type: str,
-                context: str, name: str, description: str, schema_rel: str) -> bool:
-    """Append the stub of ``function`` unless the file defines it already; never rewrites a line."""
+                context: str, name: str, description: str, schema_rel: str, sync: bool = False) -> bool:
+    """Append the stub of ``function`` unless the file defines it already; never rewrites a line.
+
+    The stub is ``async`` and takes the ``context`` (blob calls are awaited) unless ``sync``; it
+    imports only the names the file does not import from the generated package yet.
+    """
     from .templating import environment
     from .targets.python.escape import py_docstring, py_str
 
     text = implementation.read_text(encoding="utf-8") if implementation.exists() else ""
     if re.search(_DEF_RE.format(re.escape(function)), text, re.MULTILINE):
         return False
+    wanted = ([] if sync else [context]) + [input_type, output_type]
+    have = _imported_names(text, module)
+    imports = [n for n in dict.fromkeys(wanted) if n not in have]
     env = environment("scaffold", (("pystr", py_str), ("toml", _toml_str)))
     stub = env.get_template("stub.py.jinja").render(
         module=module,
+        imports=imports,
         function=function,
         input=input_type,
         output=output_type,
         context=context,
         name=name,
         schema=schema_rel,
+        sync=sync,
         docstring=py_docstring(description, "    "),
     )
     trailing = len(text) - len(text.rstrip("\n"))
@@ -348,3 +357,21 @@ def append_stub(implementation: Path, module: str, function: str, input_type: st
     with implementation.open("a", encoding="utf-8") as f:
         f.write(sep + stub)
     return True
+
+
+def _imported_names(text: str, module: str) -> set[str]:
+    """The names ``text`` binds by ``from <module> import ...`` (any spelling of the generated package)."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return set()
+    tail = module.lstrip(".").split(".")[-1]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module is not None:
+            spelled = "." * node.level + node.module
+            if spelled == module or spelled.split(".")[-1] == tail:
+                out.update(a.asname or a.name for a in node.names)
+    return out

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import queue
@@ -185,14 +186,35 @@ def test_the_readme_commands_pass_in_a_fresh_venv(demo: Path, readme_run: dict[s
 def test_the_flow_runs_under_the_real_runtime(demo: Path, readme_run: dict[str, Any], tmp_path: Path) -> None:
     assert readme_run["test"].returncode == 0
     flow = yaml.safe_load((demo / "flows" / "example.yaml").read_text())
-    (case,) = flow["test"]["cases"]
+    case, failing = flow["test"]["cases"]
     report = peers.run_runtime("0.9.0", demo / "stepflow-config.yml",
-                               [{"name": "example", "flow": flow, "input": case["input"]}], tmp_path,
+                               [{"name": "example", "flow": flow, "input": case["input"]},
+                                {"name": "failing", "flow": flow, "input": failing["input"]}], tmp_path,
                                list_components=True)
     body = report.run("example")
     assert body["status"] == "completed", report.explain()
     assert body["result"] == case["output"], report.explain()
     assert body["result"] == {"outcome": "success", "result": {"message": "Hello, Ada!", "length": 11}}
+    # the expected-failure case passes under the real runtime with the project's own comparison, and the
+    # project's stand-in runner reports the failure in the runtime's shape (code, message, data.stack texts)
+    failed = report.run("failing")
+    assert failed["status"] == "failed", report.explain()
+    spec = importlib.util.spec_from_file_location("demo_flowrun", demo / "tests" / "flowrun.py")
+    assert spec is not None and spec.loader is not None
+    sys.path.insert(0, str(demo))
+    flowrun = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = flowrun
+    try:
+        spec.loader.exec_module(flowrun)
+    finally:
+        sys.path.remove(str(demo))
+        sys.modules.pop(spec.name, None)
+    assert flowrun.matches(failing["output"], failed["result"]), failed["result"]
+    ours = flowrun.step_failed("greet", -32602, "x")
+    assert {k: failed["result"]["error"][k] for k in ("code", "message")} == {k: ours["error"][k] for k in ("code", "message")}
+    runtime_texts = [frame["error"] for frame in failed["result"]["error"]["data"]["stack"]]
+    assert [frame["error"] for frame in ours["error"]["data"]["stack"]][:2] == runtime_texts[:2], runtime_texts
+    assert runtime_texts[2].startswith("component server error(")
     listed = {c["component"]: c for c in report.data["components"]["body"]["components"]}
     expected_in, expected_out = canonical(demo)["/greet"]
     assert listed["/greet"]["input_schema"] == expected_in and listed["/greet"]["output_schema"] == expected_out
@@ -218,11 +240,24 @@ def test_add_component_and_schema_changes_keep_the_authors_code(tmp_path: Path) 
     text = impl.read_text()
     assert text.startswith(authored), "add-component changed existing code"
     stub = text[len(authored):]
-    assert "from .generated import StepflowContext, SummarizeInput, SummarizeOutput  # noqa: E402" in stub
-    assert "def summarize(input: SummarizeInput, context: StepflowContext) -> SummarizeOutput:" in stub
+    # StepflowContext is imported by the file already: only the new types are
+    assert "from .generated import SummarizeInput, SummarizeOutput  # noqa: E402" in stub
+    assert "StepflowContext," not in stub and "import StepflowContext" not in stub
+    # async with the context, so put_blob/get_blob can be awaited in it
+    assert "async def summarize(input: SummarizeInput, context: StepflowContext) -> SummarizeOutput:" in stub
     assert '"""Summarize a text."""' in stub
+    # a synchronous one on request; the file imports nothing twice
+    r = codegen("add-component", "count", "--sync", cwd=root)
+    assert r.returncode == 0, r.stderr
+    sync_stub = impl.read_text()[len(text):]
+    assert "from .generated import CountInput, CountOutput  # noqa: E402" in sync_stub
+    assert "\ndef count(input: CountInput) -> CountOutput:" in sync_stub
+    text = impl.read_text()
+    imported = [line for line in text.splitlines() if "import" in line]
+    names = [n.strip(" ,()") for line in imported for n in line.split("import", 1)[1].split("#")[0].split(",")]
+    assert len(names) == len(set(names)), imported
     manifest = json.loads((root / "schemas" / "components.json").read_text())
-    assert [c["name"] for c in manifest["components"]] == ["price", "summarize"]
+    assert [c["name"] for c in manifest["components"]] == ["price", "summarize", "count"]
     assert (root / "schemas" / "summarize.json").is_file()
     assert "def summarize(self) -> ComponentFunction[SummarizeInput, SummarizeOutput]:" in (
         root / "shop" / "generated" / "components.py").read_text()
