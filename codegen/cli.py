@@ -36,6 +36,10 @@ class TargetSpec:
     """How an untyped schema is typed: ``convention`` (by the kind its keywords apply to) or ``spec``."""
     templates: str | None = None
     """A templates directory overriding built-in templates (``DIR/<language>/<template>``)."""
+    ref_roots: list[str] = field(default_factory=list)
+    """Folders besides those of the schemas that ``$ref`` may read files from."""
+    uri_map: list[str] = field(default_factory=list)
+    """``PREFIX=DIR``: references below the URI prefix read files from DIR (an offline mirror)."""
 
     def command(self) -> str:
         parts = ["stepflow-codegen", self.language, *self.schemas, "-o", self.out]
@@ -49,6 +53,10 @@ class TargetSpec:
             parts += ["--kinds", self.kinds]
         if self.templates:
             parts += ["--templates", self.templates]
+        for r in self.ref_roots:
+            parts += ["--ref-root", r]
+        for m in self.uri_map:
+            parts += ["--map-uri", m]
         return " ".join(parts)
 
 
@@ -109,13 +117,28 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
     diags = Diagnostics()
     try:
         roots = _expand_roots(root_names, spec, base)
-        key = (str(base.resolve()), tuple(spec.schemas), tuple(sorted(roots.items())), spec.kinds)
+        key = (
+            str(base.resolve()),
+            tuple(spec.schemas),
+            tuple(sorted(roots.items())),
+            spec.kinds,
+            tuple(spec.ref_roots),
+            tuple(spec.uri_map),
+        )
         if _PROGRAMS is not None and key in _PROGRAMS:
             # several targets of one run share the (frozen) IR and its front-end diagnostics
             program, front = _PROGRAMS[key]
             diags.items.extend(front)
         else:
-            program = build_program([base / s for s in spec.schemas], diags, roots, cwd=base, kinds=spec.kinds)
+            program = build_program(
+                [base / s for s in spec.schemas],
+                diags,
+                roots,
+                cwd=base,
+                kinds=spec.kinds,
+                allowed_roots=[base / r for r in spec.ref_roots],
+                uri_map=_uri_map(spec, base),
+            )
             if _PROGRAMS is not None:
                 _PROGRAMS[key] = (program, list(diags.items))
         files = target.render(
@@ -146,6 +169,18 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
     if diags.has_errors:
         raise BadInput("errors (see above)")
     return out, files, target.OWNED_SUFFIXES
+
+
+def _uri_map(spec: TargetSpec, base: Path) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for m in spec.uri_map:
+        prefix, sep, folder = m.partition("=")
+        if not sep or not prefix or not folder:
+            raise BadInput(f"--map-uri {m!r}: write PREFIX=DIR, e.g. https://example.com/schemas/=vendor/schemas")
+        if not (base / folder).is_dir():
+            raise BadInput(f"--map-uri {m!r}: {folder} is not a directory")
+        out[prefix] = base / folder
+    return out
 
 
 def _templates_dir(spec: TargetSpec, base: Path) -> Path | None:
@@ -244,7 +279,8 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         if not isinstance(t, dict):
             raise BadInput(f"{where}: must be a table")
         unknown = set(t) - {
-            "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "templates"
+            "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "templates",
+            "ref-roots", "map-uri",
         }
         if unknown:
             raise BadInput(f"{where}: unknown key {sorted(unknown)[0]!r}")
@@ -269,6 +305,8 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 implementation=str(t["implementation"]) if "implementation" in t else None,
                 kinds=kinds,
                 templates=str(t["templates"]) if "templates" in t else None,
+                ref_roots=[str(r) for r in t.get("ref-roots", [])],
+                uri_map=[f"{k}={v}" for k, v in (t.get("map-uri") or {}).items()],
             )
         )
     return specs, path.parent
@@ -320,13 +358,19 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
     @click.option("--templates", default=None, metavar="DIR",
                   help="Templates directory: DIR/<language>/<name> replaces the built-in template <name> "
                   "(see docs/templates.md).")
+    @click.option("--ref-root", "ref_roots", multiple=True, metavar="DIR",
+                  help="A folder $ref may read files from, besides the folders of SCHEMAS.")
+    @click.option("--map-uri", "uri_map", multiple=True, metavar="PREFIX=DIR",
+                  help="Read references below the URI PREFIX from DIR (an offline copy; nothing is fetched).")
     @click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
     @_with_common
     def command(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None,
-                defaults: str, kinds: str, templates: str | None, check: bool, verbose: bool, quiet: bool) -> None:
+                defaults: str, kinds: str, templates: str | None, ref_roots: tuple[str, ...],
+                uri_map: tuple[str, ...], check: bool, verbose: bool, quiet: bool) -> None:
         spec = TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
                           list(root_names), package, defaults, kinds=kinds,
-                          templates=templates.rstrip("/") if templates else None)
+                          templates=templates.rstrip("/") if templates else None,
+                          ref_roots=list(ref_roots), uri_map=list(uri_map))
         sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
 
 

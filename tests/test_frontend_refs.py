@@ -258,3 +258,17 @@ def test_alias_cycle_through_anyof_means_its_least_fixed_point(tmp_path: Path) -
     assert accepts([f], f, None)
     assert accepts([f], f, 5)
     assert not accepts([f], f, "x")
+
+
+def test_cli_ref_root_and_map_uri(tmp_path: Path) -> None:
+    write(tmp_path / "shared" / "money.json", {"type": "integer"})
+    write(tmp_path / "mirror" / "ids.json", {"type": "string", "minLength": 1})
+    write(tmp_path / "s" / "a.json", {"properties": {"m": {"$ref": "../shared/money.json"}, "i": {"$ref": "https://ids.test/ids.json"}}})
+    refused = cli("python", "s", "-o", "out", cwd=tmp_path)
+    assert refused.returncode == 2 and "outside the schema folders" in refused.stderr
+    ok = cli("python", "s", "-o", "out", "--ref-root", "shared", "--map-uri", "https://ids.test/=mirror", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    header = (tmp_path / "out" / "types.py").read_text(encoding="utf-8")[:400]
+    assert "--ref-root shared --map-uri https://ids.test/=mirror" in header
+    bad = cli("python", "s", "-o", "out2", "--map-uri", "nonsense", cwd=tmp_path)
+    assert bad.returncode == 2 and "PREFIX=DIR" in bad.stderr
