@@ -1,6 +1,6 @@
 """IR protocol -> the view model of the JSON-RPC peers (``_rpc.py``, ``server.py``, ``client.py``).
 
-The generic transports are static template code (``templates/python/_rpc.py.jinja``); what this
+The generic transports are a hand-written module copied as it is (``templates/python/runtime/_rpc.py``); what this
 module computes is the per-method part: one typed handler per ``clientToServer`` method on the
 server, one typed call per ``serverToClient`` method on the server's context, one typed call per
 ``clientToServer`` method on the client and one typed handler per ``serverToClient`` method on the

@@ -1,4 +1,3 @@
-{{ header }}
 """JSON-RPC 2.0 peers and transports, shared by ``server.py`` and ``client.py``.
 
 Nothing here depends on a particular method: messages are decoded with
@@ -18,16 +17,17 @@ Transports:
 * **HTTP, client side** (:class:`HttpPeer`): HTTP/1.1 over asyncio streams with a small
   keep-alive pool; reads JSON or SSE answers and POSTs the answers to callbacks.
 """
-{% raw %}
+
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import contextvars
 import logging
 import os
-import secrets
 import queue
+import secrets
 import ssl
 import sys
 import threading
@@ -319,7 +319,7 @@ class Workers:
             future, context, function, args = job
             try:
                 done.append((future, context.run(function, *args), None))
-            except BaseException as e:
+            except BaseException as e:  # noqa: BLE001 (handed to the awaiting task)
                 done.append((future, None, e))
             del job, future, context, function, args
             with lock:
@@ -715,13 +715,12 @@ def _get_blocking(fd: int) -> bool | None:
 
 def _grow_pipe(transport: Any) -> None:
     """Raise a pipe's buffer to 1 MiB (Linux), as the StepFlow runtime does for stdout."""
-    try:
+    # not Linux, not a pipe, not allowed: the default size works too
+    with contextlib.suppress(Exception):
         import fcntl
 
         pipe = transport.get_extra_info("pipe")
         fcntl.fcntl(pipe.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
-    except Exception:  # not Linux, not a pipe, not allowed: the default size works too
-        pass
 
 
 async def spawn_stdio(
@@ -1075,10 +1074,8 @@ class _Connection:
         self.reused = False
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing a broken transport
             self.writer.close()
-        except Exception:  # pragma: no cover - closing a broken transport
-            pass
 
 
 class _EmptyAnswer(Exception):
@@ -1437,4 +1434,3 @@ class HttpPeer:
         idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
-{% endraw %}
