@@ -23,7 +23,7 @@ from .types import PythonTypeMapper
 
 LINE = 88
 
-RUNTIME_EXPORTS = ("ConnectionLost", "RpcError", "TransportError")
+RUNTIME_EXPORTS = ("ConnectionLost", "Limits", "RpcError", "TransportError")
 """Names ``_rpc.py`` exports through ``__init__``."""
 
 RESERVED_MEMBERS = frozenset(
@@ -34,6 +34,7 @@ RESERVED_MEMBERS = frozenset(
         "context_class",
         "create_http_app",
         "default_transport",
+        "limits",
         "main",
         "max_message",
         "run",
