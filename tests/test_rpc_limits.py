@@ -161,6 +161,83 @@ def test_slow_loris_connections_are_capped_and_a_normal_request_still_succeeds(h
     assert "connections open (the cap)" in text
 
 
+def test_descriptor_limit_sets_the_default_cap_no_exhaustion_no_traceback_flood(tmp_path: Path) -> None:
+    """The issue's 1,030 slow connections against 1,024 descriptors, scaled down: the server may
+    open 100 files, 100 slow connections arrive.  The default cap (descriptor limit - 64 = 36)
+    keeps descriptors free: a normal request is answered at once, and stderr stays a few lines
+    (the old server ran out of descriptors, the normal request timed out, and asyncio logged a
+    traceback per failed accept(): 8 MB of stderr in 3 s)."""
+    import resource
+
+    def limit_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
+
+    stderr = tmp_path / "stderr.txt"
+    with open(stderr, "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(COMPONENTS), "--http"], stdout=subprocess.PIPE, stderr=err,
+            env=os.environ | {"STEPFLOW_HTTP_HEADER_TIMEOUT": "60"}, preexec_fn=limit_files,
+        )
+    slow: list[socket.socket] = []
+    try:
+        assert proc.stdout is not None
+        server = Server(proc, json.loads(proc.stdout.readline())["port"], stderr)
+        for _ in range(100):
+            s = server.connect()
+            s.sendall(b"POST / HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+            slow.append(s)
+        time.sleep(0.3)
+        started = time.monotonic()
+        with server.connect() as s:
+            s.settimeout(3)
+            s.sendall(post(EXECUTE))
+            status, _, body = read_response(s)
+        assert status == 200 and json.loads(body)["result"]["output"] == {"x": 1}
+        assert time.monotonic() - started < 2.0
+        assert server.fds() < 100
+        time.sleep(1.2)  # the loop would retry accept() every second
+    finally:
+        for s in slow:
+            s.close()
+        proc.kill()
+        proc.wait(10)
+    text = stderr.read_text()
+    assert "Traceback" not in text and len(text) < 2000, text[:3000]
+
+
+def test_out_of_descriptors_is_logged_as_a_few_lines(tmp_path: Path) -> None:
+    """A cap set above the descriptor limit: accept() fails, and that is logged as throttled
+    one-line messages instead of a traceback each."""
+    import resource
+
+    def limit_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    stderr = tmp_path / "stderr.txt"
+    with open(stderr, "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, str(COMPONENTS), "--http"], stdout=subprocess.PIPE, stderr=err,
+            env=os.environ | {"STEPFLOW_HTTP_MAX_CONNECTIONS": "1000"}, preexec_fn=limit_files,
+        )
+    slow: list[socket.socket] = []
+    try:
+        assert proc.stdout is not None
+        port = json.loads(proc.stdout.readline())["port"]
+        for _ in range(80):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"POST / HTTP/1.1\r\n")
+            slow.append(s)
+        time.sleep(2.5)
+    finally:
+        for s in slow:
+            s.close()
+        proc.kill()
+        proc.wait(10)
+    text = stderr.read_text()
+    assert "out of system resource" in text and "Too many open files" in text
+    assert "Traceback" not in text and len(text.splitlines()) <= 5, text[:3000]
+
+
 def test_header_timeout_closes_a_connection_that_never_finishes_its_headers(http_server: Any) -> None:
     server = http_server({"STEPFLOW_HTTP_HEADER_TIMEOUT": "0.5"})
     with server.connect() as idle, server.connect() as partial:
