@@ -100,3 +100,29 @@ def test_outgoing_settles_forgets_and_closes(rpc: Any) -> None:
             out.open("blobs/get")
 
     asyncio.run(main())
+
+
+def test_throttled_log_aggregates_a_flood(rpc: Any, caplog: pytest.LogCaptureFixture) -> None:
+    throttled = rpc._Throttled(interval=60)
+    with caplog.at_level("INFO", logger=rpc.log.name):
+        for i in range(1000):
+            throttled("slow", 30, "slow client %d", i)
+        throttled("other", 30, "another kind")
+        throttled._next["slow"] = 0.0  # the interval has passed
+        throttled("slow", 30, "slow client %d", 1000)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "slow client 0",
+        "another kind",
+        "slow client 1000 (and 999 more like it in the last 60 s)",
+    ]
+
+
+def test_limits_from_env_reads_and_checks(rpc: Any, caplog: pytest.LogCaptureFixture) -> None:
+    assert rpc.Limits.from_env({}) == rpc.Limits()
+    limits = rpc.Limits.from_env({"STEPFLOW_STDIO_MAX_IN_FLIGHT": "8", "STEPFLOW_HTTP_HEADER_TIMEOUT": "0.25"})
+    assert (limits.max_in_flight, limits.header_timeout) == (8, 0.25)
+    with caplog.at_level("WARNING", logger=rpc.log.name):
+        assert rpc.Limits.from_env({"STEPFLOW_STDIO_MAX_BUFFERED": "1.5x"}) == rpc.Limits()
+    assert "STEPFLOW_STDIO_MAX_BUFFERED='1.5x' is not a positive number" in caplog.text
+    assert rpc.Limits(max_connections=7).connection_cap() == 7
