@@ -357,11 +357,17 @@ class StepflowServer(ComponentServerHandlers):
     context_class: ClassVar[type[StepflowContext]] = StepflowContext
 
     def __init__(
-        self, *, max_message: int = _rpc.DEFAULT_MAX_MESSAGE, max_threads: int = 64
+        self,
+        *,
+        max_message: int = _rpc.DEFAULT_MAX_MESSAGE,
+        max_threads: int = 64,
+        limits: _rpc.Limits | None = None,
     ) -> None:
         self.max_message = max_message
         self.max_threads = max_threads
         """Worker threads for components that are plain (not async) functions."""
+        self.limits = limits if limits is not None else _rpc.Limits.from_env()
+        """Timeouts, connection cap, STDIO backpressure (default: ``STEPFLOW_*`` variables)."""
         self.components: dict[str, _Entry] = {}
         self._workers: _rpc.Workers | None = None
 
@@ -571,7 +577,10 @@ class StepflowServer(ComponentServerHandlers):
     async def serve_stdio(self, *, protect_stdout: bool = True) -> None:
         """Serve on stdin/stdout until stdin closes, then finish the work in flight."""
         await _rpc.serve_stdio(
-            self.dispatch, max_message=self.max_message, protect_stdout=protect_stdout
+            self.dispatch,
+            max_message=self.max_message,
+            protect_stdout=protect_stdout,
+            limits=self.limits,
         )
 
     def run_stdio(self) -> None:
@@ -588,16 +597,22 @@ class StepflowServer(ComponentServerHandlers):
 
     def create_http_app(self) -> _rpc.HttpApp:
         """The ASGI application of the HTTP transport (serve it with any ASGI server)."""
-        return _rpc.HttpApp(self.dispatch, max_message=self.max_message)
+        return _rpc.HttpApp(
+            self.dispatch, max_message=self.max_message, limits=self.limits
+        )
 
     async def serve_http(
         self, host: str = "127.0.0.1", port: int = 0, *, announce: bool = True
     ) -> None:
-        """Serve HTTP with uvicorn; once the socket is bound, print ``{"port": N}``."""
+        """Serve HTTP with uvicorn; once the socket is bound, print ``{"port": N}``.
+
+        Adds what uvicorn lacks: a connection cap and a header timeout
+        (``self.limits``)."""
         uvicorn: Any = importlib.import_module("uvicorn")
         sock = _bind(host, port)
         config = uvicorn.Config(
             self.create_http_app(),
+            http=_rpc.guarded_protocol(self.limits),
             log_config=None,
             access_log=False,
             ws="none",
@@ -608,7 +623,11 @@ class StepflowServer(ComponentServerHandlers):
         )
         if announce:
             print(json.dumps({"port": sock.getsockname()[1]}), flush=True)
-        await uvicorn.Server(config).serve(sockets=[sock])
+        restore = _rpc.quiet_loop_errors(asyncio.get_running_loop())
+        try:
+            await uvicorn.Server(config).serve(sockets=[sock])
+        finally:
+            restore()
 
     def run_http(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Serve HTTP (blocking) until interrupted (SIGINT, SIGTERM)."""

@@ -1,6 +1,6 @@
 """IR protocol -> the view model of the JSON-RPC peers (``_rpc.py``, ``server.py``, ``client.py``).
 
-The generic transports are static template code (``templates/python/_rpc.py.jinja``); what this
+The generic transports are a hand-written module copied as it is (``templates/python/runtime/_rpc.py``); what this
 module computes is the per-method part: one typed handler per ``clientToServer`` method on the
 server, one typed call per ``serverToClient`` method on the server's context, one typed call per
 ``clientToServer`` method on the client and one typed handler per ``serverToClient`` method on the
@@ -23,7 +23,7 @@ from .types import PythonTypeMapper
 
 LINE = 88
 
-RUNTIME_EXPORTS = ("ConnectionLost", "RpcError", "TransportError")
+RUNTIME_EXPORTS = ("ConnectionLost", "Limits", "RpcError", "TransportError")
 """Names ``_rpc.py`` exports through ``__init__``."""
 
 RESERVED_MEMBERS = frozenset(
@@ -34,6 +34,7 @@ RESERVED_MEMBERS = frozenset(
         "context_class",
         "create_http_app",
         "default_transport",
+        "limits",
         "main",
         "max_message",
         "run",

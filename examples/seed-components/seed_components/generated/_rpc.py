@@ -24,17 +24,21 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import contextvars
+import dataclasses
+import importlib
 import logging
 import os
-import secrets
 import queue
+import secrets
 import ssl
 import sys
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, NamedTuple, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 from urllib import parse as urllib_parse
 
 from msgspec import UNSET
@@ -63,6 +67,7 @@ __all__ = [
     "Handle",
     "HttpApp",
     "HttpPeer",
+    "Limits",
     "LinePeer",
     "RpcError",
     "TransportError",
@@ -77,6 +82,108 @@ INSTANCE_ID_HEADER = "stepflow-instance-id"
 INSTANCE_ID = secrets.token_hex(8)
 """This process's instance id (16 hex digits), sent with every event stream."""
 _ABANDONED_MEMORY = 4096
+
+
+def _connection_cap() -> int:
+    """Default HTTP connection cap: 1024, lowered to leave 64 of the process's file
+    descriptors (``RLIMIT_NOFILE``) for everything else."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 1024
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return 1024
+    return max(8, min(1024, soft - 64))
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """What a server accepts before it refuses, closes or stops reading (docs/rpc.md, "Limits").
+
+    Every field can be set by an environment variable (:meth:`from_env`, what the servers use
+    when given no ``limits``); the largest message is ``max_message``
+    (``--max-message``)."""
+
+    header_timeout: float = 10.0
+    """HTTP: seconds from a connection's first byte of a request (or its opening) to the end
+    of the request's headers; then the connection is closed
+    (``STEPFLOW_HTTP_HEADER_TIMEOUT``)."""
+    body_timeout: float = 60.0
+    """HTTP: seconds to receive a whole request body once its headers arrived; then ``408``
+    and the connection is closed (``STEPFLOW_HTTP_BODY_TIMEOUT``)."""
+    max_connections: int = 0
+    """HTTP: open connections at most; at the cap a new connection replaces the oldest one
+    that is idle or still sending its headers, else it is answered ``503`` and closed.  0: 1024,
+    less when the file descriptor limit is lower (``STEPFLOW_HTTP_MAX_CONNECTIONS``)."""
+    max_in_flight: int = 64
+    """STDIO: requests being handled at once; at the cap no new request is read
+    (``STEPFLOW_STDIO_MAX_IN_FLIGHT``)."""
+    max_buffered: int = 16 * 1024 * 1024
+    """STDIO: bytes of requests being handled plus answers not yet written; above it no new
+    request is read (``STEPFLOW_STDIO_MAX_BUFFERED``)."""
+
+    ENV: ClassVar[dict[str, str]] = {
+        "header_timeout": "STEPFLOW_HTTP_HEADER_TIMEOUT",
+        "body_timeout": "STEPFLOW_HTTP_BODY_TIMEOUT",
+        "max_connections": "STEPFLOW_HTTP_MAX_CONNECTIONS",
+        "max_in_flight": "STEPFLOW_STDIO_MAX_IN_FLIGHT",
+        "max_buffered": "STEPFLOW_STDIO_MAX_BUFFERED",
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The defaults, overridden by the ``STEPFLOW_*`` variables that are set; a value that
+        is not a positive number is reported and ignored."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            name = cls.ENV[field.name]
+            text = env.get(name)
+            if text is None or not text.strip():
+                continue
+            kind = float if field.type in ("float", float) else int
+            try:
+                value = kind(text)
+                if not value > 0:
+                    raise ValueError(text)
+            except ValueError:
+                log.warning("%s=%r is not a positive number: ignored", name, text)
+                continue
+            values[field.name] = value
+        return cls(**values)
+
+    def connection_cap(self) -> int:
+        return self.max_connections if self.max_connections > 0 else _connection_cap()
+
+
+class _Throttled:
+    """Logs an event that may come in floods (a slow client, a refused connection...) as one
+    line: the first at once, then at most one per ``interval`` seconds per kind, which counts
+    the ones left out since."""
+
+    def __init__(self, interval: float = 10.0) -> None:
+        self.interval = interval
+        self._next: dict[str, float] = {}
+        self._left_out: dict[str, int] = {}
+
+    def __call__(
+        self, kind: str, level: int, message: str, *args: Any, exc_info: Any = None
+    ) -> None:
+        now = time.monotonic()
+        if now < self._next.get(kind, 0.0):
+            self._left_out[kind] = self._left_out.get(kind, 0) + 1
+            return
+        self._next[kind] = now + self.interval
+        left_out = self._left_out.pop(kind, 0)
+        if left_out:
+            message += f" (and {left_out} more like it in the last {self.interval:g} s)"
+        log.log(level, message, *args, exc_info=exc_info)
+
+
+throttled = _Throttled()
+"""The log of this module's events that may come in floods."""
 
 
 class RpcError(Exception):
@@ -163,8 +270,14 @@ async def answer(message: Any, handle: Handle, caller: Caller) -> bytes:
         return encode_message(response)
     except RpcError as e:
         return _error_bytes(message.id, e.code, e.message, e.data)
-    except Exception as e:
-        log.exception("unexpected error while answering %s", message.method)
+    except Exception as e:  # noqa: BLE001 (logged and answered -32603)
+        throttled(
+            "handler",
+            logging.ERROR,
+            "unexpected error while answering %s",
+            message.method,
+            exc_info=True,
+        )
         return _error_bytes(message.id, INTERNAL_ERROR, f"Internal error: {e}")
 
 
@@ -172,8 +285,14 @@ async def notice(message: Any, handle: Handle) -> None:
     """Run ``handle`` on a typed notification (errors are logged: notifications get no answer)."""
     try:
         await handle(message, NO_CALLER)
-    except Exception:
-        log.exception("error while handling the notification %s", message.method)
+    except Exception:  # noqa: BLE001 (logged: a notification has no answer)
+        throttled(
+            "notification",
+            logging.ERROR,
+            "error while handling the notification %s",
+            message.method,
+            exc_info=True,
+        )
 
 
 class Outgoing:
@@ -320,7 +439,7 @@ class Workers:
             future, context, function, args = job
             try:
                 done.append((future, context.run(function, *args), None))
-            except BaseException as e:
+            except BaseException as e:  # noqa: BLE001 (handed to the awaiting task)
                 done.append((future, None, e))
             del job, future, context, function, args
             with lock:
@@ -423,6 +542,10 @@ async def read_lines(
 class LineWriter(Protocol):
     async def write(self, data: bytes) -> None: ...
 
+    def buffered(self) -> int:
+        """Bytes written but not yet handed to the operating system."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -437,6 +560,11 @@ class StreamLineWriter:
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self._writer = writer
         self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._transport = writer.transport
+
+    def buffered(self) -> int:
+        return self._pending_size + self._transport.get_write_buffer_size()
 
     async def write(self, data: bytes) -> None:
         if self._writer.is_closing():
@@ -444,6 +572,7 @@ class StreamLineWriter:
         if not self._pending:
             asyncio.get_running_loop().call_soon(self._flush)
         self._pending += (data, b"\n")
+        self._pending_size += len(data) + 1
         try:
             await self._writer.drain()
         except (ConnectionError, OSError) as e:
@@ -454,6 +583,7 @@ class StreamLineWriter:
             return
         data = b"".join(self._pending)
         self._pending.clear()
+        self._pending_size = 0
         if not self._writer.is_closing():
             self._writer.write(data)
 
@@ -482,6 +612,10 @@ class BlockingLineWriter:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._lock = asyncio.Lock()
+        self._queued = 0
+
+    def buffered(self) -> int:
+        return self._queued
 
     def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
@@ -489,11 +623,14 @@ class BlockingLineWriter:
             view = view[os.write(self._fd, view) :]
 
     async def write(self, data: bytes) -> None:
-        async with self._lock:
-            try:
+        self._queued += len(data) + 1
+        try:
+            async with self._lock:
                 await asyncio.to_thread(self._write_all, data + b"\n")
-            except OSError as e:
-                raise ConnectionLost(f"cannot write: {e}") from None
+        except OSError as e:
+            raise ConnectionLost(f"cannot write: {e}") from None
+        finally:
+            self._queued -= len(data) + 1
 
     async def close(self) -> None:
         pass
@@ -545,7 +682,13 @@ class LinePeer:
     Every incoming request runs in its own task; its handler gets this peer as its
     :class:`Caller`, so callbacks go out on the same stream.  :meth:`run` serves until the
     input ends, then waits for the requests in flight (their callbacks fail with
-    :class:`ConnectionLost`, their answers are still written)."""
+    :class:`ConnectionLost`, their answers are still written).
+
+    Backpressure: no new line is read while the answers not yet written hold more than
+    ``max_buffered`` bytes (the peer does not read them), nor while ``max_in_flight``
+    requests are being handled or the requests being handled and the answers not yet
+    written hold more than ``max_buffered`` bytes, except to read the answers to our own
+    calls (requests read then are put aside until there is room)."""
 
     def __init__(
         self,
@@ -556,18 +699,32 @@ class LinePeer:
         max_message: int = DEFAULT_MAX_MESSAGE,
         name: str = "peer",
         on_eof: Callable[[], Awaitable[str]] | None = None,
+        max_in_flight: int = Limits.max_in_flight,
+        max_buffered: int = Limits.max_buffered,
     ) -> None:
         self._reader = reader
         self._writer = writer
         self._handle = handle
         self.max_message = max_message
+        self.max_in_flight = max(1, max_in_flight)
+        self.max_buffered = max(1, max_buffered)
         self.name = name
         self.outgoing = Outgoing()
         self._tasks: set[asyncio.Task[None]] = set()
         self.eof_reason = f"{name}: the input stream ended"
         self._on_eof = on_eof
+        self._requests = 0
+        """Requests being handled (started, answer not yet written)."""
+        self._request_bytes = 0
+        self._deferred: collections.deque[tuple[Any, int]] = collections.deque()
+        """Requests read while there was no room (to read the answers to our calls)."""
+        self._deferred_bytes = 0
+        self._paused = False
+        self._wake: asyncio.Event | None = None
 
     async def call(self, method: str, params: Any, timeout: float | None = None) -> Any:
+        if self._paused and self._wake is not None:
+            self._wake.set()  # its answer must be read
         return await request(self.outgoing, self._writer.write, method, params, timeout)
 
     async def notify(self, method: str, params: Any) -> None:
@@ -583,6 +740,8 @@ class LinePeer:
                     self._oversized(line)
                 elif line.strip():
                     self.receive(line)
+                if self._deferred or self._full():
+                    await self._make_room()
         except (ConnectionError, OSError) as e:
             log.warning("%s: reading failed: %s", self.name, e)
         finally:
@@ -590,8 +749,83 @@ class LinePeer:
             if self._on_eof is not None:
                 reason = await self._on_eof()
             self.outgoing.close(reason)
-            while self._tasks:
+            while self._tasks or self._deferred:
+                if self._deferred and not self._tasks:
+                    message, size = self._deferred.popleft()
+                    self._deferred_bytes -= size
+                    self._start(message, size)
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _full(self) -> bool:
+        return (
+            self._requests >= self.max_in_flight
+            or self._request_bytes + self._writer.buffered() > self.max_buffered
+        )
+
+    async def _make_room(self) -> None:
+        """Wait until a line may be read: the answers written are under ``max_buffered``
+        (else the peer is not reading: wait for it), and there is room for a request or
+        our calls wait for answers (then requests read are put aside until there is room:
+        the answers must be read, whatever the peer sends before them)."""
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        wake = self._wake
+        paused_since = 0.0
+        unread = False
+        self._paused = True
+        try:
+            while True:
+                self._start_deferred()
+                if self._writer.buffered() <= self.max_buffered:
+                    if not self._deferred and not self._full():
+                        return
+                    if len(self.outgoing):
+                        return
+                unread = unread or self._writer.buffered() > self.max_buffered
+                if not paused_since:
+                    paused_since = time.monotonic()
+                    log.debug(
+                        "%s: not reading: %d requests in flight, %d bytes buffered",
+                        self.name,
+                        self._requests,
+                        self._request_bytes + self._writer.buffered(),
+                    )
+                wake.clear()
+                # woken by a request finishing or a call of ours; the output draining has
+                # no event: looked at every 10 ms
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), 0.01)
+        finally:
+            self._paused = False
+            if unread:
+                waited = time.monotonic() - paused_since
+                if waited > 1.0:
+                    throttled(
+                        "stdio-paused",
+                        logging.WARNING,
+                        "%s: stopped reading for %.1f s: the peer does not read "
+                        "the answers fast enough",
+                        self.name,
+                        waited,
+                    )
+
+    def _start_deferred(self) -> None:
+        while self._deferred and not self._full():
+            message, size = self._deferred.popleft()
+            self._deferred_bytes -= size
+            self._start(message, size)
+
+    def _request(self, message: Any, size: int) -> None:
+        if self._deferred or self._full():
+            self._deferred.append((message, size))
+            self._deferred_bytes += size
+        else:
+            self._start(message, size)
+
+    def _start(self, message: Any, size: int) -> None:
+        self._requests += 1
+        self._request_bytes += size
+        self._spawn(self._answer(message, size))
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -604,8 +838,16 @@ class LinePeer:
         except TransportError as e:
             log.debug("%s: answer not written: %s", self.name, e)
 
-    async def _answer(self, message: Any) -> None:
-        await self._send_quietly(await answer(message, self._handle, self))
+    async def _answer(self, message: Any, size: int) -> None:
+        try:
+            await self._send_quietly(await answer(message, self._handle, self))
+        finally:
+            self._requests -= 1
+            self._request_bytes -= size
+            if self._deferred:
+                self._start_deferred()
+            if self._paused and self._wake is not None:
+                self._wake.set()
 
     def receive(self, data: bytes) -> None:
         """Handle one incoming message (a line without its newline)."""
@@ -625,7 +867,7 @@ class LinePeer:
         elif METHODS[method].notification:
             self._spawn(notice(message, self._handle))
         else:
-            self._spawn(self._answer(message))
+            self._request(message, len(data))
 
     def _protocol_error(self, e: ProtocolError) -> None:
         if e.kind == "response" and e.id is not None:
@@ -670,6 +912,7 @@ async def serve_stdio(
     *,
     max_message: int = DEFAULT_MAX_MESSAGE,
     protect_stdout: bool = True,
+    limits: Limits | None = None,
 ) -> None:
     """Serve JSON-RPC on this process's stdin/stdout until stdin ends.
 
@@ -687,7 +930,16 @@ async def serve_stdio(
     try:
         reader = await open_fd_reader(0)
         writer = await open_fd_writer(out_fd)
-        peer = LinePeer(reader, writer, handle, max_message=max_message, name="stdio")
+        limits = limits if limits is not None else Limits.from_env()
+        peer = LinePeer(
+            reader,
+            writer,
+            handle,
+            max_message=max_message,
+            name="stdio",
+            max_in_flight=limits.max_in_flight,
+            max_buffered=limits.max_buffered,
+        )
         peer.eof_reason = "stdin was closed"
         try:
             await peer.run()
@@ -716,13 +968,12 @@ def _get_blocking(fd: int) -> bool | None:
 
 def _grow_pipe(transport: Any) -> None:
     """Raise a pipe's buffer to 1 MiB (Linux), as the StepFlow runtime does for stdout."""
-    try:
+    # not Linux, not a pipe, not allowed: the default size works too
+    with contextlib.suppress(Exception):
         import fcntl
 
         pipe = transport.get_extra_info("pipe")
         fcntl.fcntl(pipe.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
-    except Exception:  # not Linux, not a pipe, not allowed: the default size works too
-        pass
 
 
 async def spawn_stdio(
@@ -778,6 +1029,7 @@ Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
+_CLOSE = [(b"connection", b"close")]
 _ACCEPTED = b'""'
 
 
@@ -908,13 +1160,23 @@ class HttpApp:
     """
 
     def __init__(
-        self, handle: Handle, *, max_message: int = DEFAULT_MAX_MESSAGE
+        self,
+        handle: Handle,
+        *,
+        max_message: int = DEFAULT_MAX_MESSAGE,
+        limits: Limits | None = None,
     ) -> None:
         self.handle = handle
         self.max_message = max_message
+        self.limits = limits if limits is not None else Limits.from_env()
         self.outgoing = Outgoing()
         self._running: dict[_Exchange, float] = {}
         self._sweeper: asyncio.AbstractEventLoop | None = None
+        self._reading: dict[asyncio.Task[Any], float] = {}
+        """Tasks reading a body -> their deadline (a timer each would cost 8 µs a request:
+        one sweeper looks at them every quarter of the body timeout, at most every 1 s)."""
+        self._late: set[asyncio.Task[Any]] = set()
+        self._body_sweeper: asyncio.AbstractEventLoop | None = None
 
     def track(self, exchange: _Exchange) -> None:
         loop = asyncio.get_running_loop()
@@ -971,12 +1233,41 @@ class HttpApp:
             await _send_json(send, 415, _error_bytes(None, INVALID_REQUEST, text))
             return
         body, head = await self._body(receive, headers)
-        if body is None:
+        if body is not None:
+            await self.message(body, receive, send)
+        elif head == "gone":  # never run a request whose body was cut short
+            throttled(
+                "http-cut",
+                logging.INFO,
+                "a client went away before the end of its request body: not handled",
+            )
+        elif head == "slow":
+            throttled(
+                "http-slow-body",
+                logging.WARNING,
+                "a request body did not arrive within %g s: answered 408",
+                self.limits.body_timeout,
+            )
+            text = (
+                "Invalid message: the body did not arrive within "
+                f"{self.limits.body_timeout:g} s"
+            )
+            error = _error_bytes(None, INVALID_REQUEST, text)
+            await _send_json(send, 408, error, _CLOSE)
+        elif head == "short":
+            text = "Invalid message: the body is shorter than its Content-Length"
+            error = _error_bytes(None, INVALID_REQUEST, text)
+            await _send_json(send, 400, error, _CLOSE)
+        elif isinstance(head, bytes):
+            throttled(
+                "http-too-large",
+                logging.INFO,
+                "a request body over %d bytes: answered 413",
+                self.max_message,
+            )
             text = f"Invalid message: more than the limit of {self.max_message} bytes"
-            body = _error_bytes(prefix_id(head), INVALID_REQUEST, text)
-            await _send_json(send, 413, body)
-            return
-        await self.message(body, receive, send)
+            error = _error_bytes(prefix_id(head), INVALID_REQUEST, text)
+            await _send_json(send, 413, error, _CLOSE)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -990,26 +1281,65 @@ class HttpApp:
 
     async def _body(
         self, receive: Receive, headers: Mapping[str, str]
-    ) -> tuple[bytes | None, bytes]:
-        """The request body, or None and its first bytes when it is over the limit."""
+    ) -> tuple[bytes | None, bytes | str]:
+        """The request body; or None and: its first bytes when it is over the limit,
+        ``"gone"`` when the client went away before its end, ``"slow"`` when it did not
+        arrive within the body timeout, ``"short"`` when it is shorter than its
+        Content-Length."""
         length = headers.get("content-length", "")
-        too_long = length.isdigit() and int(length) > self.max_message
+        expected = int(length) if length.isdigit() else -1
+        too_long = expected > self.max_message
         parts: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            if size == 0 and too_long:
-                return None, chunk[:_HEAD]
-            size += len(chunk)
-            parts.append(chunk)
-            if size > self.max_message:
-                return None, b"".join(parts)[:_HEAD]
-            if not message.get("more_body", False):
-                break
-        return b"".join(parts), b""
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        self._reading[task] = loop.time() + self.limits.body_timeout
+        if self._body_sweeper is not loop:
+            self._body_sweeper = loop
+            loop.call_later(self._body_sweep_interval(), self._sweep_bodies)
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None, "gone"
+                chunk = message.get("body", b"")
+                if size == 0 and too_long:
+                    return None, chunk[:_HEAD]
+                size += len(chunk)
+                parts.append(chunk)
+                if size > self.max_message:
+                    return None, b"".join(parts)[:_HEAD]
+                if not message.get("more_body", False):
+                    break
+        except asyncio.CancelledError:
+            if task not in self._late:
+                raise
+            self._late.discard(task)
+            task.uncancel()
+            return None, "slow"
+        finally:
+            self._reading.pop(task, None)
+        if expected >= 0 and size != expected:
+            return None, "short"
+        return b"".join(parts) if len(parts) != 1 else parts[0], b""
+
+    def _body_sweep_interval(self) -> float:
+        return min(1.0, self.limits.body_timeout / 4)
+
+    def _sweep_bodies(self) -> None:
+        """Cancel the body reads past their deadline (answered 408)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for task, deadline in list(self._reading.items()):
+            if deadline <= now:
+                del self._reading[task]
+                self._late.add(task)
+                task.cancel()
+        if self._reading:
+            loop.call_later(self._body_sweep_interval(), self._sweep_bodies)
+        else:
+            self._body_sweeper = None
 
     async def message(self, body: bytes, receive: Receive, send: Send) -> None:
         """Handle one POSTed JSON-RPC message."""
@@ -1045,6 +1375,169 @@ class HttpApp:
         await _Exchange(self, message, send).run(receive)
 
 
+_REFUSED = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+    b"content-length: 33\r\nconnection: close\r\n\r\n"
+    b'{"error":"too many connections"}\n'
+)
+
+
+class _ConnectionGuard:
+    """The connection limits of :func:`guarded_protocol`: which connections are open, which
+    of them may be closed to make room (idle, or still sending their headers; oldest first),
+    and their header timers."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.cap = limits.connection_cap()
+        self.open: set[Any] = set()
+        self.closing: set[Any] = set()
+        self.evictable: dict[Any, None] = {}
+        self.timers: dict[Any, asyncio.TimerHandle] = {}
+
+    def made(self, conn: Any, transport: Any) -> None:
+        self.open.add(conn)
+        if len(self.open) - len(self.closing) > self.cap:
+            if self.evictable:
+                oldest = next(iter(self.evictable))
+                self.close(oldest)
+                throttled(
+                    "http-evicted",
+                    logging.WARNING,
+                    "%d connections open (the cap): closed the oldest idle or "
+                    "still sending its headers",
+                    self.cap,
+                )
+            else:
+                self.closing.add(conn)
+                throttled(
+                    "http-refused",
+                    logging.WARNING,
+                    "%d connections open (the cap), all busy: refused one (503)",
+                    self.cap,
+                )
+                with contextlib.suppress(Exception):
+                    transport.write(_REFUSED)
+                    transport.close()
+                return
+        self.wait_for_headers(conn)
+
+    def wait_for_headers(self, conn: Any) -> None:
+        loop = asyncio.get_running_loop()
+        self.timers[conn] = loop.call_later(
+            self.limits.header_timeout, self.expired, conn
+        )
+        self.evictable.pop(conn, None)
+        self.evictable[conn] = None
+
+    def headers_done(self, conn: Any) -> None:
+        timer = self.timers.pop(conn, None)
+        if timer is not None:
+            timer.cancel()
+        self.evictable.pop(conn, None)
+
+    def idle(self, conn: Any) -> None:
+        if conn not in self.closing:
+            self.evictable[conn] = None
+
+    def expired(self, conn: Any) -> None:
+        self.timers.pop(conn, None)
+        throttled(
+            "http-slow-headers",
+            logging.WARNING,
+            "closed a connection that sent no complete request headers within %g s",
+            self.limits.header_timeout,
+        )
+        self.close(conn)
+
+    def close(self, conn: Any) -> None:
+        self.headers_done(conn)
+        self.closing.add(conn)
+        with contextlib.suppress(Exception):
+            conn.transport.close()
+
+    def lost(self, conn: Any) -> None:
+        self.headers_done(conn)
+        self.open.discard(conn)
+        self.closing.discard(conn)
+
+
+def guarded_protocol(limits: Limits, base: type[Any] | None = None) -> type[Any]:
+    """A uvicorn HTTP protocol class (``uvicorn.Config(http=...)``) with the connection limits
+    uvicorn lacks: a connection cap (:attr:`Limits.max_connections`) and a timeout on the
+    request headers (:attr:`Limits.header_timeout`).  ``base``: uvicorn's httptools protocol
+    when httptools is installed, else its h11 protocol (what ``http="auto"`` picks)."""
+    if base is None:  # imported by name: uvicorn is needed only to serve HTTP
+        try:
+            module = importlib.import_module("uvicorn.protocols.http.httptools_impl")
+            base = module.HttpToolsProtocol
+        except ImportError:
+            module = importlib.import_module("uvicorn.protocols.http.h11_impl")
+            base = module.H11Protocol
+    assert base is not None
+    guard = _ConnectionGuard(limits)
+    timers = guard.timers
+
+    class GuardedProtocol(base):  # type: ignore[valid-type, misc]
+        _guard = guard
+        _seen: Any = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            guard.made(self, transport)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            guard.lost(self)
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self not in timers:
+                cycle = self.cycle
+                if cycle is None or cycle.response_complete:
+                    if self in guard.closing:
+                        return
+                    guard.wait_for_headers(self)  # a new request begins
+            super().data_received(data)
+            if self.cycle is not self._seen:  # uvicorn read a request's headers
+                self._seen = self.cycle
+                guard.headers_done(self)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            cycle = self.cycle
+            if cycle is None or cycle.response_complete:
+                guard.idle(self)
+
+    GuardedProtocol.__name__ = GuardedProtocol.__qualname__ = f"Guarded{base.__name__}"
+    return GuardedProtocol
+
+
+def quiet_loop_errors(loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+    """Log the event loop's errors about sockets (``accept()`` out of file descriptors, a
+    send on a broken connection...) as throttled one-line messages instead of a traceback
+    each; others go to the handler that was there.  Returns a function that restores
+    it."""
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if isinstance(error, OSError):
+            throttled(
+                f"loop-{type(error).__name__}",
+                logging.ERROR,
+                "%s: %s",
+                context.get("message", "event loop error"),
+                error,
+            )
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    return lambda: loop.set_exception_handler(previous)
+
+
 _WANTED_HEADERS = frozenset((b"content-type", b"content-length"))
 
 
@@ -1076,10 +1569,8 @@ class _Connection:
         self.reused = False
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing a broken transport
             self.writer.close()
-        except Exception:  # pragma: no cover - closing a broken transport
-            pass
 
 
 class _EmptyAnswer(Exception):
