@@ -41,7 +41,9 @@ class TargetSpec:
             parts += ["--package", self.package]
         if self.defaults != "preserve":
             parts += ["--defaults", self.defaults]
-        return " ".join(parts)
+        from .shell import join
+
+        return join(parts)
 
 
 class BadInput(Exception):
@@ -160,7 +162,7 @@ def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: 
 
     out, files, owned = render_target(spec, base, verbose)
     try:
-        p = plan(out, files, owned_suffixes=owned)
+        p = plan(out, files, owned_suffixes=owned, owned_by=(spec.language, spec.out))
     except WriteRefused as e:
         raise BadInput(str(e)) from None
     if check:

@@ -30,7 +30,7 @@ from .frontend.components import NAME_RE
 from .frontend.loader import COMPONENTS_SCHEMA
 from .targets.naming import pascal, snake
 
-PROJECT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+PROJECT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 DEFAULT_COMPONENT = "greet"
 
 
@@ -102,7 +102,7 @@ def find_codegen_source(explicit: str | None = None) -> CodegenSource:
 
 
 def package_name(project: str) -> str:
-    if not PROJECT_RE.match(project):
+    if not PROJECT_RE.fullmatch(project):
         raise ScaffoldError(f"project name {project!r}: use letters, digits, '-' and '_', starting with a letter")
     pkg = project.replace("-", "_").lower()
     if keyword.iskeyword(pkg) or pkg in sys.stdlib_module_names or pkg in ("stepflow_codegen", "tests", "msgspec"):
@@ -112,7 +112,7 @@ def package_name(project: str) -> str:
 
 
 def _check_component_name(name: str) -> str:
-    if not NAME_RE.match(name) or "/" in name:
+    if not NAME_RE.fullmatch(name) or "/" in name:
         raise ScaffoldError(f"component name {name!r}: use an identifier (letters, digits, '_')")
     if keyword.iskeyword(snake(name)) or not snake(name).isidentifier():
         raise ScaffoldError(f"component name {name!r} does not make a Python function name")
