@@ -266,7 +266,9 @@ def _guard(fn: Any) -> int:
     try:
         return int(fn())
     except BadInput as e:
-        click.echo(f"error: {e}", err=True)
+        from .diagnostics import printable
+
+        click.echo(f"error: {printable(str(e))}", err=True)
         return EXIT_BAD_INPUT
 
 

@@ -65,13 +65,19 @@ def check(program: ir.Program, diags: Diagnostics) -> bool:
         found = True
         diags.error("unsupported", file, pointer, message, hint)
 
-    roots: list[tuple[str, object]] = [(d.id, d) for d in program.decls]
-    if program.protocol is not None:
-        roots.append(("", program.protocol))
-    roots += [("", c) for c in program.components]
-    roots += [("", program.inputs)]
-    for fallback, root in roots:
-        for source, value, numeric in _walk(root, getattr(root, "source", None), False):
+    roots: list[tuple[str, object, ir.Source | None]] = [(d.id, d, d.source) for d in program.decls]
+    p = program.protocol
+    if p is not None:
+        file = p.source.file if p.source else ""
+        pointers = {"name": "/name", "version": "/version", "doc": "/description", "client_role": "/roles/client",
+                    "server_role": "/roles/server", "namespace": "/namespace", "profile": "/profile"}
+        for attr, pointer in pointers.items():
+            roots.append(("", getattr(p, attr), ir.Source(file, pointer)))
+        roots += [("", m, m.source or p.source) for m in p.methods]
+    roots += [("", c, c.source) for c in program.components]
+    roots += [("", program.inputs, None)]
+    for fallback, root, root_source in roots:
+        for source, value, numeric in _walk(root, root_source, False):
             if isinstance(value, str):
                 bad = _lone_surrogate(value)
                 if bad:
