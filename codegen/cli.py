@@ -57,7 +57,9 @@ class TargetSpec:
             parts += ["--ref-root", r]
         for m in self.uri_map:
             parts += ["--map-uri", m]
-        return " ".join(parts)
+        from .shell import join
+
+        return join(parts)
 
 
 class BadInput(Exception):
@@ -234,7 +236,7 @@ def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: 
 
     out, files, owned = render_target(spec, base, verbose)
     try:
-        p = plan(out, files, owned_suffixes=owned)
+        p = plan(out, files, owned_suffixes=owned, owned_by=(spec.language, spec.out))
     except WriteRefused as e:
         raise BadInput(str(e)) from None
     if check:
@@ -294,6 +296,8 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         kinds = t.get("kinds", "convention")
         if kinds not in ("convention", "spec"):
             raise BadInput(f"{where}: kinds must be 'convention' or 'spec'")
+        _warn_outside(path, where, base=path.parent, out=str(t["out"]), schemas=[str(s) for s in schemas],
+                      implementation=str(t["implementation"]) if "implementation" in t else None)
         specs.append(
             TargetSpec(
                 language=str(t["language"]),
@@ -312,6 +316,27 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
     return specs, path.parent
 
 
+def _warn_outside(path: Path, where: str, base: Path, out: str, schemas: list[str], implementation: str | None) -> None:
+    """Warn about configured paths that leave the project (the directory of pyproject.toml)."""
+    root = base.resolve()
+    named = [("out", out)] + [("schemas", s) for s in schemas]
+    if implementation is not None:
+        named.append(("implementation", implementation))
+    for key, value in named:
+        try:
+            inside = (base / value).resolve().is_relative_to(root)
+        except (OSError, RuntimeError, ValueError):
+            inside = False
+        if not inside:
+            click.echo(
+                f"warning: {where}: {key} = {value!r} is outside the project ({root}); "
+                + ("generated files are written, and stale ones removed, there" if key == "out"
+                   else "it is read from there" if key == "schemas" else "add-component appends to it there")
+                + "; check the configuration",
+                err=True,
+            )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stepflow-codegen")
 def main() -> None:
@@ -325,7 +350,9 @@ def _guard(fn: Any) -> int:
     try:
         return int(fn())
     except BadInput as e:
-        click.echo(f"error: {e}", err=True)
+        from .diagnostics import printable
+
+        click.echo(f"error: {printable(str(e))}", err=True)
         return EXIT_BAD_INPUT
 
 
@@ -474,9 +501,14 @@ def new_cmd(name: str, directory: Path | None, components: tuple[str, ...], tran
             project = new_project(name, directory, list(components), transport, codegen_source)
         except ScaffoldError as e:
             raise BadInput(str(e)) from None
-        specs, base = load_config(project.root / "pyproject.toml")
-        for s in specs:
-            run_target(s, base, False, verbose, True)
+        try:
+            specs, base = load_config(project.root / "pyproject.toml")
+            for s in specs:
+                run_target(s, base, False, verbose, True)
+            project.finish()
+        except BaseException:
+            project.discard()  # nothing half-written
+            raise
         if not quiet:
             click.echo(
                 f"created {project.root} (components: {', '.join(project.components)}; stepflow-codegen from "

@@ -27,10 +27,29 @@ class Diagnostic:
 
     def render(self) -> str:
         where = self.file + ("#" + self.pointer if self.pointer else "")
-        text = f"{where}: {self.severity.name.lower()}[{self.code}]: {self.message}"
+        text = f"{printable(where)}: {self.severity.name.lower()}[{self.code}]: {printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal, on one line: control characters (escape sequences, line breaks),
+    invisible formatting characters (bidi overrides) and lone surrogates are spelled as escapes."""
+    if text.isascii() and text.isprintable():
+        return text
+    import unicodedata
+
+    out = []
+    for c in text:
+        if c.isprintable() or (c == " "):
+            out.append(c)
+        elif unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            o = ord(c)
+            out.append(f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}")
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 @dataclass

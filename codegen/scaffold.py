@@ -30,7 +30,7 @@ from .frontend.components import NAME_RE
 from .frontend.loader import COMPONENTS_SCHEMA
 from .targets.naming import pascal, snake
 
-PROJECT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+PROJECT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 DEFAULT_COMPONENT = "greet"
 
 
@@ -101,21 +101,59 @@ def find_codegen_source(explicit: str | None = None) -> CodegenSource:
     )
 
 
+# Import names of what a project depends on (runtime and dev dependencies, and theirs) and of this
+# tool: a project package of one of these names would shadow it (``new uvicorn``: the server crashes).
+PROJECT_DEPENDENCY_MODULES = frozenset(
+    {
+        "msgspec", "uvicorn", "h11", "httptools", "uvloop", "websockets", "watchfiles", "click", "anyio",
+        "sniffio", "idna", "typing_extensions", "pytest", "_pytest", "pluggy", "iniconfig", "packaging",
+        "py", "mypy", "mypyc", "mypy_extensions", "yaml", "_yaml", "stepflow_codegen", "jinja2",
+        "markupsafe", "setuptools", "pkg_resources", "_distutils_hack", "pip", "wheel", "tests", "conftest",
+        "black", "hypothesis", "stepflow", "stepflow_py", "stepflow_sdk",
+    }
+)
+
+
 def package_name(project: str) -> str:
-    if not PROJECT_RE.match(project):
+    import builtins
+    import importlib.util
+
+    if not PROJECT_RE.fullmatch(project):
         raise ScaffoldError(f"project name {project!r}: use letters, digits, '-' and '_', starting with a letter")
     pkg = project.replace("-", "_").lower()
-    if keyword.iskeyword(pkg) or pkg in sys.stdlib_module_names or pkg in ("stepflow_codegen", "tests", "msgspec"):
+    if keyword.iskeyword(pkg) or keyword.issoftkeyword(pkg) or pkg in dir(builtins):
+        raise ScaffoldError(f"project name {project!r} would make the Python package {pkg!r}, a Python keyword or "
+                            "builtin; choose another name")
+    shadows = pkg in sys.stdlib_module_names or pkg in PROJECT_DEPENDENCY_MODULES
+    if not shadows:
+        try:
+            spec = importlib.util.find_spec(pkg)
+        except (ImportError, ValueError):
+            spec = None
+        # an installed module; not a directory of the working directory (``python -m`` puts it on sys.path)
+        origin = spec.origin if spec is not None else None
+        shadows = bool(origin) and origin != "namespace" and not Path(str(origin)).resolve().is_relative_to(Path.cwd().resolve())
+    if shadows:
         raise ScaffoldError(f"project name {project!r} would make the Python package {pkg!r}, which shadows a module "
-                            "of that name; choose another name")
+                            "of that name that the project can import (the standard library, a dependency of the "
+                            "project, or an installed package); choose another name")
     return pkg
 
 
 def _check_component_name(name: str) -> str:
-    if not NAME_RE.match(name) or "/" in name:
+    from .targets.python.components import reserved_function_names
+
+    if not NAME_RE.fullmatch(name) or "/" in name:
         raise ScaffoldError(f"component name {name!r}: use an identifier (letters, digits, '_')")
-    if keyword.iskeyword(snake(name)) or not snake(name).isidentifier():
+    function = snake(name)
+    if keyword.iskeyword(function) or not function.isidentifier():
         raise ScaffoldError(f"component name {name!r} does not make a Python function name")
+    if function in reserved_function_names():
+        raise ScaffoldError(
+            f"component name {name!r} would make the Python function {function!r}, a Python keyword, builtin or name "
+            "the generated code uses itself (the generated code would rename it and the stub would not match); "
+            "choose another name"
+        )
     return name
 
 
@@ -178,9 +216,26 @@ def _toml_str(value: str) -> str:
 @dataclass
 class NewProject:
     root: Path
+    """Where the project is (the staging directory until :meth:`finish`)."""
     package: str
     components: list[str]
     source: CodegenSource
+    final: Path | None = None
+    """Where the project goes."""
+
+    def finish(self) -> None:
+        """Move the staging directory into place (the final directory is absent or empty)."""
+        import os
+
+        assert self.final is not None
+        if self.final.is_dir() and not self.final.is_symlink():
+            self.final.rmdir()  # empty (checked before anything was written)
+        os.rename(self.root, self.final)
+        self.root = self.final
+
+    def discard(self) -> None:
+        if self.final is not None and self.root != self.final:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def new_project(
@@ -199,8 +254,10 @@ def new_project(
     if len({snake(c) for c in comps}) != len(comps):
         raise ScaffoldError("--component names must be different (also as Python function names)")
     root = (directory if directory is not None else Path(name)).resolve()
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+    if root.is_symlink() or (root.exists() and (not root.is_dir() or any(root.iterdir()))):
         raise ScaffoldError(f"{root} exists and is not empty; choose another --dir")
+    if not root.parent.is_dir():
+        raise ScaffoldError(f"{root.parent} does not exist; create it first or choose another --dir")
     source = find_codegen_source(codegen_source)
     for f in ("protocol.json", "methods.json"):
         if not (source.schemas / f).is_file():
@@ -256,15 +313,28 @@ def new_project(
     )
     for c in comps:
         out[f"schemas/{c}.json"] = _json_text(component_schema(c))
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, text in out.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    (root / "schemas" / "stepflow").mkdir(parents=True, exist_ok=True)
-    for f in ("protocol.json", "methods.json"):
-        shutil.copyfile(source.schemas / f, root / "schemas" / "stepflow" / f)
-    return NewProject(root, pkg, comps, source)
+    # written into a staging directory beside the final one; finish() moves it into place once the
+    # package has been generated, discard() removes it: never a half-written project
+    import tempfile
+
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.stepflow-codegen-new-", dir=root.parent))
+    try:
+        import os
+
+        mask = os.umask(0)
+        os.umask(mask)
+        staging.chmod(0o777 & ~mask)  # mkdtemp makes it private; the project directory is not
+        for rel, text in out.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        (staging / "schemas" / "stepflow").mkdir(parents=True, exist_ok=True)
+        for f in ("protocol.json", "methods.json"):
+            shutil.copyfile(source.schemas / f, staging / "schemas" / "stepflow" / f)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return NewProject(staging, pkg, comps, source, final=root)
 
 
 # -- add-component ------------------------------------------------------------------------------
@@ -304,9 +374,16 @@ def add_schema(manifest: Path, name: str, description: str) -> tuple[Path, str]:
     if any(isinstance(e, dict) and e.get("name") == name for e in entries):
         raise ScaffoldError(f"{manifest} already lists a component {name!r}")
     schema_file = manifest.parent / f"{name}.json"
-    if schema_file.exists():
-        raise ScaffoldError(f"{schema_file} exists already; remove it or choose another name")
-    schema_file.write_text(_json_text(component_schema(name)), encoding="utf-8")
+    if schema_file.exists() or schema_file.is_symlink():  # a dangling symlink would write outside the project
+        raise ScaffoldError(f"{schema_file} exists already (or is a symlink); remove it or choose another name")
+    import os
+
+    try:
+        fd = os.open(schema_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError as e:
+        raise ScaffoldError(f"{schema_file}: cannot create it ({e.strerror})") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(_json_text(component_schema(name)))
     entries.append(manifest_entry(name, description))
     manifest.write_text(_json_text(data), encoding="utf-8")
     return schema_file, old

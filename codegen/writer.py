@@ -1,7 +1,9 @@
 """Writing generated trees: atomic, header-guarded, with a check mode that diffs instead of writing.
 
-A file is overwritten or removed only if it starts with the generated-file header, so hand-written
-files beside generated ones are never touched.  Every file is written to a temporary file in the
+A file is overwritten only if it starts with the generated-file header, so hand-written files
+beside generated ones are never touched.  A stale file is removed only if its header's regenerate
+command names the same language and output directory as the target being written: a target never
+removes files of another generated tree (another language, or a tree below its own output).  Every file is written to a temporary file in the
 same directory and renamed into place; nothing is written until every file has rendered.
 """
 
@@ -43,7 +45,48 @@ class Plan:
     unchanged: list[str] = field(default_factory=list)
 
 
-def plan(out: Path, files: dict[str, str], owned_suffixes: tuple[str, ...]) -> Plan:
+def _norm_out(out: str) -> str:
+    return os.path.normpath(out.rstrip("/") or ".")
+
+
+def owner(head: str) -> tuple[str, str] | None:
+    """(language, output directory) of the regenerate command in a generated file's header, or None."""
+    import json
+    import shlex
+
+    command: str | None = None
+    for line in head.splitlines()[:6]:
+        _, found, rest = line.partition("regenerate with: ")
+        if found:
+            command = rest
+            break
+        _, found, rest = line.partition('"regenerate": ')
+        if found:
+            try:
+                command = json.loads(rest.rstrip().rstrip(","))
+            except ValueError:
+                return None
+            break
+    if not isinstance(command, str):
+        return None
+    try:
+        argv = shlex.split(command)
+    except ValueError:
+        return None
+    if len(argv) < 2 or argv[0] != "stepflow-codegen":
+        return None
+    outs = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-o", "--out")]
+    outs += [a.split("=", 1)[1] for a in argv if a.startswith("--out=")]
+    if len(outs) != 1:
+        return None
+    return argv[1], _norm_out(outs[0])
+
+
+def plan(
+    out: Path, files: dict[str, str], owned_suffixes: tuple[str, ...], owned_by: tuple[str, str] | None = None
+) -> Plan:
+    """What writing ``files`` into ``out`` changes.  ``owned_by`` is (language, output directory as in
+    the regenerate command): only stale files whose header names that same target are removed."""
     p = Plan(out, files)
     for rel, content in sorted(files.items()):
         target = out / rel
@@ -60,10 +103,18 @@ def plan(out: Path, files: dict[str, str], owned_suffixes: tuple[str, ...]) -> P
                     "move it away or choose another output directory"
                 )
         p.writes.append(rel)
-    if out.is_dir():
+    if out.is_dir() and owned_by is not None:
+        mine = (owned_by[0], _norm_out(owned_by[1]))
         for path in sorted(out.rglob("*")):
             rel = path.relative_to(out).as_posix()
-            if path.is_file() and rel not in files and path.suffix in owned_suffixes and is_generated(path):
+            if rel in files or path.suffix not in owned_suffixes or path.is_symlink() or not path.is_file():
+                continue
+            try:
+                with path.open("r", encoding="utf-8", errors="replace") as f:
+                    head = f.read(1000)
+            except OSError:
+                continue
+            if MARKER in head[:400] and owner(head) == mine:
                 p.removals.append(rel)
     return p
 

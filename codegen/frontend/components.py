@@ -23,7 +23,7 @@ from ..ir import model as ir
 from .loader import Document, LoadError, Workspace, pointer_join, pointer_tokens
 from .methods import ToolDocumentLoader
 
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
 TOP_KEYS = {"$schema", "description", "components"}
 ENTRY_KEYS = {"name", "description", "input", "output"}
 
@@ -63,7 +63,7 @@ class ComponentManifestLoader(ToolDocumentLoader):
                 if k not in e:
                     raise self._fail(doc, at, f"component lacks the required key {k!r}")
             name = e["name"]
-            if not isinstance(name, str) or not NAME_RE.match(name):
+            if not isinstance(name, str) or not NAME_RE.fullmatch(name):
                 raise self._fail(
                     doc,
                     pointer_join(at, "name"),

@@ -13,12 +13,12 @@ from ..ir import model as ir
 from .loader import Document, LoadError, Workspace, pointer_join
 
 DIRECTIONS = ("clientToServer", "serverToClient", "both")
-METHOD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
-ROLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]*$")
+METHOD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
+ROLE_RE = re.compile(r"[A-Za-z][A-Za-z0-9 _-]*")
 TOP_KEYS = {
     "$schema", "name", "version", "description", "roles", "errorCodes", "profile", "namespace", "requests", "notifications"
 }
-NAMESPACE_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+NAMESPACE_RE = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
 REQUEST_KEYS = {"method", "messageDirection", "params", "result", "errors", "documentation", "since", "deprecated"}
 NOTIFICATION_KEYS = REQUEST_KEYS - {"result", "errors"}
 
@@ -64,7 +64,7 @@ class MethodTableLoader(ToolDocumentLoader):
             raise self._fail(doc, "/name", "'name' must be a non-empty string")
         roles = data.get("roles", {"client": "client", "server": "server"})
         if not isinstance(roles, dict) or set(roles) != {"client", "server"} or not all(
-            isinstance(v, str) and ROLE_RE.match(v) for v in roles.values()
+            isinstance(v, str) and ROLE_RE.fullmatch(v) for v in roles.values()
         ):
             raise self._fail(doc, "/roles", "'roles' must be {\"client\": <name>, \"server\": <name>} with plain names")
         error_codes: str | None = None
@@ -91,7 +91,7 @@ class MethodTableLoader(ToolDocumentLoader):
                     if k not in e:
                         raise self._fail(doc, at, f"{kind[:-1]} lacks the required key {k!r}")
                 name = e["method"]
-                if not isinstance(name, str) or not METHOD_RE.match(name):
+                if not isinstance(name, str) or not METHOD_RE.fullmatch(name):
                     raise self._fail(doc, pointer_join(at, "method"), f"invalid method name {name!r}")
                 if name in seen:
                     raise self._fail(doc, pointer_join(at, "method"), f"method {name!r} is listed twice")
@@ -129,7 +129,7 @@ class MethodTableLoader(ToolDocumentLoader):
                 doc, "/profile", f"unknown profile {profile!r}", f"known profiles: {', '.join(ir.PROFILES)} (or leave 'profile' out)"
             )
         namespace = data.get("namespace")
-        if namespace is not None and (not isinstance(namespace, str) or not NAMESPACE_RE.match(namespace)):
+        if namespace is not None and (not isinstance(namespace, str) or not NAMESPACE_RE.fullmatch(namespace)):
             raise self._fail(
                 doc,
                 "/namespace",

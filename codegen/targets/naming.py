@@ -103,10 +103,12 @@ class NameTable:
                     name = alt
                     break
             else:
+                # "self_" (a reserved word fixed) numbers as "self_2", not "self__2" (not snake case in Rust)
+                sep = "" if clash.endswith("_") else "_"
                 n = 2
-                while not self.is_free(f"{clash}_{n}"):
+                while not self.is_free(f"{clash}{sep}{n}"):
                     n += 1
-                name = f"{clash}_{n}"
+                name = f"{clash}{sep}{n}"
             reason = f"'{clash}' is already used by {self.taken[self._key(clash)]}" if self._key(clash) in self.taken else f"'{clash}' is reserved"
         self.taken[self._key(name)] = original
         if reason:

@@ -35,6 +35,11 @@ MODULE_NAMES = ("collections", "dataclasses", "inspect", "typing")
 _PROTOCOL_MEMBERS = frozenset({"self", "mro"}) | RESERVED_TYPE_NAMES
 
 
+def reserved_function_names() -> frozenset[str]:
+    """Names a component's Python function cannot have (the generated code would rename it)."""
+    return _PROTOCOL_MEMBERS
+
+
 @dataclass
 class PyComponent:
     name: str

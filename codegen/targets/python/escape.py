@@ -6,7 +6,9 @@ through one of these functions:
 * :func:`py_literal` for values (defaults, enum values, consts, wire names, patterns): the output
   is a Python literal expression that evaluates to exactly the input value and nothing else;
 * :func:`py_docstring` for descriptions in docstrings;
-* :func:`py_comment` for text in ``#`` comments.
+* :func:`py_comment` for text in ``#`` comments;
+* :func:`py_doctext` for text inside a docstring or a double-quoted string written by a template
+  (protocol names, roles, file names): one line, backslashes and double quotes escaped.
 
 Identifiers never come from here: they come from the naming policy, which only emits
 ``[A-Za-z_][A-Za-z0-9_]*``.
@@ -126,3 +128,15 @@ def py_docstring(text: str, indent: str = "") -> str:
 def py_comment(text: str) -> str:
     """Text made safe for a single ``#`` comment line (no line breaks can escape it)."""
     return " ".join(_clean_text(text).split())
+
+
+_DOCTEXT_TABLE = str.maketrans({"\\": "\\\\", '"': '\\"'})
+
+
+def py_doctext(text: str) -> str:
+    """Text made safe for one line inside a docstring or a ``"..."`` string of a template.
+
+    Line breaks and control characters become spaces (as in :func:`py_comment`); backslashes and
+    double quotes are escaped, so the text can neither end the string nor start an escape.
+    """
+    return py_comment(text).translate(_DOCTEXT_TABLE)

@@ -12,7 +12,7 @@ from ...templating import environment, templates_dir
 from ..naming import pascal
 from .components import EXPORTS as COMPONENT_EXPORTS
 from .components import build_components, write_default_ids
-from .escape import py_comment, py_docstring, py_literal, py_str
+from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
 from .types import Defaults, PyDecl, PythonTypeMapper
@@ -51,6 +51,7 @@ FILTERS = (
     ("pyliteral", py_literal),
     ("docstring", _docstring_filter),
     ("comment", py_comment),
+    ("doctext", py_doctext),
 )
 
 

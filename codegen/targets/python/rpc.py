@@ -17,7 +17,7 @@ from typing import Any
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ..naming import NameTable, pascal, snake
-from .escape import py_comment, py_docstring
+from .escape import py_docstring, py_doctext
 from .format import black_format, needs_black
 from .types import PythonTypeMapper
 
@@ -233,9 +233,9 @@ def build_model(program: ir.Program, mapper: PythonTypeMapper, diags: Diagnostic
         client_handlers=(pascal(protocol.client_role) or "Client") + "Handlers",
         error=(f"{ns}Error" if ns else "ComponentError") if profile_on else None,
         memory_runtime=("InMemory" + (pascal(protocol.client_role) or "Client")) if profile_on else None,
-        client_role=py_comment(protocol.client_role),
-        server_role=py_comment(protocol.server_role),
-        protocol_name=py_comment(protocol.name),
+        client_role=py_doctext(protocol.client_role),
+        server_role=py_doctext(protocol.server_role),
+        protocol_name=py_doctext(protocol.name),
     )
     taken = set(mapper.name_of.values())
     ours = model.server_exports + model.client_exports + list(RUNTIME_EXPORTS)

@@ -478,8 +478,9 @@ class PythonTypeMapper:
     def field_names(self, d: ir.ObjectDecl) -> list[str]:
         table = NameTable("python field", RESERVED_FIELD_NAMES)
         out = []
-        exact = [f for f in d.fields if snake(f.wire_name) == f.wire_name]
-        order = exact + [f for f in d.fields if f not in exact]
+        # names already in snake case claim first (a set of indexes: linear in the property count)
+        exact = {i for i, f in enumerate(d.fields) if snake(f.wire_name) == f.wire_name}
+        order = [f for i, f in enumerate(d.fields) if i in exact] + [f for i, f in enumerate(d.fields) if i not in exact]
         chosen: dict[str, str] = {}
         for f in order:
             want = snake(f.wire_name) or "field"

@@ -35,4 +35,8 @@ def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> d
             "the Rust target always preserves absent optional fields (None); --defaults apply is ignored "
             "(each default is named in the field's documentation)",
         )
+    from .representable import check
+
+    if check(program, diags):
+        return {}
     return render_rust(program, RustOptions(options.name, options.command, options.templates), diags)

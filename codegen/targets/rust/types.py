@@ -875,8 +875,9 @@ class RustTypeMapper:
     # -- declarations -------------------------------------------------------------------------
     def field_names(self, d: ir.ObjectDecl, fields: list[ir.Field]) -> list[str]:
         table = NameTable("rust field", RESERVED_FIELD_NAMES | NOT_RAW)
-        exact = [f for f in fields if snake(f.wire_name) == f.wire_name]
-        order = exact + [f for f in fields if f not in exact]
+        # names already in snake case claim first (a set of indexes: linear in the property count)
+        exact = {i for i, f in enumerate(fields) if snake(f.wire_name) == f.wire_name}
+        order = [f for i, f in enumerate(fields) if i in exact] + [f for i, f in enumerate(fields) if i not in exact]
         chosen: dict[str, str] = {}
         where = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
         for f in order:

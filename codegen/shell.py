@@ -1,0 +1,44 @@
+"""Shell-quoting of the command lines printed in generated headers and in ``check``'s messages.
+
+A command line is meant to be pasted into a shell, so every argument is quoted (``shlex.quote``):
+a schema file named ``x; touch P; y.json`` stays one argument.  An argument holding a line break,
+another control character or an invisible formatting character is written in bash's ``$'...'``
+form with escapes instead, so the command stays on one line (and inside a one-line comment in
+every language).
+"""
+
+from __future__ import annotations
+
+import shlex
+import unicodedata
+
+_INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def _needs_ansi_c(arg: str) -> bool:
+    return any(unicodedata.category(c) in _INVISIBLE for c in arg)
+
+
+def _ansi_c(arg: str) -> str:
+    out = []
+    for c in arg:
+        o = ord(c)
+        if c == "\\":
+            out.append("\\\\")
+        elif c == "'":
+            out.append("\\'")
+        elif unicodedata.category(c) in _INVISIBLE:
+            out.append(f"\\x{o:02x}" if o <= 0x7F else f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}")
+        else:
+            out.append(c)
+    return "$'" + "".join(out) + "'"
+
+
+def quote(arg: str) -> str:
+    """``arg`` as one shell word, on one line."""
+    return _ansi_c(arg) if _needs_ansi_c(arg) else shlex.quote(arg)
+
+
+def join(args: list[str]) -> str:
+    """A command line: each argument quoted with :func:`quote`."""
+    return " ".join(quote(a) for a in args)
