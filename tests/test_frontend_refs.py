@@ -272,3 +272,12 @@ def test_cli_ref_root_and_map_uri(tmp_path: Path) -> None:
     assert "--ref-root shared --map-uri https://ids.test/=mirror" in header
     bad = cli("python", "s", "-o", "out2", "--map-uri", "nonsense", cwd=tmp_path)
     assert bad.returncode == 2 and "PREFIX=DIR" in bad.stderr
+
+
+@pytest.mark.parametrize("language", ["python", "typescript", "rust", "vectors"])
+def test_hash_and_percent_in_a_file_name(tmp_path: Path, language: str) -> None:
+    """Type ids are ``key#pointer``: a '#' in a file name must not split them in the wrong place."""
+    write(tmp_path / "s" / "a#1%.json", {"title": "Hashed", "type": "object", "properties": {"b": {"$ref": "#/$defs/B"}}, "$defs": {"B": {"type": "integer"}}})
+    r = cli(language, "s", "-o", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr

@@ -49,12 +49,14 @@ PAYLOAD_DIR = "PWNED"
 PY_PAYLOAD = f'__import__("os").mkdir("{PAYLOAD_DIR}")'
 
 # text that ends strings, comments or docstrings in one of the languages, runs shell commands, or
-# cannot be written as is (controls, line separators, bidi overrides, lone surrogates)
+# cannot be written as is (controls, line separators, bidi overrides).  Lone surrogates are refused
+# by the front end wherever they stand (test_11_lone_surrogates); kept rare here so most generated
+# cases reach the targets.
 FRAGMENTS = [
     '"""', "'''", '"', "'", "\\", "\\\\", "\n", "\r\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\u2028", "\u2029",
     "\u202e", "\u200b", "\ufeff", "*/", "/*", "//", "#", "`", "${", "}", "{", "{{", "}}", "{%", "%}", 'r#"', '"#',
     "'static", "\\u{0}", "\\x00", "\\n", "$'", "; touch PWNED;", "$(mkdir PWNED)", "`mkdir PWNED`", "|",
-    PY_PAYLOAD, f'"""; {PY_PAYLOAD}; """', f"*/ {PY_PAYLOAD} /*", f'"; {PY_PAYLOAD}; "', "\ud800", "\udfff",
+    PY_PAYLOAD, f'"""; {PY_PAYLOAD}; """', f"*/ {PY_PAYLOAD} /*", f'"; {PY_PAYLOAD}; "', "\ud800",
     "\U0001f600", "é", "ß", "İ", "class", "self", "Self", "super", "crate", "None", "null", "true", "constructor",
     "__proto__", "toString", "hasOwnProperty", "type", "input", "decode", " ", "  ", "a", "A", "z9", "0", "-1",
     "-", "_", ".", "~", "/", "%", "@", "<", ">", "&", "=",
@@ -747,22 +749,23 @@ def test_9_defaults_apply_compares_json_values_with_their_types(tmp_path: Path) 
 
 
 def test_11_lone_surrogates(tmp_path: Path) -> None:
+    """A lone UTF-16 surrogate is not Unicode text: no language can hold it in every place (Rust strings,
+    UTF-8 files), so the front end refuses it once for all targets, naming the place."""
     schema = {"title": "Sur", "type": "object", "properties": {"\ud800": {"type": "string", "enum": ["\ud800", "b"]},
                                                                "x": {"type": "string", "default": "\udfff"}}}
     schemas = tmp_path / "schemas"
     schemas.mkdir()
     write_json(schemas / "sur.json", schema)
-    for language in ("python", "typescript", "vectors"):
+    for language in ("python", "typescript", "rust", "vectors"):
         r = cli(language, "schemas/", "-o", f"out/{language}", "--package", "sur", cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        assert_no_payload_in_code(Run(0, tmp_path / "out" / language, ""))
-    vectors = json.loads((tmp_path / "out" / "vectors" / "sur.vectors.json").read_text(encoding="utf-8"))
-    assert "\ud800" in json.dumps(vectors, ensure_ascii=False)
-    r = cli("rust", "schemas/", "-o", "out/rust", cwd=tmp_path)
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "sur.json#/properties/\\ud800: error[unsupported]: " in r.stderr and "lone surrogate" in r.stderr, r.stderr
-    assert "hint:" in r.stderr
-    assert not (tmp_path / "out" / "rust").exists()
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert "sur.json#/properties: error[load]: a key holds a lone UTF-16 surrogate" in r.stderr, r.stderr
+        assert "hint:" in r.stderr
+        assert not (tmp_path / "out" / language).exists()
+    # in a value, the pointer names the value
+    write_json(schemas / "sur.json", {"title": "Sur", "enum": ["a", "\udfff"]})
+    r = cli("python", "schemas/", "-o", "out/python", cwd=tmp_path)
+    assert r.returncode == 2 and "sur.json#/enum/1: error[load]: string holds a lone UTF-16 surrogate" in r.stderr, r.stderr
 
 
 def test_11_rust_integers_past_i64(tmp_path: Path) -> None:

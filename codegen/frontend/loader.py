@@ -299,10 +299,13 @@ class Workspace:
             return p.resolve().as_posix()
 
     def _key(self, p: Path) -> str:
+        """The file key: the POSIX path relative to the base, with ``%`` and ``#`` percent-encoded so
+        that ``key#pointer`` type ids split at their first ``#``."""
         try:
-            return p.relative_to(self.base).as_posix()
+            rel = p.relative_to(self.base).as_posix()
         except ValueError:
-            return Path(os.path.relpath(p, self.base)).as_posix()
+            rel = Path(os.path.relpath(p, self.base)).as_posix()
+        return rel.replace("%", "%25").replace("#", "%23")
 
     def _allowed(self, path: Path) -> bool:
         for root in self.roots:

@@ -104,6 +104,7 @@ class Evaluator:
         self.v = validation
         self.max_depth = max_depth
         self._regex: dict[str, Callable[[str], bool]] = {}
+        self._props: dict[int, dict[str, int]] = {}
 
     def search(self, pattern: str, s: str) -> bool:
         f = self._regex.get(pattern)
@@ -278,7 +279,9 @@ class Evaluator:
                 for r in needs:
                     if r not in x:
                         return fail("dependentRequired")
-        props = dict(n.properties)
+        props = self._props.get(n.id)
+        if props is None:
+            props = self._props[n.id] = dict(n.properties)
         for key, value in x.items():
             at = _ptr(path, key)
             if n.property_names is not None:
