@@ -18,6 +18,7 @@ reference.  The rules are documented in ``docs/diff.md``; nothing here knows abo
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -249,22 +250,31 @@ def _frac(x: int | float) -> Fraction:
     return Fraction(str(x)) if isinstance(x, float) else Fraction(x)
 
 
-def _lower(c: ir.Constraints) -> tuple[Fraction, bool] | None:
+def _lower(c: ir.Constraints, integer: bool = False) -> tuple[Fraction, bool] | None:
+    """The lower bound (value, exclusive); for integers, the smallest integer allowed (inclusive)."""
     lows = []
     if c.minimum is not None:
         lows.append((_frac(c.minimum), False))
     if c.exclusive_minimum is not None:
         lows.append((_frac(c.exclusive_minimum), True))
-    return max(lows) if lows else None
+    if not lows:
+        return None
+    if integer:
+        return max((Fraction(math.floor(v) + 1) if excl else Fraction(math.ceil(v)), False) for v, excl in lows)
+    return max(lows)
 
 
-def _upper(c: ir.Constraints) -> tuple[Fraction, bool] | None:
+def _upper(c: ir.Constraints, integer: bool = False) -> tuple[Fraction, bool] | None:
     ups = []
     if c.maximum is not None:
         ups.append((_frac(c.maximum), False))
     if c.exclusive_maximum is not None:
         ups.append((_frac(c.exclusive_maximum), True))
-    return min(ups, key=lambda u: (u[0], not u[1])) if ups else None
+    if not ups:
+        return None
+    if integer:
+        return min((Fraction(math.ceil(v) - 1) if excl else Fraction(math.floor(v)), False) for v, excl in ups)
+    return min(ups, key=lambda u: (u[0], not u[1]))
 
 
 def _looser_bound(a: tuple[Fraction, bool] | None, b: tuple[Fraction, bool] | None, lower: bool) -> bool:
@@ -285,9 +295,9 @@ def _looser_int(a: int | None, b: int | None, lower: bool) -> bool:
     return a <= b if lower else a >= b
 
 
-def looser(a: ir.Constraints, b: ir.Constraints) -> bool:
-    """Every value within ``b``'s constraints is within ``a``'s."""
-    if not _looser_bound(_lower(a), _lower(b), True) or not _looser_bound(_upper(a), _upper(b), False):
+def looser(a: ir.Constraints, b: ir.Constraints, integer: bool = False) -> bool:
+    """Every value within ``b``'s constraints is within ``a``'s (``integer``: both hold integers only)."""
+    if not _looser_bound(_lower(a, integer), _lower(b, integer), True) or not _looser_bound(_upper(a, integer), _upper(b, integer), False):
         return False
     if a.multiple_of is not None:
         if b.multiple_of is None or (_frac(b.multiple_of) / _frac(a.multiple_of)).denominator != 1:
@@ -437,7 +447,7 @@ class Compare:
         if isinstance(ra, ir.NumberType):
             return isinstance(rb, (ir.IntType, ir.NumberType)) and looser(ra.constraints, rb.constraints)
         if isinstance(ra, ir.IntType):
-            return isinstance(rb, ir.IntType) and looser(ra.constraints, rb.constraints)
+            return isinstance(rb, ir.IntType) and looser(ra.constraints, rb.constraints, integer=True)
         if isinstance(ra, (ir.NullType, ir.BoolType, ir.LiteralType, ir.EnumDecl)):
             return False  # b is not a finite set of values
         if isinstance(ra, ir.ArrayType):

@@ -74,7 +74,10 @@ def checkout(ref: str, paths: list[Path], cwd: Path) -> Iterator[tuple[Path, lis
             rels.append(full.relative_to(top).as_posix())
         except ValueError:
             raise DiffInputError(f"{p}: outside the git repository {top}") from None
-    _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    try:
+        _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except DiffInputError:
+        raise DiffInputError(f"{ref}: not a commit of the git repository {top} (give a branch, tag or commit)") from None
     folders = sorted({r if (top / r).is_dir() or r.endswith("/") else (os.path.dirname(r) or ".") for r in rels})
     listing = _git(top, "ls-tree", "-r", "-z", "--name-only", ref, "--", *folders).decode("utf-8", "surrogateescape")
     files = [f for f in listing.split("\0") if f.endswith(".json")]
