@@ -720,8 +720,10 @@ class Differ:
                      + ("" if widens else " (its values were already accepted)"), widens=widens)
             )
         if o.one_of != n.one_of:
-            out.append(_Raw("union-kind-changed", file, ptr, f"{name}: {'oneOf' if o.one_of else 'anyOf'} -> {'oneOf' if n.one_of else 'anyOf'}",
-                            narrows=n.one_of, widens=o.one_of))
+            # unions are compared by their variants; whether oneOf branches overlap (and so reject values
+            # that match twice) is what `stepflow-codegen lint` reports (overlapping-oneof)
+            out.append(_Raw("union-kind-changed", file, ptr,
+                            f"{name}: {'oneOf' if o.one_of else 'anyOf'} -> {'oneOf' if n.one_of else 'anyOf'} (same values unless oneOf branches overlap: see lint)"))
         return out
 
     def _object(self, od: ir.ObjectDecl, nd: ir.ObjectDecl) -> list[_Raw]:

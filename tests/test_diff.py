@@ -268,6 +268,13 @@ def test_union_variants(tmp_path: Path) -> None:
     assert c.breaks == ("writers",)
 
 
+def test_union_kind_change_is_compatible(tmp_path: Path) -> None:
+    old = exec_defs(obj({"u": {"$ref": "#/$defs/U"}}), U={"anyOf": [{"type": "string"}, {"type": "integer"}]})
+    new = exec_defs(obj({"u": {"$ref": "#/$defs/U"}}), U={"oneOf": [{"type": "string"}, {"type": "integer"}]})
+    c = only(compare(tmp_path, old, new, EXEC), "union-kind-changed")
+    assert c.severity == COMPATIBLE and "anyOf -> oneOf" in c.message
+
+
 def test_kind_change_map_to_object(tmp_path: Path) -> None:
     old = exec_defs(obj({"o": {"$ref": "#/$defs/O"}}), O={"type": "object", "additionalProperties": {"type": "string"}})
     new = exec_defs(obj({"o": {"$ref": "#/$defs/O"}}), O=obj({"steps": {"type": "object", "additionalProperties": {"type": "string"}}}, ["steps"]))
