@@ -77,6 +77,7 @@ def _shared_programs() -> Iterator[None]:
         yield
     finally:
         _PROGRAMS = None
+        _CHANGE_REPORTS.clear()
 
 
 def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, dict[str, str], tuple[str, ...]]:
@@ -433,13 +434,14 @@ def report_schema_changes(spec: TargetSpec, base: Path) -> None:
     if not tracked.strip():
         return  # the output is not committed: there is no previous state to compare with
     key = (str(base.resolve()), tuple(spec.schemas))
-    report = _CHANGE_REPORTS.get(key)
+    report = _CHANGE_REPORTS.get(key) if _PROGRAMS is not None else None
     if report is None:
         try:
             report = diff_against("HEAD", [base / p for p in spec.schemas], base)
         except DiffInputError:
             return  # e.g. the schemas are new since HEAD
-        _CHANGE_REPORTS[key] = report
+        if _PROGRAMS is not None:  # one generate run: targets sharing schemas share the report
+            _CHANGE_REPORTS[key] = report
     if not report.changes:
         return
     click.echo(f"  schemas since HEAD: {summary(report)}", err=True)
