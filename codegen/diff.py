@@ -656,7 +656,7 @@ class Differ:
         self._methods()
         self._components()
         self.changes.sort(key=lambda c: (c.file, c.pointer, c.kind, c.message))
-        return Report(self.old.inputs, self.new.inputs, self.changes)
+        return Report(tuple(self.old_display(f) for f in self.old.inputs), self.new.inputs, self.changes)
 
     def _decl(self, od: ir.Decl, nd: ir.Decl) -> None:
         flows = self._decl_flows("new:" + nd.id)

@@ -511,6 +511,7 @@ def test_against_git_ref_and_config(tmp_path: Path) -> None:
     r = cli("diff", "--against", "HEAD", "--format", "json", cwd=root)
     doc = json.loads(r.stdout)
     assert r.exit_code == 1 and doc["changes"][0]["components"] == ["say_hello"]
+    assert "HEAD:schemas/p.json" in doc["old"] and "schemas/p.json" in doc["new"]
     # a removed schema file: the old side's file is named REF:path
     write(root / "schemas" / "p.json", schema({"In": obj({"name": {"type": "string"}}, ["name"]), "Out": obj({"msg": {"type": "string"}})}))
     git(root, "rm", "-q", "--cached", "schemas/components.json")
