@@ -73,7 +73,7 @@ def checkout(ref: str, paths: list[Path], cwd: Path) -> Iterator[tuple[Path, lis
         try:
             rels.append(full.relative_to(top).as_posix())
         except ValueError:
-            raise DiffInputError(f"{p}: outside the git repository {top}") from None
+            raise DiffInputError(f"{p}: outside the git repository {top} (compare files outside it with OLD NEW)") from None
     try:
         _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except DiffInputError:

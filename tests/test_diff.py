@@ -408,6 +408,21 @@ def test_declarations_match_by_name_when_moved_and_files_by_version(tmp_path: Pa
     assert not [x for x in r.changes if x.kind in ("type-added", "type-removed")]
 
 
+def test_reports_of_several_schema_sets_merge_once_per_change() -> None:
+    from stepflow_codegen.diffrun import merge
+
+    a = Change(COMPATIBLE, "field-added", (), (), "p.json", "/$defs/T/properties/x", "m", ("m params",))
+    b = Change(BREAKING, "field-added", ("readers",), ("component c",), "p.json", "/$defs/T/properties/x", "m",
+               ("component c input",), ("c",))
+    other = Change(COMPATIBLE, "type-added", (), (), "q.json", "/$defs/U", "u")
+    merged = merge([Report(("o1",), ("n1",), [a]), Report(("o1", "o2"), ("n2",), [b, other])])
+    assert merged.old == ("o1", "o2") and merged.new == ("n1", "n2")
+    assert [c.kind for c in merged.changes] == ["field-added", "type-added"]
+    m = merged.changes[0]
+    assert (m.severity, m.breaks, m.who, m.via, m.components) == (
+        BREAKING, ("readers",), ("component c",), ("component c input", "m params"), ("c",))
+
+
 def test_report_is_deterministic_and_json_is_stable(tmp_path: Path) -> None:
     old = exec_defs(obj({"a": {"type": "string"}, "z": {"type": "string"}}, ["a", "z"]), K={"enum": ["a", "b"]})
     new = exec_defs(obj({}), K={"enum": ["c"]})
