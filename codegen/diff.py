@@ -49,9 +49,11 @@ class Change:
     kind: str
     """What changed (``field-added``, ``enum-value-removed``, ``method-removed``...; see docs/diff.md)."""
     breaks: tuple[str, ...]
-    """``readers`` and/or ``writers`` of the message: whose existing code may fail."""
-    who: tuple[str, ...]
-    """The roles that play that part (``runtime``, ``component server``, ``component greet``)."""
+    """``writers`` and/or ``readers`` of the message: whose existing code may fail."""
+    writers: tuple[str, ...]
+    """The roles whose writing breaks (``runtime``, ``component server``, ``component greet``)."""
+    readers: tuple[str, ...]
+    """The roles whose reading breaks."""
     file: str
     pointer: str
     message: str
@@ -60,12 +62,17 @@ class Change:
     components: tuple[str, ...] = ()
     """The components whose input or output the change affects (their implementations are affected)."""
 
+    @property
+    def who(self) -> tuple[str, ...]:
+        """Every role the change breaks."""
+        return tuple(sorted(set(self.writers) | set(self.readers)))
+
     def to_json(self) -> dict[str, object]:
         return {
             "severity": self.severity,
             "kind": self.kind,
             "breaks": list(self.breaks),
-            "who": list(self.who),
+            "who": {b: list(self.writers if b == WRITERS else self.readers) for b in self.breaks},
             "file": self.file,
             "pointer": self.pointer,
             "message": self.message,
@@ -77,10 +84,9 @@ class Change:
         if self.severity == BREAKING:
             parts = []
             for b in self.breaks:
-                parts.append(b)
+                roles = self.writers if b == WRITERS else self.readers
+                parts.append(f"{b} ({', '.join(roles)})" if roles else b)
             head = "BREAKING for " + " and ".join(parts)
-            if self.who:
-                head += f" ({', '.join(self.who)})"
         else:
             head = "compatible"
         where = self.file + ("#" + self.pointer if self.pointer else "")
@@ -609,16 +615,17 @@ class Differ:
     def _emit(self, raw: _Raw, flows: Iterable[Flow]) -> None:
         flows = sorted(set(flows), key=lambda f: (f.via, f.writer, f.reader))
         breaks: list[str] = []
-        who: list[str] = []
+        writers: list[str] = []
+        readers: list[str] = []
         message = raw.message
         if raw.narrows or raw.widens:
             if flows or not self.wired:
                 if raw.narrows:
                     breaks.append(WRITERS)
-                    who += [f.writer for f in flows]
+                    writers += [f.writer for f in flows]
                 if raw.widens:
                     breaks.append(READERS)
-                    who += [f.reader for f in flows]
+                    readers += [f.reader for f in flows]
             else:
                 message += " (no method or component sends this type)"
         comps = sorted({f.via.split(" ")[1] for f in flows if f.via.startswith("component ")})
@@ -627,7 +634,8 @@ class Differ:
                 BREAKING if breaks else COMPATIBLE,
                 raw.kind,
                 tuple(breaks),
-                tuple(sorted(set(who))),
+                tuple(sorted(set(writers))),
+                tuple(sorted(set(readers))),
                 raw.file,
                 raw.pointer,
                 message,

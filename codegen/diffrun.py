@@ -130,7 +130,8 @@ def merge(reports: list[Report]) -> Report:
                 prev,
                 severity=BREAKING if BREAKING in (prev.severity, c.severity) else COMPATIBLE,
                 breaks=tuple(sorted(set(prev.breaks) | set(c.breaks), key=["writers", "readers"].index)),
-                who=tuple(sorted(set(prev.who) | set(c.who))),
+                writers=tuple(sorted(set(prev.writers) | set(c.writers))),
+                readers=tuple(sorted(set(prev.readers) | set(c.readers))),
                 via=tuple(sorted(set(prev.via) | set(c.via))),
                 components=tuple(sorted(set(prev.components) | set(c.components))),
             )

@@ -136,7 +136,9 @@ def test_required_field_added_breaks_writers(tmp_path: Path) -> None:
     r = compare(tmp_path / "2", exec_defs(obj({"a": {"type": "string"}}, closed=True)),
                 exec_defs(obj({"a": {"type": "string"}, "b": {"type": "integer"}}, ["b"], closed=True)), EXEC)
     c = only(r, "field-added")
-    assert (c.breaks, c.who) == (("writers", "readers"), ("component server", "runtime"))
+    assert (c.breaks, c.writers, c.readers) == (("writers", "readers"), ("runtime",), ("component server",))
+    assert c.render().startswith("BREAKING for writers (runtime) and readers (component server): new/p.json#")
+    assert c.to_json()["who"] == {"writers": ["runtime"], "readers": ["component server"]}
 
 
 def test_required_field_removed_breaks_readers(tmp_path: Path) -> None:
@@ -411,16 +413,16 @@ def test_declarations_match_by_name_when_moved_and_files_by_version(tmp_path: Pa
 def test_reports_of_several_schema_sets_merge_once_per_change() -> None:
     from stepflow_codegen.diffrun import merge
 
-    a = Change(COMPATIBLE, "field-added", (), (), "p.json", "/$defs/T/properties/x", "m", ("m params",))
-    b = Change(BREAKING, "field-added", ("readers",), ("component c",), "p.json", "/$defs/T/properties/x", "m",
+    a = Change(COMPATIBLE, "field-added", (), (), (), "p.json", "/$defs/T/properties/x", "m", ("m params",))
+    b = Change(BREAKING, "field-added", ("readers",), (), ("component c",), "p.json", "/$defs/T/properties/x", "m",
                ("component c input",), ("c",))
-    other = Change(COMPATIBLE, "type-added", (), (), "q.json", "/$defs/U", "u")
+    other = Change(COMPATIBLE, "type-added", (), (), (), "q.json", "/$defs/U", "u")
     merged = merge([Report(("o1",), ("n1",), [a]), Report(("o1", "o2"), ("n2",), [b, other])])
     assert merged.old == ("o1", "o2") and merged.new == ("n1", "n2")
     assert [c.kind for c in merged.changes] == ["field-added", "type-added"]
     m = merged.changes[0]
-    assert (m.severity, m.breaks, m.who, m.via, m.components) == (
-        BREAKING, ("readers",), ("component c",), ("component c input", "m params"), ("c",))
+    assert (m.severity, m.breaks, m.readers, m.writers, m.via, m.components) == (
+        BREAKING, ("readers",), ("component c",), (), ("component c input", "m params"), ("c",))
 
 
 def test_report_is_deterministic_and_json_is_stable(tmp_path: Path) -> None:
