@@ -249,8 +249,6 @@ def match_decls(old: ir.Program, new: ir.Program) -> dict[ir.TypeId, ir.TypeId]:
 # "Does A accept every value B accepts?"  (conservative: when unsure, no)
 # ---------------------------------------------------------------------------------------------
 
-Node = "ir.TypeExpr | ir.Decl"
-
 
 def _frac(x: int | float) -> Fraction:
     return Fraction(str(x)) if isinstance(x, float) else Fraction(x)
