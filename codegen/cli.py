@@ -95,6 +95,7 @@ def _shared_programs() -> Iterator[None]:
         yield
     finally:
         _PROGRAMS = None
+        _CHANGE_REPORTS.clear()
 
 
 def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, dict[str, str], tuple[str, ...]]:
@@ -253,6 +254,8 @@ def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: 
             f"wrote {spec.out}: {len(p.writes)} changed, {len(p.unchanged)} unchanged, {len(p.removals)} removed",
             err=True,
         )
+        if p.writes or p.removals:
+            report_schema_changes(spec, base)
     return EXIT_OK
 
 
@@ -460,8 +463,10 @@ def generate_cmd(config: Path | None, watch: bool, debounce: int, verbose: bool,
 
 @main.command("check")
 @click.option("--config", type=click.Path(path_type=Path), default=None, help="pyproject.toml with [tool.stepflow-codegen] (default: the nearest one).")
+@click.option("--breaking-against", "breaking_against", default=None, metavar="GIT_REF",
+              help="Also exit 1 if the targets' schemas changed incompatibly since GIT_REF (see `stepflow-codegen diff`).")
 @_with_common
-def check_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
+def check_cmd(config: Path | None, breaking_against: str | None, verbose: bool, quiet: bool) -> None:
     """Exit 1 with a diff if any target listed in [tool.stepflow-codegen] is stale."""
 
     def go() -> int:
@@ -470,9 +475,135 @@ def check_cmd(config: Path | None, verbose: bool, quiet: bool) -> None:
         with _shared_programs():
             for s in specs:
                 worst = max(worst, run_target(s, base, True, verbose, quiet))
+        if breaking_against is not None:
+            worst = max(worst, check_breaking(specs, base, breaking_against, quiet))
         return worst
 
     sys.exit(_guard(go))
+
+
+# -- compatibility diff (docs/diff.md) ----------------------------------------------------------
+
+
+def _schema_sets(specs: list[TargetSpec]) -> list[list[str]]:
+    sets: list[list[str]] = []
+    for s in specs:
+        if s.schemas not in sets:
+            sets.append(list(s.schemas))
+    return sets
+
+
+def _diff_report(old: tuple[str, ...], new: tuple[str, ...], paths: tuple[str, ...], against: str | None,
+                 config: Path | None) -> Any:
+    from .diffrun import DiffInputError, diff_against, diff_paths, merge
+
+    cwd = Path.cwd()
+    try:
+        if against is not None:
+            if old or new:
+                raise BadInput("--against compares the working tree with GIT_REF: give PATHS, not --old/--new")
+            if paths:
+                return diff_against(against, [Path(p) for p in paths], cwd)
+            specs, base = load_config(config)
+            return merge([diff_against(against, [base / p for p in ss], base) for ss in _schema_sets(specs)])
+        if old or new:
+            if paths or not old or not new:
+                raise BadInput("give --old PATH... and --new PATH... (both), or OLD NEW, or --against GIT_REF")
+            return diff_paths([Path(p) for p in old], [Path(p) for p in new], cwd)
+        if len(paths) != 2:
+            raise BadInput("diff takes OLD NEW (files or directories), --old/--new PATH..., or --against GIT_REF [PATHS...]")
+        return diff_paths([Path(paths[0])], [Path(paths[1])], cwd)
+    except DiffInputError as e:
+        raise BadInput(str(e)) from None
+
+
+@main.command("diff")
+@click.argument("paths", nargs=-1)
+@click.option("--old", "old", multiple=True, metavar="PATH", help="A file or directory of the old version (repeatable).")
+@click.option("--new", "new", multiple=True, metavar="PATH", help="A file or directory of the new version (repeatable).")
+@click.option("--against", default=None, metavar="GIT_REF",
+              help="Compare the working tree's PATHS (default: every schema set of [tool.stepflow-codegen]) with the same paths at GIT_REF.")
+@click.option("--config", type=click.Path(path_type=Path), default=None, help="pyproject.toml with [tool.stepflow-codegen] (with --against and no PATHS).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per change; json: the stepflow-codegen-diff/v1 document (docs/diff.md).")
+def diff_cmd(paths: tuple[str, ...], old: tuple[str, ...], new: tuple[str, ...], against: str | None,
+             config: Path | None, fmt: str) -> None:
+    """Compare two versions of schemas, method table and component manifests; say what breaks whom.
+
+    Exit codes: 0 no breaking change, 1 breaking changes, 2 bad input.
+    """
+
+    def go() -> int:
+        report = _diff_report(old, new, paths, against, config)
+        click.echo(report.render_json() if fmt == "json" else report.render_text(), nl=False)
+        return EXIT_STALE if report.breaking else EXIT_OK
+
+    sys.exit(_guard(go))
+
+
+def check_breaking(specs: list[TargetSpec], base: Path, ref: str, quiet: bool) -> int:
+    """``check --breaking-against REF``: 1 (with the breaking changes) if any schema set broke compatibility."""
+    from .diffrun import DiffInputError, diff_against, merge
+
+    try:
+        report = merge([diff_against(ref, [base / p for p in ss], base) for ss in _schema_sets(specs)])
+    except DiffInputError as e:
+        raise BadInput(str(e)) from None
+    for c in report.breaking:
+        click.echo(c.render())
+    if report.breaking:
+        click.echo(f"breaking: {len(report.breaking)} incompatible change(s) since {ref} (details: stepflow-codegen diff --against {ref})", err=True)
+        return EXIT_STALE
+    if not quiet:
+        click.echo(f"ok: no breaking change since {ref}", err=True)
+    return EXIT_OK
+
+
+_CHANGE_REPORTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def report_schema_changes(spec: TargetSpec, base: Path) -> None:
+    """After ``generate`` rewrote a target: what changed in its schemas since git HEAD (the state the
+    committed output was generated from), and which component implementations a breaking change hits."""
+    from .diffrun import DiffInputError, diff_against, git_toplevel, summary
+    from .targets.naming import snake
+
+    top = git_toplevel(base)
+    if top is None:
+        return
+    try:
+        tracked = subprocess_out(["git", "-C", str(base), "ls-files", "--", spec.out])
+    except OSError:
+        return
+    if not tracked.strip():
+        return  # the output is not committed: there is no previous state to compare with
+    key = (str(base.resolve()), tuple(spec.schemas))
+    report = _CHANGE_REPORTS.get(key) if _PROGRAMS is not None else None
+    if report is None:
+        try:
+            report = diff_against("HEAD", [base / p for p in spec.schemas], base)
+        except DiffInputError:
+            return  # e.g. the schemas are new since HEAD
+        if _PROGRAMS is not None:  # one generate run: targets sharing schemas share the report
+            _CHANGE_REPORTS[key] = report
+    if not report.changes:
+        return
+    click.echo(f"  schemas since HEAD: {summary(report)}", err=True)
+    for c in report.breaking:
+        click.echo(f"  {c.render()}", err=True)
+        for comp in c.components:
+            if spec.language == "python":
+                where = f" in {spec.implementation}" if spec.implementation else ""
+                click.echo(f"    affects the implementation of component {comp!r}: {snake(comp) or 'component'}(){where}", err=True)
+            else:
+                click.echo(f"    affects the implementation of component {comp!r}", err=True)
+
+
+def subprocess_out(cmd: list[str]) -> str:
+    import subprocess
+
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
 
 
 @main.command("new")
