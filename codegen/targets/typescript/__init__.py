@@ -4,16 +4,25 @@
 
 from __future__ import annotations
 
+import re
+
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from .. import TargetOptions
 from .render import TsOptions, render_typescript  # before render() below, which must win the name
 
-OWNED_SUFFIXES = (".ts",)
+OWNED_SUFFIXES = (".ts", ".json")
+
+_NPM_NAME = re.compile(r"(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*")
 
 
 def check_name(name: str) -> str | None:
-    """The output directory's name is not used in TypeScript code, so any name is fine."""
+    """The package name (``--package``, else the output directory's name) must be a valid npm name."""
+    if len(name) > 214 or not _NPM_NAME.fullmatch(name):
+        return (
+            f"{name!r} is not a valid npm package name (lower case letters, digits, '-', '.', '_', '~', "
+            "optionally '@scope/'); pass --package NAME"
+        )
     return None
 
 
