@@ -21,13 +21,15 @@ def build_program(
     diags: Diagnostics,
     root_names: dict[str, str] | None = None,
     cwd: Path | None = None,
+    uri_map: dict[str, Path] | None = None,
 ) -> ir.Program:
     """Load, resolve and convert; raise :class:`SchemaError` if any error was found.
 
-    ``root_names`` maps a schema file (as given, or its key) to the name of its root type.
+    ``root_names`` maps a schema file (as given, or its key) to the name of its root type;
+    ``uri_map`` maps URI prefixes to local folders (see :class:`Workspace`).
     """
     try:
-        ws = Workspace(inputs, diags, cwd)
+        ws = Workspace(inputs, diags, cwd, uri_map=uri_map)
         conv = Converter(ws, diags, root_names)
         protocol: ir.Protocol | None = None
         tables = [k for k in ws.inputs if ws.docs[k].is_method_table]
@@ -110,6 +112,12 @@ def _validation(ws: Workspace, diags: Diagnostics, decls: dict[ir.TypeId, ir.Dec
         if source is not None:
             # a declaration the converter split off (``/object``, ``/enum``) validates with its schema's node
             pointer = source.pointer
+        try:
+            ws.get(key, pointer)
+        except (KeyError, ValueError):
+            # a declaration hoisted out of a merged allOf names no schema location: it has no node
+            # (targets check it by its shape; the declarations that use it are checked by theirs)
+            continue
         types[type_id] = builder.node(key, pointer)
     return builder.finish(types)
 
