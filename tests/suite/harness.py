@@ -53,6 +53,12 @@ class Unit:
     """Further files (keys of ``files``) given to the tool as inputs (e.g. the suite's remotes)."""
     root_pointer: str = ""
     """Check the type declared at this pointer of the root file instead of the root type."""
+    targets: list[tuple[str, str]] | None = None
+    """Per document, the (file, pointer) of the declaration to check it with (default: all use the
+    root file's root type, or ``root_pointer``)."""
+
+    def target(self, n: int) -> tuple[str, str] | None:
+        return self.targets[n] if self.targets is not None else None
 
 
 @dataclass
@@ -71,6 +77,9 @@ class Generated:
     error: str | None = None
     files: dict[str, dict[str, str]] = field(default_factory=dict)
     python_name: str | None = None
+    ids: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    """(file, pointer) -> type id, for units with ``targets``."""
+    python_names: dict[str, str | None] = field(default_factory=dict)
     gen_seconds: float = 0.0
 
 
@@ -114,7 +123,13 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
     else:
         roots = [r for r in program.roots if r.file == root_display]
         out.root_id = roots[0].type if roots else None
-    if out.root_id is None:
+    for file, pointer in sorted(set(unit.targets or [])):
+        found = [d for d in program.decls
+                 if d.source is not None and d.source.file == Path(file).as_posix() and d.source.pointer == pointer]
+        if not found and pointer == "":
+            found = [program.get(r.type) for r in program.roots if r.file == Path(file).as_posix()]
+        out.ids[(file, pointer)] = found[0].id if found and found[0] is not None else None
+    if out.root_id is None and unit.targets is None:
         out.error = "no root type: the tool generated no type for the schema"
         return out
     for lang in langs:
@@ -130,9 +145,11 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
             continue
         out.files[lang] = files
     if "python" in out.files and "types.py" in out.files["python"]:
-        decl = program.get(out.root_id)
-        shown = f"{decl.source.file}#{decl.source.pointer}" if decl is not None and decl.source else out.root_id
-        out.python_name = python_name(out.files["python"]["types.py"], shown)
+        for tid in {out.root_id, *out.ids.values()} - {None}:
+            decl = program.get(tid)
+            shown = f"{decl.source.file}#{decl.source.pointer}" if decl is not None and decl.source else tid
+            out.python_names[tid] = python_name(out.files["python"]["types.py"], shown)
+        out.python_name = out.python_names.get(out.root_id) if out.root_id else None
     out.gen_seconds = time.perf_counter() - t0
     return out
 
@@ -156,6 +173,13 @@ def python_name(types_py: str, type_id: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------- running
+
+
+def _doc_ids(unit: Unit, g: Generated) -> list[str | None]:
+    """The type id each document of the unit runs through (None: the tool made no such type)."""
+    if unit.targets is None:
+        return [g.root_id] * len(unit.documents)
+    return [g.ids.get(t) for t in unit.targets]
 
 
 def _unit_dirs(n: int) -> list[str]:
@@ -246,7 +270,7 @@ def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, man
                 if "unit_error" in r:
                     unit_errors[i] = r["unit_error"]
                     continue
-                got[i] = [Outcome(bool(x["ok"]), x.get("out"), x.get("err")) for x in r["results"]]
+                got[i] = [Outcome(bool(x["ok"]), x.get("out"), x.get("err"), x.get("missing")) for x in r["results"]]
                 if len(got[i]) != len(units[i].documents):
                     unit_errors[i] = f"{what}: wrong number of results"
         todo = [m for m in todo if m["i"] not in done]
@@ -273,11 +297,12 @@ def _run_python(units: list[Unit], gens: list[Generated], names: list[str], pend
         pkg = f"p_{names[i]}"
         for rel, text in g.files["python"].items():
             _write(folder / pkg / rel, text)
-        if g.python_name is None:
+        docs = [[g.python_names.get(tid) if tid else None, text] for tid, text in zip(_doc_ids(units[i], g), units[i].documents)]
+        if units[i].targets is None and g.python_name is None:
             unit_errors[i] = f"python: no declaration for {g.root_id} in types.py"
             pending.remove(i)
             continue
-        manifest.append({"i": i, "package": pkg, "name": g.python_name, "documents": units[i].documents})
+        manifest.append({"i": i, "package": pkg, "documents": docs})
     return _run_batch([sys.executable, str(HERE / "py_runner.py"), str(folder)], None, None, manifest, folder,
                       units, unit_errors, "python")
 
@@ -338,7 +363,8 @@ def _run_typescript(units: list[Unit], gens: list[Generated], names: list[str], 
             for i in pending:
                 unit_errors.setdefault(i, "typescript: tsc (runtime): " + unattributed[0][:300])
     pending[:] = [i for i in pending if i not in unit_errors]
-    manifest = [{"i": i, "dir": f"out/src/{names[i]}", "id": gens[i].root_id, "documents": units[i].documents}
+    manifest = [{"i": i, "dir": f"out/src/{names[i]}",
+                 "documents": [list(x) for x in zip(_doc_ids(units[i], gens[i]), units[i].documents)]}
                 for i in pending]
     return _run_batch(["node", str(HERE / "ts_runner.mjs"), str(folder)], None, None, manifest, folder, units,
                       unit_errors, "typescript")
@@ -379,30 +405,25 @@ fn run_all() {
     for entry in manifest.as_array().expect("array") {
         let i = entry["i"].as_u64().unwrap();
         let unit = entry["unit"].as_str().unwrap();
-        let id = entry["id"].as_str().unwrap();
         let line = match UNITS.iter().find(|(u, _)| *u == unit) {
             None => serde_json::json!({"i": i, "unit_error": "rust: unit not compiled"}),
             Some((_, run)) => {
                 let mut results = Vec::new();
-                let mut missing = false;
                 for doc in entry["documents"].as_array().unwrap() {
-                    let text = doc.as_str().unwrap().to_string();
+                    let text = doc[1].as_str().unwrap().to_string();
+                    let Some(id) = doc[0].as_str() else {
+                        results.push(serde_json::json!({"ok": false, "missing": "the tool made no type for it"}));
+                        continue;
+                    };
                     let got = std::panic::catch_unwind(|| run(id, &text));
                     results.push(match got {
-                        Ok(None) => {
-                            missing = true;
-                            break;
-                        }
+                        Ok(None) => serde_json::json!({"ok": false, "missing": format!("rust: {id} is not in TYPES_BY_SCHEMA_ID")}),
                         Ok(Some(Ok(again))) => serde_json::json!({"ok": true, "out": again}),
                         Ok(Some(Err(e))) => serde_json::json!({"ok": false, "err": e}),
                         Err(_) => serde_json::json!({"ok": false, "err": "panic"}),
                     });
                 }
-                if missing {
-                    serde_json::json!({"i": i, "unit_error": format!("rust: {id} is not in TYPES_BY_SCHEMA_ID")})
-                } else {
-                    serde_json::json!({"i": i, "results": results})
-                }
+                serde_json::json!({"i": i, "results": results})
             }
         };
         f.write_all(format!("{line}\n").as_bytes()).unwrap();
@@ -511,7 +532,9 @@ def _run_rust(units: list[Unit], gens: list[Generated], names: list[str], pendin
             shutil.rmtree(folder / "src" / names[i], ignore_errors=True)
     else:
         raise RuntimeError("cargo build still fails after excluding units")
-    manifest = [{"i": i, "unit": names[i], "id": gens[i].root_id, "documents": units[i].documents} for i in pending]
+    manifest = [{"i": i, "unit": names[i],
+                 "documents": [list(x) for x in zip(_doc_ids(units[i], gens[i]), units[i].documents)]}
+                for i in pending]
     exe = Path(env["CARGO_TARGET_DIR"]) / "debug" / "suite_units"
     return _run_batch([str(exe)], None, None, manifest, folder, units, unit_errors, "rust")
 

@@ -2,9 +2,9 @@
 
     python py_runner.py PACKAGES_DIR MANIFEST RESULTS
 
-MANIFEST: [{"i", "package", "name", "documents": [json text]}]; RESULTS gets one JSON line per
-unit: {"i", "results": [{"ok", "out"|"err"}]} or {"i", "unit_error"}, flushed as it goes so a
-crash loses only the unit it happened on.
+MANIFEST: [{"i", "package", "documents": [[type name | null, json text]]}]; RESULTS gets one JSON
+line per unit: {"i", "results": [{"ok", "out"|"err"|"missing"}]} or {"i", "unit_error"}, flushed as
+it goes so a crash loses only the unit it happened on.
 """
 
 import importlib
@@ -22,12 +22,15 @@ def main() -> None:
             line: dict = {"i": entry["i"]}
             try:
                 pkg = importlib.import_module(entry["package"])
-                typ = getattr(pkg.types, entry["name"])
             except BaseException as e:  # noqa: BLE001 - any import failure is this unit's failure
                 line["unit_error"] = f"python: import failed: {type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"
             else:
                 results = []
-                for doc in entry["documents"]:
+                for name, doc in entry["documents"]:
+                    if not name or not hasattr(pkg.types, name):
+                        results.append({"ok": False, "missing": f"python: no type {name!r} in types.py"})
+                        continue
+                    typ = getattr(pkg.types, name)  # may be None: the alias of JSON null
                     try:
                         value = pkg.decode(doc, typ)
                         results.append({"ok": True, "out": pkg.encode(value).decode("utf-8")})
