@@ -197,7 +197,7 @@ def run_units(
     say = log or (lambda *_: None)
     if work.exists():
         for child in work.iterdir():
-            if child.name != "cargo-target":
+            if child.name != "rust":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
     work.mkdir(parents=True, exist_ok=True)
     names = _unit_dirs(len(units))
@@ -233,7 +233,13 @@ def run_units(
 
 
 def _write(path: Path, text: str) -> None:
+    """Write ``text`` unless the file holds it already (so cargo sees unchanged sources as unchanged)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
     path.write_text(text, encoding="utf-8")
 
 
@@ -260,7 +266,7 @@ def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, man
             died, tail = True, "timed out"
         done: set[int] = set()
         if rpath.is_file():
-            for line in rpath.read_text(encoding="utf-8").splitlines():
+            for line in rpath.read_text(encoding="utf-8").split("\n"):
                 try:
                     r = json.loads(line)
                 except ValueError:
@@ -433,9 +439,15 @@ fn run_all() {
 """
 
 
+def _crate_name(work: Path) -> str:
+    return "units_" + re.sub(r"[^a-z0-9]+", "_", work.name.lower())
+
+
 def _cargo_env(work: Path) -> dict[str, str]:
-    env = dict(os.environ, CARGO_TERM_COLOR="never",
-               CARGO_TARGET_DIR=str(Path(os.environ.get("STEPFLOW_SUITE_CARGO_TARGET", work / "cargo-target"))))
+    """One target directory for every run (so serde is compiled once); each run's crate has its own
+    name (so runs do not overwrite each other's binaries and incremental state)."""
+    target = os.environ.get("STEPFLOW_SUITE_CARGO_TARGET", str(ROOT / ".cache" / "suite-work" / "cargo-target"))
+    env = dict(os.environ, CARGO_TERM_COLOR="never", CARGO_TARGET_DIR=target)
     env.pop("RUSTFLAGS", None)
     return env
 
@@ -470,12 +482,17 @@ def _run_rust(units: list[Unit], gens: list[Generated], names: list[str], pendin
                 mods.append(f"pub mod {Path(rel).stem};")
         _write(folder / "src" / names[i] / "mod.rs", "\n".join(mods) + "\n")
     pending[:] = [i for i in pending if i not in unit_errors]
+    live = {names[i] for i in pending} | {f"runtime_{h}.rs" for h in runtimes} | {"main.rs"}
+    if (folder / "src").is_dir():
+        for child in (folder / "src").iterdir():  # left over from an earlier run
+            if child.name not in live:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
     deps.setdefault("serde_json", "1")
     dep_lines = []
     for k, v in sorted(deps.items()):
         dep_lines.append(f"{k} = {json.dumps(v) if isinstance(v, str) else _toml_inline(v)}")
     _write(folder / "Cargo.toml", (
-        '[package]\nname = "suite_units"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
+        f'[package]\nname = "{_crate_name(work)}"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
         "[dependencies]\n" + "\n".join(dep_lines) + "\n\n"
         "[profile.dev]\ndebug = 0\nincremental = true\n\n[workspace]\n"
     ))
@@ -535,7 +552,7 @@ def _run_rust(units: list[Unit], gens: list[Generated], names: list[str], pendin
     manifest = [{"i": i, "unit": names[i],
                  "documents": [list(x) for x in zip(_doc_ids(units[i], gens[i]), units[i].documents)]}
                 for i in pending]
-    exe = Path(env["CARGO_TARGET_DIR"]) / "debug" / "suite_units"
+    exe = Path(env["CARGO_TARGET_DIR"]) / "debug" / _crate_name(work)
     return _run_batch([str(exe)], None, None, manifest, folder, units, unit_errors, "rust")
 
 

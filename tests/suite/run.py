@@ -330,7 +330,7 @@ def read_expected(lang: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if not p.is_file():
         return out
-    for line in p.read_text(encoding="utf-8").splitlines():
+    for line in p.read_text(encoding="utf-8").split("\n"):
         if not line.strip() or line.startswith("#"):
             continue
         tid, _, reason = line.partition("\t")
@@ -338,11 +338,15 @@ def read_expected(lang: str) -> dict[str, str]:
     return out
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).encode("ascii", "backslashreplace").decode("ascii")
+
+
 def write_expected(lang: str, results: list[Result], drafts: list[str]) -> None:
     keep = {k: v for k, v in read_expected(lang).items() if k.split("/", 1)[0] not in drafts}
     for r in results:
         if not r.agrees:
-            keep[r.test.id] = r.reason.replace("\t", " ").replace("\n", " ")
+            keep[r.test.id] = _one_line(r.reason)
     lines = [
         f"# JSON Schema Test Suite (jsonschema sdist) tests the generated {lang} code disagrees on today.",
         "# One test id per line (draft/file.json::case::test), a TAB, '# ' and why. This list may only shrink:",
