@@ -726,6 +726,7 @@ interface Compiled {
 }
 
 const noScope: readonly number[] = [];
+const none: readonly never[] = [];
 
 function regex(p: Pattern): RegExp | null {
   try {
@@ -893,89 +894,81 @@ export class Graph {
       );
     }
     let ok = true;
-    // false when the check must stop (a problem and no error list)
-    const problem = (kw: string, message: string, at: string = p): boolean => {
-      ok = keyword(e, at, kw, message);
-      return e !== null;
-    };
     if (typeof v === "number") {
-      if (
-        n.minimum !== undefined &&
-        v < n.minimum &&
-        !problem("minimum", `must be >= ${n.minimum}`)
-      ) {
-        return false;
+      if (n.minimum !== undefined && v < n.minimum) {
+        if (e === null) return false;
+        ok = keyword(e, p, "minimum", `must be >= ${n.minimum}`);
       }
-      if (
-        n.maximum !== undefined &&
-        v > n.maximum &&
-        !problem("maximum", `must be <= ${n.maximum}`)
-      ) {
-        return false;
+      if (n.maximum !== undefined && v > n.maximum) {
+        if (e === null) return false;
+        ok = keyword(e, p, "maximum", `must be <= ${n.maximum}`);
       }
-      if (
-        n.exclusiveMinimum !== undefined &&
-        v <= n.exclusiveMinimum &&
-        !problem("exclusiveMinimum", `must be > ${n.exclusiveMinimum}`)
-      ) {
-        return false;
+      if (n.exclusiveMinimum !== undefined && v <= n.exclusiveMinimum) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          "exclusiveMinimum",
+          `must be > ${n.exclusiveMinimum}`,
+        );
       }
-      if (
-        n.exclusiveMaximum !== undefined &&
-        v >= n.exclusiveMaximum &&
-        !problem("exclusiveMaximum", `must be < ${n.exclusiveMaximum}`)
-      ) {
-        return false;
+      if (n.exclusiveMaximum !== undefined && v >= n.exclusiveMaximum) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          "exclusiveMaximum",
+          `must be < ${n.exclusiveMaximum}`,
+        );
       }
-      if (
-        n.multipleOf !== undefined &&
-        !isMultiple(v, n.multipleOf) &&
-        !problem("multipleOf", `must be a multiple of ${n.multipleOf}`)
-      ) {
-        return false;
+      if (n.multipleOf !== undefined && !isMultiple(v, n.multipleOf)) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          "multipleOf",
+          `must be a multiple of ${n.multipleOf}`,
+        );
       }
     } else if (typeof v === "string") {
       if (n.minLength !== undefined || n.maxLength !== undefined) {
         const length = codePointLength(v);
-        if (
-          n.minLength !== undefined &&
-          length < n.minLength &&
-          !problem(
+        if (n.minLength !== undefined && length < n.minLength) {
+          if (e === null) return false;
+          ok = keyword(
+            e,
+            p,
             "minLength",
             `must be at least ${n.minLength} characters long`,
-          )
-        ) {
-          return false;
+          );
         }
-        if (
-          n.maxLength !== undefined &&
-          length > n.maxLength &&
-          !problem(
+        if (n.maxLength !== undefined && length > n.maxLength) {
+          if (e === null) return false;
+          ok = keyword(
+            e,
+            p,
             "maxLength",
             `must be at most ${n.maxLength} characters long`,
-          )
-        ) {
-          return false;
+          );
         }
       }
       if (c.pattern !== undefined && n.pattern !== undefined) {
         if (c.pattern === null) {
-          if (
-            !problem(
-              "pattern",
-              `the schema's pattern ${JSON.stringify(n.pattern[0])} is not a valid regular expression`,
-            )
-          ) {
-            return false;
-          }
-        } else if (
-          !c.pattern.test(v) &&
-          !problem(
+          if (e === null) return false;
+          ok = keyword(
+            e,
+            p,
+            "pattern",
+            `the schema's pattern ${JSON.stringify(n.pattern[0])} is not a valid regular expression`,
+          );
+        } else if (!c.pattern.test(v)) {
+          if (e === null) return false;
+          ok = keyword(
+            e,
+            p,
             "pattern",
             `does not match the pattern ${JSON.stringify(n.pattern[0])}`,
-          )
-        ) {
-          return false;
+          );
         }
       }
     }
@@ -1003,7 +996,7 @@ export class Graph {
         }
       }
     }
-    for (const sub of n.allOf ?? []) {
+    for (const sub of n.allOf ?? none) {
       if (!this.run(sub, v, p, e, d1, s, seen)) {
         ok = false;
         if (e === null) {
@@ -1056,12 +1049,9 @@ export class Graph {
         }
       }
     }
-    if (
-      n.not !== undefined &&
-      this.run(n.not, v, p, null, d1, s, null) &&
-      !problem("not", "must not match the schema of `not`")
-    ) {
-      return false;
+    if (n.not !== undefined && this.run(n.not, v, p, null, d1, s, null)) {
+      if (e === null) return false;
+      ok = keyword(e, p, "not", "must not match the schema of `not`");
     }
     if (n.if !== undefined) {
       const branch = this.run(n.if, v, p, null, d1, s, seen) ? n.then : n.else;
@@ -1122,34 +1112,39 @@ export class Graph {
   ): boolean {
     const n = c.spec;
     let ok = true;
-    const problem = (kw: string, message: string, at: string = p): boolean => {
-      ok = keyword(e, at, kw, message);
-      return e !== null;
-    };
-    const at = (i: number): string => (e === null ? p : pointer(p, i));
-    if (
-      n.minItems !== undefined &&
-      v.length < n.minItems &&
-      !problem("minItems", `must have at least ${n.minItems} items`)
-    ) {
-      return false;
+    if (n.minItems !== undefined && v.length < n.minItems) {
+      if (e === null) return false;
+      ok = keyword(e, p, "minItems", `must have at least ${n.minItems} items`);
     }
-    if (
-      n.maxItems !== undefined &&
-      v.length > n.maxItems &&
-      !problem("maxItems", `must have at most ${n.maxItems} items`)
-    ) {
-      return false;
+    if (n.maxItems !== undefined && v.length > n.maxItems) {
+      if (e === null) return false;
+      ok = keyword(e, p, "maxItems", `must have at most ${n.maxItems} items`);
     }
     if (n.uniqueItems === true) {
       const i = firstDuplicate(v);
-      if (i >= 0 && !problem("uniqueItems", "equals an earlier item", at(i))) {
-        return false;
+      if (i >= 0) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          e === null ? p : pointer(p, i),
+          "uniqueItems",
+          "equals an earlier item",
+        );
       }
     }
-    const prefix = n.prefixItems ?? [];
+    const prefix = n.prefixItems ?? none;
     for (let i = 0; i < prefix.length && i < v.length; i++) {
-      if (this.run(prefix[i] ?? 0, v[i], at(i), e, d, s, null)) {
+      if (
+        this.run(
+          prefix[i] ?? 0,
+          v[i],
+          e === null ? p : pointer(p, i),
+          e,
+          d,
+          s,
+          null,
+        )
+      ) {
         seen?.items.add(i);
       } else if (e === null) {
         return false;
@@ -1163,12 +1158,13 @@ export class Graph {
       v.length > prefix.length
     ) {
       // one problem for the items beyond the allowed ones
-      if (!problem("items", `must have at most ${prefix.length} items`)) {
-        return false;
-      }
+      if (e === null) return false;
+      ok = keyword(e, p, "items", `must have at most ${prefix.length} items`);
     } else if (n.items !== undefined) {
       for (let i = prefix.length; i < v.length; i++) {
-        if (this.run(n.items, v[i], at(i), e, d, s, null)) {
+        if (
+          this.run(n.items, v[i], e === null ? p : pointer(p, i), e, d, s, null)
+        ) {
           seen?.items.add(i);
         } else if (e === null) {
           return false;
@@ -1180,30 +1176,39 @@ export class Graph {
     if (n.contains !== undefined) {
       let matched = 0;
       for (let i = 0; i < v.length; i++) {
-        if (this.run(n.contains, v[i], at(i), null, d, s, null)) {
+        if (
+          this.run(
+            n.contains,
+            v[i],
+            e === null ? p : pointer(p, i),
+            null,
+            d,
+            s,
+            null,
+          )
+        ) {
           matched++;
           seen?.items.add(i);
         }
       }
       const low = n.minContains ?? 1;
-      if (
-        matched < low &&
-        !problem(
+      if (matched < low) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
           n.minContains !== undefined ? "minContains" : "contains",
           `must contain at least ${low} matching item${low === 1 ? "" : "s"}`,
-        )
-      ) {
-        return false;
+        );
       }
-      if (
-        n.maxContains !== undefined &&
-        matched > n.maxContains &&
-        !problem(
+      if (n.maxContains !== undefined && matched > n.maxContains) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
           "maxContains",
           `must contain at most ${n.maxContains} matching items`,
-        )
-      ) {
-        return false;
+        );
       }
     }
     if (n.unevaluatedItems !== undefined) {
@@ -1211,7 +1216,17 @@ export class Graph {
         if (seen !== null && seen.items.has(i)) {
           continue;
         }
-        if (!this.run(n.unevaluatedItems, v[i], at(i), e, d, s, null)) {
+        if (
+          !this.run(
+            n.unevaluatedItems,
+            v[i],
+            e === null ? p : pointer(p, i),
+            e,
+            d,
+            s,
+            null,
+          )
+        ) {
           if (e === null) {
             return false;
           }
@@ -1236,53 +1251,47 @@ export class Graph {
   ): boolean {
     const n = c.spec;
     let ok = true;
-    const problem = (kw: string, message: string, at: string = p): boolean => {
-      ok = keyword(e, at, kw, message);
-      return e !== null;
-    };
-    for (const name of n.required ?? []) {
-      if (
-        !hasOwn(v, name) &&
-        !problem(
+    for (const name of n.required ?? none) {
+      if (!hasOwn(v, name)) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
           "required",
           `missing required property ${JSON.stringify(name)}`,
-        )
-      ) {
-        return false;
+        );
       }
     }
     const keys = Object.keys(v);
-    if (
-      n.minProperties !== undefined &&
-      keys.length < n.minProperties &&
-      !problem(
+    if (n.minProperties !== undefined && keys.length < n.minProperties) {
+      if (e === null) return false;
+      ok = keyword(
+        e,
+        p,
         "minProperties",
         `must have at least ${n.minProperties} properties`,
-      )
-    ) {
-      return false;
+      );
     }
-    if (
-      n.maxProperties !== undefined &&
-      keys.length > n.maxProperties &&
-      !problem(
+    if (n.maxProperties !== undefined && keys.length > n.maxProperties) {
+      if (e === null) return false;
+      ok = keyword(
+        e,
+        p,
         "maxProperties",
         `must have at most ${n.maxProperties} properties`,
-      )
-    ) {
-      return false;
+      );
     }
-    for (const [name, needs] of n.dependentRequired ?? []) {
+    for (const [name, needs] of n.dependentRequired ?? none) {
       if (hasOwn(v, name)) {
         for (const need of needs) {
-          if (
-            !hasOwn(v, need) &&
-            !problem(
+          if (!hasOwn(v, need)) {
+            if (e === null) return false;
+            ok = keyword(
+              e,
+              p,
               "dependentRequired",
               `missing property ${JSON.stringify(need)} (required when ${JSON.stringify(name)} is present)`,
-            )
-          ) {
-            return false;
+            );
           }
         }
       }
@@ -1292,10 +1301,15 @@ export class Graph {
       const value = v[key];
       if (
         n.propertyNames !== undefined &&
-        !this.run(n.propertyNames, key, at, null, d, s, null) &&
-        !problem("propertyNames", "this property name is not allowed", at)
+        !this.run(n.propertyNames, key, at, null, d, s, null)
       ) {
-        return false;
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          at,
+          "propertyNames",
+          "this property name is not allowed",
+        );
       }
       let matched = false;
       let valid = true;
@@ -1343,7 +1357,7 @@ export class Graph {
         seen?.props.add(key);
       }
     }
-    for (const [name, sub] of n.dependentSchemas ?? []) {
+    for (const [name, sub] of n.dependentSchemas ?? none) {
       if (hasOwn(v, name) && !this.run(sub, v, p, e, d, s, seen)) {
         if (e === null) {
           return false;
@@ -1407,9 +1421,48 @@ function firstDuplicate(v: readonly unknown[]): number {
 
 /**
  * Whether `v` is JSON data (what JSON.parse returns): null, booleans, finite numbers, strings,
- * and arrays and objects of them without cycles. Iterative, so deep values cannot overflow the stack.
+ * and arrays and objects of them without cycles. Deep values (and cycles) are checked iteratively,
+ * so they cannot overflow the stack.
  */
 export function isJsonData(v: unknown): boolean {
+  return jsonData(v, 0);
+}
+
+function jsonData(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (v === null) {
+    return true;
+  }
+  if (depth > 100) {
+    return jsonDataDeep(v);
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      if (!jsonData(v[i], depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (const key of Object.keys(v)) {
+    if (!jsonData((v as { [key: string]: unknown })[key], depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function jsonDataDeep(v: unknown): boolean {
   const path = new Set<object>();
   const stack: { value: unknown; exit: boolean }[] = [
     { value: v, exit: false },
