@@ -49,6 +49,7 @@ for (const c of cases) {
   const value = JSON.parse(c.json);
   const is = type.is(value);
   const problems = type.validate(value);
+  if (c.messages) { results.push(problems); continue; }
   results.push(is === (problems.length === 0) ? is : `is says ${is}, validate says ${JSON.stringify(problems)}`);
 }
 console.log(JSON.stringify(results));
@@ -210,6 +211,34 @@ def _missing() -> Any:
 
 # --------------------------------------------------------------------------- the test
 
+KW = "keywords.json#/$defs/"
+# (declaration, value, validate's messages): every problem names the JSON pointer and the keyword
+MESSAGES = [
+    (KW + "Unevaluated", {"a": 1, "p_x": 2, "zz": 3}, ["#/zz: unexpected property (unevaluatedProperties)"]),
+    (KW + "Unevaluated", {"kind": "x", "x": 1, "y": 2, "c": 1}, ["#/y: unexpected property (unevaluatedProperties)"]),
+    (KW + "Items", [1, "a", True, None, 5], ["#/4: expected null (type)"]),
+    (KW + "Items", [1, "a", False], ["#: must contain at least 1 matching item (minContains)", "#/2: expected null (type)"]),
+    (KW + "Numbers", {"m": 0.00751, "n": 4, "q": 2.5}, [
+        "#/m: must be a multiple of 0.0001 (multipleOf)",
+        "#/n: must be a multiple of 3 (multipleOf)",
+        "#/q: must be < 2.5 (exclusiveMaximum)",
+    ]),
+    (KW + "Strings", {"p": "a1", "long": "x"}, [
+        r'#/p: does not match the pattern "^\\p{Lu}\\d+$" (pattern)',
+        "#/long: this property name is not allowed (propertyNames)",
+    ]),
+    (KW + "Equality", {"constructor": 1, "u": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]}, [
+        '#: missing property "toString" (required when "constructor" is present) (dependentRequired)',
+        "#/u/1: equals an earlier item (uniqueItems)",
+    ]),
+    (KW + "Logic", 7, ["#: matches more than one of the 2 variants (oneOf needs exactly one) (oneOf)", "#: must not match the schema of `not` (not)"]),
+    (KW + "StrictTree", {"children": [{"data": 1, "extra": True}]}, [
+        "#/children/0/extra: unexpected property (unevaluatedProperties)",
+        # the failed $ref evaluated nothing, so its keys are unevaluated too (as the evaluator sees it)
+        "#/children: unexpected property (unevaluatedProperties)",
+    ]),
+]
+
 
 def _programs(tmp: Path) -> dict[str, Any]:
     from stepflow_codegen.diagnostics import Diagnostics
@@ -246,10 +275,11 @@ def test_typescript_agrees_with_the_reference_evaluator(tmp_path: Path) -> None:
     cases: list[dict[str, Any]] = []
     expected: list[bool] = []
     rng = random.Random(SEED)
+    evaluator_of = {}
     for name, program in programs.items():
         validation = program.validation
         assert validation is not None
-        evaluator = Evaluator(validation)
+        evaluator = evaluator_of[name] = Evaluator(validation)
         gen = Generator(validation, rng)
         for type_id, nid in validation.types:
             seen: set[str] = set()
@@ -261,7 +291,10 @@ def test_typescript_agrees_with_the_reference_evaluator(tmp_path: Path) -> None:
                 cases.append({"fixture": name, "id": type_id, "json": text})
                 expected.append(evaluator.is_valid(nid, json.loads(text)))
     assert len(cases) > 5000, len(cases)
-    valid = sum(expected)
+    for type_id, value, _ in MESSAGES:
+        cases.append({"fixture": "keywords", "id": type_id, "json": json.dumps(value), "messages": True})
+        expected.append(not evaluator_of["keywords"].is_valid(programs["keywords"].validation.node_for(type_id), value))
+    valid = sum(expected[: len(expected) - len(MESSAGES)])
     assert 0.15 < valid / len(cases) < 0.85, f"{valid} of {len(cases)} values valid: the generator lost its balance"
     (tmp_path / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
     (root / "run.mjs").write_text(SCRIPT, encoding="utf-8")
@@ -271,6 +304,10 @@ def test_typescript_agrees_with_the_reference_evaluator(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-5000:]
     results = json.loads(proc.stdout)
     assert len(results) == len(cases)
+    messages = results[len(results) - len(MESSAGES) :]
+    assert all(expected[len(expected) - len(MESSAGES) :]), "every message case is invalid for the evaluator too"
+    assert messages == [m for _, _, m in MESSAGES]
+    cases, expected, results = cases[: -len(MESSAGES)], expected[: -len(MESSAGES)], results[: -len(MESSAGES)]
     wrong, fixed = [], []
     for case, want, got in zip(cases, expected, results):
         gap = TS_EVAL_GAPS.get((case["fixture"], case["id"], case["json"]))
