@@ -52,14 +52,14 @@ BAD = {
         "ImageProcessInput",
         {"image_path": "x.jpg", "operations": [{"type": "invert", "parameters": {}}], "quality": 0},
         [
-            '#/operations/0/type: expected one of "resize", "crop", "rotate", "blur", "sharpen"',
-            "#/quality: must be >= 1",
+            '#/operations/0/type: expected one of "resize", "crop", "rotate", "blur", "sharpen" (enum)',
+            "#/quality: must be >= 1 (minimum)",
         ],
     ),
     "missing operations, unknown key": (
         "ImageProcessInput",
         {"image_path": "x.jpg", "qualty": 80},
-        ['#: missing required property "operations"', "#/qualty: unexpected property"],
+        ['#: missing required property "operations" (required)', "#/qualty: unexpected property (additionalProperties)"],
     ),
     "parameters not an object": (
         "ImageProcessInput",

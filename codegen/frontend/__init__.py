@@ -123,6 +123,12 @@ def _validation(builder: ValidationBuilder, decls: dict[ir.TypeId, ir.Decl]) -> 
         if source is not None:
             # a declaration the converter split off (``/object``, ``/enum``) validates with its schema's node
             pointer = source.pointer
+        try:
+            builder.ws.get(key, pointer)
+        except (KeyError, ValueError):
+            # a declaration hoisted out of a merged allOf names no schema location: it has no node
+            # (targets check it by its shape; the declarations that use it are checked by theirs)
+            continue
         types[type_id] = builder.node(key, pointer)
     return builder.finish(types)
 

@@ -578,6 +578,8 @@ class Converter:
             v = s.get(k)
             if v is None:
                 return None
+            if isinstance(v, float) and v.is_integer():  # 2.0 is an integer in JSON Schema
+                v = int(v)
             if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
                 return v
             self.error(file, pointer_join(pointer, k), "bad-keyword", f"'{k}' must be a non-negative integer")

@@ -58,8 +58,863 @@ import type {
 } from "./types.js";
 import * as rt from "./runtime.js";
 
+const graph = new rt.Graph();
+
+// schemas/protocol.json#
+graph.add(0, { oneOf: [1, 2, 3, 4] });
+
+// schemas/protocol.json#/oneOf/0
+graph.add(1, { ref: 5 });
+
+// schemas/protocol.json#/oneOf/1
+graph.add(2, { ref: 6 });
+
+// schemas/protocol.json#/oneOf/2
+graph.add(3, { ref: 7 });
+
+// schemas/protocol.json#/oneOf/3
+graph.add(4, { ref: 8 });
+
+// schemas/protocol.json#/$defs/MethodRequest
+graph.add(5, {
+  types: ["object"],
+  properties: [
+    ["jsonrpc", 10],
+    ["id", 11],
+    ["method", 12],
+    ["params", 13],
+  ],
+  additionalProperties: 9,
+  required: ["jsonrpc", "id", "method", "params"],
+});
+
+// schemas/protocol.json#/$defs/Notification
+graph.add(6, {
+  types: ["object"],
+  properties: [
+    ["jsonrpc", 15],
+    ["method", 16],
+    ["params", 17],
+  ],
+  additionalProperties: 14,
+  required: ["jsonrpc", "method", "params"],
+});
+
+// schemas/protocol.json#/$defs/MethodSuccess
+graph.add(7, {
+  types: ["object"],
+  properties: [
+    ["jsonrpc", 19],
+    ["id", 20],
+    ["result", 21],
+  ],
+  additionalProperties: 18,
+  required: ["jsonrpc", "id", "result"],
+});
+
+// schemas/protocol.json#/$defs/MethodError
+graph.add(8, {
+  types: ["object"],
+  properties: [
+    ["jsonrpc", 23],
+    ["id", 24],
+    ["error", 25],
+  ],
+  additionalProperties: 22,
+  required: ["jsonrpc", "id", "error"],
+});
+
+// schemas/protocol.json#/$defs/MethodRequest/additionalProperties
+graph.add(9, { never: true });
+
+// schemas/protocol.json#/$defs/MethodRequest/properties/jsonrpc
+graph.add(10, { ref: 26 });
+
+// schemas/protocol.json#/$defs/MethodRequest/properties/id
+graph.add(11, { ref: 27 });
+
+// schemas/protocol.json#/$defs/MethodRequest/properties/method
+graph.add(12, { ref: 28 });
+
+// schemas/protocol.json#/$defs/MethodRequest/properties/params
+graph.add(13, { types: ["object"] });
+
+// schemas/protocol.json#/$defs/Notification/additionalProperties
+graph.add(14, { never: true });
+
+// schemas/protocol.json#/$defs/Notification/properties/jsonrpc
+graph.add(15, { ref: 26 });
+
+// schemas/protocol.json#/$defs/Notification/properties/method
+graph.add(16, { ref: 28 });
+
+// schemas/protocol.json#/$defs/Notification/properties/params
+graph.add(17, { types: ["object"] });
+
+// schemas/protocol.json#/$defs/MethodSuccess/additionalProperties
+graph.add(18, { never: true });
+
+// schemas/protocol.json#/$defs/MethodSuccess/properties/jsonrpc
+graph.add(19, { ref: 26 });
+
+// schemas/protocol.json#/$defs/MethodSuccess/properties/id
+graph.add(20, { ref: 27 });
+
+// schemas/protocol.json#/$defs/MethodSuccess/properties/result
+graph.add(21, { ref: 29 });
+
+// schemas/protocol.json#/$defs/MethodError/additionalProperties
+graph.add(22, { never: true });
+
+// schemas/protocol.json#/$defs/MethodError/properties/jsonrpc
+graph.add(23, { ref: 26 });
+
+// schemas/protocol.json#/$defs/MethodError/properties/id
+graph.add(24, { ref: 27 });
+
+// schemas/protocol.json#/$defs/MethodError/properties/error
+graph.add(25, { ref: 30 });
+
+// schemas/protocol.json#/$defs/JsonRpc
+graph.add(26, { types: ["string"], const: "2.0" });
+
+// schemas/protocol.json#/$defs/RequestId
+graph.add(27, { oneOf: [31, 32] });
+
+// schemas/protocol.json#/$defs/Method
+graph.add(28, {
+  types: ["string"],
+  enum: [
+    "initialize",
+    "initialized",
+    "components/list",
+    "components/info",
+    "components/execute",
+    "components/infer_schema",
+    "blobs/put",
+    "blobs/get",
+    "runs/submit",
+    "runs/get",
+  ],
+});
+
+// schemas/protocol.json#/$defs/Value
+graph.add(29, {});
+
+// schemas/protocol.json#/$defs/Error
+graph.add(30, {
+  types: ["object"],
+  properties: [
+    ["code", 34],
+    ["message", 35],
+    ["data", 36],
+  ],
+  additionalProperties: 33,
+  required: ["code", "message"],
+});
+
+// schemas/protocol.json#/$defs/RequestId/oneOf/0
+graph.add(31, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/RequestId/oneOf/1
+graph.add(32, { types: ["integer"] });
+
+// schemas/protocol.json#/$defs/Error/additionalProperties
+graph.add(33, { never: true });
+
+// schemas/protocol.json#/$defs/Error/properties/code
+graph.add(34, { types: ["integer"] });
+
+// schemas/protocol.json#/$defs/Error/properties/message
+graph.add(35, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/Error/properties/data
+graph.add(36, { ref: 29 });
+
+// schemas/protocol.json#/$defs/BlobId
+graph.add(37, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/BlobType
+graph.add(38, { types: ["string"], enum: ["flow", "data"] });
+
+// schemas/protocol.json#/$defs/Component
+graph.add(39, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams
+graph.add(40, {
+  types: ["object"],
+  properties: [
+    ["component", 42],
+    ["input", 43],
+    ["attempt", 44],
+    ["observability", 45],
+  ],
+  additionalProperties: 41,
+  required: ["component", "input", "attempt", "observability"],
+});
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/additionalProperties
+graph.add(41, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/properties/component
+graph.add(42, { ref: 39 });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/properties/input
+graph.add(43, { ref: 29 });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/properties/attempt
+graph.add(44, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/properties/observability
+graph.add(45, { ref: 46 });
+
+// schemas/protocol.json#/$defs/ObservabilityContext
+graph.add(46, {
+  types: ["object"],
+  properties: [
+    ["trace_id", 48],
+    ["span_id", 49],
+    ["run_id", 50],
+    ["flow_id", 51],
+    ["step_id", 52],
+  ],
+  additionalProperties: 47,
+});
+
+// schemas/protocol.json#/$defs/ObservabilityContext/additionalProperties
+graph.add(47, { never: true });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/trace_id
+graph.add(48, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/span_id
+graph.add(49, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/run_id
+graph.add(50, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id
+graph.add(51, { oneOf: [53, 54] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/step_id
+graph.add(52, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/0
+graph.add(53, { ref: 37 });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/1
+graph.add(54, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ComponentExecuteResult
+graph.add(55, {
+  types: ["object"],
+  properties: [["output", 57]],
+  additionalProperties: 56,
+  required: ["output"],
+});
+
+// schemas/protocol.json#/$defs/ComponentExecuteResult/additionalProperties
+graph.add(56, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentExecuteResult/properties/output
+graph.add(57, { ref: 29 });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaParams
+graph.add(58, {
+  types: ["object"],
+  properties: [
+    ["component", 60],
+    ["input_schema", 61],
+  ],
+  additionalProperties: 59,
+  required: ["component", "input_schema"],
+});
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaParams/additionalProperties
+graph.add(59, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/component
+graph.add(60, { ref: 39 });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/input_schema
+graph.add(61, { ref: 62 });
+
+// schemas/protocol.json#/$defs/Schema
+graph.add(62, { types: ["object"], additionalProperties: 63 });
+
+// schemas/protocol.json#/$defs/Schema/additionalProperties
+graph.add(63, {});
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult
+graph.add(64, {
+  types: ["object"],
+  properties: [["output_schema", 66]],
+  additionalProperties: 65,
+});
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult/additionalProperties
+graph.add(65, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema
+graph.add(66, { oneOf: [67, 68] });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/0
+graph.add(67, { ref: 62 });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/1
+graph.add(68, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ComponentInfo
+graph.add(69, {
+  types: ["object"],
+  properties: [
+    ["component", 71],
+    ["description", 72],
+    ["input_schema", 73],
+    ["output_schema", 74],
+  ],
+  additionalProperties: 70,
+  required: ["component"],
+});
+
+// schemas/protocol.json#/$defs/ComponentInfo/additionalProperties
+graph.add(70, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/component
+graph.add(71, { ref: 39 });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/description
+graph.add(72, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema
+graph.add(73, { oneOf: [75, 76] });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema
+graph.add(74, { oneOf: [77, 78] });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/0
+graph.add(75, { ref: 62 });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/1
+graph.add(76, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/0
+graph.add(77, { ref: 62 });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/1
+graph.add(78, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ComponentInfoParams
+graph.add(79, {
+  types: ["object"],
+  properties: [["component", 81]],
+  additionalProperties: 80,
+  required: ["component"],
+});
+
+// schemas/protocol.json#/$defs/ComponentInfoParams/additionalProperties
+graph.add(80, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInfoParams/properties/component
+graph.add(81, { ref: 39 });
+
+// schemas/protocol.json#/$defs/ComponentInfoResult
+graph.add(82, {
+  types: ["object"],
+  properties: [["info", 84]],
+  additionalProperties: 83,
+  required: ["info"],
+});
+
+// schemas/protocol.json#/$defs/ComponentInfoResult/additionalProperties
+graph.add(83, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInfoResult/properties/info
+graph.add(84, { ref: 69 });
+
+// schemas/protocol.json#/$defs/ComponentListParams
+graph.add(85, { types: ["object"], additionalProperties: 86 });
+
+// schemas/protocol.json#/$defs/ComponentListParams/additionalProperties
+graph.add(86, { never: true });
+
+// schemas/protocol.json#/$defs/ErrorCode
+graph.add(87, {
+  types: ["integer"],
+  enum: [
+    -32700, -32600, -32601, -32602, -32603, -32000, -32001, -32002, -32003,
+    -32004, -32005, -32011, -32012,
+  ],
+});
+
+// schemas/protocol.json#/$defs/ExecutionStatus
+graph.add(88, {
+  types: ["string"],
+  enum: ["running", "completed", "failed", "cancelled", "paused"],
+});
+
+// schemas/protocol.json#/$defs/FlowError
+graph.add(89, {
+  types: ["object"],
+  properties: [
+    ["code", 91],
+    ["message", 92],
+    ["data", 93],
+  ],
+  additionalProperties: 90,
+  required: ["code", "message"],
+});
+
+// schemas/protocol.json#/$defs/FlowError/additionalProperties
+graph.add(90, { never: true });
+
+// schemas/protocol.json#/$defs/FlowError/properties/code
+graph.add(91, { types: ["integer"] });
+
+// schemas/protocol.json#/$defs/FlowError/properties/message
+graph.add(92, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/FlowError/properties/data
+graph.add(93, { ref: 29 });
+
+// schemas/protocol.json#/$defs/FlowResult
+graph.add(94, { oneOf: [95, 96] });
+
+// schemas/protocol.json#/$defs/FlowResult/oneOf/0
+graph.add(95, { ref: 97 });
+
+// schemas/protocol.json#/$defs/FlowResult/oneOf/1
+graph.add(96, { ref: 98 });
+
+// schemas/protocol.json#/$defs/FlowResultSuccess
+graph.add(97, {
+  types: ["object"],
+  properties: [
+    ["outcome", 100],
+    ["result", 101],
+  ],
+  additionalProperties: 99,
+  required: ["outcome", "result"],
+});
+
+// schemas/protocol.json#/$defs/FlowResultFailed
+graph.add(98, {
+  types: ["object"],
+  properties: [
+    ["outcome", 103],
+    ["error", 104],
+  ],
+  additionalProperties: 102,
+  required: ["outcome", "error"],
+});
+
+// schemas/protocol.json#/$defs/FlowResultSuccess/additionalProperties
+graph.add(99, { never: true });
+
+// schemas/protocol.json#/$defs/FlowResultSuccess/properties/outcome
+graph.add(100, { types: ["string"], const: "success" });
+
+// schemas/protocol.json#/$defs/FlowResultSuccess/properties/result
+graph.add(101, { ref: 29 });
+
+// schemas/protocol.json#/$defs/FlowResultFailed/additionalProperties
+graph.add(102, { never: true });
+
+// schemas/protocol.json#/$defs/FlowResultFailed/properties/outcome
+graph.add(103, { types: ["string"], const: "failed" });
+
+// schemas/protocol.json#/$defs/FlowResultFailed/properties/error
+graph.add(104, { ref: 89 });
+
+// schemas/protocol.json#/$defs/GetBlobParams
+graph.add(105, {
+  types: ["object"],
+  properties: [
+    ["blob_id", 107],
+    ["observability", 108],
+  ],
+  additionalProperties: 106,
+  required: ["blob_id"],
+});
+
+// schemas/protocol.json#/$defs/GetBlobParams/additionalProperties
+graph.add(106, { never: true });
+
+// schemas/protocol.json#/$defs/GetBlobParams/properties/blob_id
+graph.add(107, { ref: 37 });
+
+// schemas/protocol.json#/$defs/GetBlobParams/properties/observability
+graph.add(108, { oneOf: [109, 110] });
+
+// schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/0
+graph.add(109, { ref: 46 });
+
+// schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/1
+graph.add(110, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/GetBlobResult
+graph.add(111, {
+  types: ["object"],
+  properties: [
+    ["data", 113],
+    ["blob_type", 114],
+  ],
+  additionalProperties: 112,
+  required: ["data", "blob_type"],
+});
+
+// schemas/protocol.json#/$defs/GetBlobResult/additionalProperties
+graph.add(112, { never: true });
+
+// schemas/protocol.json#/$defs/GetBlobResult/properties/data
+graph.add(113, { ref: 29 });
+
+// schemas/protocol.json#/$defs/GetBlobResult/properties/blob_type
+graph.add(114, { ref: 38 });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams
+graph.add(115, {
+  types: ["object"],
+  properties: [
+    ["runId", 117],
+    ["wait", 118],
+    ["includeResults", 119],
+    ["resultOrder", 120],
+    ["observability", 121],
+  ],
+  additionalProperties: 116,
+  required: ["runId"],
+});
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/additionalProperties
+graph.add(116, { never: true });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/runId
+graph.add(117, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/wait
+graph.add(118, { types: ["boolean"] });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/includeResults
+graph.add(119, { types: ["boolean"] });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/resultOrder
+graph.add(120, { ref: 122 });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability
+graph.add(121, { oneOf: [123, 124] });
+
+// schemas/protocol.json#/$defs/ResultOrder
+graph.add(122, { types: ["string"], enum: ["by_index", "by_completion"] });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/0
+graph.add(123, { ref: 46 });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/1
+graph.add(124, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/InitializeParams
+graph.add(125, {
+  types: ["object"],
+  properties: [
+    ["runtime_protocol_version", 127],
+    ["observability", 128],
+  ],
+  additionalProperties: 126,
+  required: ["runtime_protocol_version"],
+});
+
+// schemas/protocol.json#/$defs/InitializeParams/additionalProperties
+graph.add(126, { never: true });
+
+// schemas/protocol.json#/$defs/InitializeParams/properties/runtime_protocol_version
+graph.add(127, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+
+// schemas/protocol.json#/$defs/InitializeParams/properties/observability
+graph.add(128, { oneOf: [129, 130] });
+
+// schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/0
+graph.add(129, { ref: 46 });
+
+// schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/1
+graph.add(130, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/InitializeResult
+graph.add(131, {
+  types: ["object"],
+  properties: [["server_protocol_version", 133]],
+  additionalProperties: 132,
+  required: ["server_protocol_version"],
+});
+
+// schemas/protocol.json#/$defs/InitializeResult/additionalProperties
+graph.add(132, { never: true });
+
+// schemas/protocol.json#/$defs/InitializeResult/properties/server_protocol_version
+graph.add(133, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+
+// schemas/protocol.json#/$defs/Initialized
+graph.add(134, { types: ["object"], additionalProperties: 135 });
+
+// schemas/protocol.json#/$defs/Initialized/additionalProperties
+graph.add(135, { never: true });
+
+// schemas/protocol.json#/$defs/ItemResult
+graph.add(136, {
+  types: ["object"],
+  properties: [
+    ["itemIndex", 138],
+    ["status", 139],
+    ["result", 140],
+    ["completedAt", 141],
+  ],
+  additionalProperties: 137,
+  required: ["itemIndex", "status"],
+});
+
+// schemas/protocol.json#/$defs/ItemResult/additionalProperties
+graph.add(137, { never: true });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/itemIndex
+graph.add(138, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/status
+graph.add(139, { ref: 88 });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/result
+graph.add(140, { oneOf: [142, 143] });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/completedAt
+graph.add(141, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/0
+graph.add(142, { ref: 94 });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/1
+graph.add(143, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ItemStatistics
+graph.add(144, {
+  types: ["object"],
+  properties: [
+    ["total", 146],
+    ["completed", 147],
+    ["running", 148],
+    ["failed", 149],
+    ["cancelled", 150],
+  ],
+  additionalProperties: 145,
+  required: ["total", "completed", "running", "failed", "cancelled"],
+});
+
+// schemas/protocol.json#/$defs/ItemStatistics/additionalProperties
+graph.add(145, { never: true });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/total
+graph.add(146, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/completed
+graph.add(147, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/running
+graph.add(148, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/failed
+graph.add(149, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/cancelled
+graph.add(150, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ListComponentsResult
+graph.add(151, {
+  types: ["object"],
+  properties: [["components", 153]],
+  additionalProperties: 152,
+  required: ["components"],
+});
+
+// schemas/protocol.json#/$defs/ListComponentsResult/additionalProperties
+graph.add(152, { never: true });
+
+// schemas/protocol.json#/$defs/ListComponentsResult/properties/components
+graph.add(153, { types: ["array"], items: 154 });
+
+// schemas/protocol.json#/$defs/ListComponentsResult/properties/components/items
+graph.add(154, { ref: 69 });
+
+// schemas/protocol.json#/$defs/OverrideType
+graph.add(155, { types: ["string"], enum: ["merge_patch", "json_patch"] });
+
+// schemas/protocol.json#/$defs/PutBlobParams
+graph.add(156, {
+  types: ["object"],
+  properties: [
+    ["data", 158],
+    ["blob_type", 159],
+    ["observability", 160],
+  ],
+  additionalProperties: 157,
+  required: ["data", "blob_type"],
+});
+
+// schemas/protocol.json#/$defs/PutBlobParams/additionalProperties
+graph.add(157, { never: true });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/data
+graph.add(158, { ref: 29 });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/blob_type
+graph.add(159, { ref: 38 });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/observability
+graph.add(160, { oneOf: [161, 162] });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/0
+graph.add(161, { ref: 46 });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/1
+graph.add(162, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/PutBlobResult
+graph.add(163, {
+  types: ["object"],
+  properties: [["blob_id", 165]],
+  additionalProperties: 164,
+  required: ["blob_id"],
+});
+
+// schemas/protocol.json#/$defs/PutBlobResult/additionalProperties
+graph.add(164, { never: true });
+
+// schemas/protocol.json#/$defs/PutBlobResult/properties/blob_id
+graph.add(165, { ref: 37 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol
+graph.add(166, {
+  types: ["object"],
+  properties: [
+    ["runId", 168],
+    ["flowId", 169],
+    ["flowName", 170],
+    ["status", 171],
+    ["items", 172],
+    ["createdAt", 173],
+    ["completedAt", 174],
+    ["results", 175],
+  ],
+  additionalProperties: 167,
+  required: ["runId", "flowId", "status", "items", "createdAt"],
+});
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/additionalProperties
+graph.add(167, { never: true });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/runId
+graph.add(168, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowId
+graph.add(169, { ref: 37 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowName
+graph.add(170, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/status
+graph.add(171, { ref: 88 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/items
+graph.add(172, { ref: 144 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/createdAt
+graph.add(173, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/completedAt
+graph.add(174, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/results
+graph.add(175, { types: ["array", "null"], items: 176 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/results/items
+graph.add(176, { ref: 136 });
+
+// schemas/protocol.json#/$defs/StepOverride
+graph.add(177, {
+  types: ["object"],
+  properties: [
+    ["$type", 179],
+    ["value", 180],
+  ],
+  additionalProperties: 178,
+  required: ["value"],
+});
+
+// schemas/protocol.json#/$defs/StepOverride/additionalProperties
+graph.add(178, { never: true });
+
+// schemas/protocol.json#/$defs/StepOverride/properties/$type
+graph.add(179, { ref: 155 });
+
+// schemas/protocol.json#/$defs/StepOverride/properties/value
+graph.add(180, { ref: 29 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams
+graph.add(181, {
+  types: ["object"],
+  properties: [
+    ["flowId", 183],
+    ["inputs", 184],
+    ["wait", 185],
+    ["maxConcurrency", 186],
+    ["overrides", 187],
+    ["observability", 188],
+  ],
+  additionalProperties: 182,
+  required: ["flowId", "inputs"],
+});
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/additionalProperties
+graph.add(182, { never: true });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/flowId
+graph.add(183, { ref: 37 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs
+graph.add(184, { types: ["array"], items: 189 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/wait
+graph.add(185, { types: ["boolean"] });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/maxConcurrency
+graph.add(186, { types: ["integer", "null"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides
+graph.add(187, { oneOf: [190, 191] });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability
+graph.add(188, { oneOf: [192, 193] });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs/items
+graph.add(189, { ref: 29 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/0
+graph.add(190, { ref: 194 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/1
+graph.add(191, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/0
+graph.add(192, { ref: 46 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/1
+graph.add(193, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/WorkflowOverrides
+graph.add(194, { types: ["object"], additionalProperties: 195 });
+
+// schemas/protocol.json#/$defs/WorkflowOverrides/additionalProperties
+graph.add(195, { ref: 177 });
+
 // from schemas/protocol.json#/$defs/BlobId
-const _BlobId: rt.Check = rt.string();
+const _BlobId: rt.Check = graph.check(37);
 
 /** Whether `v` is a {@link BlobId}. */
 export function isBlobId(v: unknown): v is BlobId {
@@ -72,7 +927,7 @@ export function validateBlobId(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/BlobType
-const _BlobType: rt.Check = rt.enumeration(["flow", "data"]);
+const _BlobType: rt.Check = graph.check(38);
 
 /** Whether `v` is a {@link BlobType}. */
 export function isBlobType(v: unknown): v is BlobType {
@@ -85,7 +940,7 @@ export function validateBlobType(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Component
-const _Component: rt.Check = rt.string();
+const _Component: rt.Check = graph.check(39);
 
 /** Whether `v` is a {@link Component}. */
 export function isComponent(v: unknown): v is Component {
@@ -98,15 +953,7 @@ export function validateComponent(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentExecuteParams
-const _ComponentExecuteParams: rt.Check = rt.object(
-  [
-    ["component", true, rt.ref(() => _Component)],
-    ["input", true, rt.ref(() => _Value)],
-    ["attempt", true, rt.integer({ minimum: 0, maximum: 4294967295 })],
-    ["observability", true, rt.ref(() => _ObservabilityContext)],
-  ],
-  null,
-);
+const _ComponentExecuteParams: rt.Check = graph.check(40);
 
 /** Whether `v` is a {@link ComponentExecuteParams}. */
 export function isComponentExecuteParams(
@@ -121,10 +968,7 @@ export function validateComponentExecuteParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentExecuteResult
-const _ComponentExecuteResult: rt.Check = rt.object(
-  [["output", true, rt.ref(() => _Value)]],
-  null,
-);
+const _ComponentExecuteResult: rt.Check = graph.check(55);
 
 /** Whether `v` is a {@link ComponentExecuteResult}. */
 export function isComponentExecuteResult(
@@ -139,13 +983,7 @@ export function validateComponentExecuteResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInferSchemaParams
-const _ComponentInferSchemaParams: rt.Check = rt.object(
-  [
-    ["component", true, rt.ref(() => _Component)],
-    ["input_schema", true, rt.ref(() => _Schema)],
-  ],
-  null,
-);
+const _ComponentInferSchemaParams: rt.Check = graph.check(58);
 
 /** Whether `v` is a {@link ComponentInferSchemaParams}. */
 export function isComponentInferSchemaParams(
@@ -160,10 +998,7 @@ export function validateComponentInferSchemaParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInferSchemaResult
-const _ComponentInferSchemaResult: rt.Check = rt.object(
-  [["output_schema", false, rt.oneOf([rt.ref(() => _Schema), rt.nul])]],
-  null,
-);
+const _ComponentInferSchemaResult: rt.Check = graph.check(64);
 
 /** Whether `v` is a {@link ComponentInferSchemaResult}. */
 export function isComponentInferSchemaResult(
@@ -178,15 +1013,7 @@ export function validateComponentInferSchemaResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfo
-const _ComponentInfo: rt.Check = rt.object(
-  [
-    ["component", true, rt.ref(() => _Component)],
-    ["description", false, rt.anyOf([rt.string(), rt.nul])],
-    ["input_schema", false, rt.oneOf([rt.ref(() => _Schema), rt.nul])],
-    ["output_schema", false, rt.oneOf([rt.ref(() => _Schema), rt.nul])],
-  ],
-  null,
-);
+const _ComponentInfo: rt.Check = graph.check(69);
 
 /** Whether `v` is a {@link ComponentInfo}. */
 export function isComponentInfo(v: unknown): v is ComponentInfo {
@@ -199,10 +1026,7 @@ export function validateComponentInfo(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfoParams
-const _ComponentInfoParams: rt.Check = rt.object(
-  [["component", true, rt.ref(() => _Component)]],
-  null,
-);
+const _ComponentInfoParams: rt.Check = graph.check(79);
 
 /** Whether `v` is a {@link ComponentInfoParams}. */
 export function isComponentInfoParams(v: unknown): v is ComponentInfoParams {
@@ -215,10 +1039,7 @@ export function validateComponentInfoParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfoResult
-const _ComponentInfoResult: rt.Check = rt.object(
-  [["info", true, rt.ref(() => _ComponentInfo)]],
-  null,
-);
+const _ComponentInfoResult: rt.Check = graph.check(82);
 
 /** Whether `v` is a {@link ComponentInfoResult}. */
 export function isComponentInfoResult(v: unknown): v is ComponentInfoResult {
@@ -231,9 +1052,7 @@ export function validateComponentInfoResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentListParams
-const _ComponentListParams: rt.Check = rt.map(rt.json, null, {
-  maxProperties: 0,
-});
+const _ComponentListParams: rt.Check = graph.check(85);
 
 /** Whether `v` is a {@link ComponentListParams}. */
 export function isComponentListParams(v: unknown): v is ComponentListParams {
@@ -246,10 +1065,7 @@ export function validateComponentListParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ErrorCode
-const _ErrorCode: rt.Check = rt.enumeration([
-  -32700, -32600, -32601, -32602, -32603, -32000, -32001, -32002, -32003,
-  -32004, -32005, -32011, -32012,
-]);
+const _ErrorCode: rt.Check = graph.check(87);
 
 /** Whether `v` is an {@link ErrorCode}. */
 export function isErrorCode(v: unknown): v is ErrorCode {
@@ -262,13 +1078,7 @@ export function validateErrorCode(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ExecutionStatus
-const _ExecutionStatus: rt.Check = rt.enumeration([
-  "running",
-  "completed",
-  "failed",
-  "cancelled",
-  "paused",
-]);
+const _ExecutionStatus: rt.Check = graph.check(88);
 
 /** Whether `v` is an {@link ExecutionStatus}. */
 export function isExecutionStatus(v: unknown): v is ExecutionStatus {
@@ -281,14 +1091,7 @@ export function validateExecutionStatus(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowError
-const _FlowError: rt.Check = rt.object(
-  [
-    ["code", true, rt.integer()],
-    ["message", true, rt.string()],
-    ["data", false, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _FlowError: rt.Check = graph.check(89);
 
 /** Whether `v` is a {@link FlowError}. */
 export function isFlowError(v: unknown): v is FlowError {
@@ -301,10 +1104,7 @@ export function validateFlowError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResult
-const _FlowResult: rt.Check = rt.tagged("outcome", [
-  ["success", rt.ref(() => _FlowResultSuccess)],
-  ["failed", rt.ref(() => _FlowResultFailed)],
-]);
+const _FlowResult: rt.Check = graph.check(94);
 
 /** Whether `v` is a {@link FlowResult}. */
 export function isFlowResult(v: unknown): v is FlowResult {
@@ -317,13 +1117,7 @@ export function validateFlowResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResultFailed
-const _FlowResultFailed: rt.Check = rt.object(
-  [
-    ["outcome", true, rt.literal("failed")],
-    ["error", true, rt.ref(() => _FlowError)],
-  ],
-  null,
-);
+const _FlowResultFailed: rt.Check = graph.check(98);
 
 /** Whether `v` is a {@link FlowResultFailed}. */
 export function isFlowResultFailed(v: unknown): v is FlowResultFailed {
@@ -336,13 +1130,7 @@ export function validateFlowResultFailed(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResultSuccess
-const _FlowResultSuccess: rt.Check = rt.object(
-  [
-    ["outcome", true, rt.literal("success")],
-    ["result", true, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _FlowResultSuccess: rt.Check = graph.check(97);
 
 /** Whether `v` is a {@link FlowResultSuccess}. */
 export function isFlowResultSuccess(v: unknown): v is FlowResultSuccess {
@@ -355,17 +1143,7 @@ export function validateFlowResultSuccess(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetBlobParams
-const _GetBlobParams: rt.Check = rt.object(
-  [
-    ["blob_id", true, rt.ref(() => _BlobId)],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _GetBlobParams: rt.Check = graph.check(105);
 
 /** Whether `v` is a {@link GetBlobParams}. */
 export function isGetBlobParams(v: unknown): v is GetBlobParams {
@@ -378,13 +1156,7 @@ export function validateGetBlobParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetBlobResult
-const _GetBlobResult: rt.Check = rt.object(
-  [
-    ["data", true, rt.ref(() => _Value)],
-    ["blob_type", true, rt.ref(() => _BlobType)],
-  ],
-  null,
-);
+const _GetBlobResult: rt.Check = graph.check(111);
 
 /** Whether `v` is a {@link GetBlobResult}. */
 export function isGetBlobResult(v: unknown): v is GetBlobResult {
@@ -397,20 +1169,7 @@ export function validateGetBlobResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetRunProtocolParams
-const _GetRunProtocolParams: rt.Check = rt.object(
-  [
-    ["runId", true, rt.string()],
-    ["wait", false, rt.bool],
-    ["includeResults", false, rt.bool],
-    ["resultOrder", false, rt.ref(() => _ResultOrder)],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _GetRunProtocolParams: rt.Check = graph.check(115);
 
 /** Whether `v` is a {@link GetRunProtocolParams}. */
 export function isGetRunProtocolParams(v: unknown): v is GetRunProtocolParams {
@@ -423,21 +1182,7 @@ export function validateGetRunProtocolParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/InitializeParams
-const _InitializeParams: rt.Check = rt.object(
-  [
-    [
-      "runtime_protocol_version",
-      true,
-      rt.integer({ minimum: 0, maximum: 4294967295 }),
-    ],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _InitializeParams: rt.Check = graph.check(125);
 
 /** Whether `v` is an {@link InitializeParams}. */
 export function isInitializeParams(v: unknown): v is InitializeParams {
@@ -450,16 +1195,7 @@ export function validateInitializeParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/InitializeResult
-const _InitializeResult: rt.Check = rt.object(
-  [
-    [
-      "server_protocol_version",
-      true,
-      rt.integer({ minimum: 0, maximum: 4294967295 }),
-    ],
-  ],
-  null,
-);
+const _InitializeResult: rt.Check = graph.check(131);
 
 /** Whether `v` is an {@link InitializeResult}. */
 export function isInitializeResult(v: unknown): v is InitializeResult {
@@ -472,7 +1208,7 @@ export function validateInitializeResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Initialized
-const _Initialized: rt.Check = rt.map(rt.json, null, { maxProperties: 0 });
+const _Initialized: rt.Check = graph.check(134);
 
 /** Whether `v` is an {@link Initialized}. */
 export function isInitialized(v: unknown): v is Initialized {
@@ -485,15 +1221,7 @@ export function validateInitialized(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ItemResult
-const _ItemResult: rt.Check = rt.object(
-  [
-    ["itemIndex", true, rt.integer({ minimum: 0 })],
-    ["status", true, rt.ref(() => _ExecutionStatus)],
-    ["result", false, rt.oneOf([rt.ref(() => _FlowResult), rt.nul])],
-    ["completedAt", false, rt.anyOf([rt.string(), rt.nul])],
-  ],
-  null,
-);
+const _ItemResult: rt.Check = graph.check(136);
 
 /** Whether `v` is an {@link ItemResult}. */
 export function isItemResult(v: unknown): v is ItemResult {
@@ -506,16 +1234,7 @@ export function validateItemResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ItemStatistics
-const _ItemStatistics: rt.Check = rt.object(
-  [
-    ["total", true, rt.integer({ minimum: 0 })],
-    ["completed", true, rt.integer({ minimum: 0 })],
-    ["running", true, rt.integer({ minimum: 0 })],
-    ["failed", true, rt.integer({ minimum: 0 })],
-    ["cancelled", true, rt.integer({ minimum: 0 })],
-  ],
-  null,
-);
+const _ItemStatistics: rt.Check = graph.check(144);
 
 /** Whether `v` is an {@link ItemStatistics}. */
 export function isItemStatistics(v: unknown): v is ItemStatistics {
@@ -528,7 +1247,7 @@ export function validateItemStatistics(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/JsonRpc
-const _JsonRpc: rt.Check = rt.literal("2.0");
+const _JsonRpc: rt.Check = graph.check(26);
 
 /** Whether `v` is a {@link JsonRpc}. */
 export function isJsonRpc(v: unknown): v is JsonRpc {
@@ -541,10 +1260,7 @@ export function validateJsonRpc(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ListComponentsResult
-const _ListComponentsResult: rt.Check = rt.object(
-  [["components", true, rt.array(rt.ref(() => _ComponentInfo))]],
-  null,
-);
+const _ListComponentsResult: rt.Check = graph.check(151);
 
 /** Whether `v` is a {@link ListComponentsResult}. */
 export function isListComponentsResult(v: unknown): v is ListComponentsResult {
@@ -557,12 +1273,7 @@ export function validateListComponentsResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#
-const _Message: rt.Check = rt.oneOf([
-  rt.ref(() => _MethodRequest),
-  rt.ref(() => _Notification),
-  rt.ref(() => _MethodSuccess),
-  rt.ref(() => _MethodError),
-]);
+const _Message: rt.Check = graph.check(0);
 
 /** Whether `v` is a {@link Message}. */
 export function isMessage(v: unknown): v is Message {
@@ -575,18 +1286,7 @@ export function validateMessage(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Method
-const _Method: rt.Check = rt.enumeration([
-  "initialize",
-  "initialized",
-  "components/list",
-  "components/info",
-  "components/execute",
-  "components/infer_schema",
-  "blobs/put",
-  "blobs/get",
-  "runs/submit",
-  "runs/get",
-]);
+const _Method: rt.Check = graph.check(28);
 
 /** Whether `v` is a {@link Method}. */
 export function isMethod(v: unknown): v is Method {
@@ -599,14 +1299,7 @@ export function validateMethod(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodError
-const _MethodError: rt.Check = rt.object(
-  [
-    ["jsonrpc", true, rt.ref(() => _JsonRpc)],
-    ["id", true, rt.ref(() => _RequestId)],
-    ["error", true, rt.ref(() => _ProtocolError)],
-  ],
-  null,
-);
+const _MethodError: rt.Check = graph.check(8);
 
 /** Whether `v` is a {@link MethodError}. */
 export function isMethodError(v: unknown): v is MethodError {
@@ -619,15 +1312,7 @@ export function validateMethodError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodRequest
-const _MethodRequest: rt.Check = rt.object(
-  [
-    ["jsonrpc", true, rt.ref(() => _JsonRpc)],
-    ["id", true, rt.ref(() => _RequestId)],
-    ["method", true, rt.ref(() => _Method)],
-    ["params", true, rt.map(rt.json, null)],
-  ],
-  null,
-);
+const _MethodRequest: rt.Check = graph.check(5);
 
 /** Whether `v` is a {@link MethodRequest}. */
 export function isMethodRequest(v: unknown): v is MethodRequest {
@@ -640,14 +1325,7 @@ export function validateMethodRequest(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodSuccess
-const _MethodSuccess: rt.Check = rt.object(
-  [
-    ["jsonrpc", true, rt.ref(() => _JsonRpc)],
-    ["id", true, rt.ref(() => _RequestId)],
-    ["result", true, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _MethodSuccess: rt.Check = graph.check(7);
 
 /** Whether `v` is a {@link MethodSuccess}. */
 export function isMethodSuccess(v: unknown): v is MethodSuccess {
@@ -660,14 +1338,7 @@ export function validateMethodSuccess(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Notification
-const _Notification: rt.Check = rt.object(
-  [
-    ["jsonrpc", true, rt.ref(() => _JsonRpc)],
-    ["method", true, rt.ref(() => _Method)],
-    ["params", true, rt.map(rt.json, null)],
-  ],
-  null,
-);
+const _Notification: rt.Check = graph.check(6);
 
 /** Whether `v` is a {@link Notification}. */
 export function isNotification(v: unknown): v is Notification {
@@ -680,16 +1351,7 @@ export function validateNotification(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ObservabilityContext
-const _ObservabilityContext: rt.Check = rt.object(
-  [
-    ["trace_id", false, rt.anyOf([rt.string(), rt.nul])],
-    ["span_id", false, rt.anyOf([rt.string(), rt.nul])],
-    ["run_id", false, rt.anyOf([rt.string(), rt.nul])],
-    ["flow_id", false, rt.oneOf([rt.ref(() => _BlobId), rt.nul])],
-    ["step_id", false, rt.anyOf([rt.string(), rt.nul])],
-  ],
-  null,
-);
+const _ObservabilityContext: rt.Check = graph.check(46);
 
 /** Whether `v` is an {@link ObservabilityContext}. */
 export function isObservabilityContext(v: unknown): v is ObservabilityContext {
@@ -702,7 +1364,7 @@ export function validateObservabilityContext(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/OverrideType
-const _OverrideType: rt.Check = rt.enumeration(["merge_patch", "json_patch"]);
+const _OverrideType: rt.Check = graph.check(155);
 
 /** Whether `v` is an {@link OverrideType}. */
 export function isOverrideType(v: unknown): v is OverrideType {
@@ -715,14 +1377,7 @@ export function validateOverrideType(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Error
-const _ProtocolError: rt.Check = rt.object(
-  [
-    ["code", true, rt.integer()],
-    ["message", true, rt.string()],
-    ["data", false, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _ProtocolError: rt.Check = graph.check(30);
 
 /** Whether `v` is a {@link ProtocolError}. */
 export function isProtocolError(v: unknown): v is ProtocolError {
@@ -735,18 +1390,7 @@ export function validateProtocolError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/PutBlobParams
-const _PutBlobParams: rt.Check = rt.object(
-  [
-    ["data", true, rt.ref(() => _Value)],
-    ["blob_type", true, rt.ref(() => _BlobType)],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _PutBlobParams: rt.Check = graph.check(156);
 
 /** Whether `v` is a {@link PutBlobParams}. */
 export function isPutBlobParams(v: unknown): v is PutBlobParams {
@@ -759,10 +1403,7 @@ export function validatePutBlobParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/PutBlobResult
-const _PutBlobResult: rt.Check = rt.object(
-  [["blob_id", true, rt.ref(() => _BlobId)]],
-  null,
-);
+const _PutBlobResult: rt.Check = graph.check(163);
 
 /** Whether `v` is a {@link PutBlobResult}. */
 export function isPutBlobResult(v: unknown): v is PutBlobResult {
@@ -775,7 +1416,7 @@ export function validatePutBlobResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/RequestId
-const _RequestId: rt.Check = rt.oneOf([rt.string(), rt.integer()]);
+const _RequestId: rt.Check = graph.check(27);
 
 /** Whether `v` is a {@link RequestId}. */
 export function isRequestId(v: unknown): v is RequestId {
@@ -788,7 +1429,7 @@ export function validateRequestId(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ResultOrder
-const _ResultOrder: rt.Check = rt.enumeration(["by_index", "by_completion"]);
+const _ResultOrder: rt.Check = graph.check(122);
 
 /** Whether `v` is a {@link ResultOrder}. */
 export function isResultOrder(v: unknown): v is ResultOrder {
@@ -801,19 +1442,7 @@ export function validateResultOrder(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/RunStatusProtocol
-const _RunStatusProtocol: rt.Check = rt.object(
-  [
-    ["runId", true, rt.string()],
-    ["flowId", true, rt.ref(() => _BlobId)],
-    ["flowName", false, rt.anyOf([rt.string(), rt.nul])],
-    ["status", true, rt.ref(() => _ExecutionStatus)],
-    ["items", true, rt.ref(() => _ItemStatistics)],
-    ["createdAt", true, rt.string()],
-    ["completedAt", false, rt.anyOf([rt.string(), rt.nul])],
-    ["results", false, rt.anyOf([rt.array(rt.ref(() => _ItemResult)), rt.nul])],
-  ],
-  null,
-);
+const _RunStatusProtocol: rt.Check = graph.check(166);
 
 /** Whether `v` is a {@link RunStatusProtocol}. */
 export function isRunStatusProtocol(v: unknown): v is RunStatusProtocol {
@@ -826,7 +1455,7 @@ export function validateRunStatusProtocol(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Schema
-const _Schema: rt.Check = rt.map(rt.json, null);
+const _Schema: rt.Check = graph.check(62);
 
 /** Whether `v` is a {@link Schema}. */
 export function isSchema(v: unknown): v is Schema {
@@ -839,13 +1468,7 @@ export function validateSchema(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/StepOverride
-const _StepOverride: rt.Check = rt.object(
-  [
-    ["$type", false, rt.ref(() => _OverrideType)],
-    ["value", true, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _StepOverride: rt.Check = graph.check(177);
 
 /** Whether `v` is a {@link StepOverride}. */
 export function isStepOverride(v: unknown): v is StepOverride {
@@ -858,21 +1481,7 @@ export function validateStepOverride(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/SubmitRunProtocolParams
-const _SubmitRunProtocolParams: rt.Check = rt.object(
-  [
-    ["flowId", true, rt.ref(() => _BlobId)],
-    ["inputs", true, rt.array(rt.ref(() => _Value))],
-    ["wait", false, rt.bool],
-    ["maxConcurrency", false, rt.anyOf([rt.integer({ minimum: 0 }), rt.nul])],
-    ["overrides", false, rt.oneOf([rt.ref(() => _WorkflowOverrides), rt.nul])],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _SubmitRunProtocolParams: rt.Check = graph.check(181);
 
 /** Whether `v` is a {@link SubmitRunProtocolParams}. */
 export function isSubmitRunProtocolParams(
@@ -887,7 +1496,7 @@ export function validateSubmitRunProtocolParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Value
-const _Value: rt.Check = rt.json;
+const _Value: rt.Check = graph.check(29);
 
 /** Whether `v` is a {@link Value}. */
 export function isValue(v: unknown): v is Value {
@@ -900,10 +1509,7 @@ export function validateValue(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/WorkflowOverrides
-const _WorkflowOverrides: rt.Check = rt.map(
-  rt.ref(() => _StepOverride),
-  null,
-);
+const _WorkflowOverrides: rt.Check = graph.check(194);
 
 /** Whether `v` is a {@link WorkflowOverrides}. */
 export function isWorkflowOverrides(v: unknown): v is WorkflowOverrides {

@@ -48,26 +48,27 @@ test("the validators agree with jsonschema on every case", () => {
   assert.deepEqual(fixedGaps, [], "a known gap is fixed: remove it from TS_GAPS in tests/test_typescript.py");
 });
 
-test("error messages carry JSON pointers into the value", () => {
+test("error messages carry JSON pointers into the value and the keyword", () => {
   const f = modules.get("features");
-  assert.deepEqual(f.validateClosed({ a: "x", c: 1 }), ["#/c: unexpected property"]);
-  assert.deepEqual(f.validateClosed({}), ['#: missing required property "a"']);
-  assert.deepEqual(f.validateTree({ value: 1, children: [{ value: "2" }] }), ["#/children/0/value: expected an integer"]);
+  assert.deepEqual(f.validateClosed({ a: "x", c: 1 }), ["#/c: unexpected property (additionalProperties)"]);
+  assert.deepEqual(f.validateClosed({}), ['#: missing required property "a" (required)']);
+  assert.deepEqual(f.validateTree({ value: 1, children: [{ value: "2" }] }), ["#/children/0/value: expected an integer (type)"]);
   assert.deepEqual(f.validateLimits({ code: "abcde" }), [
-    "#/code: must be at most 4 characters long",
-    '#/code: does not match the pattern "^[A-Z]+$"',
+    "#/code: must be at most 4 characters long (maxLength)",
+    '#/code: does not match the pattern "^[A-Z]+$" (pattern)',
   ]);
-  assert.deepEqual(f.validateFeatures({ map: { "a/b~c": "x" } }), ["#/map/a~1b~0c: expected an integer"]);
+  assert.deepEqual(f.validateFeatures({ map: { "a/b~c": "x" } }), ["#/map/a~1b~0c: expected an integer (type)"]);
   const shape = f.validateShape({ kind: "hexagon" });
-  assert.deepEqual(shape, ['#/kind: expected one of "circle", "square"']);
+  assert.equal(shape[0], "#: matches none of the 2 variants (oneOf)");
+  assert.ok(shape.includes('  variant 1: #/kind: expected "circle" (const)'), shape.join("\n"));
   const contact = f.validateContact({ email: "e", phone: "p" });
-  assert.equal(contact[0], "#: matches none of the 2 variants");
+  assert.equal(contact[0], "#: matches none of the 2 variants (oneOf)");
 });
 
 test("lengths count code points, patterns use Unicode mode", () => {
   const f = modules.get("features");
   // "AB" in mathematical bold is 2 code points but 4 UTF-16 units; the pattern ^[A-Z]+$ rejects it
-  assert.deepEqual(f.validateLimits({ code: "\u{1D400}\u{1D401}" }), ['#/code: does not match the pattern "^[A-Z]+$"']);
+  assert.deepEqual(f.validateLimits({ code: "\u{1D400}\u{1D401}" }), ['#/code: does not match the pattern "^[A-Z]+$" (pattern)']);
   const d = modules.get("draft07");
   // maxLength 3, pattern "o": four astral characters are too long, three are not
   assert.equal(d.isLimits({ word: "o\u{1F600}\u{1F600}" }), true);
@@ -84,6 +85,40 @@ test("recursion: a tree 50 levels deep", () => {
   inner.children[0].value = "fifty";
   assert.equal(f.isTree(node), false);
   assert.equal(f.validateTree(node).length, 1);
+});
+
+test("deep values: a clean depth problem, never a stack overflow", () => {
+  const f = modules.get("features");
+  let node = { value: 0 };
+  for (let i = 1; i < 5000; i++) node = { value: i, children: [node] };
+  assert.equal(f.isTree(node), false);
+  const problems = f.validateTree(node);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /levels deep \(depth\)$/);
+  let deep = [];
+  for (let i = 0; i < 100000; i++) deep = [deep];
+  assert.equal(typeof f.isFeaturesJsonValue(deep), "boolean");
+  const cyclic = { a: 1 };
+  cyclic.self = cyclic;
+  assert.equal(f.isFeaturesJsonValue(cyclic), false, "a cycle is not JSON");
+});
+
+test("multipleOf is exact for decimals", async () => {
+  const rt = await import(pathToFileURL(join(out, "fixtures", "features", "runtime.js")).href);
+  for (const [x, m, want] of [
+    [0.0075, 0.0001, true],
+    [0.3, 0.1, true],
+    [0.35, 0.1, false],
+    [19.99, 0.01, true],
+    [1e-7, 1e-8, true],
+    [1e308, 1e-308, true],
+    [2 ** 53 + 2, 2, true],
+    [7, 2, false],
+    [-4.5, 1.5, true],
+    [0, 0.3, true],
+  ]) {
+    assert.equal(rt.isMultiple(x, m), want, `${x} multipleOf ${m}`);
+  }
 });
 
 test("inherited property names are not properties", () => {

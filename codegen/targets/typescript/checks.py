@@ -1,10 +1,13 @@
-"""IR -> runtime checks: each type expression becomes a composition of the combinators of
+"""IR shape -> runtime checks: a type expression as a composition of the combinators of
 ``runtime.ts`` (``rt.object``, ``rt.oneOf``, ...), built as a layout node.
 
-The checks accept exactly what JSON Schema accepts for the keywords the IR carries: required
-properties, additionalProperties, const and enum (by JSON equality), oneOf (exactly one branch)
-and anyOf (at least one), integer vs number, numeric bounds and multipleOf, string lengths in code
-points, patterns (ECMA-262 with the ``u`` flag), item counts, uniqueItems and tuples.
+Only for declarations that have no node in the validation graph (a method's params or result
+built in the IR without a schema location); every other declaration is checked by the graph
+(:mod:`.nodes`), which carries every keyword of the schema.  These checks accept what JSON Schema
+accepts for the keywords the shape IR carries: required properties, additionalProperties, const
+and enum (by JSON equality), oneOf (exactly one branch) and anyOf (at least one), integer vs
+number, numeric bounds and multipleOf, string lengths in code points, patterns (ECMA-262 with the
+``u`` flag), item counts, uniqueItems and tuples.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...templating import environment
 from . import layout as L
 from .checks import CheckBuilder
+from .nodes import GraphBuilder
 from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
 from .types import (
     NEVER,
@@ -105,7 +106,21 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     files["types.ts"] = env.get_template("types.ts.jinja").render(
         header=hdr, inputs=list(program.inputs), body="\n\n".join(type_chunks)
     )
-    check_chunks = [_render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset()) for d in ordered]
+    # every declaration with a validation node is checked by the validation graph (exactly what the
+    # schema accepts); a declaration without one (a method's inline params) by its shape
+    graph = GraphBuilder(program.validation) if program.validation is not None else None
+    node_of: dict[str, int] = {}
+    if graph is not None and program.validation is not None:
+        for d in sorted(decls, key=lambda d: d.id):
+            nid = program.validation.node_for(d.id)
+            if nid is not None:
+                node_of[d.id] = graph.add(nid)
+    check_chunks = [
+        _render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id))
+        for d in ordered
+    ]
+    if graph is not None and node_of:
+        check_chunks.insert(0, graph.render())
     check_chunks.append(_render_schema_table([d for d in decls if d.id not in synthesized.values()], names))
     files["validators.ts"] = env.get_template("validators.ts.jinja").render(
         header=hdr,
@@ -287,9 +302,9 @@ def _article(name: str) -> str:
     return "an" if name[:1] in "AEIOU" else "a"
 
 
-def _render_check(d: ir.Decl, name: str, checks: CheckBuilder, bare: frozenset[str]) -> str:
+def _render_check(d: ir.Decl, name: str, checks: CheckBuilder, bare: frozenset[str], node: int | None) -> str:
     const = "_" + name
-    check = checks.decl(d, bare)
+    check = L.call("graph.check", [L.text(str(node), "number")]) if node is not None else checks.decl(d, bare)
     parts = [
         _source_comment(d),
         L.render([L.assignment(f"const {const}: rt.Check", check), ";"]),

@@ -22,18 +22,260 @@ import type {
 } from "./types.js";
 import * as rt from "./runtime.js";
 
-// from examples/ts-image/schemas/batch-process-images-input.json#
-const _BatchImageProcessInput: rt.Check = rt.object(
-  [
-    ["image_directory", true, rt.string()],
-    ["operations", true, rt.array(rt.ref(() => _ImageOperation))],
-    ["output_directory", true, rt.string()],
-    ["output_format", false, rt.ref(() => _OutputFormat)],
-    ["quality", false, rt.ref(() => _Quality)],
-    ["parallel_limit", false, rt.integer({ minimum: 1, maximum: 10 })],
+const graph = new rt.Graph();
+
+// examples/ts-image/schemas/batch-process-images-input.json#
+graph.add(0, {
+  types: ["object"],
+  properties: [
+    ["image_directory", 2],
+    ["operations", 3],
+    ["output_directory", 4],
+    ["output_format", 5],
+    ["quality", 6],
+    ["parallel_limit", 7],
   ],
-  null,
-);
+  additionalProperties: 1,
+  required: ["image_directory", "operations", "output_directory"],
+});
+
+// examples/ts-image/schemas/batch-process-images-input.json#/additionalProperties
+graph.add(1, { never: true });
+
+// examples/ts-image/schemas/batch-process-images-input.json#/properties/image_directory
+graph.add(2, { types: ["string"] });
+
+// examples/ts-image/schemas/batch-process-images-input.json#/properties/operations
+graph.add(3, { types: ["array"], items: 8 });
+
+// examples/ts-image/schemas/batch-process-images-input.json#/properties/output_directory
+graph.add(4, { types: ["string"] });
+
+// examples/ts-image/schemas/batch-process-images-input.json#/properties/output_format
+graph.add(5, { ref: 9 });
+
+// examples/ts-image/schemas/batch-process-images-input.json#/properties/quality
+graph.add(6, { ref: 10 });
+
+// examples/ts-image/schemas/batch-process-images-input.json#/properties/parallel_limit
+graph.add(7, { types: ["integer"], minimum: 1, maximum: 10 });
+
+// examples/ts-image/schemas/batch-process-images-input.json#/properties/operations/items
+graph.add(8, { ref: 11 });
+
+// examples/ts-image/schemas/common.json#/$defs/OutputFormat
+graph.add(9, { types: ["string"], enum: ["jpeg", "png", "webp"] });
+
+// examples/ts-image/schemas/common.json#/$defs/Quality
+graph.add(10, { types: ["number"], minimum: 1, maximum: 100 });
+
+// examples/ts-image/schemas/common.json#/$defs/ImageOperation
+graph.add(11, {
+  types: ["object"],
+  properties: [
+    ["type", 13],
+    ["parameters", 14],
+  ],
+  additionalProperties: 12,
+  required: ["type", "parameters"],
+});
+
+// examples/ts-image/schemas/common.json#/$defs/ImageOperation/additionalProperties
+graph.add(12, { never: true });
+
+// examples/ts-image/schemas/common.json#/$defs/ImageOperation/properties/type
+graph.add(13, { ref: 15 });
+
+// examples/ts-image/schemas/common.json#/$defs/ImageOperation/properties/parameters
+graph.add(14, { types: ["object"], additionalProperties: 16 });
+
+// examples/ts-image/schemas/common.json#/$defs/OperationType
+graph.add(15, {
+  types: ["string"],
+  enum: ["resize", "crop", "rotate", "blur", "sharpen"],
+});
+
+// examples/ts-image/schemas/common.json#/$defs/ImageOperation/properties/parameters/additionalProperties
+graph.add(16, {});
+
+// examples/ts-image/schemas/batch-process-images-output.json#
+graph.add(17, {
+  types: ["object"],
+  properties: [
+    ["success", 19],
+    ["total_images", 20],
+    ["processed_images", 21],
+    ["failed_images", 22],
+    ["processing_time_ms", 23],
+    ["results", 24],
+    ["error_message", 25],
+  ],
+  additionalProperties: 18,
+  required: [
+    "success",
+    "total_images",
+    "processed_images",
+    "failed_images",
+    "processing_time_ms",
+    "results",
+  ],
+});
+
+// examples/ts-image/schemas/batch-process-images-output.json#/additionalProperties
+graph.add(18, { never: true });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/properties/success
+graph.add(19, { types: ["boolean"] });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/properties/total_images
+graph.add(20, { types: ["integer"], minimum: 0 });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/properties/processed_images
+graph.add(21, { types: ["integer"], minimum: 0 });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/properties/failed_images
+graph.add(22, { types: ["integer"], minimum: 0 });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/properties/processing_time_ms
+graph.add(23, { types: ["number"] });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/properties/results
+graph.add(24, { types: ["array"], items: 26 });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/properties/error_message
+graph.add(25, { types: ["string"] });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/properties/results/items
+graph.add(26, { ref: 27 });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/$defs/BatchItemResult
+graph.add(27, {
+  types: ["object"],
+  properties: [
+    ["input_path", 29],
+    ["output_path", 30],
+    ["success", 31],
+    ["error_message", 32],
+  ],
+  additionalProperties: 28,
+  required: ["input_path", "success"],
+});
+
+// examples/ts-image/schemas/batch-process-images-output.json#/$defs/BatchItemResult/additionalProperties
+graph.add(28, { never: true });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/$defs/BatchItemResult/properties/input_path
+graph.add(29, { types: ["string"] });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/$defs/BatchItemResult/properties/output_path
+graph.add(30, { types: ["string"] });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/$defs/BatchItemResult/properties/success
+graph.add(31, { types: ["boolean"] });
+
+// examples/ts-image/schemas/batch-process-images-output.json#/$defs/BatchItemResult/properties/error_message
+graph.add(32, { types: ["string"] });
+
+// examples/ts-image/schemas/common.json#/$defs/ImageSize
+graph.add(33, {
+  types: ["object"],
+  properties: [
+    ["width", 35],
+    ["height", 36],
+    ["fileSize", 37],
+  ],
+  additionalProperties: 34,
+  required: ["width", "height", "fileSize"],
+});
+
+// examples/ts-image/schemas/common.json#/$defs/ImageSize/additionalProperties
+graph.add(34, { never: true });
+
+// examples/ts-image/schemas/common.json#/$defs/ImageSize/properties/width
+graph.add(35, { types: ["number"] });
+
+// examples/ts-image/schemas/common.json#/$defs/ImageSize/properties/height
+graph.add(36, { types: ["number"] });
+
+// examples/ts-image/schemas/common.json#/$defs/ImageSize/properties/fileSize
+graph.add(37, { types: ["number"] });
+
+// examples/ts-image/schemas/process-image-input.json#
+graph.add(38, {
+  types: ["object"],
+  properties: [
+    ["image_path", 40],
+    ["operations", 41],
+    ["output_format", 42],
+    ["quality", 43],
+  ],
+  additionalProperties: 39,
+  required: ["image_path", "operations"],
+});
+
+// examples/ts-image/schemas/process-image-input.json#/additionalProperties
+graph.add(39, { never: true });
+
+// examples/ts-image/schemas/process-image-input.json#/properties/image_path
+graph.add(40, { types: ["string"] });
+
+// examples/ts-image/schemas/process-image-input.json#/properties/operations
+graph.add(41, { types: ["array"], items: 44 });
+
+// examples/ts-image/schemas/process-image-input.json#/properties/output_format
+graph.add(42, { ref: 9 });
+
+// examples/ts-image/schemas/process-image-input.json#/properties/quality
+graph.add(43, { ref: 10 });
+
+// examples/ts-image/schemas/process-image-input.json#/properties/operations/items
+graph.add(44, { ref: 11 });
+
+// examples/ts-image/schemas/process-image-output.json#
+graph.add(45, {
+  types: ["object"],
+  properties: [
+    ["success", 47],
+    ["output_path", 48],
+    ["original_size", 49],
+    ["processed_size", 50],
+    ["operations_applied", 51],
+    ["processing_time_ms", 52],
+    ["error_message", 53],
+  ],
+  additionalProperties: 46,
+  required: ["success", "operations_applied", "processing_time_ms"],
+});
+
+// examples/ts-image/schemas/process-image-output.json#/additionalProperties
+graph.add(46, { never: true });
+
+// examples/ts-image/schemas/process-image-output.json#/properties/success
+graph.add(47, { types: ["boolean"] });
+
+// examples/ts-image/schemas/process-image-output.json#/properties/output_path
+graph.add(48, { types: ["string"] });
+
+// examples/ts-image/schemas/process-image-output.json#/properties/original_size
+graph.add(49, { ref: 33 });
+
+// examples/ts-image/schemas/process-image-output.json#/properties/processed_size
+graph.add(50, { ref: 33 });
+
+// examples/ts-image/schemas/process-image-output.json#/properties/operations_applied
+graph.add(51, { types: ["array"], items: 54 });
+
+// examples/ts-image/schemas/process-image-output.json#/properties/processing_time_ms
+graph.add(52, { types: ["number"] });
+
+// examples/ts-image/schemas/process-image-output.json#/properties/error_message
+graph.add(53, { types: ["string"] });
+
+// examples/ts-image/schemas/process-image-output.json#/properties/operations_applied/items
+graph.add(54, { types: ["string"] });
+
+// from examples/ts-image/schemas/batch-process-images-input.json#
+const _BatchImageProcessInput: rt.Check = graph.check(0);
 
 /** Whether `v` is a {@link BatchImageProcessInput}. */
 export function isBatchImageProcessInput(
@@ -48,18 +290,7 @@ export function validateBatchImageProcessInput(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/batch-process-images-output.json#
-const _BatchImageProcessOutput: rt.Check = rt.object(
-  [
-    ["success", true, rt.bool],
-    ["total_images", true, rt.integer({ minimum: 0 })],
-    ["processed_images", true, rt.integer({ minimum: 0 })],
-    ["failed_images", true, rt.integer({ minimum: 0 })],
-    ["processing_time_ms", true, rt.number()],
-    ["results", true, rt.array(rt.ref(() => _BatchItemResult))],
-    ["error_message", false, rt.string()],
-  ],
-  null,
-);
+const _BatchImageProcessOutput: rt.Check = graph.check(17);
 
 /** Whether `v` is a {@link BatchImageProcessOutput}. */
 export function isBatchImageProcessOutput(
@@ -74,15 +305,7 @@ export function validateBatchImageProcessOutput(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/batch-process-images-output.json#/$defs/BatchItemResult
-const _BatchItemResult: rt.Check = rt.object(
-  [
-    ["input_path", true, rt.string()],
-    ["output_path", false, rt.string()],
-    ["success", true, rt.bool],
-    ["error_message", false, rt.string()],
-  ],
-  null,
-);
+const _BatchItemResult: rt.Check = graph.check(27);
 
 /** Whether `v` is a {@link BatchItemResult}. */
 export function isBatchItemResult(v: unknown): v is BatchItemResult {
@@ -95,13 +318,7 @@ export function validateBatchItemResult(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/common.json#/$defs/ImageOperation
-const _ImageOperation: rt.Check = rt.object(
-  [
-    ["type", true, rt.ref(() => _OperationType)],
-    ["parameters", true, rt.map(rt.json, null)],
-  ],
-  null,
-);
+const _ImageOperation: rt.Check = graph.check(11);
 
 /** Whether `v` is an {@link ImageOperation}. */
 export function isImageOperation(v: unknown): v is ImageOperation {
@@ -114,15 +331,7 @@ export function validateImageOperation(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/process-image-input.json#
-const _ImageProcessInput: rt.Check = rt.object(
-  [
-    ["image_path", true, rt.string()],
-    ["operations", true, rt.array(rt.ref(() => _ImageOperation))],
-    ["output_format", false, rt.ref(() => _OutputFormat)],
-    ["quality", false, rt.ref(() => _Quality)],
-  ],
-  null,
-);
+const _ImageProcessInput: rt.Check = graph.check(38);
 
 /** Whether `v` is an {@link ImageProcessInput}. */
 export function isImageProcessInput(v: unknown): v is ImageProcessInput {
@@ -135,18 +344,7 @@ export function validateImageProcessInput(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/process-image-output.json#
-const _ImageProcessOutput: rt.Check = rt.object(
-  [
-    ["success", true, rt.bool],
-    ["output_path", false, rt.string()],
-    ["original_size", false, rt.ref(() => _ImageSize)],
-    ["processed_size", false, rt.ref(() => _ImageSize)],
-    ["operations_applied", true, rt.array(rt.string())],
-    ["processing_time_ms", true, rt.number()],
-    ["error_message", false, rt.string()],
-  ],
-  null,
-);
+const _ImageProcessOutput: rt.Check = graph.check(45);
 
 /** Whether `v` is an {@link ImageProcessOutput}. */
 export function isImageProcessOutput(v: unknown): v is ImageProcessOutput {
@@ -159,14 +357,7 @@ export function validateImageProcessOutput(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/common.json#/$defs/ImageSize
-const _ImageSize: rt.Check = rt.object(
-  [
-    ["width", true, rt.number()],
-    ["height", true, rt.number()],
-    ["fileSize", true, rt.number()],
-  ],
-  null,
-);
+const _ImageSize: rt.Check = graph.check(33);
 
 /** Whether `v` is an {@link ImageSize}. */
 export function isImageSize(v: unknown): v is ImageSize {
@@ -179,13 +370,7 @@ export function validateImageSize(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/common.json#/$defs/OperationType
-const _OperationType: rt.Check = rt.enumeration([
-  "resize",
-  "crop",
-  "rotate",
-  "blur",
-  "sharpen",
-]);
+const _OperationType: rt.Check = graph.check(15);
 
 /** Whether `v` is an {@link OperationType}. */
 export function isOperationType(v: unknown): v is OperationType {
@@ -198,7 +383,7 @@ export function validateOperationType(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/common.json#/$defs/OutputFormat
-const _OutputFormat: rt.Check = rt.enumeration(["jpeg", "png", "webp"]);
+const _OutputFormat: rt.Check = graph.check(9);
 
 /** Whether `v` is an {@link OutputFormat}. */
 export function isOutputFormat(v: unknown): v is OutputFormat {
@@ -211,7 +396,7 @@ export function validateOutputFormat(v: unknown): string[] {
 }
 
 // from examples/ts-image/schemas/common.json#/$defs/Quality
-const _Quality: rt.Check = rt.number({ minimum: 1, maximum: 100 });
+const _Quality: rt.Check = graph.check(10);
 
 /** Whether `v` is a {@link Quality}. */
 export function isQuality(v: unknown): v is Quality {
