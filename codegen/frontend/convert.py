@@ -12,11 +12,19 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..analysis import ecma_regex
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
-from .loader import LoadError, Workspace, pointer_join
+from .loader import (
+    SCHEMA_ARRAY_KEYWORDS,
+    SCHEMA_KEYWORDS,
+    SCHEMA_MAP_KEYWORDS,
+    LoadError,
+    Workspace,
+    pointer_join,
+)
 
 ANNOTATIONS = {
     "$schema",
@@ -237,10 +245,37 @@ class Converter:
         self.allof_stack.append(key)
         self.merged.append((file, pointer, tid(*target)))
         try:
-            sub = self.ws.get(*target)
+            sub = self._absolute_refs(self.ws.get(*target), target[0], target[1])
             return self.normalize(sub, target[0], target[1])
         finally:
             self.allof_stack.pop()
+
+    def _absolute_refs(self, node: Any, file: str, pointer: str) -> Any:
+        """A copy of the schema at ``file#pointer`` whose ``$ref``s name their targets absolutely.
+
+        An inlined schema (``$ref`` with siblings, ``allOf``) is merged into another location; its
+        references must keep meaning what they meant where they were written (their schema
+        resource's base URI), so each becomes ``<file URI>#<pointer of the target>``.
+        """
+        if not isinstance(node, dict):
+            return node
+        out = dict(node)
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            try:
+                key, target = self.ws.resolve_ref(ref, file, pointer_join(pointer, "$ref"))
+            except LoadError:
+                pass  # reported where the reference is used
+            else:
+                out["$ref"] = self.ws.docs[key].path.as_uri() + "#" + quote(target, safe="/~!$&'()*+,;=:@")
+        for kw, value in node.items():
+            if kw in SCHEMA_KEYWORDS or (kw == "items" and isinstance(value, dict)):
+                out[kw] = self._absolute_refs(value, file, pointer_join(pointer, kw))
+            elif (kw in SCHEMA_ARRAY_KEYWORDS or kw == "items") and isinstance(value, list):
+                out[kw] = [self._absolute_refs(v, file, pointer_join(pointer, kw, i)) for i, v in enumerate(value)]
+            elif kw in SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
+                out[kw] = {k: self._absolute_refs(v, file, pointer_join(pointer, kw, k)) for k, v in value.items()}
+        return out
 
     def _merge_allof(self, s: dict[str, Any], file: str, pointer: str) -> dict[str, Any]:
         parts = s.pop("allOf")
