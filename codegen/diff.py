@@ -693,8 +693,32 @@ class Differ:
                         narrows, widens,
                     )
                 )
+        raws += self._assertions(od, nd, file, ptr, name)
         for r in raws:
             self._emit(r, flows)
+
+    def _assertions(self, od: ir.Decl, nd: ir.Decl, file: str, ptr: str, name: str) -> list[_Raw]:
+        """Changes to what the shape does not express (``not``, ``if``/``then``/``else``, ``contains``,
+        ``propertyNames``, ``dependent*``, ``unevaluated*``, ``oneOf`` exclusivity...), read from the
+        validation graph: an assertion added narrows, one removed widens, one changed does both."""
+        ov, nv = self.old.validation, self.new.validation
+        if ov is None or nv is None:
+            return []
+        on, nn = ov.node_for(od.id), nv.node_for(nd.id)
+        if on is None or nn is None:
+            return []
+        old_sig, new_sig = assertion_signature(ov, on), assertion_signature(nv, nn)
+        out: list[_Raw] = []
+        for kw in sorted(set(old_sig) | set(new_sig)):
+            if kw not in old_sig:
+                out.append(_Raw("assertion-added", file, f"{ptr}/{kw}", f"{name}: '{kw}' added", narrows=True))
+            elif kw not in new_sig:
+                out.append(_Raw("assertion-removed", file, f"{ptr}/{kw}", f"{name}: '{kw}' removed", widens=True))
+            elif old_sig[kw] != new_sig[kw]:
+                out.append(
+                    _Raw("assertion-changed", file, f"{ptr}/{kw}", f"{name}: '{kw}' changed", narrows=True, widens=True)
+                )
+        return out
 
     def _union(self, name: str, file: str, ptr: str, o: ir.UnionType, n: ir.UnionType) -> list[_Raw]:
         out: list[_Raw] = []
@@ -918,6 +942,97 @@ def _json_key(v: object) -> str:
 
 def _show_default(v: object) -> str:
     return "(none)" if v is ir.MISSING else json.dumps(v)
+
+
+# validation keywords the shape IR does not express, by the name the schema spells them
+_ASSERTION_KEYWORDS = {
+    "not_": "not",
+    "if_": "if",
+    "then": "then",
+    "else_": "else",
+    "contains": "contains",
+    "min_contains": "minContains",
+    "max_contains": "maxContains",
+    "property_names": "propertyNames",
+    "dependent_required": "dependentRequired",
+    "dependent_schemas": "dependentSchemas",
+    "unevaluated_items": "unevaluatedItems",
+    "unevaluated_properties": "unevaluatedProperties",
+    "dynamic_ref": "$dynamicRef",
+}
+
+
+def assertion_signature(validation: object, nid: int) -> dict[str, str]:
+    """The keywords of node ``nid`` the shape does not express, each as a canonical text of its
+    subschema (nested references written as their schema locations, so cycles end)."""
+    from .ir import validation as v
+
+    assert isinstance(validation, v.Validation)
+    node = validation.nodes[nid]
+    out: dict[str, str] = {}
+    for attr, keyword in _ASSERTION_KEYWORDS.items():
+        value = getattr(node, attr)
+        if value is None or value == ():
+            continue
+        if attr in ("min_contains", "max_contains"):
+            canon: object = value
+        elif attr == "dynamic_ref":
+            canon = {"anchor": value.anchor, "initial": _canonical(validation, value.initial, 1)}
+        else:
+            canon = _canonical(validation, value, 0)
+        out[keyword] = json.dumps(canon, sort_keys=True, default=str)
+    return out
+
+
+def _canonical(validation: object, value: object, depth: int) -> object:
+    """A comparable form of a keyword's value: node ids become the nodes' keywords (then locations)."""
+    from dataclasses import fields as dc_fields
+
+    from .ir import validation as v
+
+    assert isinstance(validation, v.Validation)
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        return value
+    if isinstance(value, int):
+        if depth > 3 or not 0 <= value < len(validation.nodes):
+            return value
+        node = validation.nodes[value]
+        out: dict[str, object] = {}
+        for f in dc_fields(node):
+            if f.name in ("id", "source", "resource", "annotates"):
+                continue
+            attr = getattr(node, f.name)
+            if attr is None or attr == () or attr is False or attr is ir.MISSING:
+                continue
+            if f.name in ("ref",) or depth >= 3:
+                target = validation.nodes[attr].source if isinstance(attr, int) and f.name == "ref" else None
+                out[f.name] = f"ref:{target.pointer}" if target is not None else str(attr)
+                continue
+            out[f.name] = _canonical_field(validation, f.name, attr, depth + 1)
+        return out
+    if isinstance(value, tuple):
+        return [_canonical(validation, x, depth) for x in value]
+    return str(value)
+
+
+_NODE_FIELDS = {
+    "items", "contains", "additional_properties", "property_names", "not_", "if_", "then", "else_",
+    "unevaluated_items", "unevaluated_properties",
+}
+_NODE_TUPLES = {"prefix_items", "all_of", "any_of", "one_of"}
+_NODE_PAIRS = {"properties", "pattern_properties", "dependent_schemas"}
+
+
+def _canonical_field(validation: object, name: str, value: object, depth: int) -> object:
+    if name in _NODE_FIELDS:
+        return _canonical(validation, value, depth)
+    if name in _NODE_TUPLES and isinstance(value, tuple):
+        return [_canonical(validation, x, depth) for x in value]
+    if name in _NODE_PAIRS and isinstance(value, tuple):
+        return [[k, _canonical(validation, x, depth)] for k, x in value]
+    if isinstance(value, tuple):
+        return [list(x) if isinstance(x, tuple) else x for x in value]
+    return value if isinstance(value, (bool, int, float, str)) or value is None else str(value)
 
 
 def diff_programs(old: ir.Program, new: ir.Program, old_display: Callable[[str], str] | None = None) -> Report:

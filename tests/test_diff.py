@@ -617,3 +617,58 @@ def test_stepflow_history_key_findings() -> None:
         "flows/evaluate", "flows/get_batch", "flows/get_metadata", "flows/submit_batch"]
     wo = [c for c in r.changes if c.pointer == "/$defs/WorkflowOverrides"]
     assert len(wo) == 1 and wo[0].breaks == ("writers", "readers")
+
+
+# -- assertions the shape does not express (read from the validation graph) ------------------------
+
+
+def _schema_pair(tmp_path: Path, old: dict, new: dict) -> tuple[Path, Path]:
+    a, b = tmp_path / "old" / "s.json", tmp_path / "new" / "s.json"
+    a.parent.mkdir(parents=True)
+    b.parent.mkdir(parents=True)
+    a.write_text(json.dumps(old), encoding="utf-8")
+    b.write_text(json.dumps(new), encoding="utf-8")
+    return a, b
+
+
+def _assertion_changes(tmp_path: Path, old: dict, new: dict) -> list[tuple[str, str, tuple[str, ...]]]:
+    from stepflow_codegen.diagnostics import Diagnostics
+    from stepflow_codegen.diff import diff_programs
+    from stepflow_codegen.frontend import build_program
+
+    a, b = _schema_pair(tmp_path, old, new)
+    report = diff_programs(build_program([a], Diagnostics(), cwd=a.parent), build_program([b], Diagnostics(), cwd=b.parent))
+    return [(c.kind, c.pointer, c.breaks) for c in report.changes if c.kind.startswith("assertion")]
+
+
+BASE = {"$defs": {"T": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}}}
+
+
+def _with(**extra: object) -> dict:
+    t = dict(BASE["$defs"]["T"], **extra)
+    return {"$defs": {"T": t}}
+
+
+def test_assertion_added_narrows(tmp_path: Path) -> None:
+    assert _assertion_changes(tmp_path, BASE, _with(**{"not": {"required": ["a", "b"]}})) == [
+        ("assertion-added", "/$defs/T/not", ("writers",))
+    ]
+
+
+def test_assertion_removed_widens(tmp_path: Path) -> None:
+    assert _assertion_changes(tmp_path, _with(dependentRequired={"a": ["b"]}), BASE) == [
+        ("assertion-removed", "/$defs/T/dependentRequired", ("readers",))
+    ]
+
+
+def test_assertion_changed_breaks_both(tmp_path: Path) -> None:
+    old = _with(**{"if": {"required": ["a"]}, "then": {"required": ["b"]}})
+    new = _with(**{"if": {"required": ["b"]}, "then": {"required": ["a"]}})
+    changes = _assertion_changes(tmp_path, old, new)
+    assert ("assertion-changed", "/$defs/T/if", ("writers", "readers")) in changes
+    assert ("assertion-changed", "/$defs/T/then", ("writers", "readers")) in changes
+
+
+def test_same_assertions_report_nothing(tmp_path: Path) -> None:
+    same = _with(propertyNames={"pattern": "^[a-z]+$"}, **{"not": {"required": ["a", "b"]}})
+    assert _assertion_changes(tmp_path, same, same) == []
