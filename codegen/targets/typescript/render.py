@@ -12,6 +12,7 @@ from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...templating import environment
 from . import layout as L
 from .checks import CheckBuilder
+from .server import server_files
 from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
 from .types import (
     NEVER,
@@ -117,6 +118,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     if protocol is not None:
         files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, mapper)
     files["index.ts"] = env.get_template("index.ts.jinja").render(header=hdr, protocol=protocol is not None)
+    files.update(server_files(program, hdr, names, diags))
     return {k: v for k, v in sorted(files.items())}
 
 
