@@ -23,7 +23,11 @@ export function title_case(input: TitleCaseInput): TitleCaseOutput {
   const values: { [key: string]: string } = {};
   let changed = 0;
   for (const [k, v] of Object.entries(input.values)) {
-    const t = v.replace(/\b\w/g, (c) => c.toUpperCase());
+    // as Python's str.title(): a letter after a non-letter starts a word
+    const t = v.replace(
+      /(^|[^\p{L}])(\p{L})(\p{L}*)/gu,
+      (_m, pre: string, first: string, rest: string) => pre + first.toUpperCase() + rest.toLowerCase(),
+    );
     values[k] = t;
     changed += t === v ? 0 : 1;
   }
