@@ -482,3 +482,48 @@ def test_real_runtime_reports_the_failing_step(runtime: peers.RuntimeReport) -> 
 def test_node_environment_is_what_the_runtime_passes() -> None:
     # the runtime clears the environment (env -i): the compiled server needs nothing from it
     assert os.path.isabs(node())
+
+
+def test_names_that_could_collide_compile_and_serve(tmp_path: Path) -> None:
+    """Schema types named like the module's own names, components named `constructor` and
+    `math/add`, a description with `*/` and a quote: generated code compiles and serves."""
+    project = tmp_path / "odd"
+    (project / "schemas").mkdir(parents=True)
+    (project / "schemas" / "components.json").write_text(json.dumps({
+        "$schema": "urn:stepflow-codegen:components:v1",
+        "components": [
+            {"name": "constructor", "description": 'ends a comment */ and "quotes"',
+             "input": {"$ref": "odd.json#/$defs/Implementation"}, "output": {"$ref": "odd.json#/$defs/StepflowServer"}},
+            {"name": "math/add", "input": {"$ref": "odd.json#/$defs/ComponentEntry"}, "output": {"$ref": "odd.json#/$defs/StepflowServer"}},
+        ],
+    }))
+    (project / "schemas" / "odd.json").write_text(json.dumps({"$defs": {
+        "Implementation": {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+        "ComponentEntry": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "required": ["a", "b"]},
+        "StepflowServer": {"type": "integer"},
+    }}))
+    (project / "impl.ts").write_text(
+        'import type { ComponentEntry, Implementation, StepflowServer } from "./generated/types.js";\n'
+        'import { createServer } from "./generated/components.js";\n'
+        "const impl = {\n"
+        "  constructor: (input: Implementation): StepflowServer => input.a,\n"
+        '  "math/add": (input: ComponentEntry): StepflowServer => input.a + input.b,\n'
+        "};\n"
+        "await createServer(impl).main(process.argv.slice(2));\n"
+    )
+    shutil.copy(PROJECT / "tsconfig.json", project / "tsconfig.json")
+    out = build(project, tmp_path / "build")
+    components = (tmp_path / "build" / "generated" / "components.ts").read_text()
+    assert 'ends a comment *\\/ and "quotes"' in components
+
+    async def main() -> None:
+        async with await sf.StepflowClient.connect_stdio(node(), [str(out / "impl.js"), "--stdio"]) as client:
+            assert (await client.components_execute(execute("/math/add", {"a": 2, "b": 3}))).output == 5
+            assert (await client.components_execute(execute("/constructor", {"a": 7}))).output == 7
+            info = (await client.components_info(sf.ComponentInfoParams(component="/constructor"))).info
+            assert info.description == 'ends a comment */ and "quotes"'
+            with pytest.raises(sf.RpcError) as e:
+                await client.components_execute(execute("/math/add", {"a": 2}))
+            assert e.value.code == -32602
+
+    run(main())

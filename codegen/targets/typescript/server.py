@@ -68,14 +68,11 @@ def json_literal(value: Any, indent: str = "") -> str:
 
 def _type_name(e: ir.TypeExpr, names: dict[str, str]) -> str:
     assert isinstance(e, ir.RefType), e
-    return names[e.target]
+    return "T." + names[e.target]
 
 
 def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: int) -> str:
     comps = program.components
-    types = sorted({_type_name(c.input, names) for c in comps} | {_type_name(c.output, names) for c in comps})
-    inputs = sorted({_type_name(c.input, names) for c in comps})
-    guards = sorted({f"is{n}" for n in inputs} | {f"validate{n}" for n in inputs})
     out: list[str] = [hdr, ""]
     out.append("/**")
     out.append(" * The components of the manifest(s), for the author to implement: {@link Implementation} (one")
@@ -83,8 +80,10 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
     out.append(" * canonical schemas and the input validators of this module.")
     out.append(" */")
     out.append("")
-    out.append("import type { JsonValue, " + ", ".join(types) + ' } from "./types.js";')
-    out.append("import { " + ", ".join(guards) + ' } from "./validators.js";')
+    # the schema's types and validators through namespaces: no schema name can collide with a
+    # name declared here (Implementation, COMPONENTS...) or imported from the server
+    out.append('import type * as T from "./types.js";')
+    out.append('import * as V from "./validators.js";')
     out.append('import { StepflowServer, type ServerOptions, type StepflowContext } from "./server.js";')
     out.append("")
     out.append('export { StepflowContext, StepflowError, StepflowServer } from "./server.js";')
@@ -109,8 +108,8 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
     out.append("  readonly name: string;")
     out.append("  readonly description: string | undefined;")
     out.append("  readonly signature: string;")
-    out.append("  readonly inputSchema: JsonValue;")
-    out.append("  readonly outputSchema: JsonValue;")
+    out.append("  readonly inputSchema: T.JsonValue;")
+    out.append("  readonly outputSchema: T.JsonValue;")
     out.append("}")
     out.append("")
     out.append("/** The components, sorted by name. */")
@@ -120,7 +119,8 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
         out.append("  {")
         out.append(f"    name: {ts_string(c.name)},")
         out.append(f"    description: {ts_string(c.description) if c.description is not None else 'undefined'},")
-        sig = f"(input: {i}, context: StepflowContext) => {o} | Promise<{o}>"
+        bi, bo = i.removeprefix("T."), o.removeprefix("T.")
+        sig = f"(input: {bi}, context: StepflowContext) => {bo} | Promise<{bo}>"
         out.append(f"    signature: {ts_string(sig)},")
         out.append(f"    inputSchema: {json_literal(c.input_schema, '    ')},")
         out.append(f"    outputSchema: {json_literal(c.output_schema, '    ')},")
@@ -187,8 +187,9 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
         out.append(f"      ...(c{n}.description !== undefined ? {{ description: c{n}.description }} : {{}}),")
         out.append(f"      inputSchema: c{n}.inputSchema,")
         out.append(f"      outputSchema: c{n}.outputSchema,")
-        out.append(f"      isInput: is{i},")
-        out.append(f"      validateInput: validate{i},")
+        bare = i.removeprefix("T.")
+        out.append(f"      isInput: V.is{bare},")
+        out.append(f"      validateInput: V.validate{bare},")
         out.append(f"      execute: (input, context) => implementation[{ts_string(c.name)}](input, context),")
         out.append("    });")
         out.append("  }")

@@ -7,8 +7,8 @@
  * canonical schemas and the input validators of this module.
  */
 
-import type { JsonValue, BatchImageProcessInput, BatchImageProcessOutput, ImageProcessInput, ImageProcessOutput } from "./types.js";
-import { isBatchImageProcessInput, isImageProcessInput, validateBatchImageProcessInput, validateImageProcessInput } from "./validators.js";
+import type * as T from "./types.js";
+import * as V from "./validators.js";
 import { StepflowServer, type ServerOptions, type StepflowContext } from "./server.js";
 
 export { StepflowContext, StepflowError, StepflowServer } from "./server.js";
@@ -20,14 +20,14 @@ export const EXECUTION_FAILED = -32003;
 export interface Implementation {
   /** Apply a pipeline of operations to every image of a directory. */
   readonly batch_process_images: (
-    input: BatchImageProcessInput,
+    input: T.BatchImageProcessInput,
     context: StepflowContext,
-  ) => BatchImageProcessOutput | Promise<BatchImageProcessOutput>;
+  ) => T.BatchImageProcessOutput | Promise<T.BatchImageProcessOutput>;
   /** Apply a pipeline of operations to one image. */
   readonly process_image: (
-    input: ImageProcessInput,
+    input: T.ImageProcessInput,
     context: StepflowContext,
-  ) => ImageProcessOutput | Promise<ImageProcessOutput>;
+  ) => T.ImageProcessOutput | Promise<T.ImageProcessOutput>;
 }
 
 /** One component of the manifest: name, description, signature and canonical schemas. */
@@ -35,8 +35,8 @@ export interface ComponentEntry {
   readonly name: string;
   readonly description: string | undefined;
   readonly signature: string;
-  readonly inputSchema: JsonValue;
-  readonly outputSchema: JsonValue;
+  readonly inputSchema: T.JsonValue;
+  readonly outputSchema: T.JsonValue;
 }
 
 /** The components, sorted by name. */
@@ -381,23 +381,23 @@ export function registerComponents(
   }
   const c0 = COMPONENTS[0];
   if (c0 !== undefined) {
-    server.component<BatchImageProcessInput, BatchImageProcessOutput>(c0.name, {
+    server.component<T.BatchImageProcessInput, T.BatchImageProcessOutput>(c0.name, {
       ...(c0.description !== undefined ? { description: c0.description } : {}),
       inputSchema: c0.inputSchema,
       outputSchema: c0.outputSchema,
-      isInput: isBatchImageProcessInput,
-      validateInput: validateBatchImageProcessInput,
+      isInput: V.isBatchImageProcessInput,
+      validateInput: V.validateBatchImageProcessInput,
       execute: (input, context) => implementation["batch_process_images"](input, context),
     });
   }
   const c1 = COMPONENTS[1];
   if (c1 !== undefined) {
-    server.component<ImageProcessInput, ImageProcessOutput>(c1.name, {
+    server.component<T.ImageProcessInput, T.ImageProcessOutput>(c1.name, {
       ...(c1.description !== undefined ? { description: c1.description } : {}),
       inputSchema: c1.inputSchema,
       outputSchema: c1.outputSchema,
-      isInput: isImageProcessInput,
-      validateInput: validateImageProcessInput,
+      isInput: V.isImageProcessInput,
+      validateInput: V.validateImageProcessInput,
       execute: (input, context) => implementation["process_image"](input, context),
     });
   }
