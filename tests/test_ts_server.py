@@ -129,6 +129,13 @@ def test_missing_component_is_refused_at_start_up(server: Path) -> None:
     assert "echo: expected a function (input: Anything, context: StepflowContext) => Anything | Promise<Anything>, found one with 3 parameters" in problems
 
 
+def test_runtime_unit_tests(server: Path) -> None:
+    """tests/ts_server/runtime.test.ts: the runtime's own unit tests, in TypeScript, under node --test."""
+    done = subprocess.run([node(), "--test", str(server.parent / "runtime.test.js")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
+    assert "# pass 6" in done.stdout and "# fail 0" in done.stdout, done.stdout[-2000:]
+
+
 # ---------------------------------------------------------------------------------------------
 # driven by the generated Python client
 # ---------------------------------------------------------------------------------------------
