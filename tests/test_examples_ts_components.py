@@ -6,7 +6,9 @@ or message type (schemas/ + manifest -> generated/, impl.ts written by hand, ser
 * ``impl.ts`` + ``server.ts`` + ``generated/`` pass ``tsc --strict`` with the stricter flags;
 * compiled and driven by the generated Python client over STDIO and HTTP: the canonical schemas are
   listed, tiny fake images (plain PGM) are processed one by one and by directory, invalid input is
-  answered -32602 by the generated validators before the implementation runs.
+  answered -32602 by the generated validators before the implementation runs;
+* the example's own ``stepflow-config.yml``, unchanged (``command: node``, ``out/server.js --http
+  --port 0``), under the real StepFlow 0.9.0 runtime: a two-step flow over fake images.
 """
 
 from __future__ import annotations
@@ -111,3 +113,30 @@ def test_http(compiled: Path, tmp_path: Path) -> None:
             assert await asyncio.wait_for(proc.wait(), 10) == 0
 
     run(main())
+
+
+def test_real_runtime_runs_the_example_config(compiled: Path, tmp_path: Path) -> None:
+    """The example's own stepflow-config.yml, unchanged, under the real StepFlow 0.9.0 runtime."""
+    from interop import peers
+
+    (tmp_path / "images").mkdir()
+    images = images_dir(tmp_path / "images")
+    config = compiled.parent.parent / "stepflow-config.yml"
+    flow = {
+        "name": "ts-components-example",
+        "steps": [
+            {"id": "one", "component": "/images/process_image",
+             "input": {"image_path": {"$input": "image"}, "operations": [{"type": "rotate", "parameters": {"degrees": 90}}]}},
+            {"id": "all", "component": "/images/batch_process_images",
+             "input": {"image_directory": {"$input": "directory"}, "operations": [], "output_directory": {"$input": "out"}}},
+        ],
+        "output": {"one": {"$step": "one", "path": "processed_size"}, "all": {"$step": "all", "path": "processed_images"}},
+    }
+    report = peers.run_runtime(
+        "0.9.0", config,
+        [{"name": "main", "flow": flow, "input": {"image": str(images / "a.pgm"), "directory": str(images / "batch"), "out": str(tmp_path / "out")}}],
+        tmp_path / "runtime",
+    )
+    body = report.run("main")
+    assert body["status"] == "completed", report.explain()
+    assert body["result"]["result"]["one"]["width"] == 2 and body["result"]["result"]["all"] == 2, report.explain()
