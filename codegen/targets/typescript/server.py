@@ -16,7 +16,7 @@ from ...ir import model as ir
 from ...templating import templates_dir
 from .escape import ts_doc, ts_key, ts_literal, ts_string
 
-RUNTIME_FILES = ("rpc.ts", "stdio.ts", "http.ts", "server.ts")
+RUNTIME_FILES = ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts")
 NEEDED_METHODS = ("initialize", "initialized", "components/list", "components/info", "components/execute", "blobs/put", "blobs/get")
 _GENERIC_CODES = frozenset({-32700, -32600, -32601, -32602, -32603, -32001})
 
