@@ -140,3 +140,15 @@ def test_real_runtime_runs_the_example_config(compiled: Path, tmp_path: Path) ->
     body = report.run("main")
     assert body["status"] == "completed", report.explain()
     assert body["result"]["result"]["one"]["width"] == 2 and body["result"]["result"]["all"] == 2, report.explain()
+
+
+def test_prettier_accepts_the_generated_server_and_the_runtime() -> None:
+    """The generated files (runtime copies and components.ts, whose schema literals are laid out by
+    the target's prettier-compatible printer), the runtime sources and the example as written."""
+    from test_typescript import _node_tools
+
+    files = sorted(str(p) for p in (EXAMPLE / "generated").glob("*.ts"))
+    files += [str(EXAMPLE / "impl.ts"), str(EXAMPLE / "server.ts")]
+    files += sorted(str(p) for p in (ROOT / "templates" / "typescript" / "runtime").glob("*.ts"))
+    done = subprocess.run([str(_node_tools() / "prettier"), "--check", *files], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -25,21 +25,34 @@ interface Grey {
 }
 
 function parsePgm(text: string): Grey {
-  const tokens = text.replace(/#[^\n]*/g, " ").trim().split(/\s+/);
+  const tokens = text
+    .replace(/#[^\n]*/g, " ")
+    .trim()
+    .split(/\s+/);
   if (tokens[0] !== "P2") throw new Error("not a plain PGM (P2) image");
   const [width, height, max] = tokens.slice(1, 4).map(Number);
   const pixels = tokens.slice(4).map(Number);
-  if (!width || !height || !max || pixels.length !== width * height) throw new Error("malformed PGM image");
-  return { width, height, pixels: pixels.map((p) => Math.round((p * 255) / max)) };
+  if (!width || !height || !max || pixels.length !== width * height)
+    throw new Error("malformed PGM image");
+  return {
+    width,
+    height,
+    pixels: pixels.map((p) => Math.round((p * 255) / max)),
+  };
 }
 
 function writePgm(img: Grey): string {
   const rows: string[] = [];
-  for (let y = 0; y < img.height; y++) rows.push(img.pixels.slice(y * img.width, (y + 1) * img.width).join(" "));
+  for (let y = 0; y < img.height; y++)
+    rows.push(img.pixels.slice(y * img.width, (y + 1) * img.width).join(" "));
   return `P2\n${img.width} ${img.height}\n255\n${rows.join("\n")}\n`;
 }
 
-function num(p: { [key: string]: JsonValue }, key: string, fallback: number): number {
+function num(
+  p: { [key: string]: JsonValue },
+  key: string,
+  fallback: number,
+): number {
   const v = p[key];
   return typeof v === "number" ? v : fallback;
 }
@@ -55,7 +68,9 @@ function convolve(img: Grey, weight: (dx: number, dy: number) => number): Grey {
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
       let sum = 0;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) sum += weight(dx, dy) * at(img, x + dx, y + dy);
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++)
+          sum += weight(dx, dy) * at(img, x + dx, y + dy);
       pixels.push(Math.min(255, Math.max(0, Math.round(sum))));
     }
   }
@@ -71,7 +86,14 @@ function apply(img: Grey, op: ImageOperation): [Grey, string] {
       const h = num(p, "height", img.height);
       const pixels: number[] = [];
       for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) pixels.push(at(img, Math.floor((x * img.width) / w), Math.floor((y * img.height) / h)));
+        for (let x = 0; x < w; x++)
+          pixels.push(
+            at(
+              img,
+              Math.floor((x * img.width) / w),
+              Math.floor((y * img.height) / h),
+            ),
+          );
       return [{ width: w, height: h, pixels }, `resize(${w}x${h})`];
     }
     case "crop": {
@@ -80,15 +102,22 @@ function apply(img: Grey, op: ImageOperation): [Grey, string] {
       const w = num(p, "width", img.width - left);
       const h = num(p, "height", img.height - top);
       const pixels: number[] = [];
-      for (let y = top; y < top + h; y++) for (let x = left; x < left + w; x++) pixels.push(at(img, x, y));
+      for (let y = top; y < top + h; y++)
+        for (let x = left; x < left + w; x++) pixels.push(at(img, x, y));
       return [{ width: w, height: h, pixels }, `crop(${w}x${h})`];
     }
     case "rotate": {
       const degrees = num(p, "degrees", 90);
       let out = img;
-      for (let turn = 0; turn < (((Math.round(degrees / 90) % 4) + 4) % 4); turn++) {
+      for (
+        let turn = 0;
+        turn < ((Math.round(degrees / 90) % 4) + 4) % 4;
+        turn++
+      ) {
         const pixels: number[] = [];
-        for (let y = 0; y < out.width; y++) for (let x = 0; x < out.height; x++) pixels.push(at(out, y, out.height - 1 - x));
+        for (let y = 0; y < out.width; y++)
+          for (let x = 0; x < out.height; x++)
+            pixels.push(at(out, y, out.height - 1 - x));
         out = { width: out.height, height: out.width, pixels };
       }
       return [out, `rotate(${degrees}°)`];
@@ -98,16 +127,28 @@ function apply(img: Grey, op: ImageOperation): [Grey, string] {
       return [convolve(img, () => 1 / 9), `blur(${sigma})`];
     }
     case "sharpen":
-      return [convolve(img, (dx, dy) => (dx === 0 && dy === 0 ? 5 : dx === 0 || dy === 0 ? -1 : 0)), "sharpen"];
+      return [
+        convolve(img, (dx, dy) =>
+          dx === 0 && dy === 0 ? 5 : dx === 0 || dy === 0 ? -1 : 0,
+        ),
+        "sharpen",
+      ];
   }
 }
 
-export async function process_image(input: ImageProcessInput, _context: StepflowContext): Promise<ImageProcessOutput> {
+export async function process_image(
+  input: ImageProcessInput,
+  _context: StepflowContext,
+): Promise<ImageProcessOutput> {
   const started = Date.now();
   try {
     const source = await readFile(input.image_path, "utf8");
     let img = parsePgm(source);
-    const original = { width: img.width, height: img.height, fileSize: Buffer.byteLength(source) };
+    const original = {
+      width: img.width,
+      height: img.height,
+      fileSize: Buffer.byteLength(source),
+    };
     const applied: string[] = [];
     for (const op of input.operations) {
       const [next, what] = apply(img, op);
@@ -115,14 +156,21 @@ export async function process_image(input: ImageProcessInput, _context: Stepflow
       applied.push(what);
     }
     const format = input.output_format ?? "jpeg";
-    const outputPath = input.image_path.replace(/\.[^/.]+$/, `_processed.${format}`);
+    const outputPath = input.image_path.replace(
+      /\.[^/.]+$/,
+      `_processed.${format}`,
+    );
     const written = writePgm(img);
     await writeFile(outputPath, written);
     return {
       success: true,
       output_path: outputPath,
       original_size: original,
-      processed_size: { width: img.width, height: img.height, fileSize: (await stat(outputPath)).size },
+      processed_size: {
+        width: img.width,
+        height: img.height,
+        fileSize: (await stat(outputPath)).size,
+      },
       operations_applied: applied,
       processing_time_ms: Date.now() - started,
     };
@@ -142,7 +190,9 @@ export async function batch_process_images(
 ): Promise<BatchImageProcessOutput> {
   const started = Date.now();
   try {
-    const files = (await readdir(input.image_directory)).filter((f) => /\.(jpg|jpeg|png|webp|tiff|bmp|pgm)$/i.test(f)).sort();
+    const files = (await readdir(input.image_directory))
+      .filter((f) => /\.(jpg|jpeg|png|webp|tiff|bmp|pgm)$/i.test(f))
+      .sort();
     await mkdir(input.output_directory, { recursive: true });
     const results: BatchImageResult[] = [];
     const limit = Math.max(1, Math.floor(input.parallel_limit ?? 3));
@@ -156,17 +206,32 @@ export async function batch_process_images(
               {
                 image_path: inputPath,
                 operations: input.operations,
-                ...(input.output_format !== undefined ? { output_format: input.output_format } : {}),
-                ...(input.quality !== undefined ? { quality: input.quality } : {}),
+                ...(input.output_format !== undefined
+                  ? { output_format: input.output_format }
+                  : {}),
+                ...(input.quality !== undefined
+                  ? { quality: input.quality }
+                  : {}),
               },
               context,
             );
             if (!one.success || one.output_path === undefined) {
-              return { input_path: inputPath, success: false, error_message: one.error_message ?? "failed" };
+              return {
+                input_path: inputPath,
+                success: false,
+                error_message: one.error_message ?? "failed",
+              };
             }
-            const outputPath = join(input.output_directory, basename(one.output_path));
+            const outputPath = join(
+              input.output_directory,
+              basename(one.output_path),
+            );
             await writeFile(outputPath, await readFile(one.output_path));
-            return { input_path: inputPath, output_path: outputPath, success: true };
+            return {
+              input_path: inputPath,
+              output_path: outputPath,
+              success: true,
+            };
           }),
         )),
       );

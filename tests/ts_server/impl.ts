@@ -1,9 +1,6 @@
 // The test components of tests/test_ts_server.py, written against the generated
 // generated/components.ts (the author's file: never generated).
-import {
-  StepflowError,
-  type StepflowContext,
-} from "./generated/components.js";
+import { StepflowError, type StepflowContext } from "./generated/components.js";
 import type {
   Anything,
   GetBlobInput,
@@ -26,7 +23,8 @@ export function title_case(input: TitleCaseInput): TitleCaseOutput {
     // as Python's str.title(): a letter after a non-letter starts a word
     const t = v.replace(
       /(^|[^\p{L}])(\p{L})(\p{L}*)/gu,
-      (_m, pre: string, first: string, rest: string) => pre + first.toUpperCase() + rest.toLowerCase(),
+      (_m, pre: string, first: string, rest: string) =>
+        pre + first.toUpperCase() + rest.toLowerCase(),
     );
     values[k] = t;
     changed += t === v ? 0 : 1;
@@ -34,12 +32,18 @@ export function title_case(input: TitleCaseInput): TitleCaseOutput {
   return { values, changed };
 }
 
-export async function put_blob(input: PutBlobInput, context: StepflowContext): Promise<PutBlobOutput> {
+export async function put_blob(
+  input: PutBlobInput,
+  context: StepflowContext,
+): Promise<PutBlobOutput> {
   console.log("a stray print must not reach the protocol stream");
   return { blob_id: await context.putBlob(input.value) };
 }
 
-export async function get_blob(input: GetBlobInput, context: StepflowContext): Promise<GetBlobOutput> {
+export async function get_blob(
+  input: GetBlobInput,
+  context: StepflowContext,
+): Promise<GetBlobOutput> {
   return { value: await context.getBlob(input.blob_id) };
 }
 

@@ -14,6 +14,7 @@ from typing import Any
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...templating import templates_dir
+from . import layout as L
 from .escape import ts_doc, ts_key, ts_literal, ts_string
 
 RUNTIME_FILES = ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts")
@@ -48,22 +49,20 @@ def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Di
     return files
 
 
-def json_literal(value: Any, indent: str = "") -> str:
-    """A JSON value as a TypeScript literal, one member per line; every string through ``ts_string``."""
-    inner = indent + "  "
+def json_node(value: Any) -> L.Node:
+    """A JSON value as a TypeScript literal laid out as prettier does (objects stay expanded, as
+    prettier keeps an object written with a line break after ``{``); every string through
+    ``ts_string``, every key through ``ts_key``."""
     if isinstance(value, dict):
-        if not value:
-            return "{}"
-        rows = []
-        for k, v in value.items():
-            key = f"[{ts_string(k)}]" if k == "__proto__" else ts_key(k)
-            rows.append(f"{inner}{key}: {json_literal(v, inner)},")
-        return "{\n" + "\n".join(rows) + f"\n{indent}}}"
+        entries = [(f"[{ts_string(k)}]" if k == "__proto__" else ts_key(k), json_node(v)) for k, v in value.items()]
+        return L.object_literal(entries, expanded=True)
     if isinstance(value, list):
-        if not value:
-            return "[]"
-        return "[\n" + "\n".join(f"{inner}{json_literal(v, inner)}," for v in value) + f"\n{indent}]"
-    return ts_literal(value)
+        return L.array_literal([json_node(v) for v in value])
+    if isinstance(value, str):
+        return L.text(ts_string(value), "string")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return L.text(ts_literal(value), "number")
+    return L.text(ts_literal(value))
 
 
 def _type_name(e: ir.TypeExpr, names: dict[str, str]) -> str:
@@ -71,24 +70,14 @@ def _type_name(e: ir.TypeExpr, names: dict[str, str]) -> str:
     return "T." + names[e.target]
 
 
+def _fits(line: str) -> bool:
+    return L.width(line) <= L.WIDTH
+
+
 def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: int) -> str:
     comps = program.components
     out: list[str] = [hdr, ""]
-    out.append("/**")
-    out.append(" * The components of the manifest(s), for the author to implement: {@link Implementation} (one")
-    out.append(" * function per component), and {@link createServer} to serve an implementation with the")
-    out.append(" * canonical schemas and the input validators of this module.")
-    out.append(" */")
-    out.append("")
-    # the schema's types and validators through namespaces: no schema name can collide with a
-    # name declared here (Implementation, COMPONENTS...) or imported from the server
-    out.append('import type * as T from "./types.js";')
-    out.append('import * as V from "./validators.js";')
-    out.append('import { StepflowServer, type ServerOptions, type StepflowContext } from "./server.js";')
-    out.append("")
-    out.append('export { StepflowContext, StepflowError, StepflowServer } from "./server.js";')
-    out.append("")
-    out.append("/** The code a component's exception is answered with (from the method table). */")
+    out.append(_PREAMBLE)
     out.append(f"export const EXECUTION_FAILED = {ts_literal(failed)};")
     out.append("")
     out.append("/** The functions to implement, one per component; a function may omit the context. */")
@@ -97,114 +86,164 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
         i, o = _type_name(c.input, names), _type_name(c.output, names)
         if c.description:
             out.append(ts_doc(c.description, "  "))
-        out.append(f"  readonly {ts_key(c.name)}: (")
-        out.append(f"    input: {i},")
-        out.append("    context: StepflowContext,")
-        out.append(f"  ) => {o} | Promise<{o}>;")
+        one = f"  readonly {ts_key(c.name)}: (input: {i}, context: StepflowContext) => {o} | Promise<{o}>;"
+        if _fits(one):
+            out.append(one)
+        else:
+            out.append(f"  readonly {ts_key(c.name)}: (")
+            out.append(f"    input: {i},")
+            out.append("    context: StepflowContext,")
+            out.append(f"  ) => {o} | Promise<{o}>;")
     out.append("}")
-    out.append("")
-    out.append("/** One component of the manifest: name, description, signature and canonical schemas. */")
-    out.append("export interface ComponentEntry {")
-    out.append("  readonly name: string;")
-    out.append("  readonly description: string | undefined;")
-    out.append("  readonly signature: string;")
-    out.append("  readonly inputSchema: T.JsonValue;")
-    out.append("  readonly outputSchema: T.JsonValue;")
-    out.append("}")
-    out.append("")
-    out.append("/** The components, sorted by name. */")
-    out.append("export const COMPONENTS: readonly ComponentEntry[] = [")
+    out.append(_ENTRY)
+    entries = []
     for c in comps:
         i, o = _type_name(c.input, names), _type_name(c.output, names)
-        out.append("  {")
-        out.append(f"    name: {ts_string(c.name)},")
-        out.append(f"    description: {ts_string(c.description) if c.description is not None else 'undefined'},")
         bi, bo = i.removeprefix("T."), o.removeprefix("T.")
         sig = f"(input: {bi}, context: StepflowContext) => {bo} | Promise<{bo}>"
-        out.append(f"    signature: {ts_string(sig)},")
-        out.append(f"    inputSchema: {json_literal(c.input_schema, '    ')},")
-        out.append(f"    outputSchema: {json_literal(c.output_schema, '    ')},")
-        out.append("  },")
-    out.append("];")
-    out.append("")
-    out.append("/** An implementation that does not provide every component as a function. */")
-    out.append("export class ImplementationError extends TypeError {")
-    out.append("  readonly problems: readonly string[];")
-    out.append("")
-    out.append("  constructor(problems: readonly string[]) {")
-    out.append("    super(")
-    out.append('      "the implementation does not provide the components of the manifest as generated:\\n" +')
-    out.append('        problems.map((p) => `  ${p}`).join("\\n") +')
-    out.append('        "\\nfix the implementation (tsc reports the same), or the schemas and regenerate",')
-    out.append("    );")
-    out.append('    this.name = "ImplementationError";')
-    out.append("    this.problems = problems;")
-    out.append("  }")
-    out.append("}")
-    out.append("")
-    out.append("/** What is wrong with `implementation` (nothing when every component is a function of at most two parameters). */")
-    out.append("export function checkImplementation(implementation: unknown): string[] {")
-    out.append("  const problems: string[] = [];")
-    out.append('  if (typeof implementation !== "object" && typeof implementation !== "function") {')
-    out.append('    return ["the implementation is not an object"];')
-    out.append("  }")
-    out.append("  if (implementation === null) {")
-    out.append('    return ["the implementation is null"];')
-    out.append("  }")
-    out.append("  const base: object = Object.prototype;")
-    out.append("  for (const c of COMPONENTS) {")
-    out.append("    const f: unknown = Reflect.get(implementation, c.name);")
-    out.append("    const inherited = f !== undefined && f === Reflect.get(base, c.name);")
-    out.append('    if (typeof f !== "function" || inherited) {')
-    out.append("      const found = f === undefined || inherited ? \"nothing\" : `a ${typeof f}`;")
-    out.append("      problems.push(`${c.name}: expected a function ${c.signature}, found ${found}`);")
-    out.append("    } else if (f.length > 2) {")
-    out.append("      problems.push(`${c.name}: expected a function ${c.signature}, found one with ${f.length} parameters`);")
-    out.append("    }")
-    out.append("  }")
-    out.append("  return problems;")
-    out.append("}")
-    out.append("")
-    out.append("/**")
-    out.append(" * Registers every component of `implementation` on `server`, with its description, canonical")
-    out.append(" * schemas and input validator. Checks the whole implementation first and throws")
-    out.append(" * {@link ImplementationError} listing every missing or malformed component.")
-    out.append(" */")
-    out.append("export function registerComponents(")
-    out.append("  server: StepflowServer,")
-    out.append("  implementation: Implementation,")
-    out.append("): StepflowServer {")
-    out.append("  const problems = checkImplementation(implementation);")
-    out.append("  if (problems.length > 0) {")
-    out.append("    throw new ImplementationError(problems);")
-    out.append("  }")
+        desc = L.text(ts_string(c.description), "string") if c.description is not None else L.text("undefined")
+        entries.append(
+            L.object_literal(
+                [
+                    ("name", L.text(ts_string(c.name), "string")),
+                    ("description", desc),
+                    ("signature", L.text(ts_string(sig), "string")),
+                    ("inputSchema", json_node(c.input_schema)),
+                    ("outputSchema", json_node(c.output_schema)),
+                ],
+                expanded=True,
+            )
+        )
+    out.append("/** The components, sorted by name. */")
+    out.append(L.render([L.assignment("export const COMPONENTS: readonly ComponentEntry[]", L.array_literal(entries)), ";"]))
+    out.append(_CHECKS)
     for n, c in enumerate(comps):
-        i, o = _type_name(c.input, names), _type_name(c.output, names)
-        info = f"COMPONENTS[{n}]"
-        out.append(f"  const c{n} = {info};")
+        i = _type_name(c.input, names)
+        bare = i.removeprefix("T.")
+        out.append(f"  const c{n} = COMPONENTS[{n}];")
         out.append(f"  if (c{n} !== undefined) {{")
-        out.append(f"    server.component<{i}, {o}>(c{n}.name, {{")
+        out.append(f"    server.component(c{n}.name, {{")
         out.append(f"      ...(c{n}.description !== undefined ? {{ description: c{n}.description }} : {{}}),")
         out.append(f"      inputSchema: c{n}.inputSchema,")
         out.append(f"      outputSchema: c{n}.outputSchema,")
-        bare = i.removeprefix("T.")
         out.append(f"      isInput: V.is{bare},")
         out.append(f"      validateInput: V.validate{bare},")
-        out.append(f"      execute: (input, context) => implementation[{ts_string(c.name)}](input, context),")
+        call = f"implementation[{ts_string(c.name)}](input, context),"
+        if _fits(f"      execute: (input, context) => {call}"):
+            out.append(f"      execute: (input, context) => {call}")
+        else:
+            out.append("      execute: (input, context) =>")
+            out.append(f"        {call}")
         out.append("    });")
         out.append("  }")
-    out.append("  return server;")
-    out.append("}")
-    out.append("")
-    out.append("/** A {@link StepflowServer} serving `implementation` (see {@link registerComponents}). */")
-    out.append("export function createServer(")
-    out.append("  implementation: Implementation,")
-    out.append("  options: ServerOptions = {},")
-    out.append("): StepflowServer {")
-    out.append("  return registerComponents(")
-    out.append("    new StepflowServer({ executionFailed: EXECUTION_FAILED, ...options }),")
-    out.append("    implementation,")
-    out.append("  );")
-    out.append("}")
+    out.append(_CREATE)
     return "\n".join(out) + "\n"
 
+
+_PREAMBLE = """/**
+ * The components of the manifest(s), for the author to implement: {@link Implementation} (one
+ * function per component), and {@link createServer} to serve an implementation with the
+ * canonical schemas and the input validators of this module.
+ */
+
+// the schemas' types and validators through namespaces: no schema name can collide with a
+// name declared here (Implementation, COMPONENTS...) or imported from the server
+import type * as T from "./types.js";
+import * as V from "./validators.js";
+import {
+  StepflowServer,
+  type ServerOptions,
+  type StepflowContext,
+} from "./server.js";
+
+export { StepflowContext, StepflowError, StepflowServer } from "./server.js";
+
+/** The code a component's exception is answered with (from the method table). */"""
+
+_ENTRY = """
+/** One component of the manifest: name, description, signature and canonical schemas. */
+export interface ComponentEntry {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly signature: string;
+  readonly inputSchema: T.JsonValue;
+  readonly outputSchema: T.JsonValue;
+}
+"""
+
+_CHECKS = """
+/** An implementation that does not provide every component as a function. */
+export class ImplementationError extends TypeError {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(
+      "the implementation does not provide the components of the manifest as generated:\\n" +
+        problems.map((p) => `  ${p}`).join("\\n") +
+        "\\nfix the implementation (tsc reports the same), or the schemas and regenerate",
+    );
+    this.name = "ImplementationError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * What is wrong with `implementation`: nothing when every component is a function of at most
+ * two parameters.
+ */
+export function checkImplementation(implementation: unknown): string[] {
+  if (
+    typeof implementation !== "object" &&
+    typeof implementation !== "function"
+  ) {
+    return ["the implementation is not an object"];
+  }
+  if (implementation === null) {
+    return ["the implementation is null"];
+  }
+  const problems: string[] = [];
+  const base: object = Object.prototype;
+  for (const c of COMPONENTS) {
+    const f: unknown = Reflect.get(implementation, c.name);
+    const inherited = f !== undefined && f === Reflect.get(base, c.name);
+    if (typeof f !== "function" || inherited) {
+      const found = f === undefined || inherited ? "nothing" : `a ${typeof f}`;
+      problems.push(
+        `${c.name}: expected a function ${c.signature}, found ${found}`,
+      );
+    } else if (f.length > 2) {
+      problems.push(
+        `${c.name}: expected a function ${c.signature}, found one with ${f.length} parameters`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Registers every component of `implementation` on `server`, with its description, canonical
+ * schemas and input validator. Checks the whole implementation first and throws
+ * {@link ImplementationError} listing every missing or malformed component.
+ */
+export function registerComponents(
+  server: StepflowServer,
+  implementation: Implementation,
+): StepflowServer {
+  const problems = checkImplementation(implementation);
+  if (problems.length > 0) {
+    throw new ImplementationError(problems);
+  }"""
+
+_CREATE = """  return server;
+}
+
+/** A {@link StepflowServer} serving `implementation` (see {@link registerComponents}). */
+export function createServer(
+  implementation: Implementation,
+  options: ServerOptions = {},
+): StepflowServer {
+  return registerComponents(
+    new StepflowServer({ executionFailed: EXECUTION_FAILED, ...options }),
+    implementation,
+  );
+}"""

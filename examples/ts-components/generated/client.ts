@@ -28,23 +28,36 @@ import { LinePeer } from "./stdio.js";
 import { INSTANCE_ID_HEADER } from "./http.js";
 
 /** The requests a client sends. */
-export type ClientRequest = "initialize" | "components/list" | "components/info" | "components/execute";
+export type ClientRequest =
+  | "initialize"
+  | "components/list"
+  | "components/info"
+  | "components/execute";
 
 /** Handlers of the server's callbacks; a missing one answers -32601. */
 export interface RuntimeHandlers {
-  "blobs/put"?: (params: ParamsOf<"blobs/put">) => ResultOf<"blobs/put"> | Promise<ResultOf<"blobs/put">>;
-  "blobs/get"?: (params: ParamsOf<"blobs/get">) => ResultOf<"blobs/get"> | Promise<ResultOf<"blobs/get">>;
+  "blobs/put"?: (
+    params: ParamsOf<"blobs/put">,
+  ) => ResultOf<"blobs/put"> | Promise<ResultOf<"blobs/put">>;
+  "blobs/get"?: (
+    params: ParamsOf<"blobs/get">,
+  ) => ResultOf<"blobs/get"> | Promise<ResultOf<"blobs/get">>;
 }
 
 /** The id StepFlow gives a blob: SHA-256 (hex) of its compact JSON (`JSON.stringify`; serde_json
  * writes a few numbers differently: `1e21` for JavaScript's `1e+21`, `1e20` for `100000000000000000000`). */
 export function blobId(data: JsonValue): string {
-  return createHash("sha256").update(JSON.stringify(data), "utf8").digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(data), "utf8")
+    .digest("hex");
 }
 
 /** Blobs in a map, ids as StepFlow computes them; an unknown id is answered -32000 "Failed to get blob". */
 export class InMemoryRuntime implements RuntimeHandlers {
-  readonly blobs = new Map<string, { data: JsonValue; blobType: ParamsOf<"blobs/put">["blob_type"] }>();
+  readonly blobs = new Map<
+    string,
+    { data: JsonValue; blobType: ParamsOf<"blobs/put">["blob_type"] }
+  >();
 
   "blobs/put" = (params: ParamsOf<"blobs/put">): ResultOf<"blobs/put"> => {
     const id = blobId(params.data);
@@ -69,7 +82,10 @@ function handleWith(handlers: RuntimeHandlers): Handle {
     if (method === "blobs/get" && handlers["blobs/get"] !== undefined) {
       return handlers["blobs/get"](params as ParamsOf<"blobs/get">);
     }
-    throw new RpcError(JSONRPC_ERROR.METHOD_NOT_FOUND, `Method not found: ${method}`);
+    throw new RpcError(
+      JSONRPC_ERROR.METHOD_NOT_FOUND,
+      `Method not found: ${method}`,
+    );
   };
 }
 
@@ -86,7 +102,11 @@ export class StepflowClient {
   /** The server process (STDIO only). */
   readonly process: ChildProcess | undefined;
 
-  private constructor(transport: Transport, handlers: RuntimeHandlers, process?: ChildProcess) {
+  private constructor(
+    transport: Transport,
+    handlers: RuntimeHandlers,
+    process?: ChildProcess,
+  ) {
     this.transport = transport;
     this.handlers = handlers;
     this.process = process;
@@ -96,7 +116,12 @@ export class StepflowClient {
   static connectStdio(
     command: string,
     args: readonly string[] = [],
-    options: { handlers?: RuntimeHandlers; env?: NodeJS.ProcessEnv; cwd?: string; maxMessage?: number } = {},
+    options: {
+      handlers?: RuntimeHandlers;
+      env?: NodeJS.ProcessEnv;
+      cwd?: string;
+      maxMessage?: number;
+    } = {},
   ): StepflowClient {
     const handlers = options.handlers ?? new InMemoryRuntime();
     const child = spawn(command, args, {
@@ -109,7 +134,11 @@ export class StepflowClient {
     if (stdin === null || stdout === null) {
       throw new TransportError("the server process has no stdin/stdout pipes");
     }
-    const peer = new LinePeer(handleWith(handlers), (text) => stdin.write(text), options.maxMessage);
+    const peer = new LinePeer(
+      handleWith(handlers),
+      (text) => stdin.write(text),
+      options.maxMessage,
+    );
     stdin.on("error", () => peer.closeOutput());
     const running = peer.run(stdout, "the server's stdout ended");
     const transport: Transport = {
@@ -135,14 +164,28 @@ export class StepflowClient {
   }
 
   /** Every message is a `POST` to `url`. */
-  static connectHttp(url: string, options: { handlers?: RuntimeHandlers } = {}): StepflowClient {
+  static connectHttp(
+    url: string,
+    options: { handlers?: RuntimeHandlers } = {},
+  ): StepflowClient {
     const handlers = options.handlers ?? new InMemoryRuntime();
-    return new StepflowClient(new HttpTransport(url, handleWith(handlers)), handlers);
+    return new StepflowClient(
+      new HttpTransport(url, handleWith(handlers)),
+      handlers,
+    );
   }
 
   /** Sends request `method` (typed by the method table) and resolves to its checked result. */
-  async call<M extends ClientRequest>(method: M, params: ParamsOf<M>, options: { timeoutMs?: number } = {}): Promise<ResultOf<M>> {
-    return (await this.transport.call(method, params, options.timeoutMs)) as ResultOf<M>;
+  async call<M extends ClientRequest>(
+    method: M,
+    params: ParamsOf<M>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ResultOf<M>> {
+    return (await this.transport.call(
+      method,
+      params,
+      options.timeoutMs,
+    )) as ResultOf<M>;
   }
 
   initialize(params: ParamsOf<"initialize">): Promise<ResultOf<"initialize">> {
@@ -157,11 +200,16 @@ export class StepflowClient {
     return this.call("components/list", {});
   }
 
-  componentsInfo(params: ParamsOf<"components/info">): Promise<ResultOf<"components/info">> {
+  componentsInfo(
+    params: ParamsOf<"components/info">,
+  ): Promise<ResultOf<"components/info">> {
     return this.call("components/info", params);
   }
 
-  componentsExecute(params: ParamsOf<"components/execute">, options: { timeoutMs?: number } = {}): Promise<ResultOf<"components/execute">> {
+  componentsExecute(
+    params: ParamsOf<"components/execute">,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ResultOf<"components/execute">> {
     return this.call("components/execute", params, options);
   }
 
@@ -180,56 +228,93 @@ class HttpTransport implements Transport {
     this.handle = handle;
   }
 
-  private post(body: string, headers: { [name: string]: string } = {}, signal?: AbortSignal): Promise<Response> {
+  private post(
+    body: string,
+    headers: { [name: string]: string } = {},
+    signal?: AbortSignal,
+  ): Promise<Response> {
     return fetch(this.url, {
       method: "POST",
       body,
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        ...headers,
+      },
       ...(signal !== undefined ? { signal } : {}),
     }).catch((e: unknown) => {
-      throw new ConnectionLost(`POST ${this.url}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new ConnectionLost(
+        `POST ${this.url}: ${e instanceof Error ? e.message : String(e)}`,
+      );
     });
   }
 
   async notify(method: string, params: unknown): Promise<void> {
-    const res = await this.post(JSON.stringify({ jsonrpc: "2.0", method, params }));
+    const res = await this.post(
+      JSON.stringify({ jsonrpc: "2.0", method, params }),
+    );
     await res.text();
   }
 
   async close(): Promise<void> {}
 
-  async call(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
+  async call(
+    method: string,
+    params: unknown,
+    timeoutMs?: number,
+  ): Promise<unknown> {
     const id = randomUUID();
-    const methodOf = (rid: unknown): string | undefined => (rid === id ? method : undefined);
+    const methodOf = (rid: unknown): string | undefined =>
+      rid === id ? method : undefined;
     const controller = new AbortController();
-    const timer = timeoutMs !== undefined ? setTimeout(() => controller.abort(), timeoutMs) : undefined;
+    const timer =
+      timeoutMs !== undefined
+        ? setTimeout(() => controller.abort(), timeoutMs)
+        : undefined;
     try {
-      const res = await this.post(requestText(id, method, params), {}, controller.signal);
+      const res = await this.post(
+        requestText(id, method, params),
+        {},
+        controller.signal,
+      );
       const finish = (text: string): unknown => {
         const m = decode(new TextEncoder().encode(text), methodOf);
         if (m.kind === "response" && m.id === id) return m.result;
-        if (m.kind === "error" && m.id === id) throw new RpcError(m.code, m.message, m.data);
+        if (m.kind === "error" && m.id === id)
+          throw new RpcError(m.code, m.message, m.data);
         if (m.kind === "error") throw new RpcError(m.code, m.message, m.data);
         if (m.kind === "invalid") throw new RpcError(m.code, m.message);
-        throw new TransportError(`unexpected answer to ${method}: ${text.slice(0, 200)}`);
+        throw new TransportError(
+          `unexpected answer to ${method}: ${text.slice(0, 200)}`,
+        );
       };
-      if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+      if (
+        !(res.headers.get("content-type") ?? "").startsWith("text/event-stream")
+      ) {
         return finish(await res.text());
       }
       const instance = res.headers.get(INSTANCE_ID_HEADER);
-      if (res.body === null) throw new TransportError("an event stream without a body");
+      if (res.body === null)
+        throw new TransportError("an event stream without a body");
       const reader = res.body.getReader();
       const utf8 = new TextDecoder();
       let buffer = "";
       for (;;) {
         const chunk = await reader.read();
-        if (chunk.done) throw new ConnectionLost(`the event stream of ${method} ended without an answer`);
+        if (chunk.done)
+          throw new ConnectionLost(
+            `the event stream of ${method} ended without an answer`,
+          );
         buffer += utf8.decode(chunk.value, { stream: true });
         let end: number;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
           const event = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const data = event.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(l.startsWith("data: ") ? 6 : 5)).join("\n");
+          const data = event
+            .split("\n")
+            .filter((l) => l.startsWith("data:"))
+            .map((l) => l.slice(l.startsWith("data: ") ? 6 : 5))
+            .join("\n");
           const m = decode(new TextEncoder().encode(data), methodOf);
           if (m.kind === "request") {
             void this.callback(m, instance);
@@ -240,23 +325,32 @@ class HttpTransport implements Transport {
         }
       }
     } catch (e) {
-      if (controller.signal.aborted) throw new TransportError(`${method}: no answer within ${timeoutMs} ms`);
+      if (controller.signal.aborted)
+        throw new TransportError(`${method}: no answer within ${timeoutMs} ms`);
       throw e;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
   }
 
-  private async callback(m: { method: string; params: unknown; idText: string }, instance: string | null): Promise<void> {
+  private async callback(
+    m: { method: string; params: unknown; idText: string },
+    instance: string | null,
+  ): Promise<void> {
     const text = await answer(m, this.handle, NO_CALLBACKS, () => {});
-    const res = await this.post(text, instance !== null ? { [INSTANCE_ID_HEADER]: instance } : {});
+    const res = await this.post(
+      text,
+      instance !== null ? { [INSTANCE_ID_HEADER]: instance } : {},
+    );
     await res.text();
   }
 }
 
 const NO_CALLBACKS = {
   call(method: string): Promise<unknown> {
-    return Promise.reject(new TransportError(`cannot send ${method} from a callback`));
+    return Promise.reject(
+      new TransportError(`cannot send ${method} from a callback`),
+    );
   },
 };
 

@@ -7,9 +7,15 @@
  * canonical schemas and the input validators of this module.
  */
 
+// the schemas' types and validators through namespaces: no schema name can collide with a
+// name declared here (Implementation, COMPONENTS...) or imported from the server
 import type * as T from "./types.js";
 import * as V from "./validators.js";
-import { StepflowServer, type ServerOptions, type StepflowContext } from "./server.js";
+import {
+  StepflowServer,
+  type ServerOptions,
+  type StepflowContext,
+} from "./server.js";
 
 export { StepflowContext, StepflowError, StepflowServer } from "./server.js";
 
@@ -43,8 +49,10 @@ export interface ComponentEntry {
 export const COMPONENTS: readonly ComponentEntry[] = [
   {
     name: "batch_process_images",
-    description: "Apply a pipeline of operations to every image of a directory.",
-    signature: "(input: BatchImageProcessInput, context: StepflowContext) => BatchImageProcessOutput | Promise<BatchImageProcessOutput>",
+    description:
+      "Apply a pipeline of operations to every image of a directory.",
+    signature:
+      "(input: BatchImageProcessInput, context: StepflowContext) => BatchImageProcessOutput | Promise<BatchImageProcessOutput>",
     inputSchema: {
       $schema: "https://json-schema.org/draft/2020-12/schema",
       type: "object",
@@ -77,11 +85,7 @@ export const COMPONENTS: readonly ComponentEntry[] = [
           default: 3,
         },
       },
-      required: [
-        "image_directory",
-        "operations",
-        "output_directory",
-      ],
+      required: ["image_directory", "operations", "output_directory"],
       additionalProperties: false,
       $defs: {
         ImageOperation: {
@@ -90,33 +94,21 @@ export const COMPONENTS: readonly ComponentEntry[] = [
           properties: {
             type: {
               type: "string",
-              enum: [
-                "resize",
-                "crop",
-                "rotate",
-                "blur",
-                "sharpen",
-              ],
+              enum: ["resize", "crop", "rotate", "blur", "sharpen"],
             },
             parameters: {
               type: "object",
               additionalProperties: {},
-              description: "resize: width, height, fit; crop: left, top, width, height; rotate: degrees; blur: sigma; sharpen: sigma, flat, jagged.",
+              description:
+                "resize: width, height, fit; crop: left, top, width, height; rotate: degrees; blur: sigma; sharpen: sigma, flat, jagged.",
             },
           },
-          required: [
-            "type",
-            "parameters",
-          ],
+          required: ["type", "parameters"],
           additionalProperties: false,
         },
         OutputFormat: {
           type: "string",
-          enum: [
-            "jpeg",
-            "png",
-            "webp",
-          ],
+          enum: ["jpeg", "png", "webp"],
         },
         Quality: {
           type: "number",
@@ -128,7 +120,8 @@ export const COMPONENTS: readonly ComponentEntry[] = [
     outputSchema: {
       $schema: "https://json-schema.org/draft/2020-12/schema",
       type: "object",
-      description: "Counts and per-image results (error_message: the seed's code returns it when the directory cannot be read, although its Zod schema lacks it).",
+      description:
+        "Counts and per-image results (error_message: the seed's code returns it when the directory cannot be read, although its Zod schema lacks it).",
       properties: {
         success: {
           type: "boolean",
@@ -182,10 +175,7 @@ export const COMPONENTS: readonly ComponentEntry[] = [
               type: "string",
             },
           },
-          required: [
-            "input_path",
-            "success",
-          ],
+          required: ["input_path", "success"],
           additionalProperties: false,
         },
       },
@@ -194,7 +184,8 @@ export const COMPONENTS: readonly ComponentEntry[] = [
   {
     name: "process_image",
     description: "Apply a pipeline of operations to one image.",
-    signature: "(input: ImageProcessInput, context: StepflowContext) => ImageProcessOutput | Promise<ImageProcessOutput>",
+    signature:
+      "(input: ImageProcessInput, context: StepflowContext) => ImageProcessOutput | Promise<ImageProcessOutput>",
     inputSchema: {
       $schema: "https://json-schema.org/draft/2020-12/schema",
       type: "object",
@@ -218,10 +209,7 @@ export const COMPONENTS: readonly ComponentEntry[] = [
           default: 85,
         },
       },
-      required: [
-        "image_path",
-        "operations",
-      ],
+      required: ["image_path", "operations"],
       additionalProperties: false,
       $defs: {
         ImageOperation: {
@@ -230,33 +218,21 @@ export const COMPONENTS: readonly ComponentEntry[] = [
           properties: {
             type: {
               type: "string",
-              enum: [
-                "resize",
-                "crop",
-                "rotate",
-                "blur",
-                "sharpen",
-              ],
+              enum: ["resize", "crop", "rotate", "blur", "sharpen"],
             },
             parameters: {
               type: "object",
               additionalProperties: {},
-              description: "resize: width, height, fit; crop: left, top, width, height; rotate: degrees; blur: sigma; sharpen: sigma, flat, jagged.",
+              description:
+                "resize: width, height, fit; crop: left, top, width, height; rotate: degrees; blur: sigma; sharpen: sigma, flat, jagged.",
             },
           },
-          required: [
-            "type",
-            "parameters",
-          ],
+          required: ["type", "parameters"],
           additionalProperties: false,
         },
         OutputFormat: {
           type: "string",
-          enum: [
-            "jpeg",
-            "png",
-            "webp",
-          ],
+          enum: ["jpeg", "png", "webp"],
         },
         Quality: {
           type: "number",
@@ -295,11 +271,7 @@ export const COMPONENTS: readonly ComponentEntry[] = [
           type: "string",
         },
       },
-      required: [
-        "success",
-        "operations_applied",
-        "processing_time_ms",
-      ],
+      required: ["success", "operations_applied", "processing_time_ms"],
       additionalProperties: false,
       $defs: {
         ImageSize: {
@@ -316,11 +288,7 @@ export const COMPONENTS: readonly ComponentEntry[] = [
               type: "number",
             },
           },
-          required: [
-            "width",
-            "height",
-            "fileSize",
-          ],
+          required: ["width", "height", "fileSize"],
           additionalProperties: false,
         },
       },
@@ -343,24 +311,34 @@ export class ImplementationError extends TypeError {
   }
 }
 
-/** What is wrong with `implementation` (nothing when every component is a function of at most two parameters). */
+/**
+ * What is wrong with `implementation`: nothing when every component is a function of at most
+ * two parameters.
+ */
 export function checkImplementation(implementation: unknown): string[] {
-  const problems: string[] = [];
-  if (typeof implementation !== "object" && typeof implementation !== "function") {
+  if (
+    typeof implementation !== "object" &&
+    typeof implementation !== "function"
+  ) {
     return ["the implementation is not an object"];
   }
   if (implementation === null) {
     return ["the implementation is null"];
   }
+  const problems: string[] = [];
   const base: object = Object.prototype;
   for (const c of COMPONENTS) {
     const f: unknown = Reflect.get(implementation, c.name);
     const inherited = f !== undefined && f === Reflect.get(base, c.name);
     if (typeof f !== "function" || inherited) {
       const found = f === undefined || inherited ? "nothing" : `a ${typeof f}`;
-      problems.push(`${c.name}: expected a function ${c.signature}, found ${found}`);
+      problems.push(
+        `${c.name}: expected a function ${c.signature}, found ${found}`,
+      );
     } else if (f.length > 2) {
-      problems.push(`${c.name}: expected a function ${c.signature}, found one with ${f.length} parameters`);
+      problems.push(
+        `${c.name}: expected a function ${c.signature}, found one with ${f.length} parameters`,
+      );
     }
   }
   return problems;
@@ -381,24 +359,26 @@ export function registerComponents(
   }
   const c0 = COMPONENTS[0];
   if (c0 !== undefined) {
-    server.component<T.BatchImageProcessInput, T.BatchImageProcessOutput>(c0.name, {
+    server.component(c0.name, {
       ...(c0.description !== undefined ? { description: c0.description } : {}),
       inputSchema: c0.inputSchema,
       outputSchema: c0.outputSchema,
       isInput: V.isBatchImageProcessInput,
       validateInput: V.validateBatchImageProcessInput,
-      execute: (input, context) => implementation["batch_process_images"](input, context),
+      execute: (input, context) =>
+        implementation["batch_process_images"](input, context),
     });
   }
   const c1 = COMPONENTS[1];
   if (c1 !== undefined) {
-    server.component<T.ImageProcessInput, T.ImageProcessOutput>(c1.name, {
+    server.component(c1.name, {
       ...(c1.description !== undefined ? { description: c1.description } : {}),
       inputSchema: c1.inputSchema,
       outputSchema: c1.outputSchema,
       isInput: V.isImageProcessInput,
       validateInput: V.validateImageProcessInput,
-      execute: (input, context) => implementation["process_image"](input, context),
+      execute: (input, context) =>
+        implementation["process_image"](input, context),
     });
   }
   return server;

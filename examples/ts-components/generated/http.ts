@@ -75,7 +75,13 @@ class Exchange implements Caller {
   }
 
   call(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
-    return this.app.outgoing.request(method, params, (text) => this.event(text), timeoutMs, this.ids);
+    return this.app.outgoing.request(
+      method,
+      params,
+      (text) => this.event(text),
+      timeoutMs,
+      this.ids,
+    );
   }
 
   private event(text: string): void {
@@ -96,7 +102,11 @@ class Exchange implements Caller {
     this.res.write(`data: ${text}\n\n`);
   }
 
-  async run(request: { method: string; params: unknown; idText: string }): Promise<void> {
+  async run(request: {
+    method: string;
+    params: unknown;
+    idText: string;
+  }): Promise<void> {
     this.res.on("close", () => {
       if (!this.res.writableFinished) {
         this.gone = true;
@@ -141,12 +151,19 @@ export class HttpApp {
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.serve(req, res).catch((e: unknown) => {
       this.log(`http: ${describe(e)}`);
-      const text = errorText(null, JSONRPC_ERROR.INTERNAL_ERROR, `Internal error: ${String(e)}`);
+      const text = errorText(
+        null,
+        JSONRPC_ERROR.INTERNAL_ERROR,
+        `Internal error: ${String(e)}`,
+      );
       sendJson(res, 500, text);
     });
   };
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     const method = req.method ?? "GET";
     if (path === "/health") {
@@ -168,7 +185,11 @@ export class HttpApp {
       sendJson(res, 405, '{"error":"method not allowed"}', { allow: "POST" });
       return;
     }
-    const ctype = (req.headers["content-type"] ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
+    const ctype =
+      (req.headers["content-type"] ?? "")
+        .split(";", 1)[0]
+        ?.trim()
+        .toLowerCase() ?? "";
     if (ctype !== "application/json") {
       req.resume();
       const text = `Unsupported content type ${JSON.stringify(ctype || "(none)")}: use application/json`;
@@ -179,13 +200,19 @@ export class HttpApp {
     if (!body.ok) {
       const p = prefixId(body.head);
       const text = `Invalid message: more than the limit of ${this.maxMessage} bytes`;
-      sendJson(res, 413, errorText(p?.idText ?? null, JSONRPC_ERROR.INVALID_REQUEST, text));
+      sendJson(
+        res,
+        413,
+        errorText(p?.idText ?? null, JSONRPC_ERROR.INVALID_REQUEST, text),
+      );
       return;
     }
     await this.message(body.data, res);
   }
 
-  private body(req: IncomingMessage): Promise<{ ok: true; data: Buffer } | { ok: false; head: Buffer }> {
+  private body(
+    req: IncomingMessage,
+  ): Promise<{ ok: true; data: Buffer } | { ok: false; head: Buffer }> {
     const limit = this.maxMessage;
     const declared = Number(req.headers["content-length"] ?? "NaN");
     return new Promise((resolve, reject) => {
@@ -207,7 +234,11 @@ export class HttpApp {
         }
       });
       req.on("end", () => {
-        resolve(over ? { ok: false, head: head ?? Buffer.alloc(0) } : { ok: true, data: Buffer.concat(parts) });
+        resolve(
+          over
+            ? { ok: false, head: head ?? Buffer.alloc(0) }
+            : { ok: true, data: Buffer.concat(parts) },
+        );
       });
       req.on("error", reject);
     });
@@ -224,7 +255,9 @@ export class HttpApp {
         try {
           await this.handle(m.method, m.params, NO_CALLER);
         } catch (e) {
-          this.log(`error while handling the notification ${m.method}: ${describe(e)}`);
+          this.log(
+            `error while handling the notification ${m.method}: ${describe(e)}`,
+          );
         }
         sendJson(res, 202, ACCEPTED);
         return;
@@ -232,7 +265,11 @@ export class HttpApp {
       case "error":
         if (this.outgoing.settle(m) === "unknown") {
           const text = `Invalid message: no request with id ${m.idText ?? "null"} is waiting for an answer`;
-          sendJson(res, 400, errorText(m.idText, JSONRPC_ERROR.INVALID_REQUEST, text));
+          sendJson(
+            res,
+            400,
+            errorText(m.idText, JSONRPC_ERROR.INVALID_REQUEST, text),
+          );
         } else {
           sendJson(res, 202, ACCEPTED);
         }
@@ -241,7 +278,9 @@ export class HttpApp {
         if (m.claimed === "response" && m.id !== null) {
           this.outgoing.fail(m.id, new RpcError(m.code, m.message));
         }
-        const ok = m.code === JSONRPC_ERROR.METHOD_NOT_FOUND || m.code === JSONRPC_ERROR.INVALID_PARAMS;
+        const ok =
+          m.code === JSONRPC_ERROR.METHOD_NOT_FOUND ||
+          m.code === JSONRPC_ERROR.INVALID_PARAMS;
         sendJson(res, ok ? 200 : 400, errorText(m.idText, m.code, m.message));
         return;
       }
@@ -263,7 +302,10 @@ export interface ServeHttpOptions extends HttpOptions {
  * Serves HTTP until SIGTERM or SIGINT (then stops accepting, gives the requests in flight 5 s).
  * Binds first, then prints exactly `{"port": N}` and a newline on stdout.
  */
-export function serveHttp(handle: Handle, options: ServeHttpOptions = {}): Promise<void> {
+export function serveHttp(
+  handle: Handle,
+  options: ServeHttpOptions = {},
+): Promise<void> {
   const app = new HttpApp(handle, options);
   const server = createServer(app.listener);
   server.keepAliveTimeout = 5000;
@@ -271,7 +313,8 @@ export function serveHttp(handle: Handle, options: ServeHttpOptions = {}): Promi
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
       const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
+      const port =
+        typeof address === "object" && address !== null ? address.port : 0;
       if (options.announce ?? true) {
         process.stdout.write(`{"port": ${port}}\n`);
       }

@@ -74,7 +74,13 @@ export type Handle = (
 /** What an incoming message turned out to be. `idText` is the id as it was written (an
  * integer id beyond 2^53 is answered with its exact digits). */
 export type Incoming =
-  | { kind: "request"; method: string; params: unknown; id: JsonRpcId; idText: string }
+  | {
+      kind: "request";
+      method: string;
+      params: unknown;
+      id: JsonRpcId;
+      idText: string;
+    }
   | { kind: "notification"; method: string; params: unknown }
   | { kind: "response"; id: JsonRpcId; idText: string; result: unknown }
   | {
@@ -113,7 +119,9 @@ function hasOwn(v: object, key: string): boolean {
  * first: `{"jsonrpc": "2.0", "id": ...` (`jsonrpc` and `method` may come before `id`), as both
  * StepFlow sides write their messages.
  */
-export function prefixId(data: Uint8Array): { id: JsonRpcId; idText: string } | null {
+export function prefixId(
+  data: Uint8Array,
+): { id: JsonRpcId; idText: string } | null {
   const head = Buffer.from(data.subarray(0, 1024)).toString("latin1");
   const m = PREFIX_ID.exec(head);
   if (m === null || m[1] === undefined) {
@@ -214,7 +222,9 @@ function rawTopLevelId(text: string): string | null {
   return found;
 }
 
-function claimedKind(value: unknown): "request" | "notification" | "response" | null {
+function claimedKind(
+  value: unknown,
+): "request" | "notification" | "response" | null {
   if (!isRecord(value)) {
     return null;
   }
@@ -306,7 +316,11 @@ export function decode(
           idText: idTextOf(d.message.id, raw) ?? "null",
         };
       case "notification":
-        return { kind: "notification", method: d.message.method, params: d.message.params };
+        return {
+          kind: "notification",
+          method: d.message.method,
+          params: d.message.params,
+        };
       case "response":
       case "untypedResponse":
         return {
@@ -347,7 +361,10 @@ export function errorText(
   message: string,
   data?: JsonValue,
 ): string {
-  const error: { code: number; message: string; data?: JsonValue } = { code, message };
+  const error: { code: number; message: string; data?: JsonValue } = {
+    code,
+    message,
+  };
   if (data !== undefined) {
     error.data = data;
   }
@@ -355,7 +372,11 @@ export function errorText(
 }
 
 /** A request we send, as text. */
-export function requestText(id: string, method: string, params: unknown): string {
+export function requestText(
+  id: string,
+  method: string,
+  params: unknown,
+): string {
   return JSON.stringify({ jsonrpc: "2.0", id, method, params });
 }
 
@@ -385,7 +406,9 @@ export async function answer(
 
 /** A thrown value for a log line (with its stack when it has one). */
 export function describe(e: unknown): string {
-  return e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+  return e instanceof Error
+    ? (e.stack ?? `${e.name}: ${e.message}`)
+    : String(e);
 }
 
 interface Pending {
@@ -426,7 +449,9 @@ export class Outgoing {
       if (timeoutMs !== undefined) {
         entry.timer = setTimeout(() => {
           this.forget(id);
-          reject(new TransportError(`${method}: no answer within ${timeoutMs} ms`));
+          reject(
+            new TransportError(`${method}: no answer within ${timeoutMs} ms`),
+          );
         }, timeoutMs);
       }
       this.pending.set(id, entry);
@@ -466,10 +491,14 @@ export class Outgoing {
   }
 
   /** Resolves the call a response answers: "settled", "late" (given up on) or "unknown". */
-  settle(message: Incoming & { kind: "response" | "error" }): "settled" | "late" | "unknown" {
+  settle(
+    message: Incoming & { kind: "response" | "error" },
+  ): "settled" | "late" | "unknown" {
     const entry = this.take(message.id);
     if (entry === undefined) {
-      return typeof message.id === "string" && this.abandoned.has(message.id) ? "late" : "unknown";
+      return typeof message.id === "string" && this.abandoned.has(message.id)
+        ? "late"
+        : "unknown";
     }
     if (message.kind === "error") {
       entry.reject(new RpcError(message.code, message.message, message.data));
@@ -493,7 +522,9 @@ export class Outgoing {
   failAll(ids: Iterable<string>, reason: string): void {
     for (const id of ids) {
       const entry = this.take(id);
-      entry?.reject(new ConnectionLost(`${reason} (while calling ${entry.method})`));
+      entry?.reject(
+        new ConnectionLost(`${reason} (while calling ${entry.method})`),
+      );
     }
   }
 
@@ -502,7 +533,9 @@ export class Outgoing {
     this.closed = reason;
     for (const id of [...this.pending.keys()]) {
       const entry = this.take(id);
-      entry?.reject(new ConnectionLost(`${reason} (while calling ${entry.method})`));
+      entry?.reject(
+        new ConnectionLost(`${reason} (while calling ${entry.method})`),
+      );
     }
   }
 }

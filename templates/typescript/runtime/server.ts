@@ -70,17 +70,32 @@ export class StepflowContext {
     options: { timeoutMs?: number } = {},
   ): Promise<ResultOf<M>> {
     const full = { ...params, observability: this.observability };
-    return (await this.caller.call(method, full, options.timeoutMs)) as ResultOf<M>;
+    return (await this.caller.call(
+      method,
+      full,
+      options.timeoutMs,
+    )) as ResultOf<M>;
   }
 
   /** Stores `data` in the runtime's blob store (`blobs/put`); resolves to its id. */
-  async putBlob(data: JsonValue, blobType: BlobType = "data", options: { timeoutMs?: number } = {}): Promise<string> {
-    const result = await this.call("blobs/put", { data, blob_type: blobType }, options);
+  async putBlob(
+    data: JsonValue,
+    blobType: BlobType = "data",
+    options: { timeoutMs?: number } = {},
+  ): Promise<string> {
+    const result = await this.call(
+      "blobs/put",
+      { data, blob_type: blobType },
+      options,
+    );
     return result.blob_id;
   }
 
   /** The data of blob `blobId` (`blobs/get`). */
-  async getBlob(blobId: string, options: { timeoutMs?: number } = {}): Promise<JsonValue> {
+  async getBlob(
+    blobId: string,
+    options: { timeoutMs?: number } = {},
+  ): Promise<JsonValue> {
     const result = await this.call("blobs/get", { blob_id: blobId }, options);
     return result.data;
   }
@@ -118,9 +133,12 @@ export interface ServerOptions {
 
 function info(entry: Entry): JsonValue {
   const out: { [key: string]: JsonValue } = { component: entry.name };
-  if (entry.spec.description !== undefined) out["description"] = entry.spec.description;
-  if (entry.spec.inputSchema !== undefined) out["input_schema"] = entry.spec.inputSchema;
-  if (entry.spec.outputSchema !== undefined) out["output_schema"] = entry.spec.outputSchema;
+  if (entry.spec.description !== undefined)
+    out["description"] = entry.spec.description;
+  if (entry.spec.inputSchema !== undefined)
+    out["input_schema"] = entry.spec.inputSchema;
+  if (entry.spec.outputSchema !== undefined)
+    out["output_schema"] = entry.spec.outputSchema;
   return out;
 }
 
@@ -135,7 +153,8 @@ export class StepflowServer {
   constructor(options: ServerOptions = {}) {
     this.executionFailed = options.executionFailed ?? DEFAULT_EXECUTION_FAILED;
     this.maxMessage = options.maxMessage;
-    this.log = options.log ?? ((message) => process.stderr.write(`${message}\n`));
+    this.log =
+      options.log ?? ((message) => process.stderr.write(`${message}\n`));
     this.defaultTransport = options.defaultTransport ?? "stdio";
   }
 
@@ -145,14 +164,22 @@ export class StepflowServer {
     if (this.components.has(path)) {
       throw new Error(`component ${path} is registered twice`);
     }
-    this.components.set(path, { name: path, spec: spec as ComponentSpec<unknown, unknown> });
+    this.components.set(path, {
+      name: path,
+      spec: spec as ComponentSpec<unknown, unknown>,
+    });
     return this;
   }
 
   private lookup(component: string): Entry {
-    const entry = this.components.get(component) ?? this.components.get(`/${component}`);
+    const entry =
+      this.components.get(component) ?? this.components.get(`/${component}`);
     if (entry === undefined) {
-      throw new RpcError(COMPONENT_NOT_FOUND, `Component '${component}' not found`, { component });
+      throw new RpcError(
+        COMPONENT_NOT_FOUND,
+        `Component '${component}' not found`,
+        { component },
+      );
     }
     return entry;
   }
@@ -161,7 +188,9 @@ export class StepflowServer {
   readonly handle: Handle = async (method, params, caller) => {
     switch (method) {
       case "initialize":
-        return { server_protocol_version: PROTOCOL_VERSION } satisfies ResultOf<"initialize">;
+        return {
+          server_protocol_version: PROTOCOL_VERSION,
+        } satisfies ResultOf<"initialize">;
       case "initialized":
         return null;
       case "components/list":
@@ -173,11 +202,17 @@ export class StepflowServer {
       case "components/execute":
         return this.execute(params as ParamsOf<"components/execute">, caller);
       default:
-        throw new RpcError(JSONRPC_ERROR.METHOD_NOT_FOUND, `Method not found: ${method}`);
+        throw new RpcError(
+          JSONRPC_ERROR.METHOD_NOT_FOUND,
+          `Method not found: ${method}`,
+        );
     }
   };
 
-  private async execute(params: ParamsOf<"components/execute">, caller: Caller): Promise<ResultOf<"components/execute">> {
+  private async execute(
+    params: ParamsOf<"components/execute">,
+    caller: Caller,
+  ): Promise<ResultOf<"components/execute">> {
     const entry = this.lookup(params.component);
     const spec = entry.spec;
     const input: unknown = params.input;
@@ -189,7 +224,12 @@ export class StepflowServer {
         { component: entry.name, problems },
       );
     }
-    const context = new StepflowContext(caller, params.component, params.attempt, params.observability);
+    const context = new StepflowContext(
+      caller,
+      params.component,
+      params.attempt,
+      params.observability,
+    );
     try {
       const output = await spec.execute(input, context);
       return { output: (output === undefined ? null : output) as JsonValue };
@@ -198,18 +238,31 @@ export class StepflowServer {
         throw e;
       }
       this.log(`component ${entry.name} failed: ${describe(e)}`);
-      const text = e instanceof RpcError ? e.toString() : e instanceof Error ? e.message : String(e);
+      const text =
+        e instanceof RpcError
+          ? e.toString()
+          : e instanceof Error
+            ? e.message
+            : String(e);
       const exception = e instanceof Error ? e.name : typeof e;
-      throw new RpcError(this.executionFailed, `Component execution failed: ${text}`, {
-        component: entry.name,
-        exception,
-      });
+      throw new RpcError(
+        this.executionFailed,
+        `Component execution failed: ${text}`,
+        {
+          component: entry.name,
+          exception,
+        },
+      );
     }
   }
 
   /** Serves on stdin/stdout until stdin closes, then finishes the work in flight. */
   serveStdio(options: { protectStdout?: boolean } = {}): Promise<void> {
-    return serveStdio(this.handle, { ...options, log: this.log, ...(this.maxMessage !== undefined ? { maxMessage: this.maxMessage } : {}) });
+    return serveStdio(this.handle, {
+      ...options,
+      log: this.log,
+      ...(this.maxMessage !== undefined ? { maxMessage: this.maxMessage } : {}),
+    });
   }
 
   /** Serves HTTP (prints `{"port": N}` once listening) until SIGTERM/SIGINT. */

@@ -29,14 +29,23 @@ const HEAD = 1024;
 export const NO_CALLER: Caller = {
   call(method: string): Promise<unknown> {
     return Promise.reject(
-      new TransportError(`cannot send ${method}: a notification has no channel for callbacks`),
+      new TransportError(
+        `cannot send ${method}: a notification has no channel for callbacks`,
+      ),
     );
   },
 };
 
 function isBlank(line: Uint8Array): boolean {
   for (const b of line) {
-    if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a && b !== 0x0b && b !== 0x0c) {
+    if (
+      b !== 0x20 &&
+      b !== 0x09 &&
+      b !== 0x0d &&
+      b !== 0x0a &&
+      b !== 0x0b &&
+      b !== 0x0c
+    ) {
       return false;
     }
   }
@@ -68,7 +77,12 @@ export class LinePeer implements Caller {
   }
 
   call(method: string, params: unknown, timeoutMs?: number): Promise<unknown> {
-    return this.outgoing.request(method, params, (text) => this.send(text), timeoutMs);
+    return this.outgoing.request(
+      method,
+      params,
+      (text) => this.send(text),
+      timeoutMs,
+    );
   }
 
   /** Queues one line; the lines queued during one turn of the event loop go out in one write. */
@@ -126,13 +140,20 @@ export class LinePeer implements Caller {
     const m = decode(line, this.outgoing.methodOf);
     switch (m.kind) {
       case "request":
-        this.spawn(answer(m, this.handle, this, this.log).then((text) => this.sendQuietly(text)));
+        this.spawn(
+          answer(m, this.handle, this, this.log).then((text) =>
+            this.sendQuietly(text),
+          ),
+        );
         return;
       case "notification":
         this.spawn(
           this.handle(m.method, m.params, NO_CALLER).then(
             () => {},
-            (e: unknown) => this.log(`error while handling the notification ${m.method}: ${describe(e)}`),
+            (e: unknown) =>
+              this.log(
+                `error while handling the notification ${m.method}: ${describe(e)}`,
+              ),
           ),
         );
         return;
@@ -143,7 +164,9 @@ export class LinePeer implements Caller {
         }
         if (m.kind === "error") {
           // never answer an error answer: two peers could otherwise answer each other forever
-          this.log(`stdio: error answer to no request (id ${m.idText ?? "null"}): ${m.message}`);
+          this.log(
+            `stdio: error answer to no request (id ${m.idText ?? "null"}): ${m.message}`,
+          );
           return;
         }
         this.sendQuietly(
@@ -172,15 +195,26 @@ export class LinePeer implements Caller {
   private oversized(size: number, head: Uint8Array): void {
     const p = prefixId(head);
     const text = `Invalid message: ${size} bytes is more than the limit of ${this.maxMessage} bytes`;
-    if (p !== null && this.outgoing.fail(p.id, new RpcError(JSONRPC_ERROR.INVALID_REQUEST, text))) {
+    if (
+      p !== null &&
+      this.outgoing.fail(
+        p.id,
+        new RpcError(JSONRPC_ERROR.INVALID_REQUEST, text),
+      )
+    ) {
       return;
     }
     this.log(`stdio: ${text}`);
-    this.sendQuietly(errorText(p?.idText ?? null, JSONRPC_ERROR.INVALID_REQUEST, text));
+    this.sendQuietly(
+      errorText(p?.idText ?? null, JSONRPC_ERROR.INVALID_REQUEST, text),
+    );
   }
 
   /** Serves until `input` ends, then lets the requests in flight finish and flushes. */
-  async run(input: AsyncIterable<Uint8Array | string>, eofReason = "the input stream ended"): Promise<void> {
+  async run(
+    input: AsyncIterable<Uint8Array | string>,
+    eofReason = "the input stream ended",
+  ): Promise<void> {
     const limit = this.maxMessage;
     let parts: Buffer[] = [];
     let length = 0;
@@ -194,9 +228,16 @@ export class LinePeer implements Caller {
       }
       const total = length + segment.length;
       if (total > limit) {
-        this.oversized(total, Buffer.concat([...parts, segment.subarray(0, HEAD)]).subarray(0, HEAD));
+        this.oversized(
+          total,
+          Buffer.concat([...parts, segment.subarray(0, HEAD)]).subarray(
+            0,
+            HEAD,
+          ),
+        );
       } else {
-        const whole = parts.length === 0 ? segment : Buffer.concat([...parts, segment]);
+        const whole =
+          parts.length === 0 ? segment : Buffer.concat([...parts, segment]);
         if (!isBlank(whole)) {
           this.receive(whole);
         }
@@ -206,7 +247,10 @@ export class LinePeer implements Caller {
     };
     try {
       for await (const piece of input) {
-        const chunk = typeof piece === "string" ? Buffer.from(piece) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+        const chunk =
+          typeof piece === "string"
+            ? Buffer.from(piece)
+            : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
         let pos = 0;
         for (;;) {
           const nl = chunk.indexOf(10, pos);
@@ -261,12 +305,17 @@ export interface StdioOptions {
 }
 
 /** Serves JSON-RPC on this process's stdin/stdout until stdin ends. */
-export async function serveStdio(handle: Handle, options: StdioOptions = {}): Promise<void> {
+export async function serveStdio(
+  handle: Handle,
+  options: StdioOptions = {},
+): Promise<void> {
   const stdout = process.stdout;
   const realWrite = stdout.write.bind(stdout);
   const protect = options.protectStdout ?? true;
   if (protect) {
-    stdout.write = process.stderr.write.bind(process.stderr) as typeof stdout.write;
+    stdout.write = process.stderr.write.bind(
+      process.stderr,
+    ) as typeof stdout.write;
   }
   const peer = new LinePeer(
     handle,
