@@ -128,9 +128,13 @@ export interface ServerOptions {
   executionFailed?: number;
   /** Largest message accepted, in bytes (STDIO line, HTTP body). */
   maxMessage?: number;
-  /** Where log lines go (default: stderr when `logLevel` allows). */
+  /** Where warnings go (default: stderr, unless the level is above "warning"). */
   log?: (message: string) => void;
-  /** Serve STDIO when `main()` gets neither `--stdio` nor `--http`. Default "stdio". */
+  /** debug, info, warning (default: `LOG_LEVEL` from the environment, else warning), error,
+   * critical: a component's failure is logged at info, transport problems at warning. */
+  logLevel?: string;
+  /** What `main()` serves without `--stdio` or `--http`: "http" (default, what StepFlow 0.9
+   * speaks, as the Python `StepflowServer`) or "stdio" (the Python `StepflowStdioServer`). */
   defaultTransport?: "stdio" | "http";
 }
 
@@ -145,20 +149,43 @@ function info(entry: Entry): JsonValue {
   return out;
 }
 
+const LEVELS: { readonly [level: string]: number } = {
+  debug: 10,
+  info: 20,
+  warning: 30,
+  warn: 30,
+  error: 40,
+  critical: 50,
+};
+
 /** The component server: a registry of components and the `clientToServer` handlers. */
 export class StepflowServer {
   readonly components = new Map<string, Entry>();
   readonly executionFailed: number;
   maxMessage: number | undefined;
   log: (message: string) => void;
+  /** Logs at info level (a component's failure, with its stack). */
+  info: (message: string) => void;
+  private readonly sink: ((message: string) => void) | undefined;
   readonly defaultTransport: "stdio" | "http";
 
   constructor(options: ServerOptions = {}) {
     this.executionFailed = options.executionFailed ?? DEFAULT_EXECUTION_FAILED;
     this.maxMessage = options.maxMessage;
-    this.log =
-      options.log ?? ((message) => process.stderr.write(`${message}\n`));
-    this.defaultTransport = options.defaultTransport ?? "stdio";
+    this.log = () => {};
+    this.info = () => {};
+    this.sink = options.log;
+    this.setLogLevel(options.logLevel ?? process.env["LOG_LEVEL"] ?? "warning");
+    this.defaultTransport = options.defaultTransport ?? "http";
+  }
+
+  /** Sets the level: debug, info, warning, error, critical. */
+  setLogLevel(level: string): void {
+    const rank = LEVELS[level.toLowerCase()] ?? 30;
+    const write =
+      this.sink ?? ((message: string) => process.stderr.write(`${message}\n`));
+    this.log = rank <= 30 ? write : () => {};
+    this.info = rank <= 20 ? write : () => {};
   }
 
   /** Registers a component as `/<name>` (a leading `/` is kept). */
@@ -240,7 +267,7 @@ export class StepflowServer {
       if (e instanceof StepflowError) {
         throw e;
       }
-      this.log(`component ${entry.name} failed: ${describe(e)}`);
+      this.info(`component ${entry.name} failed: ${describe(e)}`);
       const text =
         e instanceof RpcError
           ? e.toString()
@@ -285,7 +312,7 @@ export class StepflowServer {
     let transport = this.defaultTransport;
     let host = "127.0.0.1";
     let port = 0;
-    let level = "warning";
+    let level: string | undefined;
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i];
       const value = (): string => {
@@ -317,8 +344,8 @@ export class StepflowServer {
           process.exit(2);
       }
     }
-    if (level === "critical" || level === "error") {
-      this.log = () => {};
+    if (level !== undefined) {
+      this.setLogLevel(level);
     }
     if (transport === "http") {
       await this.serveHttp({ host, port });
