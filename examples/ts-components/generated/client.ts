@@ -12,6 +12,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
+import { Agent, request as httpRequest } from "node:http";
 import { JSONRPC_ERROR, type ParamsOf, type ResultOf } from "./methods.js";
 import type { JsonValue } from "./types.js";
 import {
@@ -219,12 +220,21 @@ export class StepflowClient {
   }
 }
 
+/** An answer to a POST: status, headers, and the body as it arrives. */
+interface Answer {
+  status: number;
+  header(name: string): string | undefined;
+  body: AsyncIterable<Buffer>;
+  discard(): void;
+}
+
 class HttpTransport implements Transport {
-  private readonly url: string;
+  private readonly url: URL;
   private readonly handle: Handle;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
   constructor(url: string, handle: Handle) {
-    this.url = url;
+    this.url = new URL(url);
     this.handle = handle;
   }
 
@@ -232,31 +242,54 @@ class HttpTransport implements Transport {
     body: string,
     headers: { [name: string]: string } = {},
     signal?: AbortSignal,
-  ): Promise<Response> {
-    return fetch(this.url, {
-      method: "POST",
-      body,
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        ...headers,
-      },
-      ...(signal !== undefined ? { signal } : {}),
-    }).catch((e: unknown) => {
-      throw new ConnectionLost(
-        `POST ${this.url}: ${e instanceof Error ? e.message : String(e)}`,
+  ): Promise<Answer> {
+    const data = Buffer.from(body, "utf8");
+    return new Promise<Answer>((resolve, reject) => {
+      const req = httpRequest(this.url, {
+        method: "POST",
+        agent: this.agent,
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "content-length": String(data.length),
+          ...headers,
+        },
+        ...(signal !== undefined ? { signal } : {}),
+      });
+      req.on("response", (res) => {
+        resolve({
+          status: res.statusCode ?? 0,
+          header: (name) => {
+            const v = res.headers[name.toLowerCase()];
+            return Array.isArray(v) ? v.join(", ") : v;
+          },
+          body: res,
+          discard: () => res.destroy(),
+        });
+      });
+      req.on("error", (e) =>
+        reject(new ConnectionLost(`POST ${this.url.href}: ${e.message}`)),
       );
+      req.end(data);
     });
+  }
+
+  private static async text(answer: Answer): Promise<string> {
+    const parts: Buffer[] = [];
+    for await (const chunk of answer.body) parts.push(chunk);
+    return Buffer.concat(parts).toString("utf8");
   }
 
   async notify(method: string, params: unknown): Promise<void> {
     const res = await this.post(
       JSON.stringify({ jsonrpc: "2.0", method, params }),
     );
-    await res.text();
+    await HttpTransport.text(res);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
 
   async call(
     method: string,
@@ -271,41 +304,29 @@ class HttpTransport implements Transport {
       timeoutMs !== undefined
         ? setTimeout(() => controller.abort(), timeoutMs)
         : undefined;
+    const finish = (text: string): unknown => {
+      const m = decode(Buffer.from(text, "utf8"), methodOf);
+      if (m.kind === "response" && m.id === id) return m.result;
+      if (m.kind === "error") throw new RpcError(m.code, m.message, m.data);
+      if (m.kind === "invalid") throw new RpcError(m.code, m.message);
+      throw new TransportError(
+        `unexpected answer to ${method}: ${text.slice(0, 200)}`,
+      );
+    };
     try {
       const res = await this.post(
         requestText(id, method, params),
         {},
         controller.signal,
       );
-      const finish = (text: string): unknown => {
-        const m = decode(new TextEncoder().encode(text), methodOf);
-        if (m.kind === "response" && m.id === id) return m.result;
-        if (m.kind === "error" && m.id === id)
-          throw new RpcError(m.code, m.message, m.data);
-        if (m.kind === "error") throw new RpcError(m.code, m.message, m.data);
-        if (m.kind === "invalid") throw new RpcError(m.code, m.message);
-        throw new TransportError(
-          `unexpected answer to ${method}: ${text.slice(0, 200)}`,
-        );
-      };
-      if (
-        !(res.headers.get("content-type") ?? "").startsWith("text/event-stream")
-      ) {
-        return finish(await res.text());
+      if (!(res.header("content-type") ?? "").startsWith("text/event-stream")) {
+        return finish(await HttpTransport.text(res));
       }
-      const instance = res.headers.get(INSTANCE_ID_HEADER);
-      if (res.body === null)
-        throw new TransportError("an event stream without a body");
-      const reader = res.body.getReader();
+      const instance = res.header(INSTANCE_ID_HEADER) ?? null;
       const utf8 = new TextDecoder();
       let buffer = "";
-      for (;;) {
-        const chunk = await reader.read();
-        if (chunk.done)
-          throw new ConnectionLost(
-            `the event stream of ${method} ended without an answer`,
-          );
-        buffer += utf8.decode(chunk.value, { stream: true });
+      for await (const chunk of res.body) {
+        buffer += utf8.decode(chunk, { stream: true });
         let end: number;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
           const event = buffer.slice(0, end);
@@ -315,15 +336,18 @@ class HttpTransport implements Transport {
             .filter((l) => l.startsWith("data:"))
             .map((l) => l.slice(l.startsWith("data: ") ? 6 : 5))
             .join("\n");
-          const m = decode(new TextEncoder().encode(data), methodOf);
+          const m = decode(Buffer.from(data, "utf8"), methodOf);
           if (m.kind === "request") {
             void this.callback(m, instance);
             continue;
           }
-          void reader.cancel().catch(() => {});
+          res.discard();
           return finish(data);
         }
       }
+      throw new ConnectionLost(
+        `the event stream of ${method} ended without an answer`,
+      );
     } catch (e) {
       if (controller.signal.aborted)
         throw new TransportError(`${method}: no answer within ${timeoutMs} ms`);
@@ -338,11 +362,15 @@ class HttpTransport implements Transport {
     instance: string | null,
   ): Promise<void> {
     const text = await answer(m, this.handle, NO_CALLBACKS, () => {});
-    const res = await this.post(
-      text,
-      instance !== null ? { [INSTANCE_ID_HEADER]: instance } : {},
-    );
-    await res.text();
+    try {
+      const res = await this.post(
+        text,
+        instance !== null ? { [INSTANCE_ID_HEADER]: instance } : {},
+      );
+      await HttpTransport.text(res);
+    } catch {
+      // the stream's end tells the caller what went wrong
+    }
   }
 }
 
