@@ -127,7 +127,12 @@ for (const [name, command, args, blob] of [
   test(`${name} server over HTTP (SSE callbacks)`, async () => {
     const server = await http(command, [...args]);
     try {
-      await exercise(StepflowClient.connectHttp(server.url), blob);
+      const client = StepflowClient.connectHttp(server.url);
+      try {
+        await exercise(client, blob);
+      } finally {
+        await client.close();
+      }
     } finally {
       await server.stop();
     }
