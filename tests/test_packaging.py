@@ -38,3 +38,11 @@ def test_wheel_generates_the_protocol(tmp_path: Path) -> None:
         # identical but for the regenerate command in the header (it names the output folder)
         body = (out / f.name).read_text().split("\n", 2)[2]
         assert body == f.read_text().split("\n", 2)[2], f.name
+    # the TypeScript component server's runtime files (plain .ts templates) are in the wheel too
+    code = code.replace("'python', 'schemas/'", "'typescript', 'schemas/', 'examples/ts-components/schemas/'")
+    out = tmp_path / "ts"
+    r = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    example = ROOT / "examples" / "ts-components" / "generated"
+    for name in ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts", "components.ts"):
+        assert (out / name).read_text().split("\n", 2)[2] == (example / name).read_text().split("\n", 2)[2], name

@@ -13,6 +13,7 @@ from ...templating import environment
 from . import layout as L
 from .checks import CheckBuilder
 from .nodes import GraphBuilder
+from .server import server_files
 from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
 from .types import (
     NEVER,
@@ -132,7 +133,9 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     if protocol is not None:
         files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, mapper)
     files["index.ts"] = env.get_template("index.ts.jinja").render(header=hdr, protocol=protocol is not None)
-    files.update(package_files(options.name, options.command, _package_description(program), sorted(files)))
+    files.update(server_files(program, hdr, names, diags))
+    node = any('from "node:' in text for text in files.values())
+    files.update(package_files(options.name, options.command, _package_description(program), sorted(files), node))
     return {k: v for k, v in sorted(files.items())}
 
 
@@ -140,9 +143,14 @@ TYPESCRIPT = "^5.4.0"
 """The TypeScript compiler range the generated package.json asks for (``npm run build``)."""
 
 
-def package_files(name: str, command: str, description: str, modules: list[str]) -> dict[str, str]:
+TYPES_NODE = "^20.0.0"
+"""The Node type declarations a package with the component server compiles against (types only)."""
+
+
+def package_files(name: str, command: str, description: str, modules: list[str], node: bool = False) -> dict[str, str]:
     """``package.json`` (ES module package; ``exports`` of the compiled modules) and ``tsconfig.json``
     (the strict settings the output is checked with), so the output is a package to depend on.
+    ``node``: the output holds the component server, which compiles against ``@types/node``.
 
     JSON has no comments: the generated-file header is the ``"//"`` key, which npm and tsc ignore.
     Every value is built as data and written by ``json.dumps``, so no input text can break out.
@@ -166,7 +174,7 @@ def package_files(name: str, command: str, description: str, modules: list[str])
         "exports": subpaths,
         "files": ["dist", "*.ts", "tsconfig.json"],
         "scripts": {"build": "tsc -p tsconfig.json", "prepare": "tsc -p tsconfig.json"},
-        "devDependencies": {"typescript": TYPESCRIPT},
+        "devDependencies": {"typescript": TYPESCRIPT, **({"@types/node": TYPES_NODE} if node else {})},
     }
     tsconfig = {
         "//": marker,
@@ -178,7 +186,7 @@ def package_files(name: str, command: str, description: str, modules: list[str])
             "isolatedModules": True,
             "target": "es2022",
             "lib": ["es2022"],
-            "types": [],
+            "types": ["node"] if node else [],
             "module": "nodenext",
             "moduleResolution": "nodenext",
             "declaration": True,

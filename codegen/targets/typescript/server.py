@@ -1,0 +1,249 @@
+"""The TypeScript component server: the static runtime files (``templates/typescript/runtime/*.ts``,
+ordinary TypeScript type-checked and unit-tested as such, copied with the generated-file header) and
+``components.ts``, generated from the component manifests: the ``Implementation`` interface, the
+canonical schemas, ``registerComponents`` / ``createServer`` and the start-up check.
+
+Written when the inputs hold a component manifest and a method table with the
+``stepflow-components`` profile and the 0.9 blob methods; a protocol-only module stays free of Node
+imports (it runs in browsers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...diagnostics import Diagnostics
+from ...ir import model as ir
+from ...templating import templates_dir
+from . import layout as L
+from .escape import ts_doc, ts_key, ts_literal, ts_string
+
+RUNTIME_FILES = ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts")
+NEEDED_METHODS = ("initialize", "initialized", "components/list", "components/info", "components/execute", "blobs/put", "blobs/get")
+_GENERIC_CODES = frozenset({-32700, -32600, -32601, -32602, -32603, -32001})
+
+
+def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Diagnostics) -> dict[str, str]:
+    """The runtime and ``components.ts``, or nothing (with a warning) when the protocol lacks them."""
+    if not program.components:
+        return {}
+    protocol = program.protocol
+    missing = [m for m in NEEDED_METHODS if protocol is None or m not in {x.name for x in protocol.methods}]
+    if protocol is None or protocol.profile != "stepflow-components" or missing:
+        first = program.components[0]
+        diags.warning(
+            "no-ts-server",
+            first.source.file if first.source else "",
+            first.source.pointer if first.source else "",
+            "the TypeScript component server needs the StepFlow 0.9 method table (profile "
+            f"stepflow-components, methods {', '.join(NEEDED_METHODS)}) among the inputs; only the types are generated",
+        )
+        return {}
+    files: dict[str, str] = {}
+    root = templates_dir() / "typescript" / "runtime"
+    for name in RUNTIME_FILES:
+        files[name] = hdr + "\n\n" + (root / name).read_text(encoding="utf-8")
+    execute = next(m for m in protocol.methods if m.name == "components/execute")
+    specific = sorted({c for c in execute.errors if c not in _GENERIC_CODES}, reverse=True)
+    failed = specific[0] if len(specific) == 1 else -32003
+    files["components.ts"] = _components(program, hdr, names, failed)
+    return files
+
+
+def json_node(value: Any) -> L.Node:
+    """A JSON value as a TypeScript literal laid out as prettier does (objects stay expanded, as
+    prettier keeps an object written with a line break after ``{``); every string through
+    ``ts_string``, every key through ``ts_key``."""
+    if isinstance(value, dict):
+        entries = [(f"[{ts_string(k)}]" if k == "__proto__" else ts_key(k), json_node(v)) for k, v in value.items()]
+        return L.object_literal(entries, expanded=True)
+    if isinstance(value, list):
+        return L.array_literal([json_node(v) for v in value])
+    if isinstance(value, str):
+        return L.text(ts_string(value), "string")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return L.text(ts_literal(value), "number")
+    return L.text(ts_literal(value))
+
+
+def _type_name(e: ir.TypeExpr, names: dict[str, str]) -> str:
+    assert isinstance(e, ir.RefType), e
+    return "T." + names[e.target]
+
+
+def _fits(line: str) -> bool:
+    return L.width(line) <= L.WIDTH
+
+
+def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: int) -> str:
+    comps = program.components
+    out: list[str] = [hdr, ""]
+    out.append(_PREAMBLE)
+    out.append(f"export const EXECUTION_FAILED = {ts_literal(failed)};")
+    out.append("")
+    out.append("/** The functions to implement, one per component; a function may omit the context. */")
+    out.append("export interface Implementation {")
+    for c in comps:
+        i, o = _type_name(c.input, names), _type_name(c.output, names)
+        if c.description:
+            out.append(ts_doc(c.description, "  "))
+        one = f"  readonly {ts_key(c.name)}: (input: {i}, context: StepflowContext) => {o} | Promise<{o}>;"
+        if _fits(one):
+            out.append(one)
+        else:
+            out.append(f"  readonly {ts_key(c.name)}: (")
+            out.append(f"    input: {i},")
+            out.append("    context: StepflowContext,")
+            out.append(f"  ) => {o} | Promise<{o}>;")
+    out.append("}")
+    out.append(_ENTRY)
+    entries = []
+    for c in comps:
+        i, o = _type_name(c.input, names), _type_name(c.output, names)
+        bi, bo = i.removeprefix("T."), o.removeprefix("T.")
+        sig = f"(input: {bi}, context: StepflowContext) => {bo} | Promise<{bo}>"
+        desc = L.text(ts_string(c.description), "string") if c.description is not None else L.text("undefined")
+        entries.append(
+            L.object_literal(
+                [
+                    ("name", L.text(ts_string(c.name), "string")),
+                    ("description", desc),
+                    ("signature", L.text(ts_string(sig), "string")),
+                    ("inputSchema", json_node(c.input_schema)),
+                    ("outputSchema", json_node(c.output_schema)),
+                ],
+                expanded=True,
+            )
+        )
+    out.append("/** The components, sorted by name. */")
+    out.append(L.render([L.assignment("export const COMPONENTS: readonly ComponentEntry[]", L.array_literal(entries)), ";"]))
+    out.append(_CHECKS)
+    for n, c in enumerate(comps):
+        i = _type_name(c.input, names)
+        bare = i.removeprefix("T.")
+        out.append(f"  const c{n} = COMPONENTS[{n}];")
+        out.append(f"  if (c{n} !== undefined) {{")
+        out.append(f"    server.component(c{n}.name, {{")
+        out.append(f"      ...(c{n}.description !== undefined ? {{ description: c{n}.description }} : {{}}),")
+        out.append(f"      inputSchema: c{n}.inputSchema,")
+        out.append(f"      outputSchema: c{n}.outputSchema,")
+        out.append(f"      isInput: V.is{bare},")
+        out.append(f"      validateInput: V.validate{bare},")
+        call = f"implementation[{ts_string(c.name)}](input, context),"
+        if _fits(f"      execute: (input, context) => {call}"):
+            out.append(f"      execute: (input, context) => {call}")
+        else:
+            out.append("      execute: (input, context) =>")
+            out.append(f"        {call}")
+        out.append("    });")
+        out.append("  }")
+    out.append(_CREATE)
+    return "\n".join(out) + "\n"
+
+
+_PREAMBLE = """/**
+ * The components of the manifest(s), for the author to implement: {@link Implementation} (one
+ * function per component), and {@link createServer} to serve an implementation with the
+ * canonical schemas and the input validators of this module.
+ */
+
+// the schemas' types and validators through namespaces: no schema name can collide with a
+// name declared here (Implementation, COMPONENTS...) or imported from the server
+import type * as T from "./types.js";
+import * as V from "./validators.js";
+import {
+  StepflowServer,
+  type ServerOptions,
+  type StepflowContext,
+} from "./server.js";
+
+export { StepflowContext, StepflowError, StepflowServer } from "./server.js";
+
+/** The code a component's exception is answered with (from the method table). */"""
+
+_ENTRY = """
+/** One component of the manifest: name, description, signature and canonical schemas. */
+export interface ComponentEntry {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly signature: string;
+  readonly inputSchema: T.JsonValue;
+  readonly outputSchema: T.JsonValue;
+}
+"""
+
+_CHECKS = """
+/** An implementation that does not provide every component as a function. */
+export class ImplementationError extends TypeError {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(
+      "the implementation does not provide the components of the manifest as generated:\\n" +
+        problems.map((p) => `  ${p}`).join("\\n") +
+        "\\nfix the implementation (tsc reports the same), or the schemas and regenerate",
+    );
+    this.name = "ImplementationError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * What is wrong with `implementation`: nothing when every component is a function of at most
+ * two parameters.
+ */
+export function checkImplementation(implementation: unknown): string[] {
+  if (
+    typeof implementation !== "object" &&
+    typeof implementation !== "function"
+  ) {
+    return ["the implementation is not an object"];
+  }
+  if (implementation === null) {
+    return ["the implementation is null"];
+  }
+  const problems: string[] = [];
+  const base: object = Object.prototype;
+  for (const c of COMPONENTS) {
+    const f: unknown = Reflect.get(implementation, c.name);
+    const inherited = f !== undefined && f === Reflect.get(base, c.name);
+    if (typeof f !== "function" || inherited) {
+      const found = f === undefined || inherited ? "nothing" : `a ${typeof f}`;
+      problems.push(
+        `${c.name}: expected a function ${c.signature}, found ${found}`,
+      );
+    } else if (f.length > 2) {
+      problems.push(
+        `${c.name}: expected a function ${c.signature}, found one with ${f.length} parameters`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Registers every component of `implementation` on `server`, with its description, canonical
+ * schemas and input validator. Checks the whole implementation first and throws
+ * {@link ImplementationError} listing every missing or malformed component.
+ */
+export function registerComponents(
+  server: StepflowServer,
+  implementation: Implementation,
+): StepflowServer {
+  const problems = checkImplementation(implementation);
+  if (problems.length > 0) {
+    throw new ImplementationError(problems);
+  }"""
+
+_CREATE = """  return server;
+}
+
+/** A {@link StepflowServer} serving `implementation` (see {@link registerComponents}). */
+export function createServer(
+  implementation: Implementation,
+  options: ServerOptions = {},
+): StepflowServer {
+  return registerComponents(
+    new StepflowServer({ executionFailed: EXECUTION_FAILED, ...options }),
+    implementation,
+  );
+}"""
