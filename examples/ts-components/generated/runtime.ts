@@ -616,3 +616,894 @@ export function schemaTypes(
   }
   return out;
 }
+
+// ------------------------------------------------------------------------------------------------
+// The validation graph: one node per schema location, checked as JSON Schema specifies.
+
+/** A JSON kind of JSON Schema's `type` (`integer`: a number with no fractional part). */
+export type Kind =
+  | "null"
+  | "boolean"
+  | "object"
+  | "array"
+  | "number"
+  | "integer"
+  | "string";
+
+/** An ECMA-262 regular expression: its source and flags (`"u"`, or `""` for legacy patterns). */
+export type Pattern = readonly [source: string, flags: string];
+
+/**
+ * The keywords of one schema location. Subschemas are node numbers of the same graph. Every
+ * keyword present must hold; one that applies to a single kind holds for values of other kinds.
+ */
+export interface NodeSpec {
+  /** The schema `false`: nothing is valid. */
+  readonly never?: true;
+  readonly types?: readonly Kind[];
+  readonly const?: unknown;
+  readonly enum?: readonly unknown[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly exclusiveMaximum?: number;
+  /** Exact for the decimals the numbers are written as (0.0075 is a multiple of 0.0001). */
+  readonly multipleOf?: number;
+  /** Lengths count code points. */
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: Pattern;
+  readonly prefixItems?: readonly number[];
+  readonly items?: number;
+  readonly contains?: number;
+  readonly minContains?: number;
+  readonly maxContains?: number;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly uniqueItems?: true;
+  readonly properties?: readonly (readonly [name: string, node: number])[];
+  readonly patternProperties?: readonly (readonly [
+    pattern: Pattern,
+    node: number,
+  ])[];
+  readonly additionalProperties?: number;
+  readonly propertyNames?: number;
+  readonly required?: readonly string[];
+  readonly dependentRequired?: readonly (readonly [
+    name: string,
+    required: readonly string[],
+  ])[];
+  readonly dependentSchemas?: readonly (readonly [
+    name: string,
+    node: number,
+  ])[];
+  readonly minProperties?: number;
+  readonly maxProperties?: number;
+  readonly ref?: number;
+  /**
+   * `$dynamicRef`: the node of the outermost resource of the dynamic scope among the candidates
+   * (`[resource, node]`), else `initial`.
+   */
+  readonly dynamicRef?: readonly [
+    initial: number,
+    candidates: readonly (readonly [resource: number, node: number])[],
+  ];
+  readonly allOf?: readonly number[];
+  readonly anyOf?: readonly number[];
+  readonly oneOf?: readonly number[];
+  readonly not?: number;
+  readonly if?: number;
+  readonly then?: number;
+  readonly else?: number;
+  readonly unevaluatedItems?: number;
+  readonly unevaluatedProperties?: number;
+  /** Entering this node enters this schema resource of the dynamic scope. */
+  readonly resource?: number;
+  /** This node reports the keys and indices it evaluated (for `unevaluated*`). */
+  readonly tracks?: true;
+}
+
+/** Nodes deeper than this (counting every subschema applied) fail with a `depth` problem. */
+export const MAX_DEPTH = 400;
+
+/** The keys and indices evaluated so far (the annotations `unevaluated*` look at). */
+interface Seen {
+  readonly props: Set<string>;
+  readonly items: Set<number>;
+}
+
+interface Compiled {
+  readonly spec: NodeSpec;
+  readonly types: ReadonlySet<string> | null;
+  readonly pattern: RegExp | null | undefined;
+  readonly properties: ReadonlyMap<string, number>;
+  readonly patternProperties: readonly (readonly [
+    RegExp | null,
+    Pattern,
+    number,
+  ])[];
+  readonly candidates: ReadonlyMap<number, number>;
+}
+
+const noScope: readonly number[] = [];
+const none: readonly never[] = [];
+
+function regex(p: Pattern): RegExp | null {
+  try {
+    return new RegExp(p[0], p[1]);
+  } catch {
+    return null;
+  }
+}
+
+function kindOf(v: unknown): Kind {
+  switch (typeof v) {
+    case "string":
+      return "string";
+    case "number":
+      return "number";
+    case "boolean":
+      return "boolean";
+    default:
+      return v === null ? "null" : Array.isArray(v) ? "array" : "object";
+  }
+}
+
+/** `"1.5e-7"` as the integer 15 and the exponent -8 (from the shortest round-trip text). */
+function decimal(x: number): [bigint, number] {
+  const text = String(Math.abs(x));
+  const e = text.indexOf("e");
+  let digits = e < 0 ? text : text.slice(0, e);
+  let exponent = e < 0 ? 0 : Number(text.slice(e + 1));
+  const dot = digits.indexOf(".");
+  if (dot >= 0) {
+    exponent -= digits.length - dot - 1;
+    digits = digits.slice(0, dot) + digits.slice(dot + 1);
+  }
+  return [BigInt(digits), exponent];
+}
+
+/** Whether `x` is an integer multiple of `m`, exactly for the decimals both are written as. */
+export function isMultiple(x: number, m: number): boolean {
+  if (Number.isSafeInteger(x) && Number.isSafeInteger(m) && m !== 0) {
+    return x % m === 0;
+  }
+  const [a, ea] = decimal(x);
+  const [b, eb] = decimal(m);
+  if (b === 0n) {
+    return false;
+  }
+  const low = Math.min(ea, eb);
+  return (a * 10n ** BigInt(ea - low)) % (b * 10n ** BigInt(eb - low)) === 0n;
+}
+
+function keyword(
+  errors: Errors,
+  path: string,
+  kw: string,
+  message: string,
+): false {
+  if (errors !== null) {
+    errors.push(`#${path}: ${message} (${kw})`);
+  }
+  return false;
+}
+
+/**
+ * A validation graph: the nodes of one module, added once (`add`) and compiled on first use.
+ * `check(n)` is the check of node `n` for a whole value.
+ */
+export class Graph {
+  private readonly specs: NodeSpec[] = [];
+  private readonly compiled: (Compiled | undefined)[] = [];
+
+  /** Adds node `id`. */
+  add(id: number, spec: NodeSpec): void {
+    this.specs[id] = spec;
+  }
+
+  /** The check of node `id`: the value must be JSON data and valid against the node. */
+  check(id: number): Check {
+    return (v, path, errors) =>
+      isJsonData(v)
+        ? this.run(id, v, path, errors, 0, noScope, null)
+        : keyword(errors, path, "type", "expected a JSON value");
+  }
+
+  private node(id: number): Compiled {
+    let c = this.compiled[id];
+    if (c === undefined) {
+      const spec = this.specs[id];
+      if (spec === undefined) {
+        throw new Error(`validation graph: no node ${id}`);
+      }
+      c = {
+        spec,
+        types: spec.types === undefined ? null : new Set(spec.types),
+        pattern: spec.pattern === undefined ? undefined : regex(spec.pattern),
+        properties: new Map(spec.properties ?? []),
+        patternProperties: (spec.patternProperties ?? []).map(
+          ([p, n]) => [regex(p), p, n] as const,
+        ),
+        candidates: new Map(spec.dynamicRef?.[1] ?? []),
+      };
+      this.compiled[id] = c;
+    }
+    return c;
+  }
+
+  private isNever(id: number): boolean {
+    return this.specs[id]?.never === true;
+  }
+
+  /**
+   * Whether `v` (at JSON pointer `p`) is valid against node `id`; `d` is the depth, `s` the
+   * dynamic scope (resources, outermost first), `out` receives what the node evaluated when it
+   * holds. Problems go to `e` (when not null; otherwise the first one ends the check).
+   */
+  private run(
+    id: number,
+    v: unknown,
+    p: string,
+    e: Errors,
+    d: number,
+    s: readonly number[],
+    out: Seen | null,
+  ): boolean {
+    const c = this.node(id);
+    const n = c.spec;
+    if (d > MAX_DEPTH) {
+      return keyword(
+        e,
+        p,
+        "depth",
+        `nested more than ${MAX_DEPTH} levels deep`,
+      );
+    }
+    if (n.resource !== undefined) {
+      s = [...s, n.resource];
+    }
+    const seen: Seen | null =
+      n.tracks === true ? { props: new Set(), items: new Set() } : null;
+    if (n.never === true) {
+      return keyword(e, p, "false", "no value is allowed here");
+    }
+    const kind = kindOf(v);
+    if (c.types !== null) {
+      const ok =
+        c.types.has(kind) ||
+        (kind === "number" && c.types.has("integer") && Number.isInteger(v));
+      if (!ok) {
+        return keyword(
+          e,
+          p,
+          "type",
+          `expected ${describeKinds(n.types ?? [])}`,
+        );
+      }
+    }
+    if (n.const !== undefined && !deepEqual(v, n.const)) {
+      return keyword(e, p, "const", `expected ${JSON.stringify(n.const)}`);
+    }
+    if (n.enum !== undefined && !n.enum.some((x) => deepEqual(v, x))) {
+      return keyword(
+        e,
+        p,
+        "enum",
+        `expected one of ${n.enum.map((x) => JSON.stringify(x)).join(", ")}`,
+      );
+    }
+    let ok = true;
+    if (typeof v === "number") {
+      if (n.minimum !== undefined && v < n.minimum) {
+        if (e === null) return false;
+        ok = keyword(e, p, "minimum", `must be >= ${n.minimum}`);
+      }
+      if (n.maximum !== undefined && v > n.maximum) {
+        if (e === null) return false;
+        ok = keyword(e, p, "maximum", `must be <= ${n.maximum}`);
+      }
+      if (n.exclusiveMinimum !== undefined && v <= n.exclusiveMinimum) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          "exclusiveMinimum",
+          `must be > ${n.exclusiveMinimum}`,
+        );
+      }
+      if (n.exclusiveMaximum !== undefined && v >= n.exclusiveMaximum) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          "exclusiveMaximum",
+          `must be < ${n.exclusiveMaximum}`,
+        );
+      }
+      if (n.multipleOf !== undefined && !isMultiple(v, n.multipleOf)) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          "multipleOf",
+          `must be a multiple of ${n.multipleOf}`,
+        );
+      }
+    } else if (typeof v === "string") {
+      if (n.minLength !== undefined || n.maxLength !== undefined) {
+        const length = codePointLength(v);
+        if (n.minLength !== undefined && length < n.minLength) {
+          if (e === null) return false;
+          ok = keyword(
+            e,
+            p,
+            "minLength",
+            `must be at least ${n.minLength} characters long`,
+          );
+        }
+        if (n.maxLength !== undefined && length > n.maxLength) {
+          if (e === null) return false;
+          ok = keyword(
+            e,
+            p,
+            "maxLength",
+            `must be at most ${n.maxLength} characters long`,
+          );
+        }
+      }
+      if (c.pattern !== undefined && n.pattern !== undefined) {
+        if (c.pattern === null) {
+          if (e === null) return false;
+          ok = keyword(
+            e,
+            p,
+            "pattern",
+            `the schema's pattern ${JSON.stringify(n.pattern[0])} is not a valid regular expression`,
+          );
+        } else if (!c.pattern.test(v)) {
+          if (e === null) return false;
+          ok = keyword(
+            e,
+            p,
+            "pattern",
+            `does not match the pattern ${JSON.stringify(n.pattern[0])}`,
+          );
+        }
+      }
+    }
+    const d1 = d + 1;
+    // in-place applicators: their annotations count for this node
+    if (n.ref !== undefined && !this.run(n.ref, v, p, e, d1, s, seen)) {
+      ok = false;
+      if (e === null) {
+        return false;
+      }
+    }
+    if (n.dynamicRef !== undefined) {
+      let target = n.dynamicRef[0];
+      for (const r of s) {
+        const t = c.candidates.get(r);
+        if (t !== undefined) {
+          target = t;
+          break;
+        }
+      }
+      if (!this.run(target, v, p, e, d1, s, seen)) {
+        ok = false;
+        if (e === null) {
+          return false;
+        }
+      }
+    }
+    for (const sub of n.allOf ?? none) {
+      if (!this.run(sub, v, p, e, d1, s, seen)) {
+        ok = false;
+        if (e === null) {
+          return false;
+        }
+      }
+    }
+    if (n.anyOf !== undefined) {
+      let any = false;
+      for (const sub of n.anyOf) {
+        if (this.run(sub, v, p, null, d1, s, seen)) {
+          any = true;
+          if (seen === null) {
+            break;
+          }
+        }
+      }
+      if (!any) {
+        ok = false;
+        if (e === null) {
+          return false;
+        }
+        this.variants(n.anyOf, "anyOf", v, p, e, d1, s);
+      }
+    }
+    if (n.oneOf !== undefined) {
+      let count = 0;
+      for (const sub of n.oneOf) {
+        if (this.run(sub, v, p, null, d1, s, seen)) {
+          count++;
+          if (count > 1) {
+            break;
+          }
+        }
+      }
+      if (count !== 1) {
+        ok = false;
+        if (e === null) {
+          return false;
+        }
+        if (count === 0) {
+          this.variants(n.oneOf, "oneOf", v, p, e, d1, s);
+        } else {
+          keyword(
+            e,
+            p,
+            "oneOf",
+            `matches more than one of the ${n.oneOf.length} variants (oneOf needs exactly one)`,
+          );
+        }
+      }
+    }
+    if (n.not !== undefined && this.run(n.not, v, p, null, d1, s, null)) {
+      if (e === null) return false;
+      ok = keyword(e, p, "not", "must not match the schema of `not`");
+    }
+    if (n.if !== undefined) {
+      const branch = this.run(n.if, v, p, null, d1, s, seen) ? n.then : n.else;
+      if (branch !== undefined && !this.run(branch, v, p, e, d1, s, seen)) {
+        ok = false;
+        if (e === null) {
+          return false;
+        }
+      }
+    }
+    if (kind === "array") {
+      if (!this.array(c, v as unknown[], p, e, d1, s, seen)) {
+        ok = false;
+      }
+    } else if (kind === "object") {
+      if (!this.object(c, v as { [key: string]: unknown }, p, e, d1, s, seen)) {
+        ok = false;
+      }
+    }
+    if (ok && out !== null && seen !== null) {
+      for (const key of seen.props) {
+        out.props.add(key);
+      }
+      for (const i of seen.items) {
+        out.items.add(i);
+      }
+    }
+    return ok;
+  }
+
+  private variants(
+    subs: readonly number[],
+    kw: string,
+    v: unknown,
+    p: string,
+    e: string[],
+    d: number,
+    s: readonly number[],
+  ): void {
+    keyword(e, p, kw, `matches none of the ${subs.length} variants`);
+    subs.forEach((sub, i) => {
+      const messages: string[] = [];
+      this.run(sub, v, p, messages, d, s, null);
+      for (const message of messages) {
+        e.push(`  variant ${i + 1}: ${message}`);
+      }
+    });
+  }
+
+  private array(
+    c: Compiled,
+    v: unknown[],
+    p: string,
+    e: Errors,
+    d: number,
+    s: readonly number[],
+    seen: Seen | null,
+  ): boolean {
+    const n = c.spec;
+    let ok = true;
+    if (n.minItems !== undefined && v.length < n.minItems) {
+      if (e === null) return false;
+      ok = keyword(e, p, "minItems", `must have at least ${n.minItems} items`);
+    }
+    if (n.maxItems !== undefined && v.length > n.maxItems) {
+      if (e === null) return false;
+      ok = keyword(e, p, "maxItems", `must have at most ${n.maxItems} items`);
+    }
+    if (n.uniqueItems === true) {
+      const i = firstDuplicate(v);
+      if (i >= 0) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          e === null ? p : pointer(p, i),
+          "uniqueItems",
+          "equals an earlier item",
+        );
+      }
+    }
+    const prefix = n.prefixItems ?? none;
+    for (let i = 0; i < prefix.length && i < v.length; i++) {
+      if (
+        this.run(
+          prefix[i] ?? 0,
+          v[i],
+          e === null ? p : pointer(p, i),
+          e,
+          d,
+          s,
+          null,
+        )
+      ) {
+        seen?.items.add(i);
+      } else if (e === null) {
+        return false;
+      } else {
+        ok = false;
+      }
+    }
+    if (
+      n.items !== undefined &&
+      this.isNever(n.items) &&
+      v.length > prefix.length
+    ) {
+      // one problem for the items beyond the allowed ones
+      if (e === null) return false;
+      ok = keyword(e, p, "items", `must have at most ${prefix.length} items`);
+    } else if (n.items !== undefined) {
+      for (let i = prefix.length; i < v.length; i++) {
+        if (
+          this.run(n.items, v[i], e === null ? p : pointer(p, i), e, d, s, null)
+        ) {
+          seen?.items.add(i);
+        } else if (e === null) {
+          return false;
+        } else {
+          ok = false;
+        }
+      }
+    }
+    if (n.contains !== undefined) {
+      let matched = 0;
+      for (let i = 0; i < v.length; i++) {
+        if (
+          this.run(
+            n.contains,
+            v[i],
+            e === null ? p : pointer(p, i),
+            null,
+            d,
+            s,
+            null,
+          )
+        ) {
+          matched++;
+          seen?.items.add(i);
+        }
+      }
+      const low = n.minContains ?? 1;
+      if (matched < low) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          n.minContains !== undefined ? "minContains" : "contains",
+          `must contain at least ${low} matching item${low === 1 ? "" : "s"}`,
+        );
+      }
+      if (n.maxContains !== undefined && matched > n.maxContains) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          "maxContains",
+          `must contain at most ${n.maxContains} matching items`,
+        );
+      }
+    }
+    if (n.unevaluatedItems !== undefined) {
+      for (let i = 0; i < v.length; i++) {
+        if (seen !== null && seen.items.has(i)) {
+          continue;
+        }
+        if (
+          !this.run(
+            n.unevaluatedItems,
+            v[i],
+            e === null ? p : pointer(p, i),
+            e,
+            d,
+            s,
+            null,
+          )
+        ) {
+          if (e === null) {
+            return false;
+          }
+          ok = false;
+        }
+      }
+      for (let i = 0; i < v.length; i++) {
+        seen?.items.add(i);
+      }
+    }
+    return ok;
+  }
+
+  private object(
+    c: Compiled,
+    v: { [key: string]: unknown },
+    p: string,
+    e: Errors,
+    d: number,
+    s: readonly number[],
+    seen: Seen | null,
+  ): boolean {
+    const n = c.spec;
+    let ok = true;
+    for (const name of n.required ?? none) {
+      if (!hasOwn(v, name)) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          p,
+          "required",
+          `missing required property ${JSON.stringify(name)}`,
+        );
+      }
+    }
+    const keys = Object.keys(v);
+    if (n.minProperties !== undefined && keys.length < n.minProperties) {
+      if (e === null) return false;
+      ok = keyword(
+        e,
+        p,
+        "minProperties",
+        `must have at least ${n.minProperties} properties`,
+      );
+    }
+    if (n.maxProperties !== undefined && keys.length > n.maxProperties) {
+      if (e === null) return false;
+      ok = keyword(
+        e,
+        p,
+        "maxProperties",
+        `must have at most ${n.maxProperties} properties`,
+      );
+    }
+    for (const [name, needs] of n.dependentRequired ?? none) {
+      if (hasOwn(v, name)) {
+        for (const need of needs) {
+          if (!hasOwn(v, need)) {
+            if (e === null) return false;
+            ok = keyword(
+              e,
+              p,
+              "dependentRequired",
+              `missing property ${JSON.stringify(need)} (required when ${JSON.stringify(name)} is present)`,
+            );
+          }
+        }
+      }
+    }
+    for (const key of keys) {
+      const at = e === null ? p : pointer(p, key);
+      const value = v[key];
+      if (
+        n.propertyNames !== undefined &&
+        !this.run(n.propertyNames, key, at, null, d, s, null)
+      ) {
+        if (e === null) return false;
+        ok = keyword(
+          e,
+          at,
+          "propertyNames",
+          "this property name is not allowed",
+        );
+      }
+      let matched = false;
+      let valid = true;
+      const declared = c.properties.get(key);
+      if (declared !== undefined) {
+        matched = true;
+        if (!this.run(declared, value, at, e, d, s, null)) {
+          valid = false;
+        }
+      }
+      for (const [re, pattern, sub] of c.patternProperties) {
+        if (valid || e !== null) {
+          if (re === null) {
+            valid = false;
+            keyword(
+              e,
+              at,
+              "patternProperties",
+              `the schema's pattern ${JSON.stringify(pattern[0])} is not a valid regular expression`,
+            );
+          } else if (re.test(key)) {
+            matched = true;
+            if (!this.run(sub, value, at, e, d, s, null)) {
+              valid = false;
+            }
+          }
+        }
+      }
+      if (!matched && n.additionalProperties !== undefined) {
+        if (this.isNever(n.additionalProperties)) {
+          valid = keyword(e, at, "additionalProperties", "unexpected property");
+        } else if (
+          !this.run(n.additionalProperties, value, at, e, d, s, null)
+        ) {
+          valid = false;
+        }
+        matched = true;
+      }
+      if (!valid) {
+        if (e === null) {
+          return false;
+        }
+        ok = false;
+      } else if (matched) {
+        seen?.props.add(key);
+      }
+    }
+    for (const [name, sub] of n.dependentSchemas ?? none) {
+      if (hasOwn(v, name) && !this.run(sub, v, p, e, d, s, seen)) {
+        if (e === null) {
+          return false;
+        }
+        ok = false;
+      }
+    }
+    if (n.unevaluatedProperties !== undefined) {
+      for (const key of keys) {
+        if (seen !== null && seen.props.has(key)) {
+          continue;
+        }
+        const at = e === null ? p : pointer(p, key);
+        if (this.isNever(n.unevaluatedProperties)) {
+          if (
+            !keyword(e, at, "unevaluatedProperties", "unexpected property") &&
+            e === null
+          ) {
+            return false;
+          }
+          ok = false;
+        } else if (
+          !this.run(n.unevaluatedProperties, v[key], at, e, d, s, null)
+        ) {
+          if (e === null) {
+            return false;
+          }
+          ok = false;
+        }
+      }
+      for (const key of keys) {
+        seen?.props.add(key);
+      }
+    }
+    return ok;
+  }
+}
+
+function describeKinds(kinds: readonly Kind[]): string {
+  const words = kinds.map((k) =>
+    k === "null"
+      ? "null"
+      : k === "array" || k === "object" || k === "integer"
+        ? `an ${k}`
+        : `a ${k}`,
+  );
+  return words.length === 0 ? "nothing" : words.join(" or ");
+}
+
+/** The index of the first item equal (JSON equality) to an earlier one, or -1. */
+function firstDuplicate(v: readonly unknown[]): number {
+  for (let i = 1; i < v.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (deepEqual(v[i], v[j])) {
+        return i;
+      }
+    }
+  }
+  return -1;
+}
+
+/**
+ * Whether `v` is JSON data (what JSON.parse returns): null, booleans, finite numbers, strings,
+ * and arrays and objects of them without cycles. Deep values (and cycles) are checked iteratively,
+ * so they cannot overflow the stack.
+ */
+export function isJsonData(v: unknown): boolean {
+  return jsonData(v, 0);
+}
+
+function jsonData(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (v === null) {
+    return true;
+  }
+  if (depth > 100) {
+    return jsonDataDeep(v);
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      if (!jsonData(v[i], depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (const key of Object.keys(v)) {
+    if (!jsonData((v as { [key: string]: unknown })[key], depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function jsonDataDeep(v: unknown): boolean {
+  const path = new Set<object>();
+  const stack: { value: unknown; exit: boolean }[] = [
+    { value: v, exit: false },
+  ];
+  for (;;) {
+    const top = stack.pop();
+    if (top === undefined) {
+      return true;
+    }
+    const x = top.value;
+    switch (typeof x) {
+      case "string":
+      case "boolean":
+        continue;
+      case "number":
+        if (!Number.isFinite(x)) {
+          return false;
+        }
+        continue;
+      case "object":
+        break;
+      default:
+        return false;
+    }
+    if (x === null) {
+      continue;
+    }
+    if (top.exit) {
+      path.delete(x);
+      continue;
+    }
+    if (path.has(x)) {
+      return false;
+    }
+    path.add(x);
+    stack.push({ value: x, exit: true });
+    const values: unknown[] = Array.isArray(x)
+      ? x
+      : Object.keys(x).map((k) => (x as { [key: string]: unknown })[k]);
+    for (let i = 0; i < values.length; i++) {
+      stack.push({ value: values[i], exit: false });
+    }
+  }
+}

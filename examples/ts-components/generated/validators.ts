@@ -68,18 +68,1110 @@ import type {
 } from "./types.js";
 import * as rt from "./runtime.js";
 
-// from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput
-const _BatchImageProcessInput: rt.Check = rt.object(
-  [
-    ["image_directory", true, rt.string()],
-    ["operations", true, rt.array(rt.ref(() => _ImageOperation))],
-    ["output_directory", true, rt.string()],
-    ["output_format", false, rt.ref(() => _OutputFormat)],
-    ["quality", false, rt.ref(() => _Quality)],
-    ["parallel_limit", false, rt.number({ minimum: 1, maximum: 10 })],
+const graph = new rt.Graph();
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput
+graph.add(0, {
+  types: ["object"],
+  properties: [
+    ["image_directory", 2],
+    ["operations", 3],
+    ["output_directory", 4],
+    ["output_format", 5],
+    ["quality", 6],
+    ["parallel_limit", 7],
   ],
-  null,
-);
+  additionalProperties: 1,
+  required: ["image_directory", "operations", "output_directory"],
+});
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/additionalProperties
+graph.add(1, { never: true });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/image_directory
+graph.add(2, { types: ["string"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/operations
+graph.add(3, { types: ["array"], items: 8 });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/output_directory
+graph.add(4, { types: ["string"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/output_format
+graph.add(5, { ref: 9 });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/quality
+graph.add(6, { ref: 10 });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/parallel_limit
+graph.add(7, { types: ["number"], minimum: 1, maximum: 10 });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/operations/items
+graph.add(8, { ref: 11 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/OutputFormat
+graph.add(9, { types: ["string"], enum: ["jpeg", "png", "webp"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/Quality
+graph.add(10, { types: ["number"], minimum: 1, maximum: 100 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation
+graph.add(11, {
+  types: ["object"],
+  properties: [
+    ["type", 13],
+    ["parameters", 14],
+  ],
+  additionalProperties: 12,
+  required: ["type", "parameters"],
+});
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/additionalProperties
+graph.add(12, { never: true });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/type
+graph.add(13, {
+  types: ["string"],
+  enum: ["resize", "crop", "rotate", "blur", "sharpen"],
+});
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/parameters
+graph.add(14, { types: ["object"], additionalProperties: 15 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/parameters/additionalProperties
+graph.add(15, {});
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput
+graph.add(16, {
+  types: ["object"],
+  properties: [
+    ["success", 18],
+    ["total_images", 19],
+    ["processed_images", 20],
+    ["failed_images", 21],
+    ["processing_time_ms", 22],
+    ["results", 23],
+    ["error_message", 24],
+  ],
+  additionalProperties: 17,
+  required: [
+    "success",
+    "total_images",
+    "processed_images",
+    "failed_images",
+    "processing_time_ms",
+    "results",
+  ],
+});
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/additionalProperties
+graph.add(17, { never: true });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/success
+graph.add(18, { types: ["boolean"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/total_images
+graph.add(19, { types: ["number"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/processed_images
+graph.add(20, { types: ["number"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/failed_images
+graph.add(21, { types: ["number"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/processing_time_ms
+graph.add(22, { types: ["number"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/results
+graph.add(23, { types: ["array"], items: 25 });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/error_message
+graph.add(24, { types: ["string"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/results/items
+graph.add(25, { ref: 26 });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult
+graph.add(26, {
+  types: ["object"],
+  properties: [
+    ["input_path", 28],
+    ["output_path", 29],
+    ["success", 30],
+    ["error_message", 31],
+  ],
+  additionalProperties: 27,
+  required: ["input_path", "success"],
+});
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/additionalProperties
+graph.add(27, { never: true });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/properties/input_path
+graph.add(28, { types: ["string"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/properties/output_path
+graph.add(29, { types: ["string"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/properties/success
+graph.add(30, { types: ["boolean"] });
+
+// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/properties/error_message
+graph.add(31, { types: ["string"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput
+graph.add(32, {
+  types: ["object"],
+  properties: [
+    ["image_path", 34],
+    ["operations", 35],
+    ["output_format", 36],
+    ["quality", 37],
+  ],
+  additionalProperties: 33,
+  required: ["image_path", "operations"],
+});
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/additionalProperties
+graph.add(33, { never: true });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/image_path
+graph.add(34, { types: ["string"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/operations
+graph.add(35, { types: ["array"], items: 38 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/output_format
+graph.add(36, { ref: 9 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/quality
+graph.add(37, { ref: 10 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/operations/items
+graph.add(38, { ref: 11 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput
+graph.add(39, {
+  types: ["object"],
+  properties: [
+    ["success", 41],
+    ["output_path", 42],
+    ["original_size", 43],
+    ["processed_size", 44],
+    ["operations_applied", 45],
+    ["processing_time_ms", 46],
+    ["error_message", 47],
+  ],
+  additionalProperties: 40,
+  required: ["success", "operations_applied", "processing_time_ms"],
+});
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/additionalProperties
+graph.add(40, { never: true });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/success
+graph.add(41, { types: ["boolean"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/output_path
+graph.add(42, { types: ["string"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/original_size
+graph.add(43, { ref: 48 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/processed_size
+graph.add(44, { ref: 48 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/operations_applied
+graph.add(45, { types: ["array"], items: 49 });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/processing_time_ms
+graph.add(46, { types: ["number"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/error_message
+graph.add(47, { types: ["string"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageSize
+graph.add(48, {
+  types: ["object"],
+  properties: [
+    ["width", 51],
+    ["height", 52],
+    ["fileSize", 53],
+  ],
+  additionalProperties: 50,
+  required: ["width", "height", "fileSize"],
+});
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/operations_applied/items
+graph.add(49, { types: ["string"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageSize/additionalProperties
+graph.add(50, { never: true });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageSize/properties/width
+graph.add(51, { types: ["number"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageSize/properties/height
+graph.add(52, { types: ["number"] });
+
+// examples/ts-components/schemas/process_image.json#/$defs/ImageSize/properties/fileSize
+graph.add(53, { types: ["number"] });
+
+// schemas/protocol.json#
+graph.add(54, { oneOf: [55, 56, 57, 58] });
+
+// schemas/protocol.json#/oneOf/0
+graph.add(55, { ref: 59 });
+
+// schemas/protocol.json#/oneOf/1
+graph.add(56, { ref: 60 });
+
+// schemas/protocol.json#/oneOf/2
+graph.add(57, { ref: 61 });
+
+// schemas/protocol.json#/oneOf/3
+graph.add(58, { ref: 62 });
+
+// schemas/protocol.json#/$defs/MethodRequest
+graph.add(59, {
+  types: ["object"],
+  properties: [
+    ["jsonrpc", 64],
+    ["id", 65],
+    ["method", 66],
+    ["params", 67],
+  ],
+  additionalProperties: 63,
+  required: ["jsonrpc", "id", "method", "params"],
+});
+
+// schemas/protocol.json#/$defs/Notification
+graph.add(60, {
+  types: ["object"],
+  properties: [
+    ["jsonrpc", 69],
+    ["method", 70],
+    ["params", 71],
+  ],
+  additionalProperties: 68,
+  required: ["jsonrpc", "method", "params"],
+});
+
+// schemas/protocol.json#/$defs/MethodSuccess
+graph.add(61, {
+  types: ["object"],
+  properties: [
+    ["jsonrpc", 73],
+    ["id", 74],
+    ["result", 75],
+  ],
+  additionalProperties: 72,
+  required: ["jsonrpc", "id", "result"],
+});
+
+// schemas/protocol.json#/$defs/MethodError
+graph.add(62, {
+  types: ["object"],
+  properties: [
+    ["jsonrpc", 77],
+    ["id", 78],
+    ["error", 79],
+  ],
+  additionalProperties: 76,
+  required: ["jsonrpc", "id", "error"],
+});
+
+// schemas/protocol.json#/$defs/MethodRequest/additionalProperties
+graph.add(63, { never: true });
+
+// schemas/protocol.json#/$defs/MethodRequest/properties/jsonrpc
+graph.add(64, { ref: 80 });
+
+// schemas/protocol.json#/$defs/MethodRequest/properties/id
+graph.add(65, { ref: 81 });
+
+// schemas/protocol.json#/$defs/MethodRequest/properties/method
+graph.add(66, { ref: 82 });
+
+// schemas/protocol.json#/$defs/MethodRequest/properties/params
+graph.add(67, { types: ["object"] });
+
+// schemas/protocol.json#/$defs/Notification/additionalProperties
+graph.add(68, { never: true });
+
+// schemas/protocol.json#/$defs/Notification/properties/jsonrpc
+graph.add(69, { ref: 80 });
+
+// schemas/protocol.json#/$defs/Notification/properties/method
+graph.add(70, { ref: 82 });
+
+// schemas/protocol.json#/$defs/Notification/properties/params
+graph.add(71, { types: ["object"] });
+
+// schemas/protocol.json#/$defs/MethodSuccess/additionalProperties
+graph.add(72, { never: true });
+
+// schemas/protocol.json#/$defs/MethodSuccess/properties/jsonrpc
+graph.add(73, { ref: 80 });
+
+// schemas/protocol.json#/$defs/MethodSuccess/properties/id
+graph.add(74, { ref: 81 });
+
+// schemas/protocol.json#/$defs/MethodSuccess/properties/result
+graph.add(75, { ref: 83 });
+
+// schemas/protocol.json#/$defs/MethodError/additionalProperties
+graph.add(76, { never: true });
+
+// schemas/protocol.json#/$defs/MethodError/properties/jsonrpc
+graph.add(77, { ref: 80 });
+
+// schemas/protocol.json#/$defs/MethodError/properties/id
+graph.add(78, { ref: 81 });
+
+// schemas/protocol.json#/$defs/MethodError/properties/error
+graph.add(79, { ref: 84 });
+
+// schemas/protocol.json#/$defs/JsonRpc
+graph.add(80, { types: ["string"], const: "2.0" });
+
+// schemas/protocol.json#/$defs/RequestId
+graph.add(81, { oneOf: [85, 86] });
+
+// schemas/protocol.json#/$defs/Method
+graph.add(82, {
+  types: ["string"],
+  enum: [
+    "initialize",
+    "initialized",
+    "components/list",
+    "components/info",
+    "components/execute",
+    "components/infer_schema",
+    "blobs/put",
+    "blobs/get",
+    "runs/submit",
+    "runs/get",
+  ],
+});
+
+// schemas/protocol.json#/$defs/Value
+graph.add(83, {});
+
+// schemas/protocol.json#/$defs/Error
+graph.add(84, {
+  types: ["object"],
+  properties: [
+    ["code", 88],
+    ["message", 89],
+    ["data", 90],
+  ],
+  additionalProperties: 87,
+  required: ["code", "message"],
+});
+
+// schemas/protocol.json#/$defs/RequestId/oneOf/0
+graph.add(85, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/RequestId/oneOf/1
+graph.add(86, { types: ["integer"] });
+
+// schemas/protocol.json#/$defs/Error/additionalProperties
+graph.add(87, { never: true });
+
+// schemas/protocol.json#/$defs/Error/properties/code
+graph.add(88, { types: ["integer"] });
+
+// schemas/protocol.json#/$defs/Error/properties/message
+graph.add(89, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/Error/properties/data
+graph.add(90, { ref: 83 });
+
+// schemas/protocol.json#/$defs/BlobId
+graph.add(91, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/BlobType
+graph.add(92, { types: ["string"], enum: ["flow", "data"] });
+
+// schemas/protocol.json#/$defs/Component
+graph.add(93, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams
+graph.add(94, {
+  types: ["object"],
+  properties: [
+    ["component", 96],
+    ["input", 97],
+    ["attempt", 98],
+    ["observability", 99],
+  ],
+  additionalProperties: 95,
+  required: ["component", "input", "attempt", "observability"],
+});
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/additionalProperties
+graph.add(95, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/properties/component
+graph.add(96, { ref: 93 });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/properties/input
+graph.add(97, { ref: 83 });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/properties/attempt
+graph.add(98, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+
+// schemas/protocol.json#/$defs/ComponentExecuteParams/properties/observability
+graph.add(99, { ref: 100 });
+
+// schemas/protocol.json#/$defs/ObservabilityContext
+graph.add(100, {
+  types: ["object"],
+  properties: [
+    ["trace_id", 102],
+    ["span_id", 103],
+    ["run_id", 104],
+    ["flow_id", 105],
+    ["step_id", 106],
+  ],
+  additionalProperties: 101,
+});
+
+// schemas/protocol.json#/$defs/ObservabilityContext/additionalProperties
+graph.add(101, { never: true });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/trace_id
+graph.add(102, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/span_id
+graph.add(103, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/run_id
+graph.add(104, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id
+graph.add(105, { oneOf: [107, 108] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/step_id
+graph.add(106, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/0
+graph.add(107, { ref: 91 });
+
+// schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/1
+graph.add(108, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ComponentExecuteResult
+graph.add(109, {
+  types: ["object"],
+  properties: [["output", 111]],
+  additionalProperties: 110,
+  required: ["output"],
+});
+
+// schemas/protocol.json#/$defs/ComponentExecuteResult/additionalProperties
+graph.add(110, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentExecuteResult/properties/output
+graph.add(111, { ref: 83 });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaParams
+graph.add(112, {
+  types: ["object"],
+  properties: [
+    ["component", 114],
+    ["input_schema", 115],
+  ],
+  additionalProperties: 113,
+  required: ["component", "input_schema"],
+});
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaParams/additionalProperties
+graph.add(113, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/component
+graph.add(114, { ref: 93 });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/input_schema
+graph.add(115, { ref: 116 });
+
+// schemas/protocol.json#/$defs/Schema
+graph.add(116, { types: ["object"], additionalProperties: 117 });
+
+// schemas/protocol.json#/$defs/Schema/additionalProperties
+graph.add(117, {});
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult
+graph.add(118, {
+  types: ["object"],
+  properties: [["output_schema", 120]],
+  additionalProperties: 119,
+});
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult/additionalProperties
+graph.add(119, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema
+graph.add(120, { oneOf: [121, 122] });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/0
+graph.add(121, { ref: 116 });
+
+// schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/1
+graph.add(122, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ComponentInfo
+graph.add(123, {
+  types: ["object"],
+  properties: [
+    ["component", 125],
+    ["description", 126],
+    ["input_schema", 127],
+    ["output_schema", 128],
+  ],
+  additionalProperties: 124,
+  required: ["component"],
+});
+
+// schemas/protocol.json#/$defs/ComponentInfo/additionalProperties
+graph.add(124, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/component
+graph.add(125, { ref: 93 });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/description
+graph.add(126, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema
+graph.add(127, { oneOf: [129, 130] });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema
+graph.add(128, { oneOf: [131, 132] });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/0
+graph.add(129, { ref: 116 });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/1
+graph.add(130, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/0
+graph.add(131, { ref: 116 });
+
+// schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/1
+graph.add(132, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ComponentInfoParams
+graph.add(133, {
+  types: ["object"],
+  properties: [["component", 135]],
+  additionalProperties: 134,
+  required: ["component"],
+});
+
+// schemas/protocol.json#/$defs/ComponentInfoParams/additionalProperties
+graph.add(134, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInfoParams/properties/component
+graph.add(135, { ref: 93 });
+
+// schemas/protocol.json#/$defs/ComponentInfoResult
+graph.add(136, {
+  types: ["object"],
+  properties: [["info", 138]],
+  additionalProperties: 137,
+  required: ["info"],
+});
+
+// schemas/protocol.json#/$defs/ComponentInfoResult/additionalProperties
+graph.add(137, { never: true });
+
+// schemas/protocol.json#/$defs/ComponentInfoResult/properties/info
+graph.add(138, { ref: 123 });
+
+// schemas/protocol.json#/$defs/ComponentListParams
+graph.add(139, { types: ["object"], additionalProperties: 140 });
+
+// schemas/protocol.json#/$defs/ComponentListParams/additionalProperties
+graph.add(140, { never: true });
+
+// schemas/protocol.json#/$defs/ErrorCode
+graph.add(141, {
+  types: ["integer"],
+  enum: [
+    -32700, -32600, -32601, -32602, -32603, -32000, -32001, -32002, -32003,
+    -32004, -32005, -32011, -32012,
+  ],
+});
+
+// schemas/protocol.json#/$defs/ExecutionStatus
+graph.add(142, {
+  types: ["string"],
+  enum: ["running", "completed", "failed", "cancelled", "paused"],
+});
+
+// schemas/protocol.json#/$defs/FlowError
+graph.add(143, {
+  types: ["object"],
+  properties: [
+    ["code", 145],
+    ["message", 146],
+    ["data", 147],
+  ],
+  additionalProperties: 144,
+  required: ["code", "message"],
+});
+
+// schemas/protocol.json#/$defs/FlowError/additionalProperties
+graph.add(144, { never: true });
+
+// schemas/protocol.json#/$defs/FlowError/properties/code
+graph.add(145, { types: ["integer"] });
+
+// schemas/protocol.json#/$defs/FlowError/properties/message
+graph.add(146, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/FlowError/properties/data
+graph.add(147, { ref: 83 });
+
+// schemas/protocol.json#/$defs/FlowResult
+graph.add(148, { oneOf: [149, 150] });
+
+// schemas/protocol.json#/$defs/FlowResult/oneOf/0
+graph.add(149, { ref: 151 });
+
+// schemas/protocol.json#/$defs/FlowResult/oneOf/1
+graph.add(150, { ref: 152 });
+
+// schemas/protocol.json#/$defs/FlowResultSuccess
+graph.add(151, {
+  types: ["object"],
+  properties: [
+    ["outcome", 154],
+    ["result", 155],
+  ],
+  additionalProperties: 153,
+  required: ["outcome", "result"],
+});
+
+// schemas/protocol.json#/$defs/FlowResultFailed
+graph.add(152, {
+  types: ["object"],
+  properties: [
+    ["outcome", 157],
+    ["error", 158],
+  ],
+  additionalProperties: 156,
+  required: ["outcome", "error"],
+});
+
+// schemas/protocol.json#/$defs/FlowResultSuccess/additionalProperties
+graph.add(153, { never: true });
+
+// schemas/protocol.json#/$defs/FlowResultSuccess/properties/outcome
+graph.add(154, { types: ["string"], const: "success" });
+
+// schemas/protocol.json#/$defs/FlowResultSuccess/properties/result
+graph.add(155, { ref: 83 });
+
+// schemas/protocol.json#/$defs/FlowResultFailed/additionalProperties
+graph.add(156, { never: true });
+
+// schemas/protocol.json#/$defs/FlowResultFailed/properties/outcome
+graph.add(157, { types: ["string"], const: "failed" });
+
+// schemas/protocol.json#/$defs/FlowResultFailed/properties/error
+graph.add(158, { ref: 143 });
+
+// schemas/protocol.json#/$defs/GetBlobParams
+graph.add(159, {
+  types: ["object"],
+  properties: [
+    ["blob_id", 161],
+    ["observability", 162],
+  ],
+  additionalProperties: 160,
+  required: ["blob_id"],
+});
+
+// schemas/protocol.json#/$defs/GetBlobParams/additionalProperties
+graph.add(160, { never: true });
+
+// schemas/protocol.json#/$defs/GetBlobParams/properties/blob_id
+graph.add(161, { ref: 91 });
+
+// schemas/protocol.json#/$defs/GetBlobParams/properties/observability
+graph.add(162, { oneOf: [163, 164] });
+
+// schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/0
+graph.add(163, { ref: 100 });
+
+// schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/1
+graph.add(164, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/GetBlobResult
+graph.add(165, {
+  types: ["object"],
+  properties: [
+    ["data", 167],
+    ["blob_type", 168],
+  ],
+  additionalProperties: 166,
+  required: ["data", "blob_type"],
+});
+
+// schemas/protocol.json#/$defs/GetBlobResult/additionalProperties
+graph.add(166, { never: true });
+
+// schemas/protocol.json#/$defs/GetBlobResult/properties/data
+graph.add(167, { ref: 83 });
+
+// schemas/protocol.json#/$defs/GetBlobResult/properties/blob_type
+graph.add(168, { ref: 92 });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams
+graph.add(169, {
+  types: ["object"],
+  properties: [
+    ["runId", 171],
+    ["wait", 172],
+    ["includeResults", 173],
+    ["resultOrder", 174],
+    ["observability", 175],
+  ],
+  additionalProperties: 170,
+  required: ["runId"],
+});
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/additionalProperties
+graph.add(170, { never: true });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/runId
+graph.add(171, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/wait
+graph.add(172, { types: ["boolean"] });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/includeResults
+graph.add(173, { types: ["boolean"] });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/resultOrder
+graph.add(174, { ref: 176 });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability
+graph.add(175, { oneOf: [177, 178] });
+
+// schemas/protocol.json#/$defs/ResultOrder
+graph.add(176, { types: ["string"], enum: ["by_index", "by_completion"] });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/0
+graph.add(177, { ref: 100 });
+
+// schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/1
+graph.add(178, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/InitializeParams
+graph.add(179, {
+  types: ["object"],
+  properties: [
+    ["runtime_protocol_version", 181],
+    ["observability", 182],
+  ],
+  additionalProperties: 180,
+  required: ["runtime_protocol_version"],
+});
+
+// schemas/protocol.json#/$defs/InitializeParams/additionalProperties
+graph.add(180, { never: true });
+
+// schemas/protocol.json#/$defs/InitializeParams/properties/runtime_protocol_version
+graph.add(181, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+
+// schemas/protocol.json#/$defs/InitializeParams/properties/observability
+graph.add(182, { oneOf: [183, 184] });
+
+// schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/0
+graph.add(183, { ref: 100 });
+
+// schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/1
+graph.add(184, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/InitializeResult
+graph.add(185, {
+  types: ["object"],
+  properties: [["server_protocol_version", 187]],
+  additionalProperties: 186,
+  required: ["server_protocol_version"],
+});
+
+// schemas/protocol.json#/$defs/InitializeResult/additionalProperties
+graph.add(186, { never: true });
+
+// schemas/protocol.json#/$defs/InitializeResult/properties/server_protocol_version
+graph.add(187, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+
+// schemas/protocol.json#/$defs/Initialized
+graph.add(188, { types: ["object"], additionalProperties: 189 });
+
+// schemas/protocol.json#/$defs/Initialized/additionalProperties
+graph.add(189, { never: true });
+
+// schemas/protocol.json#/$defs/ItemResult
+graph.add(190, {
+  types: ["object"],
+  properties: [
+    ["itemIndex", 192],
+    ["status", 193],
+    ["result", 194],
+    ["completedAt", 195],
+  ],
+  additionalProperties: 191,
+  required: ["itemIndex", "status"],
+});
+
+// schemas/protocol.json#/$defs/ItemResult/additionalProperties
+graph.add(191, { never: true });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/itemIndex
+graph.add(192, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/status
+graph.add(193, { ref: 142 });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/result
+graph.add(194, { oneOf: [196, 197] });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/completedAt
+graph.add(195, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/0
+graph.add(196, { ref: 148 });
+
+// schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/1
+graph.add(197, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/ItemStatistics
+graph.add(198, {
+  types: ["object"],
+  properties: [
+    ["total", 200],
+    ["completed", 201],
+    ["running", 202],
+    ["failed", 203],
+    ["cancelled", 204],
+  ],
+  additionalProperties: 199,
+  required: ["total", "completed", "running", "failed", "cancelled"],
+});
+
+// schemas/protocol.json#/$defs/ItemStatistics/additionalProperties
+graph.add(199, { never: true });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/total
+graph.add(200, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/completed
+graph.add(201, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/running
+graph.add(202, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/failed
+graph.add(203, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ItemStatistics/properties/cancelled
+graph.add(204, { types: ["integer"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/ListComponentsResult
+graph.add(205, {
+  types: ["object"],
+  properties: [["components", 207]],
+  additionalProperties: 206,
+  required: ["components"],
+});
+
+// schemas/protocol.json#/$defs/ListComponentsResult/additionalProperties
+graph.add(206, { never: true });
+
+// schemas/protocol.json#/$defs/ListComponentsResult/properties/components
+graph.add(207, { types: ["array"], items: 208 });
+
+// schemas/protocol.json#/$defs/ListComponentsResult/properties/components/items
+graph.add(208, { ref: 123 });
+
+// schemas/protocol.json#/$defs/OverrideType
+graph.add(209, { types: ["string"], enum: ["merge_patch", "json_patch"] });
+
+// schemas/protocol.json#/$defs/PutBlobParams
+graph.add(210, {
+  types: ["object"],
+  properties: [
+    ["data", 212],
+    ["blob_type", 213],
+    ["observability", 214],
+  ],
+  additionalProperties: 211,
+  required: ["data", "blob_type"],
+});
+
+// schemas/protocol.json#/$defs/PutBlobParams/additionalProperties
+graph.add(211, { never: true });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/data
+graph.add(212, { ref: 83 });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/blob_type
+graph.add(213, { ref: 92 });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/observability
+graph.add(214, { oneOf: [215, 216] });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/0
+graph.add(215, { ref: 100 });
+
+// schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/1
+graph.add(216, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/PutBlobResult
+graph.add(217, {
+  types: ["object"],
+  properties: [["blob_id", 219]],
+  additionalProperties: 218,
+  required: ["blob_id"],
+});
+
+// schemas/protocol.json#/$defs/PutBlobResult/additionalProperties
+graph.add(218, { never: true });
+
+// schemas/protocol.json#/$defs/PutBlobResult/properties/blob_id
+graph.add(219, { ref: 91 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol
+graph.add(220, {
+  types: ["object"],
+  properties: [
+    ["runId", 222],
+    ["flowId", 223],
+    ["flowName", 224],
+    ["status", 225],
+    ["items", 226],
+    ["createdAt", 227],
+    ["completedAt", 228],
+    ["results", 229],
+  ],
+  additionalProperties: 221,
+  required: ["runId", "flowId", "status", "items", "createdAt"],
+});
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/additionalProperties
+graph.add(221, { never: true });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/runId
+graph.add(222, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowId
+graph.add(223, { ref: 91 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowName
+graph.add(224, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/status
+graph.add(225, { ref: 142 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/items
+graph.add(226, { ref: 198 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/createdAt
+graph.add(227, { types: ["string"] });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/completedAt
+graph.add(228, { types: ["string", "null"] });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/results
+graph.add(229, { types: ["array", "null"], items: 230 });
+
+// schemas/protocol.json#/$defs/RunStatusProtocol/properties/results/items
+graph.add(230, { ref: 190 });
+
+// schemas/protocol.json#/$defs/StepOverride
+graph.add(231, {
+  types: ["object"],
+  properties: [
+    ["$type", 233],
+    ["value", 234],
+  ],
+  additionalProperties: 232,
+  required: ["value"],
+});
+
+// schemas/protocol.json#/$defs/StepOverride/additionalProperties
+graph.add(232, { never: true });
+
+// schemas/protocol.json#/$defs/StepOverride/properties/$type
+graph.add(233, { ref: 209 });
+
+// schemas/protocol.json#/$defs/StepOverride/properties/value
+graph.add(234, { ref: 83 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams
+graph.add(235, {
+  types: ["object"],
+  properties: [
+    ["flowId", 237],
+    ["inputs", 238],
+    ["wait", 239],
+    ["maxConcurrency", 240],
+    ["overrides", 241],
+    ["observability", 242],
+  ],
+  additionalProperties: 236,
+  required: ["flowId", "inputs"],
+});
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/additionalProperties
+graph.add(236, { never: true });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/flowId
+graph.add(237, { ref: 91 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs
+graph.add(238, { types: ["array"], items: 243 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/wait
+graph.add(239, { types: ["boolean"] });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/maxConcurrency
+graph.add(240, { types: ["integer", "null"], minimum: 0 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides
+graph.add(241, { oneOf: [244, 245] });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability
+graph.add(242, { oneOf: [246, 247] });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs/items
+graph.add(243, { ref: 83 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/0
+graph.add(244, { ref: 248 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/1
+graph.add(245, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/0
+graph.add(246, { ref: 100 });
+
+// schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/1
+graph.add(247, { types: ["null"] });
+
+// schemas/protocol.json#/$defs/WorkflowOverrides
+graph.add(248, { types: ["object"], additionalProperties: 249 });
+
+// schemas/protocol.json#/$defs/WorkflowOverrides/additionalProperties
+graph.add(249, { ref: 231 });
+
+// from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput
+const _BatchImageProcessInput: rt.Check = graph.check(0);
 
 /** Whether `v` is a {@link BatchImageProcessInput}. */
 export function isBatchImageProcessInput(
@@ -94,18 +1186,7 @@ export function validateBatchImageProcessInput(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput
-const _BatchImageProcessOutput: rt.Check = rt.object(
-  [
-    ["success", true, rt.bool],
-    ["total_images", true, rt.number()],
-    ["processed_images", true, rt.number()],
-    ["failed_images", true, rt.number()],
-    ["processing_time_ms", true, rt.number()],
-    ["results", true, rt.array(rt.ref(() => _BatchImageResult))],
-    ["error_message", false, rt.string()],
-  ],
-  null,
-);
+const _BatchImageProcessOutput: rt.Check = graph.check(16);
 
 /** Whether `v` is a {@link BatchImageProcessOutput}. */
 export function isBatchImageProcessOutput(
@@ -120,15 +1201,7 @@ export function validateBatchImageProcessOutput(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult
-const _BatchImageResult: rt.Check = rt.object(
-  [
-    ["input_path", true, rt.string()],
-    ["output_path", false, rt.string()],
-    ["success", true, rt.bool],
-    ["error_message", false, rt.string()],
-  ],
-  null,
-);
+const _BatchImageResult: rt.Check = graph.check(26);
 
 /** Whether `v` is a {@link BatchImageResult}. */
 export function isBatchImageResult(v: unknown): v is BatchImageResult {
@@ -141,7 +1214,7 @@ export function validateBatchImageResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/BlobId
-const _BlobId: rt.Check = rt.string();
+const _BlobId: rt.Check = graph.check(91);
 
 /** Whether `v` is a {@link BlobId}. */
 export function isBlobId(v: unknown): v is BlobId {
@@ -154,7 +1227,7 @@ export function validateBlobId(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/BlobType
-const _BlobType: rt.Check = rt.enumeration(["flow", "data"]);
+const _BlobType: rt.Check = graph.check(92);
 
 /** Whether `v` is a {@link BlobType}. */
 export function isBlobType(v: unknown): v is BlobType {
@@ -167,7 +1240,7 @@ export function validateBlobType(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Component
-const _Component: rt.Check = rt.string();
+const _Component: rt.Check = graph.check(93);
 
 /** Whether `v` is a {@link Component}. */
 export function isComponent(v: unknown): v is Component {
@@ -180,15 +1253,7 @@ export function validateComponent(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentExecuteParams
-const _ComponentExecuteParams: rt.Check = rt.object(
-  [
-    ["component", true, rt.ref(() => _Component)],
-    ["input", true, rt.ref(() => _Value)],
-    ["attempt", true, rt.integer({ minimum: 0, maximum: 4294967295 })],
-    ["observability", true, rt.ref(() => _ObservabilityContext)],
-  ],
-  null,
-);
+const _ComponentExecuteParams: rt.Check = graph.check(94);
 
 /** Whether `v` is a {@link ComponentExecuteParams}. */
 export function isComponentExecuteParams(
@@ -203,10 +1268,7 @@ export function validateComponentExecuteParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentExecuteResult
-const _ComponentExecuteResult: rt.Check = rt.object(
-  [["output", true, rt.ref(() => _Value)]],
-  null,
-);
+const _ComponentExecuteResult: rt.Check = graph.check(109);
 
 /** Whether `v` is a {@link ComponentExecuteResult}. */
 export function isComponentExecuteResult(
@@ -221,13 +1283,7 @@ export function validateComponentExecuteResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInferSchemaParams
-const _ComponentInferSchemaParams: rt.Check = rt.object(
-  [
-    ["component", true, rt.ref(() => _Component)],
-    ["input_schema", true, rt.ref(() => _Schema)],
-  ],
-  null,
-);
+const _ComponentInferSchemaParams: rt.Check = graph.check(112);
 
 /** Whether `v` is a {@link ComponentInferSchemaParams}. */
 export function isComponentInferSchemaParams(
@@ -242,10 +1298,7 @@ export function validateComponentInferSchemaParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInferSchemaResult
-const _ComponentInferSchemaResult: rt.Check = rt.object(
-  [["output_schema", false, rt.oneOf([rt.ref(() => _Schema), rt.nul])]],
-  null,
-);
+const _ComponentInferSchemaResult: rt.Check = graph.check(118);
 
 /** Whether `v` is a {@link ComponentInferSchemaResult}. */
 export function isComponentInferSchemaResult(
@@ -260,15 +1313,7 @@ export function validateComponentInferSchemaResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfo
-const _ComponentInfo: rt.Check = rt.object(
-  [
-    ["component", true, rt.ref(() => _Component)],
-    ["description", false, rt.anyOf([rt.string(), rt.nul])],
-    ["input_schema", false, rt.oneOf([rt.ref(() => _Schema), rt.nul])],
-    ["output_schema", false, rt.oneOf([rt.ref(() => _Schema), rt.nul])],
-  ],
-  null,
-);
+const _ComponentInfo: rt.Check = graph.check(123);
 
 /** Whether `v` is a {@link ComponentInfo}. */
 export function isComponentInfo(v: unknown): v is ComponentInfo {
@@ -281,10 +1326,7 @@ export function validateComponentInfo(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfoParams
-const _ComponentInfoParams: rt.Check = rt.object(
-  [["component", true, rt.ref(() => _Component)]],
-  null,
-);
+const _ComponentInfoParams: rt.Check = graph.check(133);
 
 /** Whether `v` is a {@link ComponentInfoParams}. */
 export function isComponentInfoParams(v: unknown): v is ComponentInfoParams {
@@ -297,10 +1339,7 @@ export function validateComponentInfoParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfoResult
-const _ComponentInfoResult: rt.Check = rt.object(
-  [["info", true, rt.ref(() => _ComponentInfo)]],
-  null,
-);
+const _ComponentInfoResult: rt.Check = graph.check(136);
 
 /** Whether `v` is a {@link ComponentInfoResult}. */
 export function isComponentInfoResult(v: unknown): v is ComponentInfoResult {
@@ -313,9 +1352,7 @@ export function validateComponentInfoResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentListParams
-const _ComponentListParams: rt.Check = rt.map(rt.json, null, {
-  maxProperties: 0,
-});
+const _ComponentListParams: rt.Check = graph.check(139);
 
 /** Whether `v` is a {@link ComponentListParams}. */
 export function isComponentListParams(v: unknown): v is ComponentListParams {
@@ -328,10 +1365,7 @@ export function validateComponentListParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ErrorCode
-const _ErrorCode: rt.Check = rt.enumeration([
-  -32700, -32600, -32601, -32602, -32603, -32000, -32001, -32002, -32003,
-  -32004, -32005, -32011, -32012,
-]);
+const _ErrorCode: rt.Check = graph.check(141);
 
 /** Whether `v` is an {@link ErrorCode}. */
 export function isErrorCode(v: unknown): v is ErrorCode {
@@ -344,13 +1378,7 @@ export function validateErrorCode(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ExecutionStatus
-const _ExecutionStatus: rt.Check = rt.enumeration([
-  "running",
-  "completed",
-  "failed",
-  "cancelled",
-  "paused",
-]);
+const _ExecutionStatus: rt.Check = graph.check(142);
 
 /** Whether `v` is an {@link ExecutionStatus}. */
 export function isExecutionStatus(v: unknown): v is ExecutionStatus {
@@ -363,14 +1391,7 @@ export function validateExecutionStatus(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowError
-const _FlowError: rt.Check = rt.object(
-  [
-    ["code", true, rt.integer()],
-    ["message", true, rt.string()],
-    ["data", false, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _FlowError: rt.Check = graph.check(143);
 
 /** Whether `v` is a {@link FlowError}. */
 export function isFlowError(v: unknown): v is FlowError {
@@ -383,10 +1404,7 @@ export function validateFlowError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResult
-const _FlowResult: rt.Check = rt.tagged("outcome", [
-  ["success", rt.ref(() => _FlowResultSuccess)],
-  ["failed", rt.ref(() => _FlowResultFailed)],
-]);
+const _FlowResult: rt.Check = graph.check(148);
 
 /** Whether `v` is a {@link FlowResult}. */
 export function isFlowResult(v: unknown): v is FlowResult {
@@ -399,13 +1417,7 @@ export function validateFlowResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResultFailed
-const _FlowResultFailed: rt.Check = rt.object(
-  [
-    ["outcome", true, rt.literal("failed")],
-    ["error", true, rt.ref(() => _FlowError)],
-  ],
-  null,
-);
+const _FlowResultFailed: rt.Check = graph.check(152);
 
 /** Whether `v` is a {@link FlowResultFailed}. */
 export function isFlowResultFailed(v: unknown): v is FlowResultFailed {
@@ -418,13 +1430,7 @@ export function validateFlowResultFailed(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResultSuccess
-const _FlowResultSuccess: rt.Check = rt.object(
-  [
-    ["outcome", true, rt.literal("success")],
-    ["result", true, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _FlowResultSuccess: rt.Check = graph.check(151);
 
 /** Whether `v` is a {@link FlowResultSuccess}. */
 export function isFlowResultSuccess(v: unknown): v is FlowResultSuccess {
@@ -437,17 +1443,7 @@ export function validateFlowResultSuccess(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetBlobParams
-const _GetBlobParams: rt.Check = rt.object(
-  [
-    ["blob_id", true, rt.ref(() => _BlobId)],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _GetBlobParams: rt.Check = graph.check(159);
 
 /** Whether `v` is a {@link GetBlobParams}. */
 export function isGetBlobParams(v: unknown): v is GetBlobParams {
@@ -460,13 +1456,7 @@ export function validateGetBlobParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetBlobResult
-const _GetBlobResult: rt.Check = rt.object(
-  [
-    ["data", true, rt.ref(() => _Value)],
-    ["blob_type", true, rt.ref(() => _BlobType)],
-  ],
-  null,
-);
+const _GetBlobResult: rt.Check = graph.check(165);
 
 /** Whether `v` is a {@link GetBlobResult}. */
 export function isGetBlobResult(v: unknown): v is GetBlobResult {
@@ -479,20 +1469,7 @@ export function validateGetBlobResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetRunProtocolParams
-const _GetRunProtocolParams: rt.Check = rt.object(
-  [
-    ["runId", true, rt.string()],
-    ["wait", false, rt.bool],
-    ["includeResults", false, rt.bool],
-    ["resultOrder", false, rt.ref(() => _ResultOrder)],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _GetRunProtocolParams: rt.Check = graph.check(169);
 
 /** Whether `v` is a {@link GetRunProtocolParams}. */
 export function isGetRunProtocolParams(v: unknown): v is GetRunProtocolParams {
@@ -505,13 +1482,7 @@ export function validateGetRunProtocolParams(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/process_image.json#/$defs/ImageOperation
-const _ImageOperation: rt.Check = rt.object(
-  [
-    ["type", true, rt.ref(() => _ImageOperationType)],
-    ["parameters", true, rt.map(rt.json, null)],
-  ],
-  null,
-);
+const _ImageOperation: rt.Check = graph.check(11);
 
 /** Whether `v` is an {@link ImageOperation}. */
 export function isImageOperation(v: unknown): v is ImageOperation {
@@ -524,13 +1495,7 @@ export function validateImageOperation(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/type
-const _ImageOperationType: rt.Check = rt.enumeration([
-  "resize",
-  "crop",
-  "rotate",
-  "blur",
-  "sharpen",
-]);
+const _ImageOperationType: rt.Check = graph.check(13);
 
 /** Whether `v` is an {@link ImageOperationType}. */
 export function isImageOperationType(v: unknown): v is ImageOperationType {
@@ -543,15 +1508,7 @@ export function validateImageOperationType(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput
-const _ImageProcessInput: rt.Check = rt.object(
-  [
-    ["image_path", true, rt.string()],
-    ["operations", true, rt.array(rt.ref(() => _ImageOperation))],
-    ["output_format", false, rt.ref(() => _OutputFormat)],
-    ["quality", false, rt.ref(() => _Quality)],
-  ],
-  null,
-);
+const _ImageProcessInput: rt.Check = graph.check(32);
 
 /** Whether `v` is an {@link ImageProcessInput}. */
 export function isImageProcessInput(v: unknown): v is ImageProcessInput {
@@ -564,18 +1521,7 @@ export function validateImageProcessInput(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput
-const _ImageProcessOutput: rt.Check = rt.object(
-  [
-    ["success", true, rt.bool],
-    ["output_path", false, rt.string()],
-    ["original_size", false, rt.ref(() => _ImageSize)],
-    ["processed_size", false, rt.ref(() => _ImageSize)],
-    ["operations_applied", true, rt.array(rt.string())],
-    ["processing_time_ms", true, rt.number()],
-    ["error_message", false, rt.string()],
-  ],
-  null,
-);
+const _ImageProcessOutput: rt.Check = graph.check(39);
 
 /** Whether `v` is an {@link ImageProcessOutput}. */
 export function isImageProcessOutput(v: unknown): v is ImageProcessOutput {
@@ -588,14 +1534,7 @@ export function validateImageProcessOutput(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/process_image.json#/$defs/ImageSize
-const _ImageSize: rt.Check = rt.object(
-  [
-    ["width", true, rt.number()],
-    ["height", true, rt.number()],
-    ["fileSize", true, rt.number()],
-  ],
-  null,
-);
+const _ImageSize: rt.Check = graph.check(48);
 
 /** Whether `v` is an {@link ImageSize}. */
 export function isImageSize(v: unknown): v is ImageSize {
@@ -608,21 +1547,7 @@ export function validateImageSize(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/InitializeParams
-const _InitializeParams: rt.Check = rt.object(
-  [
-    [
-      "runtime_protocol_version",
-      true,
-      rt.integer({ minimum: 0, maximum: 4294967295 }),
-    ],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _InitializeParams: rt.Check = graph.check(179);
 
 /** Whether `v` is an {@link InitializeParams}. */
 export function isInitializeParams(v: unknown): v is InitializeParams {
@@ -635,16 +1560,7 @@ export function validateInitializeParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/InitializeResult
-const _InitializeResult: rt.Check = rt.object(
-  [
-    [
-      "server_protocol_version",
-      true,
-      rt.integer({ minimum: 0, maximum: 4294967295 }),
-    ],
-  ],
-  null,
-);
+const _InitializeResult: rt.Check = graph.check(185);
 
 /** Whether `v` is an {@link InitializeResult}. */
 export function isInitializeResult(v: unknown): v is InitializeResult {
@@ -657,7 +1573,7 @@ export function validateInitializeResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Initialized
-const _Initialized: rt.Check = rt.map(rt.json, null, { maxProperties: 0 });
+const _Initialized: rt.Check = graph.check(188);
 
 /** Whether `v` is an {@link Initialized}. */
 export function isInitialized(v: unknown): v is Initialized {
@@ -670,15 +1586,7 @@ export function validateInitialized(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ItemResult
-const _ItemResult: rt.Check = rt.object(
-  [
-    ["itemIndex", true, rt.integer({ minimum: 0 })],
-    ["status", true, rt.ref(() => _ExecutionStatus)],
-    ["result", false, rt.oneOf([rt.ref(() => _FlowResult), rt.nul])],
-    ["completedAt", false, rt.anyOf([rt.string(), rt.nul])],
-  ],
-  null,
-);
+const _ItemResult: rt.Check = graph.check(190);
 
 /** Whether `v` is an {@link ItemResult}. */
 export function isItemResult(v: unknown): v is ItemResult {
@@ -691,16 +1599,7 @@ export function validateItemResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ItemStatistics
-const _ItemStatistics: rt.Check = rt.object(
-  [
-    ["total", true, rt.integer({ minimum: 0 })],
-    ["completed", true, rt.integer({ minimum: 0 })],
-    ["running", true, rt.integer({ minimum: 0 })],
-    ["failed", true, rt.integer({ minimum: 0 })],
-    ["cancelled", true, rt.integer({ minimum: 0 })],
-  ],
-  null,
-);
+const _ItemStatistics: rt.Check = graph.check(198);
 
 /** Whether `v` is an {@link ItemStatistics}. */
 export function isItemStatistics(v: unknown): v is ItemStatistics {
@@ -713,7 +1612,7 @@ export function validateItemStatistics(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/JsonRpc
-const _JsonRpc: rt.Check = rt.literal("2.0");
+const _JsonRpc: rt.Check = graph.check(80);
 
 /** Whether `v` is a {@link JsonRpc}. */
 export function isJsonRpc(v: unknown): v is JsonRpc {
@@ -726,10 +1625,7 @@ export function validateJsonRpc(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ListComponentsResult
-const _ListComponentsResult: rt.Check = rt.object(
-  [["components", true, rt.array(rt.ref(() => _ComponentInfo))]],
-  null,
-);
+const _ListComponentsResult: rt.Check = graph.check(205);
 
 /** Whether `v` is a {@link ListComponentsResult}. */
 export function isListComponentsResult(v: unknown): v is ListComponentsResult {
@@ -742,12 +1638,7 @@ export function validateListComponentsResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#
-const _Message: rt.Check = rt.oneOf([
-  rt.ref(() => _MethodRequest),
-  rt.ref(() => _Notification),
-  rt.ref(() => _MethodSuccess),
-  rt.ref(() => _MethodError),
-]);
+const _Message: rt.Check = graph.check(54);
 
 /** Whether `v` is a {@link Message}. */
 export function isMessage(v: unknown): v is Message {
@@ -760,18 +1651,7 @@ export function validateMessage(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Method
-const _Method: rt.Check = rt.enumeration([
-  "initialize",
-  "initialized",
-  "components/list",
-  "components/info",
-  "components/execute",
-  "components/infer_schema",
-  "blobs/put",
-  "blobs/get",
-  "runs/submit",
-  "runs/get",
-]);
+const _Method: rt.Check = graph.check(82);
 
 /** Whether `v` is a {@link Method}. */
 export function isMethod(v: unknown): v is Method {
@@ -784,14 +1664,7 @@ export function validateMethod(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodError
-const _MethodError: rt.Check = rt.object(
-  [
-    ["jsonrpc", true, rt.ref(() => _JsonRpc)],
-    ["id", true, rt.ref(() => _RequestId)],
-    ["error", true, rt.ref(() => _ProtocolError)],
-  ],
-  null,
-);
+const _MethodError: rt.Check = graph.check(62);
 
 /** Whether `v` is a {@link MethodError}. */
 export function isMethodError(v: unknown): v is MethodError {
@@ -804,15 +1677,7 @@ export function validateMethodError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodRequest
-const _MethodRequest: rt.Check = rt.object(
-  [
-    ["jsonrpc", true, rt.ref(() => _JsonRpc)],
-    ["id", true, rt.ref(() => _RequestId)],
-    ["method", true, rt.ref(() => _Method)],
-    ["params", true, rt.map(rt.json, null)],
-  ],
-  null,
-);
+const _MethodRequest: rt.Check = graph.check(59);
 
 /** Whether `v` is a {@link MethodRequest}. */
 export function isMethodRequest(v: unknown): v is MethodRequest {
@@ -825,14 +1690,7 @@ export function validateMethodRequest(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodSuccess
-const _MethodSuccess: rt.Check = rt.object(
-  [
-    ["jsonrpc", true, rt.ref(() => _JsonRpc)],
-    ["id", true, rt.ref(() => _RequestId)],
-    ["result", true, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _MethodSuccess: rt.Check = graph.check(61);
 
 /** Whether `v` is a {@link MethodSuccess}. */
 export function isMethodSuccess(v: unknown): v is MethodSuccess {
@@ -845,14 +1703,7 @@ export function validateMethodSuccess(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Notification
-const _Notification: rt.Check = rt.object(
-  [
-    ["jsonrpc", true, rt.ref(() => _JsonRpc)],
-    ["method", true, rt.ref(() => _Method)],
-    ["params", true, rt.map(rt.json, null)],
-  ],
-  null,
-);
+const _Notification: rt.Check = graph.check(60);
 
 /** Whether `v` is a {@link Notification}. */
 export function isNotification(v: unknown): v is Notification {
@@ -865,16 +1716,7 @@ export function validateNotification(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ObservabilityContext
-const _ObservabilityContext: rt.Check = rt.object(
-  [
-    ["trace_id", false, rt.anyOf([rt.string(), rt.nul])],
-    ["span_id", false, rt.anyOf([rt.string(), rt.nul])],
-    ["run_id", false, rt.anyOf([rt.string(), rt.nul])],
-    ["flow_id", false, rt.oneOf([rt.ref(() => _BlobId), rt.nul])],
-    ["step_id", false, rt.anyOf([rt.string(), rt.nul])],
-  ],
-  null,
-);
+const _ObservabilityContext: rt.Check = graph.check(100);
 
 /** Whether `v` is an {@link ObservabilityContext}. */
 export function isObservabilityContext(v: unknown): v is ObservabilityContext {
@@ -887,7 +1729,7 @@ export function validateObservabilityContext(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/process_image.json#/$defs/OutputFormat
-const _OutputFormat: rt.Check = rt.enumeration(["jpeg", "png", "webp"]);
+const _OutputFormat: rt.Check = graph.check(9);
 
 /** Whether `v` is an {@link OutputFormat}. */
 export function isOutputFormat(v: unknown): v is OutputFormat {
@@ -900,7 +1742,7 @@ export function validateOutputFormat(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/OverrideType
-const _OverrideType: rt.Check = rt.enumeration(["merge_patch", "json_patch"]);
+const _OverrideType: rt.Check = graph.check(209);
 
 /** Whether `v` is an {@link OverrideType}. */
 export function isOverrideType(v: unknown): v is OverrideType {
@@ -913,14 +1755,7 @@ export function validateOverrideType(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Error
-const _ProtocolError: rt.Check = rt.object(
-  [
-    ["code", true, rt.integer()],
-    ["message", true, rt.string()],
-    ["data", false, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _ProtocolError: rt.Check = graph.check(84);
 
 /** Whether `v` is a {@link ProtocolError}. */
 export function isProtocolError(v: unknown): v is ProtocolError {
@@ -933,18 +1768,7 @@ export function validateProtocolError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/PutBlobParams
-const _PutBlobParams: rt.Check = rt.object(
-  [
-    ["data", true, rt.ref(() => _Value)],
-    ["blob_type", true, rt.ref(() => _BlobType)],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _PutBlobParams: rt.Check = graph.check(210);
 
 /** Whether `v` is a {@link PutBlobParams}. */
 export function isPutBlobParams(v: unknown): v is PutBlobParams {
@@ -957,10 +1781,7 @@ export function validatePutBlobParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/PutBlobResult
-const _PutBlobResult: rt.Check = rt.object(
-  [["blob_id", true, rt.ref(() => _BlobId)]],
-  null,
-);
+const _PutBlobResult: rt.Check = graph.check(217);
 
 /** Whether `v` is a {@link PutBlobResult}. */
 export function isPutBlobResult(v: unknown): v is PutBlobResult {
@@ -973,7 +1794,7 @@ export function validatePutBlobResult(v: unknown): string[] {
 }
 
 // from examples/ts-components/schemas/process_image.json#/$defs/Quality
-const _Quality: rt.Check = rt.number({ minimum: 1, maximum: 100 });
+const _Quality: rt.Check = graph.check(10);
 
 /** Whether `v` is a {@link Quality}. */
 export function isQuality(v: unknown): v is Quality {
@@ -986,7 +1807,7 @@ export function validateQuality(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/RequestId
-const _RequestId: rt.Check = rt.oneOf([rt.string(), rt.integer()]);
+const _RequestId: rt.Check = graph.check(81);
 
 /** Whether `v` is a {@link RequestId}. */
 export function isRequestId(v: unknown): v is RequestId {
@@ -999,7 +1820,7 @@ export function validateRequestId(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ResultOrder
-const _ResultOrder: rt.Check = rt.enumeration(["by_index", "by_completion"]);
+const _ResultOrder: rt.Check = graph.check(176);
 
 /** Whether `v` is a {@link ResultOrder}. */
 export function isResultOrder(v: unknown): v is ResultOrder {
@@ -1012,19 +1833,7 @@ export function validateResultOrder(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/RunStatusProtocol
-const _RunStatusProtocol: rt.Check = rt.object(
-  [
-    ["runId", true, rt.string()],
-    ["flowId", true, rt.ref(() => _BlobId)],
-    ["flowName", false, rt.anyOf([rt.string(), rt.nul])],
-    ["status", true, rt.ref(() => _ExecutionStatus)],
-    ["items", true, rt.ref(() => _ItemStatistics)],
-    ["createdAt", true, rt.string()],
-    ["completedAt", false, rt.anyOf([rt.string(), rt.nul])],
-    ["results", false, rt.anyOf([rt.array(rt.ref(() => _ItemResult)), rt.nul])],
-  ],
-  null,
-);
+const _RunStatusProtocol: rt.Check = graph.check(220);
 
 /** Whether `v` is a {@link RunStatusProtocol}. */
 export function isRunStatusProtocol(v: unknown): v is RunStatusProtocol {
@@ -1037,7 +1846,7 @@ export function validateRunStatusProtocol(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Schema
-const _Schema: rt.Check = rt.map(rt.json, null);
+const _Schema: rt.Check = graph.check(116);
 
 /** Whether `v` is a {@link Schema}. */
 export function isSchema(v: unknown): v is Schema {
@@ -1050,13 +1859,7 @@ export function validateSchema(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/StepOverride
-const _StepOverride: rt.Check = rt.object(
-  [
-    ["$type", false, rt.ref(() => _OverrideType)],
-    ["value", true, rt.ref(() => _Value)],
-  ],
-  null,
-);
+const _StepOverride: rt.Check = graph.check(231);
 
 /** Whether `v` is a {@link StepOverride}. */
 export function isStepOverride(v: unknown): v is StepOverride {
@@ -1069,21 +1872,7 @@ export function validateStepOverride(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/SubmitRunProtocolParams
-const _SubmitRunProtocolParams: rt.Check = rt.object(
-  [
-    ["flowId", true, rt.ref(() => _BlobId)],
-    ["inputs", true, rt.array(rt.ref(() => _Value))],
-    ["wait", false, rt.bool],
-    ["maxConcurrency", false, rt.anyOf([rt.integer({ minimum: 0 }), rt.nul])],
-    ["overrides", false, rt.oneOf([rt.ref(() => _WorkflowOverrides), rt.nul])],
-    [
-      "observability",
-      false,
-      rt.oneOf([rt.ref(() => _ObservabilityContext), rt.nul]),
-    ],
-  ],
-  null,
-);
+const _SubmitRunProtocolParams: rt.Check = graph.check(235);
 
 /** Whether `v` is a {@link SubmitRunProtocolParams}. */
 export function isSubmitRunProtocolParams(
@@ -1098,7 +1887,7 @@ export function validateSubmitRunProtocolParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Value
-const _Value: rt.Check = rt.json;
+const _Value: rt.Check = graph.check(83);
 
 /** Whether `v` is a {@link Value}. */
 export function isValue(v: unknown): v is Value {
@@ -1111,10 +1900,7 @@ export function validateValue(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/WorkflowOverrides
-const _WorkflowOverrides: rt.Check = rt.map(
-  rt.ref(() => _StepOverride),
-  null,
-);
+const _WorkflowOverrides: rt.Check = graph.check(248);
 
 /** Whether `v` is a {@link WorkflowOverrides}. */
 export function isWorkflowOverrides(v: unknown): v is WorkflowOverrides {
