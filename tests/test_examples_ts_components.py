@@ -82,7 +82,7 @@ async def drive(client: sf.StepflowClient, images: Path) -> None:
     with pytest.raises(sf.RpcError) as e:
         await client.components_execute(execute("/process_image", {"image_path": "x", "operations": [{"type": "invert", "parameters": {}}], "quality": 0}))
     assert e.value.code == -32602
-    assert e.value.data["problems"] == ['#/operations/0/type: expected one of "resize", "crop", "rotate", "blur", "sharpen"', "#/quality: must be >= 1"]
+    assert e.value.data["problems"] == ['#/operations/0/type: expected one of "resize", "crop", "rotate", "blur", "sharpen" (enum)', "#/quality: must be >= 1 (minimum)"]
 
 
 def images_dir(tmp: Path) -> Path:

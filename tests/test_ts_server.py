@@ -96,6 +96,12 @@ def test_generation_is_deterministic_and_carries_the_runtime(tmp_path: Path) -> 
     files = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
     for name in files:
+        if name.endswith(".json"):  # package.json/tsconfig.json: the header key and the package name name the directory
+            ja, jb = (json.loads((tmp_path / d / name).read_text()) for d in "ab")
+            assert {k: v for k, v in ja.items() if k not in ("//", "name")} == {
+                k: v for k, v in jb.items() if k not in ("//", "name")
+            }, name
+            continue
         a, b = ((tmp_path / d / name).read_text().split("\n", 2) for d in "ab")
         assert a[2] == b[2], name  # the header's second line names the output directory
     assert {"components.ts", "server.ts", "http.ts", "stdio.ts", "rpc.ts", "client.ts"} <= set(files)
@@ -208,9 +214,9 @@ async def exercise(client: sf.StepflowClient) -> None:
         await client.components_execute(execute("/title_case", {"values": {"a": 3}, "extra": 1}))
     assert e.value.code == -32602
     assert e.value.message == (
-        "Invalid input for component /title_case: #/values/a: expected a string; #/extra: unexpected property"
+        "Invalid input for component /title_case: #/values/a: expected a string (type); #/extra: unexpected property (additionalProperties)"
     )
-    assert e.value.data == {"component": "/title_case", "problems": ["#/values/a: expected a string", "#/extra: unexpected property"]}
+    assert e.value.data == {"component": "/title_case", "problems": ["#/values/a: expected a string (type)", "#/extra: unexpected property (additionalProperties)"]}
 
     # concurrency: slow and quick requests overlap, blobs from several executes at once
     started = time.perf_counter()
