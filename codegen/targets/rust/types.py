@@ -152,7 +152,9 @@ class RDecl:
     target: str = ""
     # validation
     checks: str = ""
-    """Body of ``validate_at`` (empty: nothing to check)."""
+    """Unused: validation is generated from the validation graph (``validators.py``)."""
+    node: int | None = None
+    """The validation node of the declaration (None: nothing to check on its own)."""
 
 
 @dataclass
@@ -185,6 +187,7 @@ class RustTypeMapper:
         self.name_of: dict[str, str] = {}
         self.patterns: list[str] = []
         self.uses: set[str] = set()
+        self.legacy_checks = False
         self._plan_kinds()
         self._plan_tagged()
         self._collect_synth()
@@ -761,7 +764,12 @@ class RustTypeMapper:
         return f"PATTERN_{self.patterns.index(pattern)}"
 
     def checks(self, e: ir.TypeExpr, place: str, is_ref: bool, path: str, indent: int, source: ir.Source | None, depth: int = 0) -> list[str]:
-        """Statements (laid out at ``indent``) that check the value of ``e`` at ``place``."""
+        """Statements (laid out at ``indent``) that check the value of ``e`` at ``place``.
+
+        Superseded by the checks generated from the validation graph (``validators.py``): kept
+        for the newtype planning only, it emits nothing."""
+        if not self.legacy_checks:
+            return []
         ref = place if is_ref else f"&{place}"
         copy = f"*{place}" if is_ref else place
         out: list[str] = []
@@ -981,7 +989,9 @@ class RustTypeMapper:
         self.uses.add("serde")
         fields = [f for f in d.fields if not (d.id in self.tagged_variants and f.wire_name == self.tagged_variants[d.id])]
         idents = self.field_names(d, fields)
-        r.closed = d.closed
+        closed = d.closed and self._closed_by_additional(d)
+        additional = d.additional if closed or not d.closed else ir.AnyType()
+        r.closed = closed
         if d.id in self.tagged_variants:
             r.tag = self._str(self.tagged_variants[d.id], d.source)
             r.tag_value = self._str(self.tagged_values[d.id], d.source)
@@ -1024,23 +1034,47 @@ class RustTypeMapper:
                     checks.append(f"        if let Some(value) = &{place} {{")
                     checks.extend(body)
                     checks.append("        }")
-        if d.additional is not None:
-            if isinstance(d.additional, ir.AnyType):
+        if additional is not None:
+            if isinstance(additional, ir.AnyType):
                 self.uses.update({"Map", "Value"})
                 extra = "Map<String, Value>"
             else:
                 self.uses.add("BTreeMap")
-                extra = f"BTreeMap<String, {self.rtype(d.additional, d.id, False).text}>"
+                extra = f"BTreeMap<String, {self.rtype(additional, d.id, False).text}>"
             lines.append(
                 rust_doc("The properties the schema does not declare, kept as they came (written back on encode).", 4)
                 + "\n    #[serde(flatten)]\n"
                 + layout.field(4, "pub additional_properties", extra)
             )
-            body = self.checks(ir.MapType(d.additional), "self.additional_properties", False, "path", 8, d.source, 1)
+            body = self.checks(ir.MapType(additional), "self.additional_properties", False, "path", 8, d.source, 1)
             checks.extend(body)
         r.fields = lines
         r.derive_default = all_optional
         r.checks = "\n".join(checks)
+
+    def _closed_by_additional(self, d: ir.ObjectDecl) -> bool:
+        """A closed object stays a ``deny_unknown_fields`` struct only when ``additionalProperties:
+        false`` closes it (on its schema, or on a ``$ref``/``allOf`` part): closed by
+        ``unevaluatedProperties`` it may accept keys its fields do not name (from ``if``/``then``,
+        ``dependentSchemas``, an ``anyOf`` branch...), which the schema checks then decide, so serde
+        must keep them (a flattened map) instead of rejecting them."""
+        val = self.program.validation
+        if val is None:
+            return True
+        start = val.node_for(d.id)
+        if start is None:
+            return True
+        seen = {start}
+        todo = [start]
+        while todo:
+            n = val.nodes[todo.pop()]
+            if n.additional_properties is not None and val.nodes[n.additional_properties].never:
+                return True
+            for c in ([n.ref] if n.ref is not None else []) + list(n.all_of):
+                if c not in seen:
+                    seen.add(c)
+                    todo.append(c)
+        return False
 
     def _enum(self, d: ir.EnumDecl, r: RDecl) -> None:
         self.uses.add("serde")
