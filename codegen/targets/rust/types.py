@@ -418,7 +418,7 @@ class RustTypeMapper:
                         source,
                         "tuple-fallback",
                         "a tuple whose last items may be missing, or that allows more items, is typed as Vec<Value> "
-                        "in Rust (the item count is checked by validate(), the item types are not)",
+                        "in Rust (the schema checks still check every item; Validate and decode run them)",
                     )
             elif isinstance(e, ir.MapType):
                 visit(e.values, hint + ("value",), owner, source, False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 from ...diagnostics import Diagnostics
@@ -153,15 +154,20 @@ class NodeRenderer:
     def require(self, nid: int) -> str:
         """The name of node ``nid``'s function (rendering it and everything it reaches)."""
         if nid not in self._done:
-            for n in self.v.reachable(nid):
-                if n not in self._done:
-                    self._done.add(n)
-                    self.needed.append(n)
+            self._done.add(nid)
+            self.needed.append(nid)
         return f"n{nid}"
 
     def render(self) -> str:
-        """The ``check`` module's body (without the ``mod`` line)."""
-        fns = [self._node(self.v.nodes[i]) for i in sorted(self.needed)]
+        """The ``check`` module's body (without the ``mod`` line): every node required so far
+        and every node their functions call."""
+        rendered: dict[int, str] = {}
+        i = 0
+        while i < len(self.needed):
+            nid = self.needed[i]
+            rendered[nid] = self._node(self.v.nodes[nid])
+            i += 1
+        fns = [rendered[k] for k in sorted(rendered)]
         parts = []
         if self.consts:
             parts.append("\n".join(self.consts))
@@ -320,6 +326,13 @@ class NodeRenderer:
                 body.append(f"{' ' * I}if hits != 1 {{")
                 body += fail(kw, "must match exactly one subschema (oneOf)", I + 4)
             body.append(f"{' ' * I}}}")
+            # when collecting and no branch held, also report why the closest branch failed
+            body.append(f"{' ' * I}if hits == 0 && !cx.stop() {{")
+            body.append(f"{' ' * I}    let mut best = Closest::default();")
+            for c in branches:
+                body.append(f"{' ' * I}    best.check(n{c}, x, cx, at);")
+            body.append(f"{' ' * I}    best.report(cx);")
+            body.append(f"{' ' * I}}}")
         if n.not_ is not None:
             f.uses_x = True
             body.append(f"{' ' * I}cx.hush();")
@@ -412,7 +425,11 @@ class NodeRenderer:
             if track:
                 out.append(f"{p}    seen.item({i});")
             out.append(f"{p}}}")
-        if n.items is not None:
+        if n.items is not None and self.v.nodes[n.items].never:
+            out.append(f"{p}if {_len_gt('items', len(n.prefix_items))} {{")
+            out += fail("items", f"must have at most {len(n.prefix_items)} items (items)", J + 4, f"&at.index({len(n.prefix_items)})")
+            out.append(f"{p}}}")
+        elif n.items is not None:
             skip = f".skip({len(n.prefix_items)})" if n.prefix_items else ""
             out.append(f"{p}for (i, item) in items.iter().enumerate(){skip} {{")
             out += apply(n.items, J + 4, "item", "&at.index(i)", seen=False)
@@ -505,6 +522,7 @@ class NodeRenderer:
         else:
             K = J + 4
             q = " " * K
+            loop_at = len(out)
             out.append(f"{p}for (key, value) in map {{")
             out.append(f"{q}let key = key.as_str();")
             out.append(f"{q}let here = at.key(key);")
@@ -535,7 +553,16 @@ class NodeRenderer:
             if n.additional_properties is not None:
                 flag = "matched" if (n.properties or n.pattern_properties) else ""
                 # every key is evaluated: by properties, patternProperties, or this
-                out += apply(n.additional_properties, K, "value", "&here", seen=False, cond="!matched" if flag else "")
+                if self.v.nodes[n.additional_properties].never:
+                    message = "is not an allowed property (additionalProperties)"
+                    if flag:
+                        out.append(f"{q}if !matched {{")
+                        out += fail("additionalProperties", message, K + 4, "&here")
+                        out.append(f"{q}}}")
+                    else:
+                        out += fail("additionalProperties", message, K, "&here")
+                else:
+                    out += apply(n.additional_properties, K, "value", "&here", seen=False, cond="!matched" if flag else "")
                 if track:
                     out.append(f"{q}seen.prop(key);")
             elif track and (n.properties or n.pattern_properties):
@@ -543,6 +570,8 @@ class NodeRenderer:
                 out.append(f"{q}    seen.prop(key);")
                 out.append(f"{q}}}")
             out.append(f"{p}}}")
+            if not any(re.search(r"\bvalue\b", line) for line in out[loop_at + 1 :]):
+                out[loop_at] = f"{p}for key in map.keys() {{"
         for name, c in n.dependent_schemas:
             s = self.string(name, n.source)
             out += apply(c, J, cond=f"map.contains_key({s})")

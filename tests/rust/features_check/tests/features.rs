@@ -155,7 +155,10 @@ fn numbers_are_lossless_and_integers_strict() {
         serde_json::to_string(&features).unwrap(),
         r#"{"amount":1e+100}"#
     );
-    rejected::<Closed>(r#"{"a": "x", "b": 1.0}"#);
+    // JSON Schema counts 1.0 as an integer: the schema accepts it, and the integer field gets 1
+    let closed: Closed = decode(r#"{"a": "x", "b": 1.0}"#).unwrap();
+    assert_eq!(closed.b, Some(1));
+    rejected::<Closed>(r#"{"a": "x", "b": 1.5}"#);
     rejected::<Closed>(r#"{"a": "x", "b": "1"}"#);
 }
 
@@ -168,7 +171,8 @@ fn string_and_integer_enums() {
     assert_eq!(round_trip::<Priority>("10"), Priority::High);
     assert_eq!(Priority::Medium.value(), 2);
     rejected::<Priority>("3");
-    rejected::<Priority>("2.0");
+    assert_eq!(decode::<Priority>("2.0").unwrap(), Priority::Medium); // 2.0 is the integer 2
+    rejected::<Priority>("2.5");
     rejected::<Priority>(r#""2""#);
     assert_eq!(round_trip::<FeaturesSigned>("-1"), FeaturesSigned::Minus1);
 }
@@ -190,7 +194,13 @@ fn serde_tagged_unions() {
     rejected::<Shape>(r#"{"side": 2}"#);
     rejected::<Shape>(r#"{"kind": "square", "side": 2, "radius": 1}"#); // closed variant
     rejected::<Shape>(r#"{"kind": "square", "radius": 1}"#);
-    assert!(violations::<Shape>(r#"{"kind": "circle", "radius": -1}"#)[0].contains("/radius"));
+    // the oneOf fails, and the closest branch says why
+    let errors = violations::<Shape>(r#"{"kind": "circle", "radius": -1}"#);
+    assert!(
+        errors.iter().any(|e| e == "/radius: must be >= 0"),
+        "{errors:?}"
+    );
+    assert!(errors.iter().any(|e| e.contains("oneOf")), "{errors:?}");
     // open variants keep their unknown keys (but never the tag)
     let pet: Pet = round_trip(r#"{"petType": "cat", "lives": 7, "whiskers": 12}"#);
     let Pet::Cat(cat) = pet else { panic!() };
@@ -249,8 +259,11 @@ fn unions_tagged_by_integers_and_by_mapping() {
         round_trip::<Animal>(r#"{"kind": "bird", "wings": 2}"#),
         Animal::Bird(_)
     ));
+    // both oneOf branches hold (Bird's wings are optional): JSON Schema rejects it, the
+    // discriminator mapping notwithstanding
+    rejected::<Animal>(r#"{"kind": "Fish"}"#);
     assert!(matches!(
-        round_trip::<Animal>(r#"{"kind": "Fish"}"#),
+        round_trip::<Animal>(r#"{"kind": "Fish", "fins": 1}"#),
         Animal::Fish(_)
     ));
     rejected::<Animal>(r#"{"kind": "cat"}"#);
@@ -268,7 +281,7 @@ fn unions_told_apart_by_fields_or_kind() {
     ));
     let error = rejected::<Contact>(r#"{"email": "e", "phone": "p"}"#).to_string();
     assert!(
-        error.contains("EmailContact") && error.contains("PhoneContact"),
+        error.contains("oneOf") && error.contains("/phone"),
         "{error}"
     );
     assert!(matches!(
@@ -309,7 +322,7 @@ fn recursion_and_tuples() {
     rejected::<Features>(r#"{"point": [0]}"#);
     rejected::<Features>(r#"{"point": [0, 1, 2]}"#);
     let errors = violations::<Features>(r#"{"shortTuple": ["a", 1, 2]}"#);
-    assert_eq!(errors, ["/shortTuple: must have at most 2 items"]);
+    assert_eq!(errors, ["/shortTuple/2: must have at most 2 items (items)"]);
 }
 
 #[test]
@@ -323,14 +336,16 @@ fn validation_keywords() {
     );
     let expected = [
         "/idOrName: must be at least 1 characters long",
+        "/idOrName: must match at least one subschema (anyOf)",
         "/limits/percent: must be <= 100",
         "/limits/positive: must be < 10",
         "/limits/even: must be a multiple of 2",
         "/limits/code: must be at least 2 characters long",
-        "/limits/code: must match the pattern \"^[A-Z]+$\"",
-        "/limits/unique: item 1 is a duplicate",
-        "/patterned: the name \"y\" must match \"^x-\"",
+        "/limits/code: must match the pattern ^[A-Z]+$",
+        "/limits/unique/1: is a duplicate of an earlier item (uniqueItems)",
+        "/patterned/y: is not an allowed property (additionalProperties)",
         "/shape/side: must be >= 0",
+        "/shape: must match exactly one subschema (oneOf)",
         "/sized: must have at least 1 properties",
         "/tags: must have at least 1 items",
     ];
