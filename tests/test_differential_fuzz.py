@@ -1,0 +1,94 @@
+"""Differential fuzzing: the generated Python, TypeScript and Rust code against ``jsonschema``.
+
+Documents come from hypothesis-jsonschema (derandomized, bounded), the fixtures' own instances and
+the real corpus's documents, plus one-change mutations of every valid one; ``jsonschema`` labels
+each (tests/suite/fuzz.py, docs/conformance.md).  Every document the generated code judges
+differently from ``jsonschema`` must be listed in tests/suite/expected_failures/fuzz-<lang>.txt,
+and every listed one must still disagree (the lists only shrink; regenerate with
+``python -m tests.suite.fuzz --lang LANG --update-expected`` and review the diff).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.suite import fuzz  # noqa: E402
+from tests.suite.harness import LANGS  # noqa: E402
+
+Results = tuple[dict[str, list[fuzz.Result]], dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def results() -> Results:
+    t0 = time.perf_counter()
+    res, stats = fuzz.run(list(LANGS), work=ROOT / ".cache" / "suite-work" / "pytest-fuzz",
+                          log=lambda m: print(m, file=sys.stderr))
+    stats["total_seconds"] = round(time.perf_counter() - t0, 1)
+    report = ROOT / ".cache" / "conformance" / "fuzz.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(fuzz.summary(res) + "\n\n" + json.dumps(stats, indent=1) + "\n", encoding="utf-8")
+    print("\n" + fuzz.summary(res) + f"\n(report: {report})")
+    return res, stats
+
+
+def test_every_schema_set_is_fuzzed(results: Results) -> None:
+    res, stats = results
+    sets = {s.name for s in fuzz.all_sets()}
+    for lang in LANGS:
+        seen = {r.doc.set for r in res[lang]}
+        assert seen == sets, sets - seen
+        valid = sum(r.doc.valid for r in res[lang])
+        # both kinds, in numbers: a fuzzer that only makes valid (or only invalid) documents proves little
+        assert valid > 1000 and len(res[lang]) - valid > 1000, (valid, len(res[lang]))
+    # hypothesis-jsonschema draws for (nearly) every declaration; the rest get mutations of seeds only
+    assert len(stats["no_generation"]) <= 0.1 * stats["documents"], stats["no_generation"]
+
+
+def test_the_code_accepts_and_rejects(results: Results) -> None:
+    """Not vacuous: in every language most valid documents are accepted and most invalid ones rejected."""
+    res, _ = results
+    for lang in LANGS:
+        valid = [r for r in res[lang] if r.doc.valid]
+        invalid = [r for r in res[lang] if not r.doc.valid]
+        assert sum(r.outcome.accepted for r in valid) > 0.8 * len(valid), lang
+        assert sum(not r.outcome.accepted for r in invalid) > 0.8 * len(invalid), lang
+
+
+def test_the_oracle_agrees_with_the_fixtures() -> None:
+    """jsonschema, as fuzz.py sets it up, gives every fixture instance the validity it records."""
+    inst = ROOT / "tests" / "fixtures" / "differential" / "instances"
+    for s in fuzz.fixture_sets():
+        if not s.name.startswith("differential/"):
+            continue
+        oracle = fuzz.Oracle(s, fuzz._load(s))
+        for case in json.loads((inst / s.files[0]).read_text(encoding="utf-8")):
+            assert oracle.valid((s.files[0], ""), case["data"]) == case["valid"], (s.name, case)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_agreement_with_jsonschema_only_improves(lang: str, results: Results) -> None:
+    res, _ = results
+    new, fixed, stale = fuzz.compare_expected(lang, res[lang])
+    path = fuzz.expected_path(lang).relative_to(ROOT)
+    problems = []
+    if new:
+        problems.append(f"{len(new)} document(s) now judged differently from jsonschema in {lang} "
+                        f"(not in {path}):\n  " + "\n  ".join(new[:100]))
+    if fixed:
+        problems.append(f"{len(fixed)} listed document(s) now agree in {lang}: remove them from {path} "
+                        f"(or run: python -m tests.suite.fuzz --lang {lang} --update-expected):\n  "
+                        + "\n  ".join(fixed[:100]))
+    if stale:
+        problems.append(f"{len(stale)} listed document(s) were not generated (schemas or generators changed; "
+                        f"regenerate {path}):\n  " + "\n  ".join(stale[:50]))
+    assert not problems, "\n\n".join(problems)

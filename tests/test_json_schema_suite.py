@@ -1,0 +1,75 @@
+"""The official JSON Schema Test Suite (required tests of draft-04, -06, -07, 2019-09, 2020-12)
+through the generated Python, TypeScript and Rust code (tests/suite/run.py; docs/conformance.md).
+
+A test agrees when the generated code accepts the instance iff the suite says it is valid.  Tests
+that disagree today are listed in tests/suite/expected_failures/<lang>.txt; the list may only
+shrink: a disagreement not listed fails, and so does a listed test that now agrees (remove its
+line, or run ``python -m tests.suite.run --lang LANG --update-expected`` and review the diff).
+
+The agreement per draft and language, and the headline (draft-07 and 2020-12 without the
+"ignores non-X" tests), are printed (``pytest -s``) and written to .cache/conformance/suite.md.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.suite import run as suite  # noqa: E402
+from tests.suite.harness import LANGS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, list[suite.Result]], dict[str, Any]]:
+    t0 = time.perf_counter()
+    res, stats = suite.run(list(LANGS), list(suite.DRAFTS), work=ROOT / ".cache" / "suite-work" / "pytest-suite",
+                           log=lambda m: print(m, file=sys.stderr))
+    stats["total_seconds"] = round(time.perf_counter() - t0, 1)
+    report = suite.write_report(res, stats)
+    print("\n" + suite.headline(res) + "\n\n" + suite.table(res, by_file=False) + f"\n(report: {report})")
+    return res, stats
+
+
+def test_suite_is_complete(results: tuple[dict[str, list[suite.Result]], dict[str, Any]]) -> None:
+    res, _ = results
+    for lang in LANGS:
+        per = suite.summary(res)[lang]
+        assert set(per) == set(suite.DRAFTS)
+        # the required tests of the pinned suite (jsonschema 4.23.0): a change means the suite moved
+        assert sum(x["tests"] for x in per.values()) == 4803, per
+        assert all(x["ignores_tests"] > 50 for x in per.values()), per
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_agreement_only_improves(lang: str, results: tuple[dict[str, list[suite.Result]], dict[str, Any]]) -> None:
+    res, _ = results
+    new, fixed, stale = suite.compare_expected(lang, res[lang])
+    path = suite.expected_path(lang).relative_to(ROOT)
+    problems = []
+    if new:
+        problems.append(f"{len(new)} test(s) of the JSON Schema Test Suite now disagree in {lang} "
+                        f"(not in {path}):\n  " + "\n  ".join(new[:200]))
+    if fixed:
+        problems.append(f"{len(fixed)} listed test(s) now agree in {lang}: remove them from {path} "
+                        f"(or run: python -m tests.suite.run --lang {lang} --update-expected):\n  "
+                        + "\n  ".join(fixed[:200]))
+    if stale:
+        problems.append(f"{len(stale)} test(s) in {path} are not in the suite:\n  " + "\n  ".join(stale[:50]))
+    assert not problems, "\n\n".join(problems)
+
+
+def test_headline_is_reported(results: tuple[dict[str, list[suite.Result]], dict[str, Any]]) -> None:
+    res, _ = results
+    line = suite.headline(res)
+    for lang in LANGS:
+        for d in suite.HEADLINE_DRAFTS:
+            assert f"{lang} {d}: " in line
+    assert (suite.REPORT_DIR / "suite.md").read_text(encoding="utf-8").startswith(line)
