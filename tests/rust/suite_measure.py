@@ -37,7 +37,7 @@ DRAFTS = {
 }
 
 CARGO = """[package]
-name = "suite_cases"
+name = "schema_cases"
 version = "0.0.0"
 edition = "2021"
 publish = false
@@ -141,7 +141,7 @@ def main() -> int:
     env = dict(os.environ, CARGO_BUILD_JOBS=os.environ.get("CARGO_BUILD_JOBS", "1"))
     subprocess.run(["cargo", "build", "-q"], cwd=work, check=True, env=env)
     out = subprocess.run(
-        [str(work / "target" / "debug" / "suite_cases")], input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=work
+        [str(work / "target" / "debug" / "schema_cases")], input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=work
     )
     verdicts = out.stdout.splitlines()
     assert len(verdicts) == len(lines), out.stderr[-2000:]

@@ -242,7 +242,7 @@ class RustTypeMapper:
                 t = d.target
                 if isinstance(t, ir.LiteralType):
                     self.kind[d.id] = "literal"
-                elif isinstance(t, ir.MapType) and _empty_object(t):
+                elif isinstance(t, ir.MapType) and _empty_object(t) and self._closes(d.id, empty=True):
                     self.kind[d.id] = "empty"
                 elif isinstance(t, ir.UnionType) and self.union_shape(t)[0] == "enum":
                     self.kind[d.id] = "union"
@@ -1058,10 +1058,15 @@ class RustTypeMapper:
         ``unevaluatedProperties`` it may accept keys its fields do not name (from ``if``/``then``,
         ``dependentSchemas``, an ``anyOf`` branch...), which the schema checks then decide, so serde
         must keep them (a flattened map) instead of rejecting them."""
+        return self._closes(d.id)
+
+    def _closes(self, decl: str, empty: bool = False) -> bool:
+        """The schema of ``decl`` (or a ``$ref``/``allOf`` part of it) has ``additionalProperties:
+        false`` (with ``empty``: or ``maxProperties: 0``)."""
         val = self.program.validation
         if val is None:
             return True
-        start = val.node_for(d.id)
+        start = val.node_for(decl)
         if start is None:
             return True
         seen = {start}
@@ -1069,6 +1074,8 @@ class RustTypeMapper:
         while todo:
             n = val.nodes[todo.pop()]
             if n.additional_properties is not None and val.nodes[n.additional_properties].never:
+                return True
+            if empty and n.max_properties == 0:
                 return True
             for c in ([n.ref] if n.ref is not None else []) + list(n.all_of):
                 if c not in seen:

@@ -356,3 +356,46 @@ fn validation_keywords() {
     assert_eq!(sorted, wanted);
     rejected::<Limits>(r#"{"percent": -1}"#); // u64: serde rejects a negative
 }
+
+/// `{"value": 0, "children": [{"value": 1, "children": [...]}]}`, `levels` trees deep.
+fn deep_tree(levels: usize) -> Value {
+    let mut tree = serde_json::json!({"value": levels});
+    for level in (0..levels).rev() {
+        tree = serde_json::json!({"value": level, "children": [tree]});
+    }
+    tree
+}
+
+#[test]
+fn deep_documents_decode_or_fail_cleanly_on_a_small_stack() {
+    // a test thread's default stack (2 MiB); serde_json parses at most 128 levels of JSON text
+    let run = std::thread::Builder::new().stack_size(2 << 20).spawn(|| {
+        let text = deep_tree(62).to_string(); // 125 levels of JSON
+        let tree: Tree = decode(&text).unwrap();
+        assert_eq!(tree.children.as_ref().unwrap()[0].value, 1);
+        let deeper = deep_tree(70).to_string();
+        assert!(matches!(decode::<Tree>(&deeper), Err(DecodeError::Json(_))));
+        // a value built in memory has no parser limit: the checks stop at MAX_DEPTH schema levels
+        let value = deep_tree(400);
+        match features::runtime::decode_value::<Tree>(&value) {
+            Err(DecodeError::Invalid(errors)) => assert_eq!(errors.0[0].keyword, "depth"),
+            other => panic!("expected a depth violation, got {other:?}"),
+        }
+    });
+    run.unwrap().join().unwrap();
+}
+
+#[test]
+fn decode_value_validates_then_converts() {
+    let value = json(r#"{"percent": 50, "positive": 1, "even": 2, "code": "AB"}"#);
+    let limits: Limits = features::runtime::decode_value(&value).unwrap();
+    assert_eq!(limits.percent, Some(50));
+    let bad = json(r#"{"percent": 500}"#);
+    match features::runtime::decode_value::<Limits>(&bad) {
+        Err(DecodeError::Invalid(errors)) => {
+            assert_eq!(errors.0[0].path, "/percent");
+            assert_eq!(errors.0[0].keyword, "maximum");
+        }
+        other => panic!("expected a violation, got {other:?}"),
+    }
+}

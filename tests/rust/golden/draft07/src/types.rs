@@ -882,7 +882,7 @@ fn roundtrip_n99(text: &str) -> Result<String, rt::DecodeError> {
 /// The checks generated from the schema: one function per schema location (validation node),
 /// implementing every keyword on JSON values exactly as JSON Schema defines it.
 mod check {
-    use crate::runtime::*;
+    use super::rt::*;
     use serde_json::Value;
 
     const S0: &str = "must be an object";

@@ -225,7 +225,7 @@ pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
 /// The checks generated from the schema: one function per schema location (validation node),
 /// implementing every keyword on JSON values exactly as JSON Schema defines it.
 mod check {
-    use crate::runtime::*;
+    use super::rt::*;
     use serde_json::Value;
 
     const S0: &str = "must be an object";
