@@ -277,7 +277,15 @@ def _union_view(d: RDecl, ctx: dict[str, Any]) -> None:
             assert v.payload is not None
             pattern = " | ".join(_tag_pattern(t) for t in v.tags)
             lines.append(layout.match_arm(12, f"Some({pattern})", f"rt::variant(value, Self::{v.name})"))
-        lines.append(layout.match_arm(12, "_", f"Err(rt::bad_tag({name}, {d.tag}, &value))"))
+        # a tag no variant names: the schema checks accepted the value (an OpenAPI mapping whose
+        # variants do not pin the tag lets other values through), so the first variant that reads it
+        lines.append("            _ => {")
+        for v in d.variants:
+            lines.append("                if let Ok(inner) = Deserialize::deserialize(&value) {")
+            lines.append(f"                    return Ok(Self::{v.name}(inner));")
+            lines.append("                }")
+        lines.append(layout.call(16, "Err", [f"rt::bad_tag({name}, {d.tag}, &value)"], ""))
+        lines.append("            }")
         lines.append("        }")
         ctx["deserialize_body"] = "\n".join(lines)
         return

@@ -38,7 +38,15 @@ impl<'de> Deserialize<'de> for Animal {
         match value.get("kind").and_then(serde_json::Value::as_str) {
             Some("bird") => rt::variant(value, Self::Bird),
             Some("Fish") => rt::variant(value, Self::Fish),
-            _ => Err(rt::bad_tag("Animal", "kind", &value)),
+            _ => {
+                if let Ok(inner) = Deserialize::deserialize(&value) {
+                    return Ok(Self::Bird(inner));
+                }
+                if let Ok(inner) = Deserialize::deserialize(&value) {
+                    return Ok(Self::Fish(inner));
+                }
+                Err(rt::bad_tag("Animal", "kind", &value))
+            }
         }
     }
 }
@@ -1550,7 +1558,15 @@ impl<'de> Deserialize<'de> for Versioned {
         match value.get("v").and_then(serde_json::Value::as_i64) {
             Some(1) => rt::variant(value, Self::V1),
             Some(2) => rt::variant(value, Self::V2),
-            _ => Err(rt::bad_tag("Versioned", "v", &value)),
+            _ => {
+                if let Ok(inner) = Deserialize::deserialize(&value) {
+                    return Ok(Self::V1(inner));
+                }
+                if let Ok(inner) = Deserialize::deserialize(&value) {
+                    return Ok(Self::V2(inner));
+                }
+                Err(rt::bad_tag("Versioned", "v", &value))
+            }
         }
     }
 }
