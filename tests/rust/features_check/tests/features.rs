@@ -375,12 +375,28 @@ fn deep_documents_decode_or_fail_cleanly_on_a_small_stack() {
         assert_eq!(tree.children.as_ref().unwrap()[0].value, 1);
         let deeper = deep_tree(70).to_string();
         assert!(matches!(decode::<Tree>(&deeper), Err(DecodeError::Json(_))));
-        // a value built in memory has no parser limit: the checks stop at MAX_DEPTH schema levels
-        let value = deep_tree(400);
-        match features::runtime::decode_value::<Tree>(&value) {
-            Err(DecodeError::Invalid(errors)) => assert_eq!(errors.0[0].keyword, "depth"),
-            other => panic!("expected a depth violation, got {other:?}"),
+        // a value built in memory has no parser limit: decode_value applies the parser's, and the
+        // checks stop at MAX_DEPTH schema levels
+        for value in [deep_tree(400), deep_tree(64)] {
+            match features::runtime::decode_value::<Tree>(&value) {
+                Err(DecodeError::Invalid(errors)) => assert_eq!(errors.0[0].keyword, "depth"),
+                other => panic!("expected a depth violation, got {other:?}"),
+            }
         }
+        let mut errors = Vec::new();
+        Tree::validate_json(
+            &deep_tree(400),
+            &features::runtime::Path::root(),
+            &mut errors,
+        );
+        assert_eq!(errors[0].keyword, "depth");
+        // any value (no schema below): 100000 levels are refused before serde recurses
+        let mut deep = Value::Null;
+        for _ in 0..100_000 {
+            deep = Value::Array(vec![deep]);
+        }
+        assert!(features::runtime::decode_value::<Value>(&deep).is_err());
+        std::mem::forget(deep); // dropping it would recurse 100000 levels
     });
     run.unwrap().join().unwrap();
 }

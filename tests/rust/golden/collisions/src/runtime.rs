@@ -351,11 +351,38 @@ pub fn decode<T: DeserializeOwned + Validate>(text: &str) -> Result<T, DecodeErr
 /// `T`'s schema ([`Validate`]), then convert.
 pub fn decode_value<T: DeserializeOwned + Validate>(value: &Value) -> Result<T, DecodeError> {
     let mut errors = Vec::new();
+    if too_deep(value) {
+        // what serde_json's parser refuses in text; serde's conversion recurses per level
+        let message = format!("is nested deeper than {MAX_NESTING} levels");
+        errors.push(ValidationError { path: String::new(), keyword: "depth", message });
+        return Err(DecodeError::Invalid(ValidationErrors(errors)));
+    }
     T::validate_json(value, &Path::root(), &mut errors);
     if !errors.is_empty() {
         return Err(DecodeError::Invalid(ValidationErrors(errors)));
     }
     convert(value)
+}
+
+/// How deeply [`decode_value`] lets a JSON value nest (arrays and objects), as serde_json's
+/// parser does for text: converting a value recurses once per level.
+pub const MAX_NESTING: usize = 128;
+
+/// Whether `value` nests arrays and objects deeper than [`MAX_NESTING`] (without recursion).
+fn too_deep(value: &Value) -> bool {
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth >= MAX_NESTING {
+            return true;
+        }
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    false
 }
 
 /// A value the schema accepted, as `T`. When serde rejects it only because a number the schema
