@@ -19,12 +19,18 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...ir import validation as v
 from . import layout
 from .escape import NotRepresentable, rust_str
+
+_Lines = Callable[..., list[str]]
+"""Emits statements (the per-node helpers ``fail``, ``sub_failed``, ``apply`` of ``_node``)."""
+_Call = Callable[..., str]
+"""Emits the call of a node function."""
 
 KIND_BITS = {"null": 1, "boolean": 2, "object": 4, "array": 8, "number": 16, "integer": 32, "string": 64}
 
@@ -390,7 +396,7 @@ class NodeRenderer:
         src.append("    }")
         return "\n".join(src)
 
-    def _array(self, n: v.Node, f: _Fn, I: int, fail, sub_failed, call, apply, track: bool) -> list[str]:  # noqa: ANN001
+    def _array(self, n: v.Node, f: _Fn, I: int, fail: _Lines, sub_failed: _Lines, call: _Call, apply: _Lines, track: bool) -> list[str]:
         has = (
             n.min_items
             or n.max_items is not None
@@ -471,7 +477,7 @@ class NodeRenderer:
         out.append(f"{' ' * I}}}")
         return out
 
-    def _object(self, n: v.Node, f: _Fn, I: int, fail, sub_failed, call, apply, track: bool) -> list[str]:  # noqa: ANN001
+    def _object(self, n: v.Node, f: _Fn, I: int, fail: _Lines, sub_failed: _Lines, call: _Call, apply: _Lines, track: bool) -> list[str]:
         has = (
             n.required
             or n.min_properties
