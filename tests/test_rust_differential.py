@@ -1,7 +1,7 @@
 """The generated Rust validators against the reference evaluator (``stepflow_codegen.ir.evaluate``).
 
 For every declaration of every schema set below (the fixtures of tests/fixtures/schemas and the
-semantics fixtures of tests/rust/differential/schemas: exact multipleOf, JSON equality,
+semantics fixtures of tests/rust/differential/schemas: hostile names and patterns (collisions), exact multipleOf, JSON equality,
 unevaluated*, $dynamicRef, if/then/else, contains, look-around patterns...), hypothesis draws
 JSON documents guided by the declaration's validation node (its properties, required keys, enum
 and const values, bounds, items; then values of any kind), derandomized so every run checks the
@@ -40,6 +40,7 @@ SETS = {
     "features": ROOT / "tests" / "fixtures" / "schemas" / "features",
     "draft07": ROOT / "tests" / "fixtures" / "schemas" / "draft07",
     "multifile": ROOT / "tests" / "fixtures" / "schemas" / "multifile",
+    "collisions": ROOT / "tests" / "fixtures" / "schemas" / "collisions",
     "semantics": ROOT / "tests" / "rust" / "differential" / "schemas",
 }
 EXAMPLES = 40
