@@ -1,8 +1,9 @@
 """The generated Rust validators against the reference evaluator (``stepflow_codegen.ir.evaluate``).
 
-For every declaration of every schema set below (the fixtures of tests/fixtures/schemas and the
-semantics fixtures of tests/rust/differential/schemas: hostile names and patterns (collisions), exact multipleOf, JSON equality,
-unevaluated*, $dynamicRef, if/then/else, contains, look-around patterns...), hypothesis draws
+For every declaration of every schema set below (the fixtures of tests/fixtures/schemas, hostile
+names and patterns included, and the semantics fixtures of tests/rust/differential/schemas: exact
+multipleOf, JSON equality, unevaluated*, $dynamicRef, if/then/else, contains, look-around
+patterns, draft-04...), hypothesis draws
 JSON documents guided by the declaration's validation node (its properties, required keys, enum
 and const values, bounds, items; then values of any kind), derandomized so every run checks the
 same documents.  All of them run through the generated Rust code in ONE cargo build and ONE run
