@@ -13,11 +13,14 @@ from ...templating import environment
 from ..naming import NameTable
 from . import layout
 from .escape import rust_comment, rust_doc, rust_doc_inline, rust_str
+from ...ir.validation import Validation
+from .validators import NodeRenderer
 from .types import RESERVED_TYPE_NAMES, RDecl, RustTypeMapper, UVariant, claim_pascal, rust_pascal
 
 SERDE = "1.0.200"
 SERDE_JSON = "1.0.120"
-REGEX = "1.10.0"
+REGEX = "1.13.1"
+FANCY_REGEX = "0.14.0"
 
 GUARDS = {
     "string": "value.is_string()",
@@ -47,6 +50,9 @@ class RustOptions:
     crate: str
     command: str
     templates: Path | None = None
+    runtime: str = "crate::runtime"
+    """The path of the runtime module from ``types.rs`` (a harness compiling many schemas as
+    modules of one crate shares one runtime)."""
 
 
 def header(command: str, comment: str = "//") -> str:
@@ -61,16 +67,21 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
     env = environment("rust", FILTERS, options.templates)
     mapper = RustTypeMapper(program, diags)
     decls = mapper.render_decls()
-    chunks = [_render_decl(env, mapper, d) for d in decls]
-    patterns = [
-        layout.assign_call(0, f"static PATTERN_{i}: rt::Pattern", "rt::Pattern::new", [rust_str(p)])
-        for i, p in enumerate(mapper.patterns)
+    nodes = NodeRenderer(program.validation or Validation(()), diags)
+    by_source = _nodes_by_source(program.validation)
+    for d in decls:
+        d.node = _node_of(program, d, mapper, by_source)
+    chunks = [_render_decl(env, mapper, d, nodes) for d in decls]
+    roundtrips: list[str] = []
+    table = [
+        _schema_type_entry(d, nodes, roundtrips)
+        for d in sorted((d for d in decls if not d.key.startswith("~")), key=lambda d: d.key)
     ]
-    table = [_schema_type_entry(d) for d in sorted((d for d in decls if not d.key.startswith("~")), key=lambda d: d.key)]
-    if any(d.kind != "alias" for d in decls) or patterns:
-        mapper.uses.update({"rt", "serde"})
+    if any(d.kind != "alias" for d in decls):
+        mapper.uses.update({"rt", "serde", "Value"})
     if table:
         mapper.uses.add("rt")
+    patterns: list[str] = []
     files: dict[str, str] = {}
     files["src/types.rs"] = env.get_template("types.rs.jinja").render(
         header=header(options.command),
@@ -80,9 +91,12 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         body="\n\n".join(c.strip("\n") for c in chunks),
         patterns=patterns,
         table=table,
+        roundtrips=roundtrips,
+        checks=nodes.render() if nodes.needed else "",
+        runtime=options.runtime,
     )
-    regex = bool(mapper.patterns)
-    files["src/runtime.rs"] = env.get_template("runtime.rs.jinja").render(header=header(options.command), regex=regex)
+    regex, fancy = nodes.regex, nodes.fancy
+    files["src/runtime.rs"] = render_runtime(options.command, regex, fancy)
     protocol = None
     if program.protocol is not None:
         protocol = _protocol_view(program.protocol, mapper, diags)
@@ -100,14 +114,58 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         serde=SERDE,
         serde_json=SERDE_JSON,
         regex=REGEX if regex else None,
+        fancy=FANCY_REGEX if fancy else None,
     )
     files["rustfmt.toml"] = env.get_template("rustfmt.toml.jinja").render(header=header(options.command, "#"))
     return {k: _tidy(v) for k, v in sorted(files.items())}
 
 
-def _schema_type_entry(d: RDecl) -> str:
+def render_runtime(command: str, regex: bool = True, fancy: bool = True) -> str:
+    """``src/runtime.rs``; with ``regex``/``fancy`` it needs the ``regex``/``fancy-regex`` crates.
+
+    A harness that compiles the types of many schemas as modules of one crate (each case's
+    ``src/types.rs`` as ``crate::<case>``) renders one runtime with both, as ``crate::runtime``."""
+    env = environment("rust", FILTERS)
+    return _tidy(env.get_template("runtime.rs.jinja").render(header=header(command), regex=regex, fancy=fancy and regex))
+
+
+def _nodes_by_source(validation: Validation | None) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    if validation is not None:
+        for n in validation.nodes:
+            out.setdefault((n.source.file, n.source.pointer), n.id)
+    return out
+
+
+def _node_of(program: ir.Program, d: RDecl, mapper: RustTypeMapper, by_source: dict[tuple[str, str], int]) -> int | None:
+    """The validation node of a declaration (a synthesized one: the node at its schema location)."""
+    if program.validation is None:
+        return None
+    if not d.key.startswith("~"):
+        return program.validation.node_for(d.key)
+    s = mapper.synth_by_key.get(d.key)
+    if s is None or s.source is None:
+        return None
+    return by_source.get((s.source.file, s.source.pointer))
+
+
+def _schema_type_entry(d: RDecl, nodes: NodeRenderer, roundtrips: list[str]) -> str:
     """One ``rt::SchemaType`` of ``TYPES_BY_SCHEMA_ID`` (one line if it fits, else one field per line)."""
-    fields = [f"id: {rust_str(d.key)}", f"name: {rust_str(d.name)}", f"roundtrip: rt::roundtrip::<{d.name}>"]
+    roundtrip = f"rt::roundtrip::<{d.name}>"
+    if d.kind == "alias" and d.node is not None:
+        # an alias has no Validate impl of its own: its entry checks with its own schema node
+        check = nodes.require(d.node)
+        roundtrip = f"roundtrip_{check}"
+        roundtrips.append(
+            "\n".join(
+                [
+                    f"fn {roundtrip}(text: &str) -> Result<String, rt::DecodeError> {{",
+                    layout.call(4, f"rt::roundtrip_with::<{d.name}>", ["text", f"check::{check}"], ""),
+                    "}",
+                ]
+            )
+        )
+    fields = [f"id: {rust_str(d.key)}", f"name: {rust_str(d.name)}", f"roundtrip: {roundtrip}"]
     one = "rt::SchemaType { " + ", ".join(fields) + " },"
     if layout.fits(4, one):
         return "    " + one
@@ -153,8 +211,9 @@ def _description(program: ir.Program) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _render_decl(env: Any, mapper: RustTypeMapper, d: RDecl) -> str:
+def _render_decl(env: Any, mapper: RustTypeMapper, d: RDecl, nodes: NodeRenderer) -> str:
     ctx: dict[str, Any] = {"d": d, "name_literal": rust_str(d.name)}
+    ctx["check"] = nodes.require(d.node) if d.node is not None and d.kind != "alias" else None
     if d.kind == "alias":
         d.target = layout.assign(0, f"pub type {d.name}", d.target)
     elif d.kind == "newtype":
@@ -185,33 +244,7 @@ def _render_decl(env: Any, mapper: RustTypeMapper, d: RDecl) -> str:
         ctx["variant_lines"] = [f"    {v.name}({v.payload.text})," for v in d.variants if v.payload]
     elif d.kind == "union":
         _union_view(d, ctx)
-    d.checks = _validate_body(mapper, d)
     return str(env.get_template(f"decl_{d.kind}.jinja").render(**ctx))
-
-
-def _validate_body(mapper: RustTypeMapper, d: RDecl) -> str:
-    if d.kind not in ("union", "tagged"):
-        return d.checks
-    bodies = [(v, v.expr) for v in d.variants if v.payload is not None and v.expr is not None]
-    checked = []
-    for v, e in bodies:
-        if mapper.checks(e, "value", True, "path", 16, None, 1):
-            checked.append((v, e))
-    if not checked:
-        return ""
-    if len(checked) == 1 and len(d.variants) > 1:
-        v, e = checked[0]
-        body = mapper.checks(e, "value", True, "path", 12, None, 1)
-        return "\n".join([f"        if let Self::{v.name}(value) = self {{", *body, "        }"])
-    lines = ["        match self {"]
-    for v, e in checked:
-        lines.append(f"            Self::{v.name}(value) => {{")
-        lines.extend(mapper.checks(e, "value", True, "path", 16, None, 1))
-        lines.append("            }")
-    if len(checked) < len(d.variants):
-        lines.append("            _ => {}")
-    lines.append("        }")
-    return "\n".join(lines)
 
 
 def _literal_rust(value: object) -> tuple[str, str]:
@@ -246,7 +279,15 @@ def _union_view(d: RDecl, ctx: dict[str, Any]) -> None:
             assert v.payload is not None
             pattern = " | ".join(_tag_pattern(t) for t in v.tags)
             lines.append(layout.match_arm(12, f"Some({pattern})", f"rt::variant(value, Self::{v.name})"))
-        lines.append(layout.match_arm(12, "_", f"Err(rt::bad_tag({name}, {d.tag}, &value))"))
+        # a tag no variant names: the schema checks accepted the value (an OpenAPI mapping whose
+        # variants do not pin the tag lets other values through), so the first variant that reads it
+        lines.append("            _ => {")
+        for v in d.variants:
+            lines.append("                if let Ok(inner) = Deserialize::deserialize(&value) {")
+            lines.append(f"                    return Ok(Self::{v.name}(inner));")
+            lines.append("                }")
+        lines.append(layout.call(16, "Err", [f"rt::bad_tag({name}, {d.tag}, &value)"], ""))
+        lines.append("            }")
         lines.append("        }")
         ctx["deserialize_body"] = "\n".join(lines)
         return

@@ -30,7 +30,6 @@ import collections
 import itertools
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -39,7 +38,7 @@ from ...ir import model as ir
 from ...ir.passes import decl_exprs, walk_expr
 from ..naming import NameTable, Rename, naming_order, report_renames, snake, words
 from . import layout
-from .escape import NotRepresentable, rust_comment, rust_doc, rust_float, rust_int, rust_str
+from .escape import NotRepresentable, rust_comment, rust_doc, rust_int, rust_str
 
 # Rust keywords (strict, reserved and 2018+), and the ones that cannot be raw identifiers.
 KEYWORDS = frozenset(
@@ -83,7 +82,6 @@ INT_RANGES = {
     "u32": (0, 2**32 - 1),
     "u64": (0, 2**64 - 1),
 }
-UNSUPPORTED_PATTERN = re.compile(r"\(\?<?[=!]|\\[1-9]|\\k<")
 
 
 def rust_pascal(*parts: str) -> str:
@@ -150,9 +148,9 @@ class RDecl:
     literal_kind: str = ""
     literal_value: str = ""
     target: str = ""
-    # validation
-    checks: str = ""
-    """Body of ``validate_at`` (empty: nothing to check)."""
+    # validation (generated from the validation graph: ``validators.py``)
+    node: int | None = None
+    """The validation node of the declaration (None: nothing to check on its own)."""
 
 
 @dataclass
@@ -183,14 +181,12 @@ class RustTypeMapper:
         """Object id -> the tag value of its serde-tagged union's variant (written when it stands alone)."""
         self.names = NameTable("rust type", RESERVED_TYPE_NAMES)
         self.name_of: dict[str, str] = {}
-        self.patterns: list[str] = []
         self.uses: set[str] = set()
         self._plan_kinds()
         self._plan_tagged()
         self._collect_synth()
         self._assign_names()
         self._plan_boxes()
-        self._plan_checks()
 
     # -- helpers ------------------------------------------------------------------------------
     def _warn(self, source: ir.Source | None, code: str, message: str, severity: Severity = Severity.WARNING) -> None:
@@ -239,7 +235,7 @@ class RustTypeMapper:
                 t = d.target
                 if isinstance(t, ir.LiteralType):
                     self.kind[d.id] = "literal"
-                elif isinstance(t, ir.MapType) and _empty_object(t):
+                elif isinstance(t, ir.MapType) and _empty_object(t) and self._closes(d.id, empty=True):
                     self.kind[d.id] = "empty"
                 elif isinstance(t, ir.UnionType) and self.union_shape(t)[0] == "enum":
                     self.kind[d.id] = "union"
@@ -415,7 +411,7 @@ class RustTypeMapper:
                         source,
                         "tuple-fallback",
                         "a tuple whose last items may be missing, or that allows more items, is typed as Vec<Value> "
-                        "in Rust (the item count is checked by validate(), the item types are not)",
+                        "in Rust (the schema checks still check every item; Validate and decode run them)",
                     )
             elif isinstance(e, ir.MapType):
                 visit(e.values, hint + ("value",), owner, source, False)
@@ -684,53 +680,6 @@ class RustTypeMapper:
         return [t]
 
     # -- validation ---------------------------------------------------------------------------
-    def _plan_checks(self) -> None:
-        """Which nominal types have something to check (a fixpoint: types refer to each other)."""
-        self.has_checks: dict[str, bool] = {k: False for k in list(self.kind) + list(self.synth_by_key)}
-        changed = True
-        while changed:
-            changed = False
-            for k in self.has_checks:
-                if self.has_checks[k] or not self.nominal(k):
-                    continue
-                if any(self.expr_checks(e) for e in self._check_exprs(k)):
-                    self.has_checks[k] = True
-                    changed = True
-
-    def _check_exprs(self, key: str) -> list[ir.TypeExpr]:
-        if key in self.synth_by_key:
-            return self._nominal_exprs(key)
-        d = self.decls[key]
-        if isinstance(d, ir.ObjectDecl):
-            return [f.type for f in d.fields] + ([d.additional] if d.additional is not None else [])
-        return self._nominal_exprs(key)
-
-    def expr_checks(self, e: ir.TypeExpr, seen: frozenset[str] = frozenset()) -> bool:
-        if isinstance(e, ir.RefType):
-            if self.nominal(e.target):
-                return self.has_checks.get(e.target, False)
-            if e.target in seen:
-                return False
-            d = self.decls[e.target]
-            assert isinstance(d, ir.AliasDecl)
-            return self.expr_checks(d.target, seen | {e.target})
-        if isinstance(e, ir.UnionType):
-            shape, rest, _ = self.union_shape(e)
-            if shape == "enum":
-                return repr(e) in self.synth and self.has_checks.get(self.synth[repr(e)].key, False)
-            return shape == "single" and bool(rest) and self.expr_checks(rest[0], seen)
-        if self._inline_checks(e):
-            return True
-        if isinstance(e, ir.ArrayType):
-            return self.expr_checks(e.items, seen)
-        if isinstance(e, ir.TupleType):
-            if self._tuple_is_fixed(e):
-                return any(self.expr_checks(i, seen) for i in e.items)
-            return not e.items and e.rest is not None and self.expr_checks(e.rest, seen)
-        if isinstance(e, ir.MapType):
-            return self.expr_checks(e.values, seen)
-        return False
-
     def _int_checks(self, e: ir.IntType, rust: str) -> list[tuple[str, object]]:
         lo, hi = INT_RANGES[rust]
         c = e.constraints
@@ -747,132 +696,6 @@ class RustTypeMapper:
             out.append(("multiple_of", c.multiple_of))
         return out
 
-    def pattern_static(self, pattern: str, source: ir.Source | None) -> str | None:
-        if UNSUPPORTED_PATTERN.search(pattern):
-            self._warn(
-                source,
-                "pattern-not-enforced",
-                f"the pattern {pattern!r} uses look-around or a backreference, which the Rust regex crate does not "
-                "support: the Rust target does not check it",
-            )
-            return None
-        if pattern not in self.patterns:
-            self.patterns.append(pattern)
-        return f"PATTERN_{self.patterns.index(pattern)}"
-
-    def checks(self, e: ir.TypeExpr, place: str, is_ref: bool, path: str, indent: int, source: ir.Source | None, depth: int = 0) -> list[str]:
-        """Statements (laid out at ``indent``) that check the value of ``e`` at ``place``."""
-        ref = place if is_ref else f"&{place}"
-        copy = f"*{place}" if is_ref else place
-        out: list[str] = []
-
-        def call(name: str, *args: str) -> None:
-            self.uses.add("rt")
-            out.append(layout.call(indent, f"rt::{name}", ["errors", f"&{path}" if path != "path" else "path", *args]))
-
-        if isinstance(e, ir.RefType):
-            if self.nominal(e.target):
-                if self.has_checks.get(e.target):
-                    p = path if path == "path" else f"&{path}"
-                    out.append(layout.call(indent, f"{place}.validate_at", [p, "errors"]))
-                return out
-            d = self.decls[e.target]
-            assert isinstance(d, ir.AliasDecl)
-            return self.checks(d.target, place, is_ref, path, indent, source, depth)
-        if isinstance(e, ir.IntType):
-            for keyword, bound in self._int_checks(e, _int_type(e)):
-                call(keyword, copy, _num(bound))
-            return out
-        if isinstance(e, ir.NumberType):
-            c = e.constraints
-            for keyword in ("minimum", "exclusive_minimum", "maximum", "exclusive_maximum", "multiple_of"):
-                bound = getattr(c, keyword)
-                if bound is not None:
-                    call(keyword, place if is_ref else f"&{place}", _num(bound))
-            return out
-        if isinstance(e, ir.StringType):
-            c = e.constraints
-            if c.min_length is not None:
-                call("min_length", ref, str(c.min_length))
-            if c.max_length is not None:
-                call("max_length", ref, str(c.max_length))
-            if c.pattern is not None:
-                static = self.pattern_static(c.pattern, source)
-                if static:
-                    call("pattern", ref, f"&{static}")
-            return out
-        if isinstance(e, ir.UnionType):
-            shape, rest, _ = self.union_shape(e)
-            if shape == "enum":
-                if self.has_checks.get(self.synth[repr(e)].key):
-                    p = path if path == "path" else f"&{path}"
-                    out.append(layout.call(indent, f"{place}.validate_at", [p, "errors"]))
-                return out
-            if shape == "single" and rest:
-                inner = self.rtype(e, None)
-                if inner.option:
-                    var = _var(depth)
-                    body = self.checks(rest[0], var, True, path, indent + 4, source, depth + 1)
-                    if body:
-                        out.append(f"{' ' * indent}if let Some({var}) = {ref} {{")
-                        out.extend(body)
-                        out.append(f"{' ' * indent}}}")
-                    return out
-                return self.checks(rest[0], place, is_ref, path, indent, source, depth)
-            return out
-        if isinstance(e, (ir.ArrayType, ir.TupleType)):
-            c = e.constraints
-            fixed = isinstance(e, ir.TupleType) and self._tuple_is_fixed(e)
-            if not fixed:
-                most = c.max_items
-                if isinstance(e, ir.TupleType) and e.rest is None:
-                    most = len(e.items) if most is None else min(most, len(e.items))
-                if c.min_items is not None:
-                    call("min_items", f"{place}.len()", str(c.min_items))
-                if most is not None:
-                    call("max_items", f"{place}.len()", str(most))
-                if c.unique_items:
-                    call("unique_items", ref)
-            if fixed:
-                assert isinstance(e, ir.TupleType)
-                for i, item in enumerate(e.items):
-                    out.extend(self.checks(item, f"{place}.{i}", False, f"{path}.index({i})", indent, source, depth + 1))
-                return out
-            items = e.items if isinstance(e, ir.ArrayType) else (e.rest if not e.items else None)
-            if items is not None:
-                var = _var(depth)
-                body = self.checks(items, var, True, f"{path}.index(index{depth or ''})", indent + 4, source, depth + 1)
-                if body:
-                    out.append(f"{' ' * indent}for (index{depth or ''}, {var}) in {place}.iter().enumerate() {{")
-                    out.extend(body)
-                    out.append(f"{' ' * indent}}}")
-            return out
-        if isinstance(e, ir.MapType):
-            c = e.constraints
-            if c.min_properties is not None:
-                call("min_properties", f"{place}.len()", str(c.min_properties))
-            if c.max_properties is not None:
-                call("max_properties", f"{place}.len()", str(c.max_properties))
-            key_static = self.pattern_static(e.key_pattern, source) if e.key_pattern is not None else None
-            var = _var(depth)
-            key = f"key{depth or ''}"
-            body = self.checks(e.values, var, True, f"{path}.key({key})", indent + 4, source, depth + 1)
-            if key_static:
-                self.uses.add("rt")
-                p = path if path == "path" else f"&{path}"
-                body.insert(0, layout.call(indent + 4, "rt::key_pattern", ["errors", p, key, f"&{key_static}"]))
-            if body:
-                source_map = place if is_ref else f"&{place}"
-                if len(body) == 1 and key_static:  # only the key is checked
-                    out.append(f"{' ' * indent}for {key} in {place}.keys() {{")
-                else:
-                    out.append(f"{' ' * indent}for ({key}, {var}) in {source_map} {{")
-                out.extend(body)
-                out.append(f"{' ' * indent}}}")
-            return out
-        return out
-
-    # -- declarations -------------------------------------------------------------------------
     def field_names(self, d: ir.ObjectDecl, fields: list[ir.Field]) -> list[str]:
         table = NameTable("rust field", RESERVED_FIELD_NAMES | NOT_RAW)
         # names already in snake case claim first (a set of indexes: linear in the property count)
@@ -936,8 +759,6 @@ class RustTypeMapper:
             elif kind == "newtype":
                 self.uses.add("serde")
                 r.target = self.rtype(d.target, d.id).text
-                body = self.checks(d.target, "self.0", False, "path", 8, d.source)
-                r.checks = "\n".join(body)
             else:
                 r.target = self.rtype(d.target, None).text
         return r
@@ -982,12 +803,13 @@ class RustTypeMapper:
         self.uses.add("serde")
         fields = [f for f in d.fields if not (d.id in self.tagged_variants and f.wire_name == self.tagged_variants[d.id])]
         idents = self.field_names(d, fields)
-        r.closed = d.closed
+        closed = d.closed and self._closed_by_additional(d)
+        additional = d.additional if closed or not d.closed else ir.AnyType()
+        r.closed = closed
         if d.id in self.tagged_variants:
             r.tag = self._str(self.tagged_variants[d.id], d.source)
             r.tag_value = self._str(self.tagged_values[d.id], d.source)
         lines: list[str] = []
-        checks: list[str] = []
         all_optional = True
         for ident, f in zip(idents, fields):
             t = self.rtype(f.type, d.id)
@@ -1015,33 +837,51 @@ class RustTypeMapper:
                 )
             chunk.append(layout.field(4, f"pub {ident}", ty))
             lines.append("\n".join(chunk))
-            place = f"self.{ident}"
-            path = f"path.key({self._str(f.wire_name, f.source)})"
-            if f.required:
-                checks.extend(self.checks(f.type, place, False, path, 8, f.source or d.source))
-            else:
-                body = self.checks(f.type, "value", True, path, 12, f.source or d.source, 1)
-                if body:
-                    checks.append(f"        if let Some(value) = &{place} {{")
-                    checks.extend(body)
-                    checks.append("        }")
-        if d.additional is not None:
-            if isinstance(d.additional, ir.AnyType):
+        if additional is not None:
+            if isinstance(additional, ir.AnyType):
                 self.uses.update({"Map", "Value"})
                 extra = "Map<String, Value>"
             else:
                 self.uses.add("BTreeMap")
-                extra = f"BTreeMap<String, {self.rtype(d.additional, d.id, False).text}>"
+                extra = f"BTreeMap<String, {self.rtype(additional, d.id, False).text}>"
             lines.append(
                 rust_doc("The properties the schema does not declare, kept as they came (written back on encode).", 4)
                 + "\n    #[serde(flatten)]\n"
                 + layout.field(4, "pub additional_properties", extra)
             )
-            body = self.checks(ir.MapType(d.additional), "self.additional_properties", False, "path", 8, d.source, 1)
-            checks.extend(body)
         r.fields = lines
         r.derive_default = all_optional
-        r.checks = "\n".join(checks)
+
+    def _closed_by_additional(self, d: ir.ObjectDecl) -> bool:
+        """A closed object stays a ``deny_unknown_fields`` struct only when ``additionalProperties:
+        false`` closes it (on its schema, or on a ``$ref``/``allOf`` part): closed by
+        ``unevaluatedProperties`` it may accept keys its fields do not name (from ``if``/``then``,
+        ``dependentSchemas``, an ``anyOf`` branch...), which the schema checks then decide, so serde
+        must keep them (a flattened map) instead of rejecting them."""
+        return self._closes(d.id)
+
+    def _closes(self, decl: str, empty: bool = False) -> bool:
+        """The schema of ``decl`` (or a ``$ref``/``allOf`` part of it) has ``additionalProperties:
+        false`` (with ``empty``: or ``maxProperties: 0``)."""
+        val = self.program.validation
+        if val is None:
+            return True
+        start = val.node_for(decl)
+        if start is None:
+            return True
+        seen = {start}
+        todo = [start]
+        while todo:
+            n = val.nodes[todo.pop()]
+            if n.additional_properties is not None and val.nodes[n.additional_properties].never:
+                return True
+            if empty and n.max_properties == 0:
+                return True
+            for c in ([n.ref] if n.ref is not None else []) + list(n.all_of):
+                if c not in seen:
+                    seen.add(c)
+                    todo.append(c)
+        return False
 
     def _enum(self, d: ir.EnumDecl, r: RDecl) -> None:
         self.uses.add("serde")
@@ -1096,18 +936,7 @@ class RustTypeMapper:
                 r.tag = self._str(disc.property, source)
                 first = next(iter(tags.values()))[0]
                 r.tag_kind = "bool" if isinstance(first, bool) else "int" if isinstance(first, int) else "str"
-        checks: list[str] = []
-        for var in r.variants:
-            if var.payload is None or var.expr is None:
-                continue
-            body = self.checks(var.expr, "value", True, "path", 16, source, 1)
-            if body:
-                checks.append(f"            Self::{var.name}(value) => {{")
-                checks.extend(body)
-                checks.append("            }")
-        if checks:
-            checks.append("            _ => {}")
-        r.checks = "\n".join(checks)
+
 
     def _variant_name(self, v: ir.TypeExpr, union: str) -> str:
         if isinstance(v, ir.RefType):
@@ -1151,18 +980,3 @@ def _int_type(e: ir.IntType) -> str:
     if lo is not None and lo >= 0:
         return "u64"
     return "i64"
-
-
-def _num(value: object) -> str:
-    if isinstance(value, bool):
-        raise TypeError(value)
-    if isinstance(value, int):
-        return f"rt::Num::Int({rust_int(value)})"
-    assert isinstance(value, float)
-    if value.is_integer() and abs(value) < 2**63:
-        return f"rt::Num::Int({int(value)})"
-    return f"rt::Num::Float({rust_float(value)})"
-
-
-def _var(depth: int) -> str:
-    return "value" if depth <= 1 else f"value{depth}"

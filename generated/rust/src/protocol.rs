@@ -1290,9 +1290,8 @@ where
     let bad = |error: String| {
         ProtocolError::new(INVALID_PARAMS, format!("Invalid params: {error}"), id.cloned())
     };
-    let params = P::deserialize(params).map_err(|error| bad(error.to_string()))?;
-    params.validate().map_err(|errors| bad(errors.to_string()))?;
-    Ok(params)
+    // the schema's checks on the JSON value, then serde
+    rt::decode_value(&params).map_err(|error| bad(error.to_string()))
 }
 
 fn decode_result<R>(result: Value, method: Method, id: &Id) -> Result<R, ProtocolError>
@@ -1301,9 +1300,7 @@ where
 {
     let bad =
         |error: String| invalid(format!("bad result for {method}: {error}"), Some(id.clone()));
-    let result = R::deserialize(result).map_err(|error| bad(error.to_string()))?;
-    result.validate().map_err(|errors| bad(errors.to_string()))?;
-    Ok(result)
+    rt::decode_value(&result).map_err(|error| bad(error.to_string()))
 }
 
 fn decode_request(method: Method, id: Id, params: Value) -> Result<Request, ProtocolError> {

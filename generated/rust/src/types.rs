@@ -4,8 +4,8 @@
 //! One Rust type per schema declaration of schemas/methods.json, schemas/protocol.json.
 //!
 //! Every type (de)serializes exactly its JSON (absent optional fields stay absent, closed objects
-//! reject unknown keys, `1` stays `1`) and implements [`Validate`] for the keywords serde cannot
-//! check.
+//! reject unknown keys, `1` stays `1`) and implements [`Validate`] with the checks generated from
+//! its schema (module `check`).
 
 // Variant names come from schema names: they may repeat the enum's name, and variant sizes vary.
 #![allow(clippy::enum_variant_names, clippy::large_enum_variant)]
@@ -55,7 +55,9 @@ impl<'de> Deserialize<'de> for BlobType {
 }
 
 impl Validate for BlobType {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n38, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/Component
@@ -90,7 +92,9 @@ impl<'de> Deserialize<'de> for ComponentExecuteParams {
 }
 
 impl Validate for ComponentExecuteParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n40, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ComponentExecuteResult
@@ -115,7 +119,9 @@ impl<'de> Deserialize<'de> for ComponentExecuteResult {
 }
 
 impl Validate for ComponentExecuteResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n55, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ComponentInferSchemaParams
@@ -142,7 +148,9 @@ impl<'de> Deserialize<'de> for ComponentInferSchemaParams {
 }
 
 impl Validate for ComponentInferSchemaParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n58, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ComponentInferSchemaResult
@@ -168,7 +176,9 @@ impl<'de> Deserialize<'de> for ComponentInferSchemaResult {
 }
 
 impl Validate for ComponentInferSchemaResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n64, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfo
@@ -202,7 +212,9 @@ impl<'de> Deserialize<'de> for ComponentInfo {
 }
 
 impl Validate for ComponentInfo {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n69, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfoParams
@@ -227,7 +239,9 @@ impl<'de> Deserialize<'de> for ComponentInfoParams {
 }
 
 impl Validate for ComponentInfoParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n79, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfoResult
@@ -252,7 +266,9 @@ impl<'de> Deserialize<'de> for ComponentInfoResult {
 }
 
 impl Validate for ComponentInfoResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n82, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ComponentListParams
@@ -274,7 +290,9 @@ impl<'de> Deserialize<'de> for ComponentListParams {
 }
 
 impl Validate for ComponentListParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n85, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/Error
@@ -304,7 +322,9 @@ impl<'de> Deserialize<'de> for Error {
 }
 
 impl Validate for Error {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n31, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ErrorCode
@@ -380,7 +400,9 @@ impl<'de> Deserialize<'de> for ErrorCode {
 }
 
 impl Validate for ErrorCode {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n87, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ExecutionStatus
@@ -431,7 +453,9 @@ impl<'de> Deserialize<'de> for ExecutionStatus {
 }
 
 impl Validate for ExecutionStatus {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n88, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/FlowError
@@ -461,7 +485,9 @@ impl<'de> Deserialize<'de> for FlowError {
 }
 
 impl Validate for FlowError {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n89, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/FlowResult
@@ -484,7 +510,9 @@ pub enum FlowResult {
 }
 
 impl Validate for FlowResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n94, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/FlowResultFailed
@@ -524,7 +552,9 @@ impl<'de> Deserialize<'de> for FlowResultFailed {
 }
 
 impl Validate for FlowResultFailed {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n101, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/FlowResultSuccess
@@ -564,7 +594,9 @@ impl<'de> Deserialize<'de> for FlowResultSuccess {
 }
 
 impl Validate for FlowResultSuccess {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n96, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/GetBlobParams
@@ -592,7 +624,9 @@ impl<'de> Deserialize<'de> for GetBlobParams {
 }
 
 impl Validate for GetBlobParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n105, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/GetBlobResult
@@ -619,7 +653,9 @@ impl<'de> Deserialize<'de> for GetBlobResult {
 }
 
 impl Validate for GetBlobResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n111, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/GetRunProtocolParams
@@ -665,7 +701,9 @@ impl<'de> Deserialize<'de> for GetRunProtocolParams {
 }
 
 impl Validate for GetRunProtocolParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n115, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/InitializeParams
@@ -693,7 +731,9 @@ impl<'de> Deserialize<'de> for InitializeParams {
 }
 
 impl Validate for InitializeParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n125, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/InitializeResult
@@ -718,7 +758,9 @@ impl<'de> Deserialize<'de> for InitializeResult {
 }
 
 impl Validate for InitializeResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n131, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/Initialized
@@ -740,7 +782,9 @@ impl<'de> Deserialize<'de> for Initialized {
 }
 
 impl Validate for Initialized {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n134, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ItemResult
@@ -775,7 +819,9 @@ impl<'de> Deserialize<'de> for ItemResult {
 }
 
 impl Validate for ItemResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n136, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ItemStatistics
@@ -808,7 +854,9 @@ impl<'de> Deserialize<'de> for ItemStatistics {
 }
 
 impl Validate for ItemStatistics {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n144, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/JsonRpc
@@ -835,7 +883,9 @@ impl<'de> Deserialize<'de> for JsonRpc {
 }
 
 impl Validate for JsonRpc {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n4, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ListComponentsResult
@@ -860,7 +910,9 @@ impl<'de> Deserialize<'de> for ListComponentsResult {
 }
 
 impl Validate for ListComponentsResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n151, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#
@@ -917,7 +969,9 @@ impl<'de> Deserialize<'de> for Message {
 }
 
 impl Validate for Message {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n0, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/Method
@@ -988,7 +1042,9 @@ impl<'de> Deserialize<'de> for Method {
 }
 
 impl Validate for Method {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n10, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/MethodError
@@ -1016,7 +1072,9 @@ impl<'de> Deserialize<'de> for MethodError {
 }
 
 impl Validate for MethodError {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n27, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/MethodRequest
@@ -1046,7 +1104,9 @@ impl<'de> Deserialize<'de> for MethodRequest {
 }
 
 impl Validate for MethodRequest {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n2, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/MethodSuccess
@@ -1074,7 +1134,9 @@ impl<'de> Deserialize<'de> for MethodSuccess {
 }
 
 impl Validate for MethodSuccess {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n20, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/Notification
@@ -1102,7 +1164,9 @@ impl<'de> Deserialize<'de> for Notification {
 }
 
 impl Validate for Notification {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n14, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ObservabilityContext
@@ -1140,7 +1204,9 @@ impl<'de> Deserialize<'de> for ObservabilityContext {
 }
 
 impl Validate for ObservabilityContext {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n45, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/OverrideType
@@ -1179,7 +1245,9 @@ impl<'de> Deserialize<'de> for OverrideType {
 }
 
 impl Validate for OverrideType {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n155, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/Value
@@ -1213,7 +1281,9 @@ impl<'de> Deserialize<'de> for PutBlobParams {
 }
 
 impl Validate for PutBlobParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n156, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/PutBlobResult
@@ -1238,7 +1308,9 @@ impl<'de> Deserialize<'de> for PutBlobResult {
 }
 
 impl Validate for PutBlobResult {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n163, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/RequestId
@@ -1279,7 +1351,9 @@ impl<'de> Deserialize<'de> for RequestId {
 }
 
 impl Validate for RequestId {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n6, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/ResultOrder
@@ -1318,7 +1392,9 @@ impl<'de> Deserialize<'de> for ResultOrder {
 }
 
 impl Validate for ResultOrder {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n120, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/RunStatusProtocol
@@ -1365,7 +1441,9 @@ impl<'de> Deserialize<'de> for RunStatusProtocol {
 }
 
 impl Validate for RunStatusProtocol {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n166, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/Schema
@@ -1400,7 +1478,9 @@ impl<'de> Deserialize<'de> for StepOverride {
 }
 
 impl Validate for StepOverride {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n177, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/SubmitRunProtocolParams
@@ -1443,7 +1523,9 @@ impl<'de> Deserialize<'de> for SubmitRunProtocolParams {
 }
 
 impl Validate for SubmitRunProtocolParams {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n181, value, path, errors);
+    }
 }
 
 // from schemas/protocol.json#/$defs/WorkflowOverrides
@@ -1454,11 +1536,7 @@ pub type WorkflowOverrides = BTreeMap<String, StepOverride>;
 /// diagnostics and the conformance vectors name types), sorted by id; see [`type_by_schema_id`].
 pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType { id: "protocol.json#", name: "Message", roundtrip: rt::roundtrip::<Message> },
-    rt::SchemaType {
-        id: "protocol.json#/$defs/BlobId",
-        name: "BlobId",
-        roundtrip: rt::roundtrip::<BlobId>,
-    },
+    rt::SchemaType { id: "protocol.json#/$defs/BlobId", name: "BlobId", roundtrip: roundtrip_n37 },
     rt::SchemaType {
         id: "protocol.json#/$defs/BlobType",
         name: "BlobType",
@@ -1467,7 +1545,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType {
         id: "protocol.json#/$defs/Component",
         name: "Component",
-        roundtrip: rt::roundtrip::<Component>,
+        roundtrip: roundtrip_n39,
     },
     rt::SchemaType {
         id: "protocol.json#/$defs/ComponentExecuteParams",
@@ -1654,11 +1732,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
         name: "RunStatusProtocol",
         roundtrip: rt::roundtrip::<RunStatusProtocol>,
     },
-    rt::SchemaType {
-        id: "protocol.json#/$defs/Schema",
-        name: "Schema",
-        roundtrip: rt::roundtrip::<Schema>,
-    },
+    rt::SchemaType { id: "protocol.json#/$defs/Schema", name: "Schema", roundtrip: roundtrip_n61 },
     rt::SchemaType {
         id: "protocol.json#/$defs/StepOverride",
         name: "StepOverride",
@@ -1672,16 +1746,4898 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType {
         id: "protocol.json#/$defs/Value",
         name: "ProtocolValue",
-        roundtrip: rt::roundtrip::<ProtocolValue>,
+        roundtrip: roundtrip_n24,
     },
     rt::SchemaType {
         id: "protocol.json#/$defs/WorkflowOverrides",
         name: "WorkflowOverrides",
-        roundtrip: rt::roundtrip::<WorkflowOverrides>,
+        roundtrip: roundtrip_n189,
     },
 ];
 
 /// The type the schema declares at `id` (`file#pointer`), if any.
 pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
     TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
+}
+
+fn roundtrip_n37(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<BlobId>(text, check::n37)
+}
+
+fn roundtrip_n39(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<Component>(text, check::n39)
+}
+
+fn roundtrip_n61(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<Schema>(text, check::n61)
+}
+
+fn roundtrip_n24(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<ProtocolValue>(text, check::n24)
+}
+
+fn roundtrip_n189(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<WorkflowOverrides>(text, check::n189)
+}
+
+/// The checks generated from the schema: one function per schema location (validation node),
+/// implementing every keyword on JSON values exactly as JSON Schema defines it.
+mod check {
+    use super::rt::*;
+    use serde_json::Value;
+
+    const S0: &str = "must be a string";
+    const S1: &str = "[\"flow\",\"data\"]";
+    const S2: &str = "must be one of the enumerated values";
+    const S3: &str = "must be an object";
+    const S4: &str = "component";
+    const S5: &str = "misses the required property \"component\"";
+    const S6: &str = "input";
+    const S7: &str = "misses the required property \"input\"";
+    const S8: &str = "attempt";
+    const S9: &str = "misses the required property \"attempt\"";
+    const S10: &str = "observability";
+    const S11: &str = "misses the required property \"observability\"";
+    const S12: &str = "is not an allowed property (additionalProperties)";
+    const S13: &str = "output";
+    const S14: &str = "misses the required property \"output\"";
+    const S15: &str = "input_schema";
+    const S16: &str = "misses the required property \"input_schema\"";
+    const S17: &str = "output_schema";
+    const S18: &str = "description";
+    const S19: &str = "info";
+    const S20: &str = "misses the required property \"info\"";
+    const S21: &str = "code";
+    const S22: &str = "misses the required property \"code\"";
+    const S23: &str = "message";
+    const S24: &str = "misses the required property \"message\"";
+    const S25: &str = "data";
+    const S26: &str = "must be an integer";
+    const S27: &str = "[-32700,-32600,-32601,-32602,-32603,-32000,-32001,-32002,-32003,-32004,-32005,-32011,-32012]";
+    const S28: &str = "[\"running\",\"completed\",\"failed\",\"cancelled\",\"paused\"]";
+    const S29: &str = "must match exactly one subschema (oneOf)";
+    const S30: &str = "outcome";
+    const S31: &str = "misses the required property \"outcome\"";
+    const S32: &str = "error";
+    const S33: &str = "misses the required property \"error\"";
+    const S34: &str = "result";
+    const S35: &str = "misses the required property \"result\"";
+    const S36: &str = "blob_id";
+    const S37: &str = "misses the required property \"blob_id\"";
+    const S38: &str = "misses the required property \"data\"";
+    const S39: &str = "blob_type";
+    const S40: &str = "misses the required property \"blob_type\"";
+    const S41: &str = "runId";
+    const S42: &str = "misses the required property \"runId\"";
+    const S43: &str = "wait";
+    const S44: &str = "includeResults";
+    const S45: &str = "resultOrder";
+    const S46: &str = "runtime_protocol_version";
+    const S47: &str = "misses the required property \"runtime_protocol_version\"";
+    const S48: &str = "server_protocol_version";
+    const S49: &str = "misses the required property \"server_protocol_version\"";
+    const S50: &str = "itemIndex";
+    const S51: &str = "misses the required property \"itemIndex\"";
+    const S52: &str = "status";
+    const S53: &str = "misses the required property \"status\"";
+    const S54: &str = "completedAt";
+    const S55: &str = "total";
+    const S56: &str = "misses the required property \"total\"";
+    const S57: &str = "completed";
+    const S58: &str = "misses the required property \"completed\"";
+    const S59: &str = "running";
+    const S60: &str = "misses the required property \"running\"";
+    const S61: &str = "failed";
+    const S62: &str = "misses the required property \"failed\"";
+    const S63: &str = "cancelled";
+    const S64: &str = "misses the required property \"cancelled\"";
+    const S65: &str = "\"2.0\"";
+    const S66: &str = "must be the constant \"2.0\"";
+    const S67: &str = "components";
+    const S68: &str = "misses the required property \"components\"";
+    const S69: &str = "[\"initialize\",\"initialized\",\"components/list\",\"components/info\",\"components/execute\",\"components/infer_schema\",\"blobs/put\",\"blobs/get\",\"runs/submit\",\"runs/get\"]";
+    const S70: &str = "jsonrpc";
+    const S71: &str = "misses the required property \"jsonrpc\"";
+    const S72: &str = "id";
+    const S73: &str = "misses the required property \"id\"";
+    const S74: &str = "method";
+    const S75: &str = "misses the required property \"method\"";
+    const S76: &str = "params";
+    const S77: &str = "misses the required property \"params\"";
+    const S78: &str = "trace_id";
+    const S79: &str = "span_id";
+    const S80: &str = "run_id";
+    const S81: &str = "flow_id";
+    const S82: &str = "step_id";
+    const S83: &str = "[\"merge_patch\",\"json_patch\"]";
+    const S84: &str = "[\"by_index\",\"by_completion\"]";
+    const S85: &str = "flowId";
+    const S86: &str = "misses the required property \"flowId\"";
+    const S87: &str = "items";
+    const S88: &str = "misses the required property \"items\"";
+    const S89: &str = "createdAt";
+    const S90: &str = "misses the required property \"createdAt\"";
+    const S91: &str = "flowName";
+    const S92: &str = "results";
+    const S93: &str = "value";
+    const S94: &str = "misses the required property \"value\"";
+    const S95: &str = "$type";
+    const S96: &str = "inputs";
+    const S97: &str = "misses the required property \"inputs\"";
+    const S98: &str = "maxConcurrency";
+    const S99: &str = "overrides";
+    const B0: Num = Num::Int(0);
+    const S100: &str = "must be >= 0";
+    const B1: Num = Num::Int(4294967295);
+    const S101: &str = "must be <= 4294967295";
+    const S102: &str = "must be a string or null";
+    const S103: &str = "\"failed\"";
+    const S104: &str = "must be the constant \"failed\"";
+    const S105: &str = "\"success\"";
+    const S106: &str = "must be the constant \"success\"";
+    const S107: &str = "must be a boolean";
+    const S108: &str = "must be an array";
+    const S109: &str = "must be an array or null";
+    const S110: &str = "must be an integer or null";
+    const S111: &str = "must be null";
+
+    static J0: Json = Json::new(S1);
+    static J1: Json = Json::new(S27);
+    static J2: Json = Json::new(S28);
+    static J3: Json = Json::new(S65);
+    static J4: Json = Json::new(S69);
+    static J5: Json = Json::new(S83);
+    static J6: Json = Json::new(S84);
+    static J7: Json = Json::new(S103);
+    static J8: Json = Json::new(S105);
+
+    pub(super) fn n0(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n1(x, cx, at, None));
+            hits += usize::from(n13(x, cx, at, None));
+            hits += usize::from(n19(x, cx, at, None));
+            hits += usize::from(n26(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n1, x, cx, at);
+                best.check(n13, x, cx, at);
+                best.check(n19, x, cx, at);
+                best.check(n26, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n1(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n2(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n2(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S70) {
+                    ok = false;
+                    if cx.fail(at, "required", S71) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S72) {
+                    ok = false;
+                    if cx.fail(at, "required", S73) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S74) {
+                    ok = false;
+                    if cx.fail(at, "required", S75) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S76) {
+                    ok = false;
+                    if cx.fail(at, "required", S77) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S70 {
+                        matched = true;
+                        if !n3(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S72 {
+                        matched = true;
+                        if !n5(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S74 {
+                        matched = true;
+                        if !n9(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S76 {
+                        matched = true;
+                        if !n11(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n3(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n4(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n4(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_eq(x, J3.get()) {
+                ok = false;
+                if cx.fail(at, "const", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n5(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n6(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n6(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n7(x, cx, at, None));
+            hits += usize::from(n8(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n7, x, cx, at);
+                best.check(n8, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n7(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n8(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n9(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n10(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n10(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J4.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n11(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n13(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n14(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n14(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S70) {
+                    ok = false;
+                    if cx.fail(at, "required", S71) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S74) {
+                    ok = false;
+                    if cx.fail(at, "required", S75) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S76) {
+                    ok = false;
+                    if cx.fail(at, "required", S77) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S70 {
+                        matched = true;
+                        if !n15(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S74 {
+                        matched = true;
+                        if !n16(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S76 {
+                        matched = true;
+                        if !n17(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n15(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n4(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n16(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n10(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n17(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n19(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n20(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n20(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S70) {
+                    ok = false;
+                    if cx.fail(at, "required", S71) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S72) {
+                    ok = false;
+                    if cx.fail(at, "required", S73) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S34) {
+                    ok = false;
+                    if cx.fail(at, "required", S35) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S70 {
+                        matched = true;
+                        if !n21(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S72 {
+                        matched = true;
+                        if !n22(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n23(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n21(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n4(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n22(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n6(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n23(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n24(_x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        cx.leave();
+        true
+    }
+
+    pub(super) fn n26(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n27(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n27(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S70) {
+                    ok = false;
+                    if cx.fail(at, "required", S71) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S72) {
+                    ok = false;
+                    if cx.fail(at, "required", S73) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S32) {
+                    ok = false;
+                    if cx.fail(at, "required", S33) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S70 {
+                        matched = true;
+                        if !n28(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S72 {
+                        matched = true;
+                        if !n29(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S32 {
+                        matched = true;
+                        if !n30(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n28(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n4(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n29(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n6(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n30(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n31(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n31(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S21) {
+                    ok = false;
+                    if cx.fail(at, "required", S22) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S23) {
+                    ok = false;
+                    if cx.fail(at, "required", S24) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S21 {
+                        matched = true;
+                        if !n32(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S23 {
+                        matched = true;
+                        if !n33(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S25 {
+                        matched = true;
+                        if !n34(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n32(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n33(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n34(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n37(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n38(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J0.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n39(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n40(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S6) {
+                    ok = false;
+                    if cx.fail(at, "required", S7) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S8) {
+                    ok = false;
+                    if cx.fail(at, "required", S9) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S10) {
+                    ok = false;
+                    if cx.fail(at, "required", S11) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n41(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S6 {
+                        matched = true;
+                        if !n42(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S8 {
+                        matched = true;
+                        if !n43(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n44(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n41(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n39(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n42(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n43(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+                if gt(num, B1) {
+                    ok = false;
+                    if cx.fail(at, "maximum", S101) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n44(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n45(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n45(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S78 {
+                        matched = true;
+                        if !n46(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S79 {
+                        matched = true;
+                        if !n47(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S80 {
+                        matched = true;
+                        if !n48(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S81 {
+                        matched = true;
+                        if !n49(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S82 {
+                        matched = true;
+                        if !n52(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n46(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n47(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n48(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n49(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n50(x, cx, at, None));
+            hits += usize::from(n51(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n50, x, cx, at);
+                best.check(n51, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n50(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n37(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n51(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n52(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n55(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S13) {
+                    ok = false;
+                    if cx.fail(at, "required", S14) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S13 {
+                        matched = true;
+                        if !n56(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n56(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n58(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S15) {
+                    ok = false;
+                    if cx.fail(at, "required", S16) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n59(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S15 {
+                        matched = true;
+                        if !n60(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n59(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n39(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n60(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n61(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n61(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n62(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n62(_x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        cx.leave();
+        true
+    }
+
+    pub(super) fn n64(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S17 {
+                        matched = true;
+                        if !n65(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n65(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n66(x, cx, at, None));
+            hits += usize::from(n67(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n66, x, cx, at);
+                best.check(n67, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n66(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n61(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n67(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n69(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n70(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S18 {
+                        matched = true;
+                        if !n71(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S15 {
+                        matched = true;
+                        if !n72(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S17 {
+                        matched = true;
+                        if !n75(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n70(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n39(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n71(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n72(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n73(x, cx, at, None));
+            hits += usize::from(n74(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n73, x, cx, at);
+                best.check(n74, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n73(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n61(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n74(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n75(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n76(x, cx, at, None));
+            hits += usize::from(n77(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n76, x, cx, at);
+                best.check(n77, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n76(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n61(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n77(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n79(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n80(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n80(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n39(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n82(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S19) {
+                    ok = false;
+                    if cx.fail(at, "required", S20) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S19 {
+                        matched = true;
+                        if !n83(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n83(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n69(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n85(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for key in map.keys() {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    ok = false;
+                    if cx.fail(&here, "additionalProperties", S12) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n87(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J1.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n88(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J2.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n89(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S21) {
+                    ok = false;
+                    if cx.fail(at, "required", S22) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S23) {
+                    ok = false;
+                    if cx.fail(at, "required", S24) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S21 {
+                        matched = true;
+                        if !n90(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S23 {
+                        matched = true;
+                        if !n91(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S25 {
+                        matched = true;
+                        if !n92(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n90(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n91(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n92(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n94(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n95(x, cx, at, None));
+            hits += usize::from(n100(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n95, x, cx, at);
+                best.check(n100, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n95(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n96(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n96(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S30) {
+                    ok = false;
+                    if cx.fail(at, "required", S31) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S34) {
+                    ok = false;
+                    if cx.fail(at, "required", S35) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S30 {
+                        matched = true;
+                        if !n97(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n98(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n97(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_eq(x, J8.get()) {
+                ok = false;
+                if cx.fail(at, "const", S106) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n98(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n100(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n101(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n101(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S30) {
+                    ok = false;
+                    if cx.fail(at, "required", S31) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S32) {
+                    ok = false;
+                    if cx.fail(at, "required", S33) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S30 {
+                        matched = true;
+                        if !n102(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S32 {
+                        matched = true;
+                        if !n103(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n102(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_eq(x, J7.get()) {
+                ok = false;
+                if cx.fail(at, "const", S104) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n103(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n89(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n105(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S36) {
+                    ok = false;
+                    if cx.fail(at, "required", S37) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S36 {
+                        matched = true;
+                        if !n106(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n107(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n106(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n37(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n107(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n108(x, cx, at, None));
+            hits += usize::from(n109(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n108, x, cx, at);
+                best.check(n109, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n108(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n45(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n109(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n111(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S25) {
+                    ok = false;
+                    if cx.fail(at, "required", S38) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S39) {
+                    ok = false;
+                    if cx.fail(at, "required", S40) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S25 {
+                        matched = true;
+                        if !n112(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S39 {
+                        matched = true;
+                        if !n113(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n112(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n113(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n38(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n115(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S41) {
+                    ok = false;
+                    if cx.fail(at, "required", S42) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S41 {
+                        matched = true;
+                        if !n116(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S43 {
+                        matched = true;
+                        if !n117(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S44 {
+                        matched = true;
+                        if !n118(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S45 {
+                        matched = true;
+                        if !n119(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n121(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n116(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n117(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S107) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n118(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S107) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n119(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n120(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n120(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J6.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n121(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n122(x, cx, at, None));
+            hits += usize::from(n123(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n122, x, cx, at);
+                best.check(n123, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n122(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n45(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n123(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n125(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S46) {
+                    ok = false;
+                    if cx.fail(at, "required", S47) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S46 {
+                        matched = true;
+                        if !n126(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n127(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n126(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+                if gt(num, B1) {
+                    ok = false;
+                    if cx.fail(at, "maximum", S101) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n127(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n128(x, cx, at, None));
+            hits += usize::from(n129(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n128, x, cx, at);
+                best.check(n129, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n128(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n45(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n129(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n131(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S48) {
+                    ok = false;
+                    if cx.fail(at, "required", S49) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S48 {
+                        matched = true;
+                        if !n132(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n132(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+                if gt(num, B1) {
+                    ok = false;
+                    if cx.fail(at, "maximum", S101) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n134(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for key in map.keys() {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    ok = false;
+                    if cx.fail(&here, "additionalProperties", S12) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n136(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S50) {
+                    ok = false;
+                    if cx.fail(at, "required", S51) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S52) {
+                    ok = false;
+                    if cx.fail(at, "required", S53) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S50 {
+                        matched = true;
+                        if !n137(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S52 {
+                        matched = true;
+                        if !n138(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n139(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S54 {
+                        matched = true;
+                        if !n142(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n137(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n138(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n88(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n139(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n140(x, cx, at, None));
+            hits += usize::from(n141(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n140, x, cx, at);
+                best.check(n141, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n140(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n94(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n141(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n142(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n144(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S55) {
+                    ok = false;
+                    if cx.fail(at, "required", S56) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S57) {
+                    ok = false;
+                    if cx.fail(at, "required", S58) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S59) {
+                    ok = false;
+                    if cx.fail(at, "required", S60) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S61) {
+                    ok = false;
+                    if cx.fail(at, "required", S62) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S63) {
+                    ok = false;
+                    if cx.fail(at, "required", S64) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S55 {
+                        matched = true;
+                        if !n145(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S57 {
+                        matched = true;
+                        if !n146(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S59 {
+                        matched = true;
+                        if !n147(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S61 {
+                        matched = true;
+                        if !n148(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S63 {
+                        matched = true;
+                        if !n149(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n145(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n146(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n147(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n148(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n149(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n151(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S67) {
+                    ok = false;
+                    if cx.fail(at, "required", S68) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S67 {
+                        matched = true;
+                        if !n152(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n152(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S108) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n153(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n153(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n69(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n155(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J5.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n156(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S25) {
+                    ok = false;
+                    if cx.fail(at, "required", S38) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S39) {
+                    ok = false;
+                    if cx.fail(at, "required", S40) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S25 {
+                        matched = true;
+                        if !n157(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S39 {
+                        matched = true;
+                        if !n158(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n159(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n157(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n158(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n38(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n159(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n160(x, cx, at, None));
+            hits += usize::from(n161(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n160, x, cx, at);
+                best.check(n161, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n160(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n45(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n161(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n163(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S36) {
+                    ok = false;
+                    if cx.fail(at, "required", S37) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S36 {
+                        matched = true;
+                        if !n164(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n164(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n37(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n166(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S41) {
+                    ok = false;
+                    if cx.fail(at, "required", S42) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S85) {
+                    ok = false;
+                    if cx.fail(at, "required", S86) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S52) {
+                    ok = false;
+                    if cx.fail(at, "required", S53) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S87) {
+                    ok = false;
+                    if cx.fail(at, "required", S88) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S89) {
+                    ok = false;
+                    if cx.fail(at, "required", S90) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S41 {
+                        matched = true;
+                        if !n167(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S85 {
+                        matched = true;
+                        if !n168(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S91 {
+                        matched = true;
+                        if !n169(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S52 {
+                        matched = true;
+                        if !n170(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S87 {
+                        matched = true;
+                        if !n171(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S89 {
+                        matched = true;
+                        if !n172(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S54 {
+                        matched = true;
+                        if !n173(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S92 {
+                        matched = true;
+                        if !n174(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n167(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n168(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n37(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n169(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n170(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n88(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n171(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n144(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n172(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n173(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n174(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array, null
+            if !has_type(x, 9, false) {
+                ok = false;
+                if cx.fail(at, "type", S109) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n175(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n175(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n136(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n177(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S93) {
+                    ok = false;
+                    if cx.fail(at, "required", S94) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S95 {
+                        matched = true;
+                        if !n178(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S93 {
+                        matched = true;
+                        if !n179(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n178(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n155(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n179(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n181(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S85) {
+                    ok = false;
+                    if cx.fail(at, "required", S86) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S96) {
+                    ok = false;
+                    if cx.fail(at, "required", S97) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S85 {
+                        matched = true;
+                        if !n182(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S96 {
+                        matched = true;
+                        if !n183(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S43 {
+                        matched = true;
+                        if !n185(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S98 {
+                        matched = true;
+                        if !n186(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S99 {
+                        matched = true;
+                        if !n187(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n192(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n182(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n37(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n183(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S108) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n184(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n184(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n185(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S107) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n186(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer, null
+            if !has_type(x, 33, false) {
+                ok = false;
+                if cx.fail(at, "type", S110) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n187(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n188(x, cx, at, None));
+            hits += usize::from(n191(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n188, x, cx, at);
+                best.check(n191, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n188(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n189(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n189(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n190(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n190(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n177(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n191(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n192(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n193(x, cx, at, None));
+            hits += usize::from(n194(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n193, x, cx, at);
+                best.check(n194, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n193(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n45(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n194(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
 }

@@ -178,6 +178,17 @@ fn tagged_union_from_the_capture_shape() {
     }
 }
 
+/// JSON Schema counts `1.0` as an integer: the schema checks accept it, and it decodes as `1` (the
+/// integral float is converted losslessly for the integer field).
+#[test]
+fn integral_floats_are_integers() {
+    let raw = r#"{"jsonrpc":"2.0","id":"x","method":"initialize","params":{"runtime_protocol_version":1.0}}"#;
+    let Message::Request(Request::Initialize(request)) = decode_message(raw).expect(raw) else {
+        panic!("{raw} is an initialize request");
+    };
+    assert_eq!(request.params.runtime_protocol_version, 1);
+}
+
 #[test]
 fn bad_messages_raise_protocol_errors() {
     let cases: &[(&str, i64, Option<Id>)] = &[
@@ -241,7 +252,7 @@ fn bad_messages_raise_protocol_errors() {
             Some(Id::from("x")),
         ),
         (
-            r#"{"jsonrpc":"2.0","id":"x","method":"initialize","params":{"runtime_protocol_version":1.0}}"#,
+            r#"{"jsonrpc":"2.0","id":"x","method":"initialize","params":{"runtime_protocol_version":1.5}}"#,
             -32602,
             Some(Id::from("x")),
         ),

@@ -4,8 +4,8 @@
 //! One Rust type per schema declaration of tests/fixtures/schemas/collisions/collisions.json.
 //!
 //! Every type (de)serializes exactly its JSON (absent optional fields stay absent, closed objects
-//! reject unknown keys, `1` stays `1`) and implements [`Validate`] for the keywords serde cannot
-//! check.
+//! reject unknown keys, `1` stays `1`) and implements [`Validate`] with the checks generated from
+//! its schema (module `check`).
 
 // Variant names come from schema names: they may repeat the enum's name, and variant sizes vary.
 #![allow(clippy::enum_variant_names, clippy::large_enum_variant)]
@@ -39,7 +39,9 @@ impl<'de> Deserialize<'de> for Class {
 }
 
 impl Validate for Class {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n14, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#
@@ -96,10 +98,8 @@ impl<'de> Deserialize<'de> for Collisions {
 }
 
 impl Validate for Collisions {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        if let Some(value) = &self.hostile {
-            value.validate_at(&path.key("hostile"), errors);
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n0, value, path, errors);
     }
 }
 
@@ -123,7 +123,9 @@ impl<'de> Deserialize<'de> for CollisionsFooBar {
 }
 
 impl Validate for CollisionsFooBar {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n10, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/properties/inline
@@ -148,7 +150,9 @@ impl<'de> Deserialize<'de> for CollisionsInline {
 }
 
 impl Validate for CollisionsInline {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n67, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/None
@@ -198,7 +202,9 @@ impl<'de> Deserialize<'de> for CollisionsNone {
 }
 
 impl Validate for CollisionsNone {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n23, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/decode
@@ -214,7 +220,9 @@ pub struct Decode {
 }
 
 impl Validate for Decode {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n75, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/FooBar
@@ -237,7 +245,9 @@ impl<'de> Deserialize<'de> for FooBar {
 }
 
 impl Validate for FooBar {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n6, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/foo_bar
@@ -260,7 +270,9 @@ impl<'de> Deserialize<'de> for FooBar2 {
 }
 
 impl Validate for FooBar2 {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n2, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/Hostile
@@ -299,10 +311,8 @@ impl<'de> Deserialize<'de> for Hostile {
 }
 
 impl Validate for Hostile {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        if let Some(value) = &self.pattern {
-            rt::pattern(errors, &path.key("pattern"), value, &PATTERN_0);
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n57, value, path, errors);
     }
 }
 
@@ -355,7 +365,9 @@ impl<'de> Deserialize<'de> for HostileChoice {
 }
 
 impl Validate for HostileChoice {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n60, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/Hostile/properties/fixed
@@ -382,7 +394,9 @@ impl<'de> Deserialize<'de> for HostileFixed {
 }
 
 impl Validate for HostileFixed {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n61, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/list
@@ -432,7 +446,9 @@ pub struct OpenProps {
 }
 
 impl Validate for OpenProps {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n43, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/Props
@@ -494,7 +510,9 @@ impl<'de> Deserialize<'de> for Props {
 }
 
 impl Validate for Props {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n25, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/Quotes
@@ -521,7 +539,9 @@ impl<'de> Deserialize<'de> for Quotes {
 }
 
 impl Validate for Quotes {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n64, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/collisions/collisions.json#/$defs/UNSET
@@ -548,7 +568,9 @@ impl<'de> Deserialize<'de> for Unset {
 }
 
 impl Validate for Unset {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n71, value, path, errors);
+    }
 }
 
 /// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
@@ -559,11 +581,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
         name: "Collisions",
         roundtrip: rt::roundtrip::<Collisions>,
     },
-    rt::SchemaType {
-        id: "collisions.json#/$defs/Any",
-        name: "Any",
-        roundtrip: rt::roundtrip::<Any>,
-    },
+    rt::SchemaType { id: "collisions.json#/$defs/Any", name: "Any", roundtrip: roundtrip_n18 },
     rt::SchemaType {
         id: "collisions.json#/$defs/FooBar",
         name: "FooBar",
@@ -579,11 +597,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
         name: "HostileChoice",
         roundtrip: rt::roundtrip::<HostileChoice>,
     },
-    rt::SchemaType {
-        id: "collisions.json#/$defs/Meta",
-        name: "Meta",
-        roundtrip: rt::roundtrip::<Meta>,
-    },
+    rt::SchemaType { id: "collisions.json#/$defs/Meta", name: "Meta", roundtrip: roundtrip_n73 },
     rt::SchemaType {
         id: "collisions.json#/$defs/None",
         name: "CollisionsNone",
@@ -629,11 +643,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
         name: "FooBar2",
         roundtrip: rt::roundtrip::<FooBar2>,
     },
-    rt::SchemaType {
-        id: "collisions.json#/$defs/list",
-        name: "List",
-        roundtrip: rt::roundtrip::<List>,
-    },
+    rt::SchemaType { id: "collisions.json#/$defs/list", name: "List", roundtrip: roundtrip_n20 },
     rt::SchemaType {
         id: "collisions.json#/properties/inline",
         name: "CollisionsInline",
@@ -646,4 +656,1997 @@ pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
     TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
 }
 
-static PATTERN_0: rt::Pattern = rt::Pattern::new("^[\"'\\\\]*\"\"\"$");
+fn roundtrip_n18(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<Any>(text, check::n18)
+}
+
+fn roundtrip_n73(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<Meta>(text, check::n73)
+}
+
+fn roundtrip_n20(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<List>(text, check::n20)
+}
+
+/// The checks generated from the schema: one function per schema location (validation node),
+/// implementing every keyword on JSON values exactly as JSON Schema defines it.
+mod check {
+    use super::rt::*;
+    use serde_json::Value;
+
+    const S0: &str = "must be an object";
+    const S1: &str = "class";
+    const S2: &str = "is not an allowed property (additionalProperties)";
+    const S3: &str = "snake";
+    const S4: &str = "pascal";
+    const S5: &str = "kebab";
+    const S6: &str = "klass";
+    const S7: &str = "any";
+    const S8: &str = "list";
+    const S9: &str = "none";
+    const S10: &str = "props";
+    const S11: &str = "openProps";
+    const S12: &str = "hostile";
+    const S13: &str = "quotes";
+    const S14: &str = "inline";
+    const S15: &str = "unset";
+    const S16: &str = "meta";
+    const S17: &str = "decode";
+    const S18: &str = "misses the required property \"kebab\"";
+    const S19: &str = "ok";
+    const S20: &str = "must be a string";
+    const S21: &str = "[\"None\",\"none\",\"NONE\",\"null\",\"\"]";
+    const S22: &str = "must be one of the enumerated values";
+    const S23: &str = "encode";
+    const S24: &str = "misses the required property \"pascal\"";
+    const S25: &str = "misses the required property \"snake\"";
+    const S26: &str = "choice";
+    const S27: &str = "misses the required property \"choice\"";
+    const S28: &str = "text";
+    const S29: &str = "pattern";
+    const S30: &str = "fixed";
+    const S31: &str = "[\"a\\\"b\",\"c'd\",\"e\\\\f\",\"g\\nh\",\"\\\"\\\"\\\")\\nimport os\\n#\"]";
+    const S32: &str = "\"\\\"); import os; (\\\"\"";
+    const S33: &str = "must be the constant \"\\\"); import os; (\\\"\"";
+    const S34: &str = "fooBar";
+    const S35: &str = "misses the required property \"fooBar\"";
+    const S36: &str = "type";
+    const S37: &str = "$type";
+    const S38: &str = "kebab-name";
+    const S39: &str = "2fa";
+    const S40: &str = "naïve";
+    const S41: &str = "über";
+    const S42: &str = "additional_properties";
+    const S43: &str = "foo_bar";
+    const S44: &str = "self";
+    const S45: &str = "cls";
+    const S46: &str = "misses the required property \"class\"";
+    const S47: &str = "None";
+    const S48: &str = "UNSET";
+    const S49: &str = "msgspec";
+    const S50: &str = "";
+    const S51: &str = "x\"\ny";
+    const S52: &str = "\"UNSET\"";
+    const S53: &str = "must be the constant \"UNSET\"";
+    const S54: &str = "must be an integer";
+    const S55: &str = "must be an array";
+    const S56: &str = "must be a boolean";
+    const S57: &str = "^[\"'\\\\]*\"\"\"$";
+    const S58: &str = "\\A[\\x{22}\\x{27}\\x{5C}]*\\x{22}\\x{22}\\x{22}\\z";
+    const S59: &str = "must match the pattern ^[\"'\\\\]*\"\"\"$";
+
+    static J0: Json = Json::new(S21);
+    static J1: Json = Json::new(S31);
+    static J2: Json = Json::new(S32);
+    static J3: Json = Json::new(S52);
+    static P0: Pattern = Pattern::new(S57, S58);
+
+    pub(super) fn n0(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S3 {
+                        matched = true;
+                        if !n1(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S4 {
+                        matched = true;
+                        if !n5(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S5 {
+                        matched = true;
+                        if !n9(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S6 {
+                        matched = true;
+                        if !n13(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S7 {
+                        matched = true;
+                        if !n17(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S8 {
+                        matched = true;
+                        if !n19(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S9 {
+                        matched = true;
+                        if !n22(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n24(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S11 {
+                        matched = true;
+                        if !n42(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S12 {
+                        matched = true;
+                        if !n56(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S13 {
+                        matched = true;
+                        if !n63(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S14 {
+                        matched = true;
+                        if !n67(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S15 {
+                        matched = true;
+                        if !n70(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S16 {
+                        matched = true;
+                        if !n72(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S17 {
+                        matched = true;
+                        if !n74(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n1(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n2(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n2(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S3) {
+                    ok = false;
+                    if cx.fail(at, "required", S25) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S3 {
+                        matched = true;
+                        if !n3(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n3(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n5(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n6(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n6(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S24) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n7(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n7(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n9(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n10(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n10(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S5) {
+                    ok = false;
+                    if cx.fail(at, "required", S18) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S5 {
+                        matched = true;
+                        if !n11(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n11(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S56) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n13(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n14(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n14(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S1 {
+                        matched = true;
+                        if !n15(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n15(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n17(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n18(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n18(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n19(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n20(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n20(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S55) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n21(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n21(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n22(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n23(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n23(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J0.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S22) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n24(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n25(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n25(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S1) {
+                    ok = false;
+                    if cx.fail(at, "required", S46) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S34) {
+                    ok = false;
+                    if cx.fail(at, "required", S35) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S1 {
+                        matched = true;
+                        if !n26(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S36 {
+                        matched = true;
+                        if !n27(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S37 {
+                        matched = true;
+                        if !n28(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S38 {
+                        matched = true;
+                        if !n29(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S39 {
+                        matched = true;
+                        if !n30(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S40 {
+                        matched = true;
+                        if !n31(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S41 {
+                        matched = true;
+                        if !n32(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S42 {
+                        matched = true;
+                        if !n33(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n34(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S43 {
+                        matched = true;
+                        if !n35(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S44 {
+                        matched = true;
+                        if !n36(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S47 {
+                        matched = true;
+                        if !n37(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S48 {
+                        matched = true;
+                        if !n38(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S49 {
+                        matched = true;
+                        if !n39(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S50 {
+                        matched = true;
+                        if !n40(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n26(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n27(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n28(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n29(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n30(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S56) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n31(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n32(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n33(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n34(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n35(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n36(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n37(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n38(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n39(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n40(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n42(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n43(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n43(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S34) {
+                    ok = false;
+                    if cx.fail(at, "required", S35) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S1) {
+                    if !n44(value, cx, &at.key(S1), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S36) {
+                    if !n45(value, cx, &at.key(S36), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S37) {
+                    if !n46(value, cx, &at.key(S37), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S38) {
+                    if !n47(value, cx, &at.key(S38), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S39) {
+                    if !n48(value, cx, &at.key(S39), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S40) {
+                    if !n49(value, cx, &at.key(S40), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S41) {
+                    if !n50(value, cx, &at.key(S41), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S42) {
+                    if !n51(value, cx, &at.key(S42), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S34) {
+                    if !n52(value, cx, &at.key(S34), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S43) {
+                    if !n53(value, cx, &at.key(S43), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S44) {
+                    if !n54(value, cx, &at.key(S44), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S45) {
+                    if !n55(value, cx, &at.key(S45), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n44(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n45(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n46(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n47(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n48(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S56) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n49(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n50(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n51(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n52(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n53(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n54(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n55(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n56(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n57(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n57(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S26) {
+                    ok = false;
+                    if cx.fail(at, "required", S27) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S28 {
+                        matched = true;
+                        if !n58(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S29 {
+                        matched = true;
+                        if !n59(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S26 {
+                        matched = true;
+                        if !n60(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S30 {
+                        matched = true;
+                        if !n61(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n58(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n59(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+            if let Value::String(text) = x {
+                if !P0.is_match(text) {
+                    ok = false;
+                    if cx.fail(at, "pattern", S59) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n60(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J1.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S22) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n61(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J2.get()) {
+                ok = false;
+                if cx.fail(at, "const", S33) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n63(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n64(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n64(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S51 {
+                        matched = true;
+                        if !n65(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n65(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n67(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S19 {
+                        matched = true;
+                        if !n68(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S2) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n68(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S56) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n70(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n71(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n71(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+            if !json_eq(x, J3.get()) {
+                ok = false;
+                if cx.fail(at, "const", S53) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n72(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n73(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n73(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S54) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n74(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n75(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n75(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if let Some(value) = map.get(S17) {
+                    if !n76(value, cx, &at.key(S17), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S23) {
+                    if !n77(value, cx, &at.key(S23), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n76(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n77(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S20) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+}

@@ -4,8 +4,8 @@
 //! One Rust type per schema declaration of tests/fixtures/schemas/draft07/draft07.json.
 //!
 //! Every type (de)serializes exactly its JSON (absent optional fields stay absent, closed objects
-//! reject unknown keys, `1` stays `1`) and implements [`Validate`] for the keywords serde cannot
-//! check.
+//! reject unknown keys, `1` stays `1`) and implements [`Validate`] with the checks generated from
+//! its schema (module `check`).
 
 // Variant names come from schema names: they may repeat the enum's name, and variant sizes vary.
 #![allow(clippy::enum_variant_names, clippy::large_enum_variant)]
@@ -35,7 +35,9 @@ impl<'de> Deserialize<'de> for ByPath {
 }
 
 impl Validate for ByPath {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n58, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/ByUrl
@@ -58,7 +60,9 @@ impl<'de> Deserialize<'de> for ByUrl {
 }
 
 impl Validate for ByUrl {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n54, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Click
@@ -97,7 +101,9 @@ impl<'de> Deserialize<'de> for Click {
 }
 
 impl Validate for Click {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n41, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Closed
@@ -120,7 +126,9 @@ impl<'de> Deserialize<'de> for Closed {
 }
 
 impl Validate for Closed {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n3, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#
@@ -204,25 +212,8 @@ impl<'de> Deserialize<'de> for Draft07 {
 }
 
 impl Validate for Draft07 {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        if let Some(value) = &self.labels {
-            for key1 in value.keys() {
-                rt::key_pattern(errors, &path.key("labels"), key1, &PATTERN_0);
-            }
-        }
-        if let Some(value) = &self.header {
-            rt::min_items(errors, &path.key("header"), value.len(), 1);
-        }
-        if let Some(value) = &self.bounded {
-            rt::min_items(errors, &path.key("bounded"), value.len(), 2);
-            rt::max_items(errors, &path.key("bounded"), value.len(), 4);
-        }
-        if let Some(value) = &self.limits {
-            value.validate_at(&path.key("limits"), errors);
-        }
-        if let Some(value) = &self.expr {
-            value.validate_at(&path.key("expr"), errors);
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n0, value, path, errors);
     }
 }
 
@@ -250,7 +241,9 @@ impl<'de> Deserialize<'de> for Draft07Kind {
 }
 
 impl Validate for Draft07Kind {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n37, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/properties/mode
@@ -288,7 +281,9 @@ impl<'de> Deserialize<'de> for Draft07Mode {
 }
 
 impl Validate for Draft07Mode {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n36, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/properties/numOrList
@@ -328,7 +323,9 @@ impl<'de> Deserialize<'de> for Draft07NumOrList {
 }
 
 impl Validate for Draft07NumOrList {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n61, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Event
@@ -350,7 +347,9 @@ pub enum Event {
 }
 
 impl Validate for Event {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n39, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Expr
@@ -390,13 +389,8 @@ impl<'de> Deserialize<'de> for Expr {
 }
 
 impl Validate for Expr {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        if let Self::Array(value) = self {
-            rt::min_items(errors, path, value.len(), 1);
-            for (index1, value) in value.iter().enumerate() {
-                value.validate_at(&path.index(index1), errors);
-            }
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n104, value, path, errors);
     }
 }
 
@@ -438,7 +432,9 @@ impl<'de> Deserialize<'de> for Key {
 }
 
 impl Validate for Key {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n47, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Level
@@ -480,7 +476,9 @@ impl<'de> Deserialize<'de> for Level {
 }
 
 impl Validate for Level {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n31, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Limits
@@ -508,18 +506,8 @@ impl<'de> Deserialize<'de> for Limits {
 }
 
 impl Validate for Limits {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        if let Some(value) = &self.low {
-            rt::minimum(errors, &path.key("low"), *value, rt::Num::Int(-5));
-            rt::exclusive_maximum(errors, &path.key("low"), *value, rt::Num::Int(5));
-        }
-        if let Some(value) = &self.step {
-            rt::multiple_of(errors, &path.key("step"), value, rt::Num::Int(5));
-        }
-        if let Some(value) = &self.word {
-            rt::max_length(errors, &path.key("word"), value, 3);
-            rt::pattern(errors, &path.key("word"), value, &PATTERN_1);
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n91, value, path, errors);
     }
 }
 
@@ -563,7 +551,9 @@ impl<'de> Deserialize<'de> for MaybeLevelEnum {
 }
 
 impl Validate for MaybeLevelEnum {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n99, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/NestedList
@@ -572,7 +562,9 @@ impl Validate for MaybeLevelEnum {
 pub struct NestedList(pub Vec<NestedList>);
 
 impl Validate for NestedList {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n101, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Node
@@ -597,7 +589,9 @@ impl<'de> Deserialize<'de> for Node {
 }
 
 impl Validate for Node {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n81, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Open
@@ -611,7 +605,9 @@ pub struct Open {
 }
 
 impl Validate for Open {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n7, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Person
@@ -625,7 +621,9 @@ pub struct Person {
 }
 
 impl Validate for Person {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n66, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Settings
@@ -674,7 +672,9 @@ impl<'de> Deserialize<'de> for Settings {
 }
 
 impl Validate for Settings {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n19, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Status
@@ -712,7 +712,9 @@ impl<'de> Deserialize<'de> for Status {
 }
 
 impl Validate for Status {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n35, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/draft07/draft07.json#/definitions/Target
@@ -752,7 +754,9 @@ impl<'de> Deserialize<'de> for Target {
 }
 
 impl Validate for Target {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n52, value, path, errors);
+    }
 }
 
 /// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
@@ -789,11 +793,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
         name: "Expr",
         roundtrip: rt::roundtrip::<Expr>,
     },
-    rt::SchemaType {
-        id: "draft07.json#/definitions/Json",
-        name: "Json",
-        roundtrip: rt::roundtrip::<Json>,
-    },
+    rt::SchemaType { id: "draft07.json#/definitions/Json", name: "Json", roundtrip: roundtrip_n86 },
     rt::SchemaType {
         id: "draft07.json#/definitions/Key",
         name: "Key",
@@ -812,7 +812,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType {
         id: "draft07.json#/definitions/MaybeLevel",
         name: "MaybeLevel",
-        roundtrip: rt::roundtrip::<MaybeLevel>,
+        roundtrip: roundtrip_n99,
     },
     rt::SchemaType {
         id: "draft07.json#/definitions/MaybeLevel/enum",
@@ -871,5 +871,2827 @@ pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
     TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
 }
 
-static PATTERN_0: rt::Pattern = rt::Pattern::new("^[a-z]+$");
-static PATTERN_1: rt::Pattern = rt::Pattern::new("o");
+fn roundtrip_n86(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<Json>(text, check::n86)
+}
+
+fn roundtrip_n99(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<MaybeLevel>(text, check::n99)
+}
+
+/// The checks generated from the schema: one function per schema location (validation node),
+/// implementing every keyword on JSON values exactly as JSON Schema defines it.
+mod check {
+    use super::rt::*;
+    use serde_json::Value;
+
+    const S0: &str = "must be an object";
+    const S1: &str = "path";
+    const S2: &str = "misses the required property \"path\"";
+    const S3: &str = "is not an allowed property (additionalProperties)";
+    const S4: &str = "url";
+    const S5: &str = "misses the required property \"url\"";
+    const S6: &str = "type";
+    const S7: &str = "misses the required property \"type\"";
+    const S8: &str = "x";
+    const S9: &str = "misses the required property \"x\"";
+    const S10: &str = "y";
+    const S11: &str = "misses the required property \"y\"";
+    const S12: &str = "id";
+    const S13: &str = "misses the required property \"id\"";
+    const S14: &str = "closed";
+    const S15: &str = "open";
+    const S16: &str = "counts";
+    const S17: &str = "labels";
+    const S18: &str = "nullable";
+    const S19: &str = "nullableRef";
+    const S20: &str = "settings";
+    const S21: &str = "level";
+    const S22: &str = "status";
+    const S23: &str = "mode";
+    const S24: &str = "kind";
+    const S25: &str = "event";
+    const S26: &str = "target";
+    const S27: &str = "numOrList";
+    const S28: &str = "person";
+    const S29: &str = "pair";
+    const S30: &str = "header";
+    const S31: &str = "bounded";
+    const S32: &str = "node";
+    const S33: &str = "any";
+    const S34: &str = "when";
+    const S35: &str = "limits";
+    const S36: &str = "ratio";
+    const S37: &str = "refPlus";
+    const S38: &str = "maybeLevel";
+    const S39: &str = "nested";
+    const S40: &str = "expr";
+    const S41: &str = "7";
+    const S42: &str = "must be the constant 7";
+    const S43: &str = "[\"fast\",\"slow\",null]";
+    const S44: &str = "must be one of the enumerated values";
+    const S45: &str = "must match at least one subschema (anyOf)";
+    const S46: &str = "must match exactly one subschema (oneOf)";
+    const S47: &str = "code";
+    const S48: &str = "misses the required property \"code\"";
+    const S49: &str = "must be an integer";
+    const S50: &str = "[0,1,2]";
+    const S51: &str = "low";
+    const S52: &str = "step";
+    const S53: &str = "word";
+    const S54: &str = "[1,2,null]";
+    const S55: &str = "must be an array";
+    const S56: &str = "name";
+    const S57: &str = "misses the required property \"name\"";
+    const S58: &str = "next";
+    const S59: &str = "retries";
+    const S60: &str = "scale";
+    const S61: &str = "verbose";
+    const S62: &str = "parent";
+    const S63: &str = "paths";
+    const S64: &str = "env";
+    const S65: &str = "origin";
+    const S66: &str = "must be a string";
+    const S67: &str = "[\"active\",\"inactive\"]";
+    const S68: &str = "must be null or a boolean or a number or a string or an array or an object";
+    const S69: &str = "[\"click\"]";
+    const S70: &str = "^[a-z]+$";
+    const S71: &str = "\\A[a-z]+\\z";
+    const S72: &str = "must be a string or null";
+    const S73: &str = "must have at least 2 items";
+    const S74: &str = "must have at most 2 items (items)";
+    const S75: &str = "must have at least 1 items";
+    const S76: &str = "must have at most 4 items";
+    const S77: &str = "must be a number";
+    const S78: &str = "[\"key\"]";
+    const B0: Num = Num::Int(-5);
+    const S79: &str = "must be >= -5";
+    const B1: Num = Num::Int(5);
+    const S80: &str = "must be < 5";
+    const S81: &str = "5";
+    const S82: &str = "must be a multiple of 5";
+    const S83: &str = "must be at most 3 characters long";
+    const S84: &str = "o";
+    const S85: &str = "must match the pattern o";
+    const S86: &str = "first";
+    const S87: &str = "misses the required property \"first\"";
+    const S88: &str = "last";
+    const S89: &str = "misses the required property \"last\"";
+    const S90: &str = "must be a boolean";
+    const B2: Num = Num::Int(0);
+    const S91: &str = "must be >= 0";
+    const S92: &str = "must be null";
+
+    static J0: Json = Json::new(S41);
+    static J1: Json = Json::new(S43);
+    static J2: Json = Json::new(S50);
+    static J3: Json = Json::new(S54);
+    static J4: Json = Json::new(S67);
+    static J5: Json = Json::new(S69);
+    static P0: Pattern = Pattern::new(S70, S71);
+    static J6: Json = Json::new(S78);
+    static P1: Pattern = Pattern::new(S84, S84);
+
+    pub(super) fn n0(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S12) {
+                    ok = false;
+                    if cx.fail(at, "required", S13) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S12 {
+                        matched = true;
+                        if !n1(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S14 {
+                        matched = true;
+                        if !n2(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S15 {
+                        matched = true;
+                        if !n6(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S16 {
+                        matched = true;
+                        if !n9(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S17 {
+                        matched = true;
+                        if !n11(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S18 {
+                        matched = true;
+                        if !n14(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S19 {
+                        matched = true;
+                        if !n15(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S20 {
+                        matched = true;
+                        if !n18(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S21 {
+                        matched = true;
+                        if !n33(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S22 {
+                        matched = true;
+                        if !n34(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S23 {
+                        matched = true;
+                        if !n36(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S24 {
+                        matched = true;
+                        if !n37(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S25 {
+                        matched = true;
+                        if !n38(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S26 {
+                        matched = true;
+                        if !n51(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S27 {
+                        matched = true;
+                        if !n61(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S28 {
+                        matched = true;
+                        if !n65(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S29 {
+                        matched = true;
+                        if !n71(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S30 {
+                        matched = true;
+                        if !n75(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S31 {
+                        matched = true;
+                        if !n78(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S32 {
+                        matched = true;
+                        if !n80(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S33 {
+                        matched = true;
+                        if !n85(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n89(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S35 {
+                        matched = true;
+                        if !n90(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S36 {
+                        matched = true;
+                        if !n96(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S37 {
+                        matched = true;
+                        if !n97(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S38 {
+                        matched = true;
+                        if !n98(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S39 {
+                        matched = true;
+                        if !n100(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S40 {
+                        matched = true;
+                        if !n103(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n1(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n2(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n3(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n3(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S8) {
+                    ok = false;
+                    if cx.fail(at, "required", S9) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S8 {
+                        matched = true;
+                        if !n4(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n4(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n6(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n7(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n7(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if let Some(value) = map.get(S8) {
+                    if !n8(value, cx, &at.key(S8), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n8(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n9(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n10(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n10(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B2) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S91) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n11(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if P0.is_match(key) {
+                        matched = true;
+                        if !n12(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n12(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n14(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S72) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n15(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n16(x, cx, at, None));
+            hits += usize::from(n17(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S46) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n16, x, cx, at);
+                best.check(n17, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n16(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S92) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n17(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n3(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n18(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n19(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n19(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S56 {
+                        matched = true;
+                        if !n20(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S59 {
+                        matched = true;
+                        if !n21(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S60 {
+                        matched = true;
+                        if !n22(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S61 {
+                        matched = true;
+                        if !n23(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S62 {
+                        matched = true;
+                        if !n24(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S63 {
+                        matched = true;
+                        if !n25(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S64 {
+                        matched = true;
+                        if !n27(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S65 {
+                        matched = true;
+                        if !n29(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S21 {
+                        matched = true;
+                        if !n30(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n20(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n21(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n22(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S77) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n23(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S90) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n24(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S72) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n25(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S55) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n26(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n26(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n27(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n28(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n28(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n29(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n3(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n30(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n31(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n31(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J2.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S44) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n33(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n31(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n34(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n35(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n35(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J4.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S44) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n36(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J1.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S44) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n37(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J0.get()) {
+                ok = false;
+                if cx.fail(at, "const", S42) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n38(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n39(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n39(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n40(x, cx, at, None));
+            hits += usize::from(n46(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S46) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n40, x, cx, at);
+                best.check(n46, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n40(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n41(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n41(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S6) {
+                    ok = false;
+                    if cx.fail(at, "required", S7) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S8) {
+                    ok = false;
+                    if cx.fail(at, "required", S9) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S10) {
+                    ok = false;
+                    if cx.fail(at, "required", S11) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S6 {
+                        matched = true;
+                        if !n42(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S8 {
+                        matched = true;
+                        if !n43(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n44(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n42(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J5.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S44) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n43(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n44(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n46(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n47(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n47(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S6) {
+                    ok = false;
+                    if cx.fail(at, "required", S7) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S47) {
+                    ok = false;
+                    if cx.fail(at, "required", S48) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S6 {
+                        matched = true;
+                        if !n48(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S47 {
+                        matched = true;
+                        if !n49(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n48(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J6.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S44) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n49(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n51(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n52(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n52(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n53(x, cx, at, None));
+            hits += usize::from(n57(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S46) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n53, x, cx, at);
+                best.check(n57, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n53(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n54(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n54(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n55(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n55(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n57(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n58(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n58(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S1) {
+                    ok = false;
+                    if cx.fail(at, "required", S2) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S1 {
+                        matched = true;
+                        if !n59(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n59(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n61(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n62(x, cx, at, None));
+            hits += usize::from(n63(x, cx, at, None));
+            cx.unhush();
+            if hits == 0 {
+                ok = false;
+                if cx.fail(at, "anyOf", S45) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n62, x, cx, at);
+                best.check(n63, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n62(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S77) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n63(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S55) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n64(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n64(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S77) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n65(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n66(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n66(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n67(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+            if !n69(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n67(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S86) {
+                    ok = false;
+                    if cx.fail(at, "required", S87) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S86) {
+                    if !n68(value, cx, &at.key(S86), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n68(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n69(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S88) {
+                    ok = false;
+                    if cx.fail(at, "required", S89) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S88) {
+                    if !n70(value, cx, &at.key(S88), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n70(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n71(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S55) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if items.len() < 2 {
+                    ok = false;
+                    if cx.fail(at, "minItems", S73) {
+                        break 'node;
+                    }
+                }
+                if let Some(item) = items.first() {
+                    if !n72(item, cx, &at.index(0), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(item) = items.get(1) {
+                    if !n73(item, cx, &at.index(1), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if items.len() > 2 {
+                    ok = false;
+                    if cx.fail(&at.index(2), "items", S74) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n72(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n73(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n75(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S55) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if items.is_empty() {
+                    ok = false;
+                    if cx.fail(at, "minItems", S75) {
+                        break 'node;
+                    }
+                }
+                if let Some(item) = items.first() {
+                    if !n76(item, cx, &at.index(0), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                for (i, item) in items.iter().enumerate().skip(1) {
+                    if !n77(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n76(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n77(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S90) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n78(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S55) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if items.len() < 2 {
+                    ok = false;
+                    if cx.fail(at, "minItems", S73) {
+                        break 'node;
+                    }
+                }
+                if items.len() > 4 {
+                    ok = false;
+                    if cx.fail(at, "maxItems", S76) {
+                        break 'node;
+                    }
+                }
+                for (i, item) in items.iter().enumerate() {
+                    if !n79(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n79(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n80(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n81(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n81(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S56) {
+                    ok = false;
+                    if cx.fail(at, "required", S57) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S56 {
+                        matched = true;
+                        if !n82(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S58 {
+                        matched = true;
+                        if !n83(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n82(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n83(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n81(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n85(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n86(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n86(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null, boolean, number, string, array, object
+            if !has_type(x, 95, false) {
+                ok = false;
+                if cx.fail(at, "type", S68) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n87(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n88(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n87(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n86(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n88(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n86(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n89(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n90(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n91(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n91(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S51 {
+                        matched = true;
+                        if !n92(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S52 {
+                        matched = true;
+                        if !n93(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S53 {
+                        matched = true;
+                        if !n94(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S3) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n92(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S49) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S79) {
+                        break 'node;
+                    }
+                }
+                if ge(num, B1) {
+                    ok = false;
+                    if cx.fail(at, "exclusiveMaximum", S80) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n93(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S77) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if !multiple_of(num, S81) {
+                    ok = false;
+                    if cx.fail(at, "multipleOf", S82) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n94(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S66) {
+                    break 'node;
+                }
+            }
+            if let Value::String(text) = x {
+                let len = text.chars().count();
+                if len > 3 {
+                    ok = false;
+                    if cx.fail(at, "maxLength", S83) {
+                        break 'node;
+                    }
+                }
+                if !P1.is_match(text) {
+                    ok = false;
+                    if cx.fail(at, "pattern", S85) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n96(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S77) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n97(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n7(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n98(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n99(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n99(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J3.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S44) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n100(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n101(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n101(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S55) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n102(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n102(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n101(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n103(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n104(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n104(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n105(x, cx, at, None));
+            hits += usize::from(n106(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S46) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n105, x, cx, at);
+                best.check(n106, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n105(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S77) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n106(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S55) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if items.is_empty() {
+                    ok = false;
+                    if cx.fail(at, "minItems", S75) {
+                        break 'node;
+                    }
+                }
+                for (i, item) in items.iter().enumerate() {
+                    if !n107(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n107(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n104(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+}

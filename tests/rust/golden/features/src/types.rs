@@ -4,8 +4,8 @@
 //! One Rust type per schema declaration of tests/fixtures/schemas/features/features.json, tests/fixtures/schemas/features/mode.json.
 //!
 //! Every type (de)serializes exactly its JSON (absent optional fields stay absent, closed objects
-//! reject unknown keys, `1` stays `1`) and implements [`Validate`] for the keywords serde cannot
-//! check.
+//! reject unknown keys, `1` stays `1`) and implements [`Validate`] with the checks generated from
+//! its schema (module `check`).
 
 // Variant names come from schema names: they may repeat the enum's name, and variant sizes vary.
 #![allow(clippy::enum_variant_names, clippy::large_enum_variant)]
@@ -38,13 +38,23 @@ impl<'de> Deserialize<'de> for Animal {
         match value.get("kind").and_then(serde_json::Value::as_str) {
             Some("bird") => rt::variant(value, Self::Bird),
             Some("Fish") => rt::variant(value, Self::Fish),
-            _ => Err(rt::bad_tag("Animal", "kind", &value)),
+            _ => {
+                if let Ok(inner) = Deserialize::deserialize(&value) {
+                    return Ok(Self::Bird(inner));
+                }
+                if let Ok(inner) = Deserialize::deserialize(&value) {
+                    return Ok(Self::Fish(inner));
+                }
+                Err(rt::bad_tag("Animal", "kind", &value))
+            }
         }
     }
 }
 
 impl Validate for Animal {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n196, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Base
@@ -57,7 +67,9 @@ pub struct Base {
 }
 
 impl Validate for Base {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n98, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Bird
@@ -82,7 +94,9 @@ impl<'de> Deserialize<'de> for Bird {
 }
 
 impl Validate for Bird {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n198, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Cat
@@ -125,7 +139,9 @@ impl<'de> Deserialize<'de> for Cat {
 }
 
 impl Validate for Cat {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n71, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Circle
@@ -163,8 +179,8 @@ impl<'de> Deserialize<'de> for Circle {
 }
 
 impl Validate for Circle {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        rt::minimum(errors, &path.key("radius"), &self.radius, rt::Num::Int(0));
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n59, value, path, errors);
     }
 }
 
@@ -191,7 +207,9 @@ impl<'de> Deserialize<'de> for Closed {
 }
 
 impl Validate for Closed {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n2, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Color
@@ -233,7 +251,9 @@ impl<'de> Deserialize<'de> for Color {
 }
 
 impl Validate for Color {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n41, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Contact
@@ -274,7 +294,9 @@ impl<'de> Deserialize<'de> for Contact {
 }
 
 impl Validate for Contact {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n81, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Defaults
@@ -332,7 +354,9 @@ impl<'de> Deserialize<'de> for Defaults {
 }
 
 impl Validate for Defaults {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n30, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Defaults/properties/en
@@ -370,7 +394,9 @@ impl<'de> Deserialize<'de> for DefaultsEn {
 }
 
 impl Validate for DefaultsEn {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n42, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Dog
@@ -416,7 +442,9 @@ impl<'de> Deserialize<'de> for Dog {
 }
 
 impl Validate for Dog {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n75, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/EmailContact
@@ -441,7 +469,9 @@ impl<'de> Deserialize<'de> for EmailContact {
 }
 
 impl Validate for EmailContact {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n83, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#
@@ -575,35 +605,8 @@ impl<'de> Deserialize<'de> for Features {
 }
 
 impl Validate for Features {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        if let Some(value) = &self.patterned {
-            for key1 in value.keys() {
-                rt::key_pattern(errors, &path.key("patterned"), key1, &PATTERN_0);
-            }
-        }
-        if let Some(value) = &self.shape {
-            value.validate_at(&path.key("shape"), errors);
-        }
-        if let Some(value) = &self.id_or_name {
-            value.validate_at(&path.key("idOrName"), errors);
-        }
-        if let Some(value) = &self.tags {
-            rt::min_items(errors, &path.key("tags"), value.len(), 1);
-            rt::max_items(errors, &path.key("tags"), value.len(), 3);
-        }
-        if let Some(value) = &self.limits {
-            value.validate_at(&path.key("limits"), errors);
-        }
-        if let Some(value) = &self.sized {
-            rt::min_properties(errors, &path.key("sized"), value.len(), 1);
-            rt::max_properties(errors, &path.key("sized"), value.len(), 2);
-        }
-        if let Some(value) = &self.short_tuple {
-            rt::max_items(errors, &path.key("shortTuple"), value.len(), 2);
-        }
-        if let Some(value) = &self.open_tuple {
-            rt::min_items(errors, &path.key("openTuple"), value.len(), 1);
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n0, value, path, errors);
     }
 }
 
@@ -644,7 +647,9 @@ impl<'de> Deserialize<'de> for FeaturesAnyOfObjects {
 }
 
 impl Validate for FeaturesAnyOfObjects {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n170, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/closedPatterned
@@ -658,7 +663,9 @@ pub struct FeaturesClosedPatterned {
 }
 
 impl Validate for FeaturesClosedPatterned {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n159, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/flag
@@ -685,7 +692,9 @@ impl<'de> Deserialize<'de> for FeaturesFlag {
 }
 
 impl Validate for FeaturesFlag {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n156, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/idOrName
@@ -725,10 +734,8 @@ impl<'de> Deserialize<'de> for FeaturesIdOrName {
 }
 
 impl Validate for FeaturesIdOrName {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        if let Self::String(value) = self {
-            rt::min_length(errors, path, value, 1);
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n92, value, path, errors);
     }
 }
 
@@ -768,7 +775,9 @@ impl<'de> Deserialize<'de> for FeaturesMaybeColor {
 }
 
 impl Validate for FeaturesMaybeColor {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n54, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/mixedEnum
@@ -811,7 +820,9 @@ impl<'de> Deserialize<'de> for FeaturesMixedEnum {
 }
 
 impl Validate for FeaturesMixedEnum {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n155, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/refPlus
@@ -836,7 +847,9 @@ impl<'de> Deserialize<'de> for FeaturesRefPlus {
 }
 
 impl Validate for FeaturesRefPlus {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n165, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/signed
@@ -878,7 +891,9 @@ impl<'de> Deserialize<'de> for FeaturesSigned {
 }
 
 impl Validate for FeaturesSigned {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n158, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/strOrClosed
@@ -918,7 +933,9 @@ impl<'de> Deserialize<'de> for FeaturesStrOrClosed {
 }
 
 impl Validate for FeaturesStrOrClosed {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n149, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/strOrInt
@@ -958,7 +975,9 @@ impl<'de> Deserialize<'de> for FeaturesStrOrInt {
 }
 
 impl Validate for FeaturesStrOrInt {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n157, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/properties/version
@@ -985,7 +1004,9 @@ impl<'de> Deserialize<'de> for FeaturesVersion {
 }
 
 impl Validate for FeaturesVersion {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n55, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Fish
@@ -1010,7 +1031,9 @@ impl<'de> Deserialize<'de> for Fish {
 }
 
 impl Validate for Fish {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n203, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Formats
@@ -1036,7 +1059,9 @@ impl<'de> Deserialize<'de> for Formats {
 }
 
 impl Validate for Formats {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n125, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/JsonValue
@@ -1072,25 +1097,8 @@ impl<'de> Deserialize<'de> for Limits {
 }
 
 impl Validate for Limits {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        if let Some(value) = &self.percent {
-            rt::maximum(errors, &path.key("percent"), *value, rt::Num::Int(100));
-        }
-        if let Some(value) = &self.positive {
-            rt::exclusive_minimum(errors, &path.key("positive"), value, rt::Num::Int(0));
-            rt::exclusive_maximum(errors, &path.key("positive"), value, rt::Num::Int(10));
-        }
-        if let Some(value) = &self.even {
-            rt::multiple_of(errors, &path.key("even"), *value, rt::Num::Int(2));
-        }
-        if let Some(value) = &self.code {
-            rt::min_length(errors, &path.key("code"), value, 2);
-            rt::max_length(errors, &path.key("code"), value, 4);
-            rt::pattern(errors, &path.key("code"), value, &PATTERN_1);
-        }
-        if let Some(value) = &self.unique {
-            rt::unique_items(errors, &path.key("unique"), value);
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n130, value, path, errors);
     }
 }
 
@@ -1134,7 +1142,9 @@ impl<'de> Deserialize<'de> for ModeEnum {
 }
 
 impl Validate for ModeEnum {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n194, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Named
@@ -1149,7 +1159,9 @@ pub struct Named {
 }
 
 impl Validate for Named {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n96, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Open
@@ -1165,7 +1177,9 @@ pub struct Open {
 }
 
 impl Validate for Open {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n7, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/OpenTyped
@@ -1180,7 +1194,9 @@ pub struct OpenTyped {
 }
 
 impl Validate for OpenTyped {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n11, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Pet
@@ -1203,7 +1219,9 @@ pub enum Pet {
 }
 
 impl Validate for Pet {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n69, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/PhoneContact
@@ -1228,7 +1246,9 @@ impl<'de> Deserialize<'de> for PhoneContact {
 }
 
 impl Validate for PhoneContact {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n88, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Presence
@@ -1262,7 +1282,9 @@ impl<'de> Deserialize<'de> for Presence {
 }
 
 impl Validate for Presence {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n20, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Priority
@@ -1304,7 +1326,9 @@ impl<'de> Deserialize<'de> for Priority {
 }
 
 impl Validate for Priority {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n44, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Shape
@@ -1327,15 +1351,8 @@ pub enum Shape {
 }
 
 impl Validate for Shape {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        match self {
-            Self::Circle(value) => {
-                value.validate_at(path, errors);
-            }
-            Self::Square(value) => {
-                value.validate_at(path, errors);
-            }
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n57, value, path, errors);
     }
 }
 
@@ -1374,8 +1391,8 @@ impl<'de> Deserialize<'de> for Square {
 }
 
 impl Validate for Square {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        rt::minimum(errors, &path.key("side"), &self.side, rt::Num::Int(0));
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n64, value, path, errors);
     }
 }
 
@@ -1401,7 +1418,9 @@ impl<'de> Deserialize<'de> for Tree {
 }
 
 impl Validate for Tree {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n109, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/V1
@@ -1426,7 +1445,9 @@ impl<'de> Deserialize<'de> for V1 {
 }
 
 impl Validate for V1 {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n176, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/V1/properties/v
@@ -1453,7 +1474,9 @@ impl<'de> Deserialize<'de> for V1V {
 }
 
 impl Validate for V1V {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n177, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/V2
@@ -1478,7 +1501,9 @@ impl<'de> Deserialize<'de> for V2 {
 }
 
 impl Validate for V2 {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n181, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/V2/properties/v
@@ -1505,7 +1530,9 @@ impl<'de> Deserialize<'de> for V2V {
 }
 
 impl Validate for V2V {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n182, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/features/features.json#/$defs/Versioned
@@ -1531,13 +1558,23 @@ impl<'de> Deserialize<'de> for Versioned {
         match value.get("v").and_then(serde_json::Value::as_i64) {
             Some(1) => rt::variant(value, Self::V1),
             Some(2) => rt::variant(value, Self::V2),
-            _ => Err(rt::bad_tag("Versioned", "v", &value)),
+            _ => {
+                if let Ok(inner) = Deserialize::deserialize(&value) {
+                    return Ok(Self::V1(inner));
+                }
+                if let Ok(inner) = Deserialize::deserialize(&value) {
+                    return Ok(Self::V2(inner));
+                }
+                Err(rt::bad_tag("Versioned", "v", &value))
+            }
         }
     }
 }
 
 impl Validate for Versioned {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n174, value, path, errors);
+    }
 }
 
 /// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
@@ -1609,7 +1646,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType {
         id: "features.json#/$defs/JsonValue",
         name: "JsonValue",
-        roundtrip: rt::roundtrip::<JsonValue>,
+        roundtrip: roundtrip_n115,
     },
     rt::SchemaType {
         id: "features.json#/$defs/Limits",
@@ -1699,7 +1736,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
         name: "FeaturesStrOrClosed",
         roundtrip: rt::roundtrip::<FeaturesStrOrClosed>,
     },
-    rt::SchemaType { id: "mode.json#", name: "Mode", roundtrip: rt::roundtrip::<Mode> },
+    rt::SchemaType { id: "mode.json#", name: "Mode", roundtrip: roundtrip_n194 },
     rt::SchemaType {
         id: "mode.json#/enum",
         name: "ModeEnum",
@@ -1712,5 +1749,5332 @@ pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
     TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
 }
 
-static PATTERN_0: rt::Pattern = rt::Pattern::new("^x-");
-static PATTERN_1: rt::Pattern = rt::Pattern::new("^[A-Z]+$");
+fn roundtrip_n115(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<JsonValue>(text, check::n115)
+}
+
+fn roundtrip_n194(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<Mode>(text, check::n194)
+}
+
+/// The checks generated from the schema: one function per schema location (validation node),
+/// implementing every keyword on JSON values exactly as JSON Schema defines it.
+mod check {
+    use super::rt::*;
+    use serde_json::Value;
+
+    const S0: &str = "must match exactly one subschema (oneOf)";
+    const S1: &str = "must be an object";
+    const S2: &str = "id";
+    const S3: &str = "misses the required property \"id\"";
+    const S4: &str = "kind";
+    const S5: &str = "misses the required property \"kind\"";
+    const S6: &str = "wings";
+    const S7: &str = "is not an allowed property (additionalProperties)";
+    const S8: &str = "petType";
+    const S9: &str = "misses the required property \"petType\"";
+    const S10: &str = "lives";
+    const S11: &str = "radius";
+    const S12: &str = "misses the required property \"radius\"";
+    const S13: &str = "a";
+    const S14: &str = "misses the required property \"a\"";
+    const S15: &str = "b";
+    const S16: &str = "must be a string";
+    const S17: &str = "[\"red\",\"green\",\"blue\"]";
+    const S18: &str = "must be one of the enumerated values";
+    const S19: &str = "s";
+    const S20: &str = "i";
+    const S21: &str = "n";
+    const S22: &str = "z";
+    const S23: &str = "o";
+    const S24: &str = "e";
+    const S25: &str = "en";
+    const S26: &str = "p";
+    const S27: &str = "t";
+    const S28: &str = "c";
+    const S29: &str = "[\"red\",\"green\",null]";
+    const S30: &str = "bark";
+    const S31: &str = "favoriteColors";
+    const S32: &str = "email";
+    const S33: &str = "misses the required property \"email\"";
+    const S34: &str = "note";
+    const S35: &str = "closed";
+    const S36: &str = "open";
+    const S37: &str = "openTyped";
+    const S38: &str = "map";
+    const S39: &str = "patterned";
+    const S40: &str = "presence";
+    const S41: &str = "defaults";
+    const S42: &str = "color";
+    const S43: &str = "priority";
+    const S44: &str = "maybeColor";
+    const S45: &str = "version";
+    const S46: &str = "shape";
+    const S47: &str = "pet";
+    const S48: &str = "contact";
+    const S49: &str = "idOrName";
+    const S50: &str = "named";
+    const S51: &str = "tags";
+    const S52: &str = "point";
+    const S53: &str = "tree";
+    const S54: &str = "json";
+    const S55: &str = "formats";
+    const S56: &str = "limits";
+    const S57: &str = "amount";
+    const S58: &str = "contacts";
+    const S59: &str = "petOrNull";
+    const S60: &str = "petsByName";
+    const S61: &str = "openOrNull";
+    const S62: &str = "strOrClosed";
+    const S63: &str = "colorOrNull";
+    const S64: &str = "mixedEnum";
+    const S65: &str = "flag";
+    const S66: &str = "strOrInt";
+    const S67: &str = "signed";
+    const S68: &str = "closedPatterned";
+    const S69: &str = "sized";
+    const S70: &str = "refPlus";
+    const S71: &str = "matrix";
+    const S72: &str = "anything";
+    const S73: &str = "anyOfObjects";
+    const S74: &str = "versioned";
+    const S75: &str = "shortTuple";
+    const S76: &str = "openTuple";
+    const S77: &str = "anchored";
+    const S78: &str = "mode";
+    const S79: &str = "animal";
+    const S80: &str = "must match at least one subschema (anyOf)";
+    const S81: &str = "^x-";
+    const S82: &str = "\\Ax\\x{2D}";
+    const S83: &str = "true";
+    const S84: &str = "must be the constant true";
+    const S85: &str = "[\"a\",1,true,null]";
+    const S86: &str = "misses the required property \"b\"";
+    const S87: &str = "must be an integer";
+    const S88: &str = "[-1,0,1]";
+    const S89: &str = "must be a string or an integer";
+    const S90: &str = "\"1.0\"";
+    const S91: &str = "must be the constant \"1.0\"";
+    const S92: &str = "fins";
+    const S93: &str = "when";
+    const S94: &str = "percent";
+    const S95: &str = "positive";
+    const S96: &str = "even";
+    const S97: &str = "code";
+    const S98: &str = "unique";
+    const S99: &str = "[\"fast\",\"slow\",null]";
+    const S100: &str = "phone";
+    const S101: &str = "misses the required property \"phone\"";
+    const S102: &str = "req";
+    const S103: &str = "misses the required property \"req\"";
+    const S104: &str = "reqNullable";
+    const S105: &str = "misses the required property \"reqNullable\"";
+    const S106: &str = "opt";
+    const S107: &str = "optNullable";
+    const S108: &str = "oneOfNull";
+    const S109: &str = "[1,2,10]";
+    const S110: &str = "side";
+    const S111: &str = "misses the required property \"side\"";
+    const S112: &str = "value";
+    const S113: &str = "misses the required property \"value\"";
+    const S114: &str = "children";
+    const S115: &str = "v";
+    const S116: &str = "misses the required property \"v\"";
+    const S117: &str = "1";
+    const S118: &str = "must be the constant 1";
+    const S119: &str = "2";
+    const S120: &str = "must be the constant 2";
+    const S121: &str = "\"cat\"";
+    const S122: &str = "must be the constant \"cat\"";
+    const S123: &str = "\"circle\"";
+    const S124: &str = "must be the constant \"circle\"";
+    const S125: &str = "must be a number";
+    const B0: Num = Num::Int(0);
+    const S126: &str = "must be >= 0";
+    const S127: &str = "must be a boolean";
+    const S128: &str = "must be a string or null";
+    const S129: &str = "must be an array";
+    const S130: &str = "must have at least 2 items";
+    const S131: &str = "must have at most 2 items (items)";
+    const S132: &str = "\"dog\"";
+    const S133: &str = "must be the constant \"dog\"";
+    const S134: &str = "must have at least 1 items";
+    const S135: &str = "must have at most 3 items";
+    const S136: &str = "must have at least 1 properties";
+    const S137: &str = "must have at most 2 properties";
+    const S138: &str = "must be at least 1 characters long";
+    const B1: Num = Num::Int(100);
+    const S139: &str = "must be <= 100";
+    const S140: &str = "must be > 0";
+    const B2: Num = Num::Int(10);
+    const S141: &str = "must be < 10";
+    const S142: &str = "must be a multiple of 2";
+    const S143: &str = "must be at least 2 characters long";
+    const S144: &str = "must be at most 4 characters long";
+    const S145: &str = "^[A-Z]+$";
+    const S146: &str = "\\A[A-Z]+\\z";
+    const S147: &str = "must match the pattern ^[A-Z]+$";
+    const S148: &str = "is a duplicate of an earlier item (uniqueItems)";
+    const S149: &str = "name";
+    const S150: &str = "misses the required property \"name\"";
+    const S151: &str = "must be an integer or null";
+    const S152: &str = "\"square\"";
+    const S153: &str = "must be the constant \"square\"";
+    const S154: &str = "must be null";
+
+    static J0: Json = Json::new(S17);
+    static J1: Json = Json::new(S29);
+    static P0: Pattern = Pattern::new(S81, S82);
+    static J2: Json = Json::new(S83);
+    static J3: Json = Json::new(S85);
+    static J4: Json = Json::new(S88);
+    static J5: Json = Json::new(S90);
+    static J6: Json = Json::new(S99);
+    static J7: Json = Json::new(S109);
+    static J8: Json = Json::new(S117);
+    static J9: Json = Json::new(S119);
+    static J10: Json = Json::new(S121);
+    static J11: Json = Json::new(S123);
+    static J12: Json = Json::new(S132);
+    static P1: Pattern = Pattern::new(S145, S146);
+    static J13: Json = Json::new(S152);
+
+    pub(super) fn n0(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S35 {
+                        matched = true;
+                        if !n1(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S36 {
+                        matched = true;
+                        if !n6(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S37 {
+                        matched = true;
+                        if !n10(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S38 {
+                        matched = true;
+                        if !n14(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S39 {
+                        matched = true;
+                        if !n16(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S40 {
+                        matched = true;
+                        if !n19(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S41 {
+                        matched = true;
+                        if !n29(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S42 {
+                        matched = true;
+                        if !n52(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S43 {
+                        matched = true;
+                        if !n53(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S44 {
+                        matched = true;
+                        if !n54(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S45 {
+                        matched = true;
+                        if !n55(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S46 {
+                        matched = true;
+                        if !n56(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S47 {
+                        matched = true;
+                        if !n68(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S48 {
+                        matched = true;
+                        if !n80(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S49 {
+                        matched = true;
+                        if !n92(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S50 {
+                        matched = true;
+                        if !n95(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S51 {
+                        matched = true;
+                        if !n102(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S52 {
+                        matched = true;
+                        if !n104(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S53 {
+                        matched = true;
+                        if !n108(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S54 {
+                        matched = true;
+                        if !n114(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S55 {
+                        matched = true;
+                        if !n124(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S56 {
+                        matched = true;
+                        if !n129(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S57 {
+                        matched = true;
+                        if !n138(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S58 {
+                        matched = true;
+                        if !n139(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S59 {
+                        matched = true;
+                        if !n141(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S60 {
+                        matched = true;
+                        if !n144(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S61 {
+                        matched = true;
+                        if !n146(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S62 {
+                        matched = true;
+                        if !n149(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S63 {
+                        matched = true;
+                        if !n152(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S64 {
+                        matched = true;
+                        if !n155(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S65 {
+                        matched = true;
+                        if !n156(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S66 {
+                        matched = true;
+                        if !n157(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S67 {
+                        matched = true;
+                        if !n158(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S68 {
+                        matched = true;
+                        if !n159(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S69 {
+                        matched = true;
+                        if !n163(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S70 {
+                        matched = true;
+                        if !n165(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S71 {
+                        matched = true;
+                        if !n166(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S72 {
+                        matched = true;
+                        if !n169(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S73 {
+                        matched = true;
+                        if !n170(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S74 {
+                        matched = true;
+                        if !n173(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S75 {
+                        matched = true;
+                        if !n185(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S76 {
+                        matched = true;
+                        if !n189(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S77 {
+                        matched = true;
+                        if !n192(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S78 {
+                        matched = true;
+                        if !n193(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S79 {
+                        matched = true;
+                        if !n195(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n1(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n2(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n2(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S13) {
+                    ok = false;
+                    if cx.fail(at, "required", S14) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S13 {
+                        matched = true;
+                        if !n3(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S15 {
+                        matched = true;
+                        if !n4(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n3(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n4(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n6(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n7(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n7(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S13) {
+                    ok = false;
+                    if cx.fail(at, "required", S14) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S13) {
+                    if !n8(value, cx, &at.key(S13), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S15) {
+                    if !n9(value, cx, &at.key(S15), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n8(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n9(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n10(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n11(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n11(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S13 {
+                        matched = true;
+                        if !n12(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched && !n13(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n12(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n13(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S127) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n14(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n15(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n15(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n16(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if P0.is_match(key) {
+                        matched = true;
+                        if !n17(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n17(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n19(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n20(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n20(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S102) {
+                    ok = false;
+                    if cx.fail(at, "required", S103) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S104) {
+                    ok = false;
+                    if cx.fail(at, "required", S105) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S102 {
+                        matched = true;
+                        if !n21(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S106 {
+                        matched = true;
+                        if !n22(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S104 {
+                        matched = true;
+                        if !n23(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S107 {
+                        matched = true;
+                        if !n24(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S108 {
+                        matched = true;
+                        if !n25(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n21(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n22(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n23(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S128) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n24(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer, null
+            if !has_type(x, 33, false) {
+                ok = false;
+                if cx.fail(at, "type", S151) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n25(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n26(x, cx, at, None));
+            hits += usize::from(n27(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n26, x, cx, at);
+                best.check(n27, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n26(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n2(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n27(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S154) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n29(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n30(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n30(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S19 {
+                        matched = true;
+                        if !n31(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S20 {
+                        matched = true;
+                        if !n32(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S21 {
+                        matched = true;
+                        if !n33(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S15 {
+                        matched = true;
+                        if !n34(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S22 {
+                        matched = true;
+                        if !n35(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S13 {
+                        matched = true;
+                        if !n36(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S23 {
+                        matched = true;
+                        if !n38(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S24 {
+                        matched = true;
+                        if !n40(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S25 {
+                        matched = true;
+                        if !n42(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S26 {
+                        matched = true;
+                        if !n43(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S27 {
+                        matched = true;
+                        if !n45(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S28 {
+                        matched = true;
+                        if !n49(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n31(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n32(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n33(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n34(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S127) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n35(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S128) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n36(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n37(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n37(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n38(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n39(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n39(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n40(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n41(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n41(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J0.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S18) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n42(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J1.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S18) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n43(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n44(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n44(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J7.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S18) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n45(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if items.len() < 2 {
+                    ok = false;
+                    if cx.fail(at, "minItems", S130) {
+                        break 'node;
+                    }
+                }
+                if let Some(item) = items.first() {
+                    if !n47(item, cx, &at.index(0), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(item) = items.get(1) {
+                    if !n48(item, cx, &at.index(1), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if items.len() > 2 {
+                    ok = false;
+                    if cx.fail(&at.index(2), "items", S131) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n47(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n48(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n49(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n50(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n50(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n41(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n52(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n41(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n53(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n44(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n54(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J1.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S18) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n55(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J5.get()) {
+                ok = false;
+                if cx.fail(at, "const", S91) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n56(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n57(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n57(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n58(x, cx, at, None));
+            hits += usize::from(n63(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n58, x, cx, at);
+                best.check(n63, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n58(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n59(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n59(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S11) {
+                    ok = false;
+                    if cx.fail(at, "required", S12) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n60(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S11 {
+                        matched = true;
+                        if !n61(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n60(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J11.get()) {
+                ok = false;
+                if cx.fail(at, "const", S124) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n61(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S126) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n63(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n64(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n64(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S110) {
+                    ok = false;
+                    if cx.fail(at, "required", S111) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n65(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S110 {
+                        matched = true;
+                        if !n66(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n65(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J13.get()) {
+                ok = false;
+                if cx.fail(at, "const", S153) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n66(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S126) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n68(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n69(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n69(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n70(x, cx, at, None));
+            hits += usize::from(n74(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n70, x, cx, at);
+                best.check(n74, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n70(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n71(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n71(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S8) {
+                    ok = false;
+                    if cx.fail(at, "required", S9) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S8) {
+                    if !n72(value, cx, &at.key(S8), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S10) {
+                    if !n73(value, cx, &at.key(S10), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n72(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J10.get()) {
+                ok = false;
+                if cx.fail(at, "const", S122) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n73(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n74(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n75(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n75(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S8) {
+                    ok = false;
+                    if cx.fail(at, "required", S9) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S8) {
+                    if !n76(value, cx, &at.key(S8), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S30) {
+                    if !n77(value, cx, &at.key(S30), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S31) {
+                    if !n78(value, cx, &at.key(S31), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n76(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J12.get()) {
+                ok = false;
+                if cx.fail(at, "const", S133) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n77(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n78(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n79(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n79(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n41(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n80(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n81(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n81(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n82(x, cx, at, None));
+            hits += usize::from(n87(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n82, x, cx, at);
+                best.check(n87, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n82(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n83(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n83(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S32) {
+                    ok = false;
+                    if cx.fail(at, "required", S33) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S32 {
+                        matched = true;
+                        if !n84(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n85(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n84(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n85(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n87(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n88(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n88(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S100) {
+                    ok = false;
+                    if cx.fail(at, "required", S101) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S100 {
+                        matched = true;
+                        if !n89(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n90(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n89(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n90(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n92(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n93(x, cx, at, None));
+            hits += usize::from(n94(x, cx, at, None));
+            cx.unhush();
+            if hits == 0 {
+                ok = false;
+                if cx.fail(at, "anyOf", S80) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n93, x, cx, at);
+                best.check(n94, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n93(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S126) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n94(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+            if let Value::String(text) = x {
+                let len = text.chars().count();
+                if len < 1 {
+                    ok = false;
+                    if cx.fail(at, "minLength", S138) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n95(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n96(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n96(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n97(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+            if !n100(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n97(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n98(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n98(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S2) {
+                    ok = false;
+                    if cx.fail(at, "required", S3) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S2) {
+                    if !n99(value, cx, &at.key(S2), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n99(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n100(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S149) {
+                    ok = false;
+                    if cx.fail(at, "required", S150) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S149) {
+                    if !n101(value, cx, &at.key(S149), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n101(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n102(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if items.is_empty() {
+                    ok = false;
+                    if cx.fail(at, "minItems", S134) {
+                        break 'node;
+                    }
+                }
+                if items.len() > 3 {
+                    ok = false;
+                    if cx.fail(at, "maxItems", S135) {
+                        break 'node;
+                    }
+                }
+                for (i, item) in items.iter().enumerate() {
+                    if !n103(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n103(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n104(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if items.len() < 2 {
+                    ok = false;
+                    if cx.fail(at, "minItems", S130) {
+                        break 'node;
+                    }
+                }
+                if let Some(item) = items.first() {
+                    if !n106(item, cx, &at.index(0), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(item) = items.get(1) {
+                    if !n107(item, cx, &at.index(1), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if items.len() > 2 {
+                    ok = false;
+                    if cx.fail(&at.index(2), "items", S131) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n106(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n107(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n108(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n109(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n109(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S112) {
+                    ok = false;
+                    if cx.fail(at, "required", S113) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S112 {
+                        matched = true;
+                        if !n110(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S114 {
+                        matched = true;
+                        if !n111(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n110(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n111(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n112(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n112(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n109(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n114(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n115(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n115(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n116(x, cx, at, None));
+            hits += usize::from(n117(x, cx, at, None));
+            hits += usize::from(n118(x, cx, at, None));
+            hits += usize::from(n119(x, cx, at, None));
+            hits += usize::from(n120(x, cx, at, None));
+            hits += usize::from(n122(x, cx, at, None));
+            cx.unhush();
+            if hits == 0 {
+                ok = false;
+                if cx.fail(at, "anyOf", S80) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n116, x, cx, at);
+                best.check(n117, x, cx, at);
+                best.check(n118, x, cx, at);
+                best.check(n119, x, cx, at);
+                best.check(n120, x, cx, at);
+                best.check(n122, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n116(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S154) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n117(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: boolean
+            if !has_type(x, 2, false) {
+                ok = false;
+                if cx.fail(at, "type", S127) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n118(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n119(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n120(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n121(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n121(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n115(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n122(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n123(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n123(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n115(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n124(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n125(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n125(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S93 {
+                        matched = true;
+                        if !n126(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S2 {
+                        matched = true;
+                        if !n127(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n126(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n127(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n129(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n130(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n130(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S94 {
+                        matched = true;
+                        if !n131(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S95 {
+                        matched = true;
+                        if !n132(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S96 {
+                        matched = true;
+                        if !n133(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S97 {
+                        matched = true;
+                        if !n134(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S98 {
+                        matched = true;
+                        if !n135(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n131(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S126) {
+                        break 'node;
+                    }
+                }
+                if gt(num, B1) {
+                    ok = false;
+                    if cx.fail(at, "maximum", S139) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n132(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if le(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "exclusiveMinimum", S140) {
+                        break 'node;
+                    }
+                }
+                if ge(num, B2) {
+                    ok = false;
+                    if cx.fail(at, "exclusiveMaximum", S141) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n133(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if !multiple_of(num, S119) {
+                    ok = false;
+                    if cx.fail(at, "multipleOf", S142) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n134(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+            if let Value::String(text) = x {
+                let len = text.chars().count();
+                if len < 2 {
+                    ok = false;
+                    if cx.fail(at, "minLength", S143) {
+                        break 'node;
+                    }
+                }
+                if len > 4 {
+                    ok = false;
+                    if cx.fail(at, "maxLength", S144) {
+                        break 'node;
+                    }
+                }
+                if !P1.is_match(text) {
+                    ok = false;
+                    if cx.fail(at, "pattern", S147) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n135(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if let Some(index) = duplicate(items) {
+                    ok = false;
+                    if cx.fail(&at.index(index), "uniqueItems", S148) {
+                        break 'node;
+                    }
+                }
+                for (i, item) in items.iter().enumerate() {
+                    if !n136(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n136(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n138(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n139(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n140(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n140(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n81(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n141(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n142(x, cx, at, None));
+            hits += usize::from(n143(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n142, x, cx, at);
+                best.check(n143, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n142(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n69(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n143(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S154) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n144(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n145(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n145(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n69(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n146(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n147(x, cx, at, None));
+            hits += usize::from(n148(x, cx, at, None));
+            cx.unhush();
+            if hits == 0 {
+                ok = false;
+                if cx.fail(at, "anyOf", S80) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n147, x, cx, at);
+                best.check(n148, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n147(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n7(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n148(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S154) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n149(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n150(x, cx, at, None));
+            hits += usize::from(n151(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n150, x, cx, at);
+                best.check(n151, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n150(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n151(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n2(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n152(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n153(x, cx, at, None));
+            hits += usize::from(n154(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n153, x, cx, at);
+                best.check(n154, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n153(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n41(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n154(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S154) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n155(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J3.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S18) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n156(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J2.get()) {
+                ok = false;
+                if cx.fail(at, "const", S84) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n157(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, integer
+            if !has_type(x, 96, false) {
+                ok = false;
+                if cx.fail(at, "type", S89) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n158(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J4.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S18) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n159(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S13 {
+                        matched = true;
+                        if !n160(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if P0.is_match(key) {
+                        matched = true;
+                        if !n161(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n160(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n161(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n163(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if map.is_empty() {
+                    ok = false;
+                    if cx.fail(at, "minProperties", S136) {
+                        break 'node;
+                    }
+                }
+                if map.len() > 2 {
+                    ok = false;
+                    if cx.fail(at, "maxProperties", S137) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n164(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n164(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n165(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n2(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S15) {
+                    ok = false;
+                    if cx.fail(at, "required", S86) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n166(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n167(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n167(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n168(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n168(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S125) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n169(_x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        cx.leave();
+        true
+    }
+
+    pub(super) fn n170(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n171(x, cx, at, None));
+            hits += usize::from(n172(x, cx, at, None));
+            cx.unhush();
+            if hits == 0 {
+                ok = false;
+                if cx.fail(at, "anyOf", S80) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n171, x, cx, at);
+                best.check(n172, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n171(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n2(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n172(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n11(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n173(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n174(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n174(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n175(x, cx, at, None));
+            hits += usize::from(n180(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n175, x, cx, at);
+                best.check(n180, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n175(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n176(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n176(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S115) {
+                    ok = false;
+                    if cx.fail(at, "required", S116) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S115 {
+                        matched = true;
+                        if !n177(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S13 {
+                        matched = true;
+                        if !n178(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n177(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J8.get()) {
+                ok = false;
+                if cx.fail(at, "const", S118) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n178(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n180(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n181(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n181(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S115) {
+                    ok = false;
+                    if cx.fail(at, "required", S116) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S115 {
+                        matched = true;
+                        if !n182(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S15 {
+                        matched = true;
+                        if !n183(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n182(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_eq(x, J9.get()) {
+                ok = false;
+                if cx.fail(at, "const", S120) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n183(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n185(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if let Some(item) = items.first() {
+                    if !n187(item, cx, &at.index(0), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(item) = items.get(1) {
+                    if !n188(item, cx, &at.index(1), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if items.len() > 2 {
+                    ok = false;
+                    if cx.fail(&at.index(2), "items", S131) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n187(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n188(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n189(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S129) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                if items.is_empty() {
+                    ok = false;
+                    if cx.fail(at, "minItems", S134) {
+                        break 'node;
+                    }
+                }
+                if let Some(item) = items.first() {
+                    if !n191(item, cx, &at.index(0), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                for (i, item) in items.iter().enumerate().skip(1) {
+                    if !n190(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n190(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n191(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n192(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n2(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n193(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n194(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n194(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !json_in(x, J6.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S18) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n195(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n196(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n196(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n197(x, cx, at, None));
+            hits += usize::from(n202(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S0) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n197, x, cx, at);
+                best.check(n202, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n197(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n198(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n198(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n199(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S6 {
+                        matched = true;
+                        if !n200(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n199(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n200(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n202(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n203(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n203(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S1) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n204(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S92 {
+                        matched = true;
+                        if !n205(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S7) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n204(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S16) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n205(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S87) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+}

@@ -4,8 +4,8 @@
 //! One Rust type per schema declaration of tests/fixtures/schemas/multifile/common.json, tests/fixtures/schemas/multifile/meta.json, tests/fixtures/schemas/multifile/order.json.
 //!
 //! Every type (de)serializes exactly its JSON (absent optional fields stay absent, closed objects
-//! reject unknown keys, `1` stays `1`) and implements [`Validate`] for the keywords serde cannot
-//! check.
+//! reject unknown keys, `1` stays `1`) and implements [`Validate`] with the checks generated from
+//! its schema (module `check`).
 
 // Variant names come from schema names: they may repeat the enum's name, and variant sizes vary.
 #![allow(clippy::enum_variant_names, clippy::large_enum_variant)]
@@ -26,7 +26,9 @@ pub struct Address {
 }
 
 impl Validate for Address {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n0, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/multifile/common.json#/$defs/Currency
@@ -64,7 +66,9 @@ impl<'de> Deserialize<'de> for Currency {
 }
 
 impl Validate for Currency {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n3, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/multifile/common.json#/$defs/Line
@@ -89,8 +93,8 @@ impl<'de> Deserialize<'de> for Line {
 }
 
 impl Validate for Line {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        rt::minimum(errors, &path.key("quantity"), self.quantity, rt::Num::Int(1));
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n4, value, path, errors);
     }
 }
 
@@ -116,7 +120,9 @@ impl<'de> Deserialize<'de> for Money {
 }
 
 impl Validate for Money {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n8, value, path, errors);
+    }
 }
 
 // from tests/fixtures/schemas/multifile/order.json#
@@ -150,10 +156,8 @@ impl<'de> Deserialize<'de> for Order {
 }
 
 impl Validate for Order {
-    fn validate_at(&self, path: &rt::Path<'_>, errors: &mut Vec<rt::ValidationError>) {
-        for (index, value) in self.lines.iter().enumerate() {
-            value.validate_at(&path.key("lines").index(index), errors);
-        }
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n17, value, path, errors);
     }
 }
 
@@ -181,7 +185,9 @@ impl<'de> Deserialize<'de> for OrderMeta {
 }
 
 impl Validate for OrderMeta {
-    fn validate_at(&self, _path: &rt::Path<'_>, _errors: &mut Vec<rt::ValidationError>) {}
+    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
+        rt::run(check::n13, value, path, errors);
+    }
 }
 
 /// Every type of this module by schema id (`file#pointer`: where the schema declares it, as
@@ -214,4 +220,699 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
 /// The type the schema declares at `id` (`file#pointer`), if any.
 pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
     TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
+}
+
+/// The checks generated from the schema: one function per schema location (validation node),
+/// implementing every keyword on JSON values exactly as JSON Schema defines it.
+mod check {
+    use super::rt::*;
+    use serde_json::Value;
+
+    const S0: &str = "must be an object";
+    const S1: &str = "city";
+    const S2: &str = "misses the required property \"city\"";
+    const S3: &str = "street";
+    const S4: &str = "must be a string";
+    const S5: &str = "[\"EUR\",\"USD\"]";
+    const S6: &str = "must be one of the enumerated values";
+    const S7: &str = "sku";
+    const S8: &str = "misses the required property \"sku\"";
+    const S9: &str = "quantity";
+    const S10: &str = "misses the required property \"quantity\"";
+    const S11: &str = "price";
+    const S12: &str = "misses the required property \"price\"";
+    const S13: &str = "is not an allowed property (additionalProperties)";
+    const S14: &str = "amount";
+    const S15: &str = "misses the required property \"amount\"";
+    const S16: &str = "currency";
+    const S17: &str = "misses the required property \"currency\"";
+    const S18: &str = "id";
+    const S19: &str = "misses the required property \"id\"";
+    const S20: &str = "total";
+    const S21: &str = "misses the required property \"total\"";
+    const S22: &str = "lines";
+    const S23: &str = "misses the required property \"lines\"";
+    const S24: &str = "billing";
+    const S25: &str = "meta";
+    const S26: &str = "source";
+    const S27: &str = "must be an integer";
+    const B0: Num = Num::Int(1);
+    const S28: &str = "must be >= 1";
+    const S29: &str = "must be a number";
+    const S30: &str = "must be an array";
+
+    static J0: Json = Json::new(S5);
+
+    pub(super) fn n0(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S1) {
+                    ok = false;
+                    if cx.fail(at, "required", S2) {
+                        break 'node;
+                    }
+                }
+                if let Some(value) = map.get(S3) {
+                    if !n1(value, cx, &at.key(S3), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S1) {
+                    if !n2(value, cx, &at.key(S1), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n1(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S4) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n2(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S4) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n3(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S4) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J0.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S6) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n4(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S7) {
+                    ok = false;
+                    if cx.fail(at, "required", S8) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S9) {
+                    ok = false;
+                    if cx.fail(at, "required", S10) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S11) {
+                    ok = false;
+                    if cx.fail(at, "required", S12) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S7 {
+                        matched = true;
+                        if !n5(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S9 {
+                        matched = true;
+                        if !n6(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S11 {
+                        matched = true;
+                        if !n7(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S13) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n5(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S4) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n6(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S27) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S28) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n7(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n8(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n8(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S14) {
+                    ok = false;
+                    if cx.fail(at, "required", S15) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S16) {
+                    ok = false;
+                    if cx.fail(at, "required", S17) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S14 {
+                        matched = true;
+                        if !n9(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S16 {
+                        matched = true;
+                        if !n10(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S13) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n9(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S29) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n10(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n3(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n13(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S26 {
+                        matched = true;
+                        if !n14(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S16 {
+                        matched = true;
+                        if !n15(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S13) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n14(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S4) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n15(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n3(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n17(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S18) {
+                    ok = false;
+                    if cx.fail(at, "required", S19) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S20) {
+                    ok = false;
+                    if cx.fail(at, "required", S21) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S22) {
+                    ok = false;
+                    if cx.fail(at, "required", S23) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S18 {
+                        matched = true;
+                        if !n18(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S20 {
+                        matched = true;
+                        if !n19(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S22 {
+                        matched = true;
+                        if !n20(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S16 {
+                        matched = true;
+                        if !n22(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S24 {
+                        matched = true;
+                        if !n23(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S25 {
+                        matched = true;
+                        if !n24(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S13) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n18(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S4) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n19(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n8(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n20(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S30) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n21(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n21(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n4(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n22(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n3(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n23(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n0(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n24(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n13(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
 }
