@@ -56,7 +56,7 @@ impl<'de> Deserialize<'de> for BlobType {
 
 impl Validate for BlobType {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n38, value, path, errors);
+        rt::run(check::n48, value, path, errors);
     }
 }
 
@@ -93,7 +93,7 @@ impl<'de> Deserialize<'de> for ComponentExecuteParams {
 
 impl Validate for ComponentExecuteParams {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n40, value, path, errors);
+        rt::run(check::n85, value, path, errors);
     }
 }
 
@@ -120,7 +120,7 @@ impl<'de> Deserialize<'de> for ComponentExecuteResult {
 
 impl Validate for ComponentExecuteResult {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n55, value, path, errors);
+        rt::run(check::n91, value, path, errors);
     }
 }
 
@@ -149,7 +149,7 @@ impl<'de> Deserialize<'de> for ComponentInferSchemaParams {
 
 impl Validate for ComponentInferSchemaParams {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n58, value, path, errors);
+        rt::run(check::n94, value, path, errors);
     }
 }
 
@@ -177,7 +177,7 @@ impl<'de> Deserialize<'de> for ComponentInferSchemaResult {
 
 impl Validate for ComponentInferSchemaResult {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n64, value, path, errors);
+        rt::run(check::n98, value, path, errors);
     }
 }
 
@@ -213,7 +213,7 @@ impl<'de> Deserialize<'de> for ComponentInfo {
 
 impl Validate for ComponentInfo {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n69, value, path, errors);
+        rt::run(check::n68, value, path, errors);
     }
 }
 
@@ -291,7 +291,7 @@ impl<'de> Deserialize<'de> for ComponentListParams {
 
 impl Validate for ComponentListParams {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n85, value, path, errors);
+        rt::run(check::n63, value, path, errors);
     }
 }
 
@@ -401,7 +401,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
 
 impl Validate for ErrorCode {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n87, value, path, errors);
+        rt::run(check::n37, value, path, errors);
     }
 }
 
@@ -454,7 +454,7 @@ impl<'de> Deserialize<'de> for ExecutionStatus {
 
 impl Validate for ExecutionStatus {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n88, value, path, errors);
+        rt::run(check::n158, value, path, errors);
     }
 }
 
@@ -486,7 +486,7 @@ impl<'de> Deserialize<'de> for FlowError {
 
 impl Validate for FlowError {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n89, value, path, errors);
+        rt::run(check::n186, value, path, errors);
     }
 }
 
@@ -511,7 +511,7 @@ pub enum FlowResult {
 
 impl Validate for FlowResult {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n94, value, path, errors);
+        rt::run(check::n176, value, path, errors);
     }
 }
 
@@ -553,7 +553,7 @@ impl<'de> Deserialize<'de> for FlowResultFailed {
 
 impl Validate for FlowResultFailed {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n101, value, path, errors);
+        rt::run(check::n183, value, path, errors);
     }
 }
 
@@ -595,7 +595,7 @@ impl<'de> Deserialize<'de> for FlowResultSuccess {
 
 impl Validate for FlowResultSuccess {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n96, value, path, errors);
+        rt::run(check::n178, value, path, errors);
     }
 }
 
@@ -625,7 +625,7 @@ impl<'de> Deserialize<'de> for GetBlobParams {
 
 impl Validate for GetBlobParams {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n105, value, path, errors);
+        rt::run(check::n113, value, path, errors);
     }
 }
 
@@ -654,7 +654,7 @@ impl<'de> Deserialize<'de> for GetBlobResult {
 
 impl Validate for GetBlobResult {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n111, value, path, errors);
+        rt::run(check::n119, value, path, errors);
     }
 }
 
@@ -702,7 +702,7 @@ impl<'de> Deserialize<'de> for GetRunProtocolParams {
 
 impl Validate for GetRunProtocolParams {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n115, value, path, errors);
+        rt::run(check::n143, value, path, errors);
     }
 }
 
@@ -732,7 +732,7 @@ impl<'de> Deserialize<'de> for InitializeParams {
 
 impl Validate for InitializeParams {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n125, value, path, errors);
+        rt::run(check::n52, value, path, errors);
     }
 }
 
@@ -759,7 +759,7 @@ impl<'de> Deserialize<'de> for InitializeResult {
 
 impl Validate for InitializeResult {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n131, value, path, errors);
+        rt::run(check::n58, value, path, errors);
     }
 }
 
@@ -783,7 +783,7 @@ impl<'de> Deserialize<'de> for Initialized {
 
 impl Validate for Initialized {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n134, value, path, errors);
+        rt::run(check::n61, value, path, errors);
     }
 }
 
@@ -820,7 +820,7 @@ impl<'de> Deserialize<'de> for ItemResult {
 
 impl Validate for ItemResult {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n136, value, path, errors);
+        rt::run(check::n171, value, path, errors);
     }
 }
 
@@ -855,7 +855,7 @@ impl<'de> Deserialize<'de> for ItemStatistics {
 
 impl Validate for ItemStatistics {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n144, value, path, errors);
+        rt::run(check::n160, value, path, errors);
     }
 }
 
@@ -911,7 +911,7 @@ impl<'de> Deserialize<'de> for ListComponentsResult {
 
 impl Validate for ListComponentsResult {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n151, value, path, errors);
+        rt::run(check::n65, value, path, errors);
     }
 }
 
@@ -1205,7 +1205,7 @@ impl<'de> Deserialize<'de> for ObservabilityContext {
 
 impl Validate for ObservabilityContext {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n45, value, path, errors);
+        rt::run(check::n38, value, path, errors);
     }
 }
 
@@ -1246,7 +1246,7 @@ impl<'de> Deserialize<'de> for OverrideType {
 
 impl Validate for OverrideType {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n155, value, path, errors);
+        rt::run(check::n135, value, path, errors);
     }
 }
 
@@ -1282,7 +1282,7 @@ impl<'de> Deserialize<'de> for PutBlobParams {
 
 impl Validate for PutBlobParams {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n156, value, path, errors);
+        rt::run(check::n103, value, path, errors);
     }
 }
 
@@ -1309,7 +1309,7 @@ impl<'de> Deserialize<'de> for PutBlobResult {
 
 impl Validate for PutBlobResult {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n163, value, path, errors);
+        rt::run(check::n110, value, path, errors);
     }
 }
 
@@ -1393,7 +1393,7 @@ impl<'de> Deserialize<'de> for ResultOrder {
 
 impl Validate for ResultOrder {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n120, value, path, errors);
+        rt::run(check::n148, value, path, errors);
     }
 }
 
@@ -1442,7 +1442,7 @@ impl<'de> Deserialize<'de> for RunStatusProtocol {
 
 impl Validate for RunStatusProtocol {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n166, value, path, errors);
+        rt::run(check::n153, value, path, errors);
     }
 }
 
@@ -1479,7 +1479,7 @@ impl<'de> Deserialize<'de> for StepOverride {
 
 impl Validate for StepOverride {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n177, value, path, errors);
+        rt::run(check::n133, value, path, errors);
     }
 }
 
@@ -1524,7 +1524,7 @@ impl<'de> Deserialize<'de> for SubmitRunProtocolParams {
 
 impl Validate for SubmitRunProtocolParams {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n181, value, path, errors);
+        rt::run(check::n123, value, path, errors);
     }
 }
 
@@ -1536,7 +1536,7 @@ pub type WorkflowOverrides = BTreeMap<String, StepOverride>;
 /// diagnostics and the conformance vectors name types), sorted by id; see [`type_by_schema_id`].
 pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType { id: "protocol.json#", name: "Message", roundtrip: rt::roundtrip::<Message> },
-    rt::SchemaType { id: "protocol.json#/$defs/BlobId", name: "BlobId", roundtrip: roundtrip_n37 },
+    rt::SchemaType { id: "protocol.json#/$defs/BlobId", name: "BlobId", roundtrip: roundtrip_n44 },
     rt::SchemaType {
         id: "protocol.json#/$defs/BlobType",
         name: "BlobType",
@@ -1545,7 +1545,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType {
         id: "protocol.json#/$defs/Component",
         name: "Component",
-        roundtrip: roundtrip_n39,
+        roundtrip: roundtrip_n49,
     },
     rt::SchemaType {
         id: "protocol.json#/$defs/ComponentExecuteParams",
@@ -1732,7 +1732,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
         name: "RunStatusProtocol",
         roundtrip: rt::roundtrip::<RunStatusProtocol>,
     },
-    rt::SchemaType { id: "protocol.json#/$defs/Schema", name: "Schema", roundtrip: roundtrip_n61 },
+    rt::SchemaType { id: "protocol.json#/$defs/Schema", name: "Schema", roundtrip: roundtrip_n50 },
     rt::SchemaType {
         id: "protocol.json#/$defs/StepOverride",
         name: "StepOverride",
@@ -1751,7 +1751,7 @@ pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType {
         id: "protocol.json#/$defs/WorkflowOverrides",
         name: "WorkflowOverrides",
-        roundtrip: roundtrip_n189,
+        roundtrip: roundtrip_n131,
     },
 ];
 
@@ -1760,24 +1760,24 @@ pub fn type_by_schema_id(id: &str) -> Option<&'static rt::SchemaType> {
     TYPES_BY_SCHEMA_ID.binary_search_by(|t| t.id.cmp(id)).ok().map(|i| &TYPES_BY_SCHEMA_ID[i])
 }
 
-fn roundtrip_n37(text: &str) -> Result<String, rt::DecodeError> {
-    rt::roundtrip_with::<BlobId>(text, check::n37)
+fn roundtrip_n44(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<BlobId>(text, check::n44)
 }
 
-fn roundtrip_n39(text: &str) -> Result<String, rt::DecodeError> {
-    rt::roundtrip_with::<Component>(text, check::n39)
+fn roundtrip_n49(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<Component>(text, check::n49)
 }
 
-fn roundtrip_n61(text: &str) -> Result<String, rt::DecodeError> {
-    rt::roundtrip_with::<Schema>(text, check::n61)
+fn roundtrip_n50(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<Schema>(text, check::n50)
 }
 
 fn roundtrip_n24(text: &str) -> Result<String, rt::DecodeError> {
     rt::roundtrip_with::<ProtocolValue>(text, check::n24)
 }
 
-fn roundtrip_n189(text: &str) -> Result<String, rt::DecodeError> {
-    rt::roundtrip_with::<WorkflowOverrides>(text, check::n189)
+fn roundtrip_n131(text: &str) -> Result<String, rt::DecodeError> {
+    rt::roundtrip_with::<WorkflowOverrides>(text, check::n131)
 }
 
 /// The checks generated from the schema: one function per schema location (validation node),
@@ -2802,6 +2802,205 @@ mod check {
         }
         let mut ok = true;
         'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J1.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n38(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S78 {
+                        matched = true;
+                        if !n39(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S79 {
+                        matched = true;
+                        if !n40(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S80 {
+                        matched = true;
+                        if !n41(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S81 {
+                        matched = true;
+                        if !n42(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S82 {
+                        matched = true;
+                        if !n46(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n39(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n40(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n41(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n42(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n43(x, cx, at, None));
+            hits += usize::from(n45(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n43, x, cx, at);
+                best.check(n45, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n43(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n44(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n44(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
             // type: string
             if !has_type(x, 64, false) {
                 ok = false;
@@ -2814,7 +3013,43 @@ mod check {
         ok
     }
 
-    pub(super) fn n38(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n45(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n46(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n48(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -2838,7 +3073,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n39(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n49(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -2856,7 +3091,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n40(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n50(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -2870,27 +3105,47 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S4) {
-                    ok = false;
-                    if cx.fail(at, "required", S5) {
-                        break 'node;
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    if !n51(value, cx, &here, None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
                     }
                 }
-                if !map.contains_key(S6) {
-                    ok = false;
-                    if cx.fail(at, "required", S7) {
-                        break 'node;
-                    }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n51(_x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        cx.leave();
+        true
+    }
+
+    pub(super) fn n52(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
                 }
-                if !map.contains_key(S8) {
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S46) {
                     ok = false;
-                    if cx.fail(at, "required", S9) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S10) {
-                    ok = false;
-                    if cx.fail(at, "required", S11) {
+                    if cx.fail(at, "required", S47) {
                         break 'node;
                     }
                 }
@@ -2898,27 +3153,9 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S4 {
+                    if key == S46 {
                         matched = true;
-                        if !n41(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S6 {
-                        matched = true;
-                        if !n42(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S8 {
-                        matched = true;
-                        if !n43(value, cx, &here, None) {
+                        if !n53(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -2927,7 +3164,7 @@ mod check {
                     }
                     if key == S10 {
                         matched = true;
-                        if !n44(value, cx, &here, None) {
+                        if !n54(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -2947,41 +3184,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n41(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n39(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n42(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n24(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n43(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n53(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3013,154 +3216,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n44(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n45(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n45(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S78 {
-                        matched = true;
-                        if !n46(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S79 {
-                        matched = true;
-                        if !n47(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S80 {
-                        matched = true;
-                        if !n48(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S81 {
-                        matched = true;
-                        if !n49(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S82 {
-                        matched = true;
-                        if !n52(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n46(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string, null
-            if !has_type(x, 65, false) {
-                ok = false;
-                if cx.fail(at, "type", S102) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n47(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string, null
-            if !has_type(x, 65, false) {
-                ok = false;
-                if cx.fail(at, "type", S102) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n48(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string, null
-            if !has_type(x, 65, false) {
-                ok = false;
-                if cx.fail(at, "type", S102) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n49(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n54(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3168,8 +3224,8 @@ mod check {
         'node: {
             cx.hush();
             let mut hits = 0;
-            hits += usize::from(n50(x, cx, at, None));
-            hits += usize::from(n51(x, cx, at, None));
+            hits += usize::from(n55(x, cx, at, None));
+            hits += usize::from(n56(x, cx, at, None));
             cx.unhush();
             if hits != 1 {
                 ok = false;
@@ -3179,62 +3235,9 @@ mod check {
             }
             if hits == 0 && !cx.stop() {
                 let mut best = Closest::default();
-                best.check(n50, x, cx, at);
-                best.check(n51, x, cx, at);
+                best.check(n55, x, cx, at);
+                best.check(n56, x, cx, at);
                 best.report(cx);
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n50(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n37(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n51(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: null
-            if !has_type(x, 1, false) {
-                ok = false;
-                if cx.fail(at, "type", S111) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n52(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string, null
-            if !has_type(x, 65, false) {
-                ok = false;
-                if cx.fail(at, "type", S102) {
-                    break 'node;
-                }
             }
         }
         cx.leave();
@@ -3247,39 +3250,10 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: object
-            if !has_type(x, 4, false) {
+            if !n38(x, cx, at, None) {
                 ok = false;
-                if cx.fail(at, "type", S3) {
+                if cx.stop() {
                     break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S13) {
-                    ok = false;
-                    if cx.fail(at, "required", S14) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S13 {
-                        matched = true;
-                        if !n56(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
                 }
             }
         }
@@ -3293,9 +3267,10 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n24(x, cx, at, None) {
+            // type: null
+            if !has_type(x, 1, false) {
                 ok = false;
-                if cx.stop() {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -3318,15 +3293,9 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S4) {
+                if !map.contains_key(S48) {
                     ok = false;
-                    if cx.fail(at, "required", S5) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S15) {
-                    ok = false;
-                    if cx.fail(at, "required", S16) {
+                    if cx.fail(at, "required", S49) {
                         break 'node;
                     }
                 }
@@ -3334,18 +3303,9 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S4 {
+                    if key == S48 {
                         matched = true;
                         if !n59(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S15 {
-                        matched = true;
-                        if !n60(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -3371,27 +3331,25 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n39(x, cx, at, None) {
+            // type: integer
+            if !has_type(x, 32, false) {
                 ok = false;
-                if cx.stop() {
+                if cx.fail(at, "type", S26) {
                     break 'node;
                 }
             }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n60(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n61(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+                if gt(num, B1) {
+                    ok = false;
+                    if cx.fail(at, "maximum", S101) {
+                        break 'node;
+                    }
                 }
             }
         }
@@ -3413,14 +3371,12 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                for (key, value) in map {
+                for key in map.keys() {
                     let key = key.as_str();
                     let here = at.key(key);
-                    if !n62(value, cx, &here, None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
+                    ok = false;
+                    if cx.fail(&here, "additionalProperties", S12) {
+                        break 'node;
                     }
                 }
             }
@@ -3429,15 +3385,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n62(_x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        cx.leave();
-        true
-    }
-
-    pub(super) fn n64(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n63(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3451,13 +3399,47 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
+                for key in map.keys() {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    ok = false;
+                    if cx.fail(&here, "additionalProperties", S12) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n65(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S67) {
+                    ok = false;
+                    if cx.fail(at, "required", S68) {
+                        break 'node;
+                    }
+                }
                 for (key, value) in map {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S17 {
+                    if key == S67 {
                         matched = true;
-                        if !n65(value, cx, &here, None) {
+                        if !n66(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -3477,44 +3459,27 @@ mod check {
         ok
     }
 
-    pub(super) fn n65(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            cx.hush();
-            let mut hits = 0;
-            hits += usize::from(n66(x, cx, at, None));
-            hits += usize::from(n67(x, cx, at, None));
-            cx.unhush();
-            if hits != 1 {
-                ok = false;
-                if cx.fail(at, "oneOf", S29) {
-                    break 'node;
-                }
-            }
-            if hits == 0 && !cx.stop() {
-                let mut best = Closest::default();
-                best.check(n66, x, cx, at);
-                best.check(n67, x, cx, at);
-                best.report(cx);
-            }
-        }
-        cx.leave();
-        ok
-    }
-
     pub(super) fn n66(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            if !n61(x, cx, at, None) {
+            // type: array
+            if !has_type(x, 8, false) {
                 ok = false;
-                if cx.stop() {
+                if cx.fail(at, "type", S108) {
                     break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n67(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
                 }
             }
         }
@@ -3528,10 +3493,9 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: null
-            if !has_type(x, 1, false) {
+            if !n68(x, cx, at, None) {
                 ok = false;
-                if cx.fail(at, "type", S111) {
+                if cx.stop() {
                     break 'node;
                 }
             }
@@ -3540,7 +3504,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n69(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n68(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3566,7 +3530,7 @@ mod check {
                     let mut matched = false;
                     if key == S4 {
                         matched = true;
-                        if !n70(value, cx, &here, None) {
+                        if !n69(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -3575,7 +3539,7 @@ mod check {
                     }
                     if key == S18 {
                         matched = true;
-                        if !n71(value, cx, &here, None) {
+                        if !n70(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -3584,7 +3548,7 @@ mod check {
                     }
                     if key == S15 {
                         matched = true;
-                        if !n72(value, cx, &here, None) {
+                        if !n71(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -3593,7 +3557,7 @@ mod check {
                     }
                     if key == S17 {
                         matched = true;
-                        if !n75(value, cx, &here, None) {
+                        if !n74(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -3613,13 +3577,13 @@ mod check {
         ok
     }
 
-    pub(super) fn n70(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n69(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            if !n39(x, cx, at, None) {
+            if !n49(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -3630,7 +3594,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n71(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n70(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3648,7 +3612,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n72(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n71(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3656,8 +3620,8 @@ mod check {
         'node: {
             cx.hush();
             let mut hits = 0;
+            hits += usize::from(n72(x, cx, at, None));
             hits += usize::from(n73(x, cx, at, None));
-            hits += usize::from(n74(x, cx, at, None));
             cx.unhush();
             if hits != 1 {
                 ok = false;
@@ -3667,8 +3631,8 @@ mod check {
             }
             if hits == 0 && !cx.stop() {
                 let mut best = Closest::default();
+                best.check(n72, x, cx, at);
                 best.check(n73, x, cx, at);
-                best.check(n74, x, cx, at);
                 best.report(cx);
             }
         }
@@ -3676,13 +3640,13 @@ mod check {
         ok
     }
 
-    pub(super) fn n73(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n72(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            if !n61(x, cx, at, None) {
+            if !n50(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -3693,7 +3657,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n74(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n73(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3711,7 +3675,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n75(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n74(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3719,8 +3683,8 @@ mod check {
         'node: {
             cx.hush();
             let mut hits = 0;
+            hits += usize::from(n75(x, cx, at, None));
             hits += usize::from(n76(x, cx, at, None));
-            hits += usize::from(n77(x, cx, at, None));
             cx.unhush();
             if hits != 1 {
                 ok = false;
@@ -3730,8 +3694,8 @@ mod check {
             }
             if hits == 0 && !cx.stop() {
                 let mut best = Closest::default();
+                best.check(n75, x, cx, at);
                 best.check(n76, x, cx, at);
-                best.check(n77, x, cx, at);
                 best.report(cx);
             }
         }
@@ -3739,13 +3703,13 @@ mod check {
         ok
     }
 
-    pub(super) fn n76(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n75(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            if !n61(x, cx, at, None) {
+            if !n50(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -3756,7 +3720,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n77(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n76(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -3826,7 +3790,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n39(x, cx, at, None) {
+            if !n49(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -3889,7 +3853,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n69(x, cx, at, None) {
+            if !n68(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -3914,91 +3878,27 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                for key in map.keys() {
-                    let key = key.as_str();
-                    let here = at.key(key);
+                if !map.contains_key(S4) {
                     ok = false;
-                    if cx.fail(&here, "additionalProperties", S12) {
+                    if cx.fail(at, "required", S5) {
                         break 'node;
                     }
                 }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n87(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
-                ok = false;
-                if cx.fail(at, "type", S26) {
-                    break 'node;
-                }
-            }
-            if !json_in(x, J1.get()) {
-                ok = false;
-                if cx.fail(at, "enum", S2) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n88(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-            if !json_in(x, J2.get()) {
-                ok = false;
-                if cx.fail(at, "enum", S2) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n89(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S21) {
+                if !map.contains_key(S6) {
                     ok = false;
-                    if cx.fail(at, "required", S22) {
+                    if cx.fail(at, "required", S7) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S23) {
+                if !map.contains_key(S8) {
                     ok = false;
-                    if cx.fail(at, "required", S24) {
+                    if cx.fail(at, "required", S9) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S10) {
+                    ok = false;
+                    if cx.fail(at, "required", S11) {
                         break 'node;
                     }
                 }
@@ -4006,27 +3906,36 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S21 {
+                    if key == S4 {
                         matched = true;
-                        if !n90(value, cx, &here, None) {
+                        if !n86(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
                             }
                         }
                     }
-                    if key == S23 {
+                    if key == S6 {
                         matched = true;
-                        if !n91(value, cx, &here, None) {
+                        if !n87(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
                             }
                         }
                     }
-                    if key == S25 {
+                    if key == S8 {
                         matched = true;
-                        if !n92(value, cx, &here, None) {
+                        if !n88(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n89(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -4046,7 +3955,41 @@ mod check {
         ok
     }
 
-    pub(super) fn n90(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n86(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n49(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n87(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n88(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -4056,6 +3999,37 @@ mod check {
             if !has_type(x, 32, false) {
                 ok = false;
                 if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+                if gt(num, B1) {
+                    ok = false;
+                    if cx.fail(at, "maximum", S101) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n89(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n38(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
                     break 'node;
                 }
             }
@@ -4070,11 +4044,39 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: string
-            if !has_type(x, 64, false) {
+            // type: object
+            if !has_type(x, 4, false) {
                 ok = false;
-                if cx.fail(at, "type", S0) {
+                if cx.fail(at, "type", S3) {
                     break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S13) {
+                    ok = false;
+                    if cx.fail(at, "required", S14) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S13 {
+                        matched = true;
+                        if !n92(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
                 }
             }
         }
@@ -4105,22 +4107,55 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            cx.hush();
-            let mut hits = 0;
-            hits += usize::from(n95(x, cx, at, None));
-            hits += usize::from(n100(x, cx, at, None));
-            cx.unhush();
-            if hits != 1 {
+            // type: object
+            if !has_type(x, 4, false) {
                 ok = false;
-                if cx.fail(at, "oneOf", S29) {
+                if cx.fail(at, "type", S3) {
                     break 'node;
                 }
             }
-            if hits == 0 && !cx.stop() {
-                let mut best = Closest::default();
-                best.check(n95, x, cx, at);
-                best.check(n100, x, cx, at);
-                best.report(cx);
+            if let Value::Object(map) = x {
+                if !map.contains_key(S4) {
+                    ok = false;
+                    if cx.fail(at, "required", S5) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S15) {
+                    ok = false;
+                    if cx.fail(at, "required", S16) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S4 {
+                        matched = true;
+                        if !n95(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S15 {
+                        matched = true;
+                        if !n96(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
             }
         }
         cx.leave();
@@ -4133,7 +4168,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n96(x, cx, at, None) {
+            if !n49(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -4150,77 +4185,9 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: object
-            if !has_type(x, 4, false) {
+            if !n50(x, cx, at, None) {
                 ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S30) {
-                    ok = false;
-                    if cx.fail(at, "required", S31) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S34) {
-                    ok = false;
-                    if cx.fail(at, "required", S35) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S30 {
-                        matched = true;
-                        if !n97(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S34 {
-                        matched = true;
-                        if !n98(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n97(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-            if !json_eq(x, J8.get()) {
-                ok = false;
-                if cx.fail(at, "const", S106) {
+                if cx.stop() {
                     break 'node;
                 }
             }
@@ -4235,11 +4202,62 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n24(x, cx, at, None) {
+            // type: object
+            if !has_type(x, 4, false) {
                 ok = false;
-                if cx.stop() {
+                if cx.fail(at, "type", S3) {
                     break 'node;
                 }
+            }
+            if let Value::Object(map) = x {
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S17 {
+                        matched = true;
+                        if !n99(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n99(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n100(x, cx, at, None));
+            hits += usize::from(n101(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n100, x, cx, at);
+                best.check(n101, x, cx, at);
+                best.report(cx);
             }
         }
         cx.leave();
@@ -4252,7 +4270,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n101(x, cx, at, None) {
+            if !n50(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -4264,225 +4282,6 @@ mod check {
     }
 
     pub(super) fn n101(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S30) {
-                    ok = false;
-                    if cx.fail(at, "required", S31) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S32) {
-                    ok = false;
-                    if cx.fail(at, "required", S33) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S30 {
-                        matched = true;
-                        if !n102(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S32 {
-                        matched = true;
-                        if !n103(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n102(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-            if !json_eq(x, J7.get()) {
-                ok = false;
-                if cx.fail(at, "const", S104) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n103(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n89(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n105(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S36) {
-                    ok = false;
-                    if cx.fail(at, "required", S37) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S36 {
-                        matched = true;
-                        if !n106(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S10 {
-                        matched = true;
-                        if !n107(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n106(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n37(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n107(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            cx.hush();
-            let mut hits = 0;
-            hits += usize::from(n108(x, cx, at, None));
-            hits += usize::from(n109(x, cx, at, None));
-            cx.unhush();
-            if hits != 1 {
-                ok = false;
-                if cx.fail(at, "oneOf", S29) {
-                    break 'node;
-                }
-            }
-            if hits == 0 && !cx.stop() {
-                let mut best = Closest::default();
-                best.check(n108, x, cx, at);
-                best.check(n109, x, cx, at);
-                best.report(cx);
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n108(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n45(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n109(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -4500,7 +4299,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n111(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n103(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -4532,7 +4331,7 @@ mod check {
                     let mut matched = false;
                     if key == S25 {
                         matched = true;
-                        if !n112(value, cx, &here, None) {
+                        if !n104(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -4541,7 +4340,16 @@ mod check {
                     }
                     if key == S39 {
                         matched = true;
-                        if !n113(value, cx, &here, None) {
+                        if !n105(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S10 {
+                        matched = true;
+                        if !n106(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -4561,7 +4369,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n112(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n104(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -4578,7 +4386,52 @@ mod check {
         ok
     }
 
-    pub(super) fn n113(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n105(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n48(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n106(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n107(x, cx, at, None));
+            hits += usize::from(n108(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n107, x, cx, at);
+                best.check(n108, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n107(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -4595,7 +4448,25 @@ mod check {
         ok
     }
 
-    pub(super) fn n115(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n108(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n110(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -4609,9 +4480,9 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S41) {
+                if !map.contains_key(S36) {
                     ok = false;
-                    if cx.fail(at, "required", S42) {
+                    if cx.fail(at, "required", S37) {
                         break 'node;
                     }
                 }
@@ -4619,36 +4490,72 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S41 {
+                    if key == S36 {
                         matched = true;
-                        if !n116(value, cx, &here, None) {
+                        if !n111(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
                             }
                         }
                     }
-                    if key == S43 {
-                        matched = true;
-                        if !n117(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
                         }
                     }
-                    if key == S44 {
-                        matched = true;
-                        if !n118(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n111(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n44(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n113(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S36) {
+                    ok = false;
+                    if cx.fail(at, "required", S37) {
+                        break 'node;
                     }
-                    if key == S45 {
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S36 {
                         matched = true;
-                        if !n119(value, cx, &here, None) {
+                        if !n114(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -4656,6 +4563,147 @@ mod check {
                         }
                     }
                     if key == S10 {
+                        matched = true;
+                        if !n115(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n114(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n44(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n115(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n116(x, cx, at, None));
+            hits += usize::from(n117(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n116, x, cx, at);
+                best.check(n117, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n116(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n38(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n117(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: null
+            if !has_type(x, 1, false) {
+                ok = false;
+                if cx.fail(at, "type", S111) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n119(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S25) {
+                    ok = false;
+                    if cx.fail(at, "required", S38) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S39) {
+                    ok = false;
+                    if cx.fail(at, "required", S40) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S25 {
+                        matched = true;
+                        if !n120(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S39 {
                         matched = true;
                         if !n121(value, cx, &here, None) {
                             ok = false;
@@ -4677,93 +4725,15 @@ mod check {
         ok
     }
 
-    pub(super) fn n116(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n117(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: boolean
-            if !has_type(x, 2, false) {
-                ok = false;
-                if cx.fail(at, "type", S107) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n118(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: boolean
-            if !has_type(x, 2, false) {
-                ok = false;
-                if cx.fail(at, "type", S107) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n119(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n120(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
     pub(super) fn n120(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            // type: string
-            if !has_type(x, 64, false) {
+            if !n24(x, cx, at, None) {
                 ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-            if !json_in(x, J6.get()) {
-                ok = false;
-                if cx.fail(at, "enum", S2) {
+                if cx.stop() {
                     break 'node;
                 }
             }
@@ -4778,35 +4748,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            cx.hush();
-            let mut hits = 0;
-            hits += usize::from(n122(x, cx, at, None));
-            hits += usize::from(n123(x, cx, at, None));
-            cx.unhush();
-            if hits != 1 {
-                ok = false;
-                if cx.fail(at, "oneOf", S29) {
-                    break 'node;
-                }
-            }
-            if hits == 0 && !cx.stop() {
-                let mut best = Closest::default();
-                best.check(n122, x, cx, at);
-                best.check(n123, x, cx, at);
-                best.report(cx);
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n122(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n45(x, cx, at, None) {
+            if !n48(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -4823,24 +4765,6 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: null
-            if !has_type(x, 1, false) {
-                ok = false;
-                if cx.fail(at, "type", S111) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n125(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
             // type: object
             if !has_type(x, 4, false) {
                 ok = false;
@@ -4849,9 +4773,15 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S46) {
+                if !map.contains_key(S85) {
                     ok = false;
-                    if cx.fail(at, "required", S47) {
+                    if cx.fail(at, "required", S86) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S96) {
+                    ok = false;
+                    if cx.fail(at, "required", S97) {
                         break 'node;
                     }
                 }
@@ -4859,9 +4789,45 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S46 {
+                    if key == S85 {
                         matched = true;
-                        if !n126(value, cx, &here, None) {
+                        if !n124(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S96 {
+                        matched = true;
+                        if !n125(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S43 {
+                        matched = true;
+                        if !n127(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S98 {
+                        matched = true;
+                        if !n128(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S99 {
+                        matched = true;
+                        if !n129(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -4870,7 +4836,7 @@ mod check {
                     }
                     if key == S10 {
                         matched = true;
-                        if !n127(value, cx, &here, None) {
+                        if !n139(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -4890,31 +4856,61 @@ mod check {
         ok
     }
 
+    pub(super) fn n124(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n44(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n125(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: array
+            if !has_type(x, 8, false) {
+                ok = false;
+                if cx.fail(at, "type", S108) {
+                    break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n126(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
     pub(super) fn n126(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
+            if !n24(x, cx, at, None) {
                 ok = false;
-                if cx.fail(at, "type", S26) {
+                if cx.stop() {
                     break 'node;
-                }
-            }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
-                }
-                if gt(num, B1) {
-                    ok = false;
-                    if cx.fail(at, "maximum", S101) {
-                        break 'node;
-                    }
                 }
             }
         }
@@ -4928,22 +4924,12 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            cx.hush();
-            let mut hits = 0;
-            hits += usize::from(n128(x, cx, at, None));
-            hits += usize::from(n129(x, cx, at, None));
-            cx.unhush();
-            if hits != 1 {
+            // type: boolean
+            if !has_type(x, 2, false) {
                 ok = false;
-                if cx.fail(at, "oneOf", S29) {
+                if cx.fail(at, "type", S107) {
                     break 'node;
                 }
-            }
-            if hits == 0 && !cx.stop() {
-                let mut best = Closest::default();
-                best.check(n128, x, cx, at);
-                best.check(n129, x, cx, at);
-                best.report(cx);
             }
         }
         cx.leave();
@@ -4956,10 +4942,19 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n45(x, cx, at, None) {
+            // type: integer, null
+            if !has_type(x, 33, false) {
                 ok = false;
-                if cx.stop() {
+                if cx.fail(at, "type", S110) {
                     break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
                 }
             }
         }
@@ -4973,10 +4968,37 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: null
-            if !has_type(x, 1, false) {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n130(x, cx, at, None));
+            hits += usize::from(n138(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
                 ok = false;
-                if cx.fail(at, "type", S111) {
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n130, x, cx, at);
+                best.check(n138, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n130(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n131(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
                     break 'node;
                 }
             }
@@ -4999,28 +5021,12 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S48) {
-                    ok = false;
-                    if cx.fail(at, "required", S49) {
-                        break 'node;
-                    }
-                }
                 for (key, value) in map {
                     let key = key.as_str();
                     let here = at.key(key);
-                    let mut matched = false;
-                    if key == S48 {
-                        matched = true;
-                        if !n132(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
+                    if !n132(value, cx, &here, None) {
                         ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
+                        if cx.stop() {
                             break 'node;
                         }
                     }
@@ -5037,25 +5043,10 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
+            if !n133(x, cx, at, None) {
                 ok = false;
-                if cx.fail(at, "type", S26) {
+                if cx.stop() {
                     break 'node;
-                }
-            }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
-                }
-                if gt(num, B1) {
-                    ok = false;
-                    if cx.fail(at, "maximum", S101) {
-                        break 'node;
-                    }
                 }
             }
         }
@@ -5063,7 +5054,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n134(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n133(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -5077,43 +5068,9 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                for key in map.keys() {
-                    let key = key.as_str();
-                    let here = at.key(key);
+                if !map.contains_key(S93) {
                     ok = false;
-                    if cx.fail(&here, "additionalProperties", S12) {
-                        break 'node;
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n136(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S50) {
-                    ok = false;
-                    if cx.fail(at, "required", S51) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S52) {
-                    ok = false;
-                    if cx.fail(at, "required", S53) {
+                    if cx.fail(at, "required", S94) {
                         break 'node;
                     }
                 }
@@ -5121,36 +5078,18 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S50 {
+                    if key == S95 {
                         matched = true;
-                        if !n137(value, cx, &here, None) {
+                        if !n134(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
                             }
                         }
                     }
-                    if key == S52 {
+                    if key == S93 {
                         matched = true;
-                        if !n138(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S34 {
-                        matched = true;
-                        if !n139(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S54 {
-                        matched = true;
-                        if !n142(value, cx, &here, None) {
+                        if !n136(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -5170,25 +5109,57 @@ mod check {
         ok
     }
 
-    pub(super) fn n137(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n134(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
+            if !n135(x, cx, at, None) {
                 ok = false;
-                if cx.fail(at, "type", S26) {
+                if cx.stop() {
                     break 'node;
                 }
             }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n135(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J5.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n136(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
                 }
             }
         }
@@ -5202,9 +5173,10 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n88(x, cx, at, None) {
+            // type: null
+            if !has_type(x, 1, false) {
                 ok = false;
-                if cx.stop() {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -5247,7 +5219,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n94(x, cx, at, None) {
+            if !n38(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -5276,25 +5248,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n142(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string, null
-            if !has_type(x, 65, false) {
-                ok = false;
-                if cx.fail(at, "type", S102) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n144(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n143(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -5308,33 +5262,9 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S55) {
+                if !map.contains_key(S41) {
                     ok = false;
-                    if cx.fail(at, "required", S56) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S57) {
-                    ok = false;
-                    if cx.fail(at, "required", S58) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S59) {
-                    ok = false;
-                    if cx.fail(at, "required", S60) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S61) {
-                    ok = false;
-                    if cx.fail(at, "required", S62) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S63) {
-                    ok = false;
-                    if cx.fail(at, "required", S64) {
+                    if cx.fail(at, "required", S42) {
                         break 'node;
                     }
                 }
@@ -5342,7 +5272,16 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S55 {
+                    if key == S41 {
+                        matched = true;
+                        if !n144(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S43 {
                         matched = true;
                         if !n145(value, cx, &here, None) {
                             ok = false;
@@ -5351,7 +5290,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S57 {
+                    if key == S44 {
                         matched = true;
                         if !n146(value, cx, &here, None) {
                             ok = false;
@@ -5360,7 +5299,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S59 {
+                    if key == S45 {
                         matched = true;
                         if !n147(value, cx, &here, None) {
                             ok = false;
@@ -5369,16 +5308,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S61 {
-                        matched = true;
-                        if !n148(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S63 {
+                    if key == S10 {
                         matched = true;
                         if !n149(value, cx, &here, None) {
                             ok = false;
@@ -5400,25 +5330,35 @@ mod check {
         ok
     }
 
+    pub(super) fn n144(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
     pub(super) fn n145(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
+            // type: boolean
+            if !has_type(x, 2, false) {
                 ok = false;
-                if cx.fail(at, "type", S26) {
+                if cx.fail(at, "type", S107) {
                     break 'node;
-                }
-            }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
                 }
             }
         }
@@ -5432,19 +5372,11 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
+            // type: boolean
+            if !has_type(x, 2, false) {
                 ok = false;
-                if cx.fail(at, "type", S26) {
+                if cx.fail(at, "type", S107) {
                     break 'node;
-                }
-            }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
                 }
             }
         }
@@ -5458,19 +5390,10 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
+            if !n148(x, cx, at, None) {
                 ok = false;
-                if cx.fail(at, "type", S26) {
+                if cx.stop() {
                     break 'node;
-                }
-            }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
                 }
             }
         }
@@ -5484,19 +5407,17 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
+            // type: string
+            if !has_type(x, 64, false) {
                 ok = false;
-                if cx.fail(at, "type", S26) {
+                if cx.fail(at, "type", S0) {
                     break 'node;
                 }
             }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
+            if !json_in(x, J6.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
                 }
             }
         }
@@ -5510,229 +5431,29 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: integer
-            if !has_type(x, 32, false) {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n150(x, cx, at, None));
+            hits += usize::from(n151(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
                 ok = false;
-                if cx.fail(at, "type", S26) {
+                if cx.fail(at, "oneOf", S29) {
                     break 'node;
                 }
             }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
-                }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n150, x, cx, at);
+                best.check(n151, x, cx, at);
+                best.report(cx);
             }
         }
         cx.leave();
         ok
     }
 
-    pub(super) fn n151(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S67) {
-                    ok = false;
-                    if cx.fail(at, "required", S68) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S67 {
-                        matched = true;
-                        if !n152(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n152(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: array
-            if !has_type(x, 8, false) {
-                ok = false;
-                if cx.fail(at, "type", S108) {
-                    break 'node;
-                }
-            }
-            if let Value::Array(items) = x {
-                for (i, item) in items.iter().enumerate() {
-                    if !n153(item, cx, &at.index(i), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n153(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n69(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n155(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-            if !json_in(x, J5.get()) {
-                ok = false;
-                if cx.fail(at, "enum", S2) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n156(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S25) {
-                    ok = false;
-                    if cx.fail(at, "required", S38) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S39) {
-                    ok = false;
-                    if cx.fail(at, "required", S40) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S25 {
-                        matched = true;
-                        if !n157(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S39 {
-                        matched = true;
-                        if !n158(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S10 {
-                        matched = true;
-                        if !n159(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n157(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n24(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n158(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n150(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -5749,52 +5470,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n159(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            cx.hush();
-            let mut hits = 0;
-            hits += usize::from(n160(x, cx, at, None));
-            hits += usize::from(n161(x, cx, at, None));
-            cx.unhush();
-            if hits != 1 {
-                ok = false;
-                if cx.fail(at, "oneOf", S29) {
-                    break 'node;
-                }
-            }
-            if hits == 0 && !cx.stop() {
-                let mut best = Closest::default();
-                best.check(n160, x, cx, at);
-                best.check(n161, x, cx, at);
-                best.report(cx);
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n160(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n45(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n161(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n151(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -5812,70 +5488,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n163(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S36) {
-                    ok = false;
-                    if cx.fail(at, "required", S37) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S36 {
-                        matched = true;
-                        if !n164(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n164(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n37(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n166(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n153(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -5925,7 +5538,7 @@ mod check {
                     let mut matched = false;
                     if key == S41 {
                         matched = true;
-                        if !n167(value, cx, &here, None) {
+                        if !n154(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -5934,7 +5547,7 @@ mod check {
                     }
                     if key == S85 {
                         matched = true;
-                        if !n168(value, cx, &here, None) {
+                        if !n155(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -5943,7 +5556,7 @@ mod check {
                     }
                     if key == S91 {
                         matched = true;
-                        if !n169(value, cx, &here, None) {
+                        if !n156(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -5952,7 +5565,7 @@ mod check {
                     }
                     if key == S52 {
                         matched = true;
-                        if !n170(value, cx, &here, None) {
+                        if !n157(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -5961,7 +5574,7 @@ mod check {
                     }
                     if key == S87 {
                         matched = true;
-                        if !n171(value, cx, &here, None) {
+                        if !n159(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -5970,7 +5583,7 @@ mod check {
                     }
                     if key == S89 {
                         matched = true;
-                        if !n172(value, cx, &here, None) {
+                        if !n167(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -5979,7 +5592,7 @@ mod check {
                     }
                     if key == S54 {
                         matched = true;
-                        if !n173(value, cx, &here, None) {
+                        if !n168(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -5988,7 +5601,7 @@ mod check {
                     }
                     if key == S92 {
                         matched = true;
-                        if !n174(value, cx, &here, None) {
+                        if !n169(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -6000,6 +5613,353 @@ mod check {
                         if cx.fail(&here, "additionalProperties", S12) {
                             break 'node;
                         }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n154(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n155(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n44(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n156(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string, null
+            if !has_type(x, 65, false) {
+                ok = false;
+                if cx.fail(at, "type", S102) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n157(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n158(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n158(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_in(x, J2.get()) {
+                ok = false;
+                if cx.fail(at, "enum", S2) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n159(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n160(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n160(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S55) {
+                    ok = false;
+                    if cx.fail(at, "required", S56) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S57) {
+                    ok = false;
+                    if cx.fail(at, "required", S58) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S59) {
+                    ok = false;
+                    if cx.fail(at, "required", S60) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S61) {
+                    ok = false;
+                    if cx.fail(at, "required", S62) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S63) {
+                    ok = false;
+                    if cx.fail(at, "required", S64) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S55 {
+                        matched = true;
+                        if !n161(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S57 {
+                        matched = true;
+                        if !n162(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S59 {
+                        matched = true;
+                        if !n163(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S61 {
+                        matched = true;
+                        if !n164(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S63 {
+                        matched = true;
+                        if !n165(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n161(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n162(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n163(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n164(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n165(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
                     }
                 }
             }
@@ -6032,9 +5992,10 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n37(x, cx, at, None) {
+            // type: string, null
+            if !has_type(x, 65, false) {
                 ok = false;
-                if cx.stop() {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
@@ -6049,11 +6010,21 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            // type: string, null
-            if !has_type(x, 65, false) {
+            // type: array, null
+            if !has_type(x, 9, false) {
                 ok = false;
-                if cx.fail(at, "type", S102) {
+                if cx.fail(at, "type", S109) {
                     break 'node;
+                }
+            }
+            if let Value::Array(items) = x {
+                for (i, item) in items.iter().enumerate() {
+                    if !n170(item, cx, &at.index(i), None) {
+                        ok = false;
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
                 }
             }
         }
@@ -6067,7 +6038,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n88(x, cx, at, None) {
+            if !n171(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -6084,7 +6055,112 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n144(x, cx, at, None) {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S50) {
+                    ok = false;
+                    if cx.fail(at, "required", S51) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S52) {
+                    ok = false;
+                    if cx.fail(at, "required", S53) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S50 {
+                        matched = true;
+                        if !n172(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S52 {
+                        matched = true;
+                        if !n173(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n174(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S54 {
+                        matched = true;
+                        if !n193(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n172(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+            if let Value::Number(num) = x {
+                if lt(num, B0) {
+                    ok = false;
+                    if cx.fail(at, "minimum", S100) {
+                        break 'node;
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n173(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n158(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -6095,7 +6171,406 @@ mod check {
         ok
     }
 
-    pub(super) fn n172(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n174(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n175(x, cx, at, None));
+            hits += usize::from(n192(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n175, x, cx, at);
+                best.check(n192, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n175(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n176(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n176(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            cx.hush();
+            let mut hits = 0;
+            hits += usize::from(n177(x, cx, at, None));
+            hits += usize::from(n182(x, cx, at, None));
+            cx.unhush();
+            if hits != 1 {
+                ok = false;
+                if cx.fail(at, "oneOf", S29) {
+                    break 'node;
+                }
+            }
+            if hits == 0 && !cx.stop() {
+                let mut best = Closest::default();
+                best.check(n177, x, cx, at);
+                best.check(n182, x, cx, at);
+                best.report(cx);
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n177(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n178(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n178(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S30) {
+                    ok = false;
+                    if cx.fail(at, "required", S31) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S34) {
+                    ok = false;
+                    if cx.fail(at, "required", S35) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S30 {
+                        matched = true;
+                        if !n179(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S34 {
+                        matched = true;
+                        if !n180(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n179(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_eq(x, J8.get()) {
+                ok = false;
+                if cx.fail(at, "const", S106) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n180(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n24(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n182(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n183(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n183(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S30) {
+                    ok = false;
+                    if cx.fail(at, "required", S31) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S32) {
+                    ok = false;
+                    if cx.fail(at, "required", S33) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S30 {
+                        matched = true;
+                        if !n184(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S32 {
+                        matched = true;
+                        if !n185(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n184(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if !json_eq(x, J7.get()) {
+                ok = false;
+                if cx.fail(at, "const", S104) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n185(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n186(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n186(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S3) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S21) {
+                    ok = false;
+                    if cx.fail(at, "required", S22) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S23) {
+                    ok = false;
+                    if cx.fail(at, "required", S24) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S21 {
+                        matched = true;
+                        if !n187(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S23 {
+                        matched = true;
+                        if !n188(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S25 {
+                        matched = true;
+                        if !n189(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S12) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n187(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: integer
+            if !has_type(x, 32, false) {
+                ok = false;
+                if cx.fail(at, "type", S26) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n188(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -6113,463 +6588,15 @@ mod check {
         ok
     }
 
-    pub(super) fn n173(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string, null
-            if !has_type(x, 65, false) {
-                ok = false;
-                if cx.fail(at, "type", S102) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n174(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: array, null
-            if !has_type(x, 9, false) {
-                ok = false;
-                if cx.fail(at, "type", S109) {
-                    break 'node;
-                }
-            }
-            if let Value::Array(items) = x {
-                for (i, item) in items.iter().enumerate() {
-                    if !n175(item, cx, &at.index(i), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n175(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n136(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n177(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S93) {
-                    ok = false;
-                    if cx.fail(at, "required", S94) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S95 {
-                        matched = true;
-                        if !n178(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S93 {
-                        matched = true;
-                        if !n179(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n178(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n155(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n179(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n24(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n181(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S85) {
-                    ok = false;
-                    if cx.fail(at, "required", S86) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S96) {
-                    ok = false;
-                    if cx.fail(at, "required", S97) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S85 {
-                        matched = true;
-                        if !n182(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S96 {
-                        matched = true;
-                        if !n183(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S43 {
-                        matched = true;
-                        if !n185(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S98 {
-                        matched = true;
-                        if !n186(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S99 {
-                        matched = true;
-                        if !n187(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S10 {
-                        matched = true;
-                        if !n192(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
-                        ok = false;
-                        if cx.fail(&here, "additionalProperties", S12) {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n182(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n37(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n183(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: array
-            if !has_type(x, 8, false) {
-                ok = false;
-                if cx.fail(at, "type", S108) {
-                    break 'node;
-                }
-            }
-            if let Value::Array(items) = x {
-                for (i, item) in items.iter().enumerate() {
-                    if !n184(item, cx, &at.index(i), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n184(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n24(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n185(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: boolean
-            if !has_type(x, 2, false) {
-                ok = false;
-                if cx.fail(at, "type", S107) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n186(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: integer, null
-            if !has_type(x, 33, false) {
-                ok = false;
-                if cx.fail(at, "type", S110) {
-                    break 'node;
-                }
-            }
-            if let Value::Number(num) = x {
-                if lt(num, B0) {
-                    ok = false;
-                    if cx.fail(at, "minimum", S100) {
-                        break 'node;
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n187(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            cx.hush();
-            let mut hits = 0;
-            hits += usize::from(n188(x, cx, at, None));
-            hits += usize::from(n191(x, cx, at, None));
-            cx.unhush();
-            if hits != 1 {
-                ok = false;
-                if cx.fail(at, "oneOf", S29) {
-                    break 'node;
-                }
-            }
-            if hits == 0 && !cx.stop() {
-                let mut best = Closest::default();
-                best.check(n188, x, cx, at);
-                best.check(n191, x, cx, at);
-                best.report(cx);
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n188(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n189(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
     pub(super) fn n189(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    if !n190(value, cx, &here, None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n190(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n177(x, cx, at, None) {
+            if !n24(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n191(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: null
-            if !has_type(x, 1, false) {
-                ok = false;
-                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -6584,22 +6611,12 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            cx.hush();
-            let mut hits = 0;
-            hits += usize::from(n193(x, cx, at, None));
-            hits += usize::from(n194(x, cx, at, None));
-            cx.unhush();
-            if hits != 1 {
+            // type: null
+            if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "oneOf", S29) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
-            }
-            if hits == 0 && !cx.stop() {
-                let mut best = Closest::default();
-                best.check(n193, x, cx, at);
-                best.check(n194, x, cx, at);
-                best.report(cx);
             }
         }
         cx.leave();
@@ -6612,27 +6629,10 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n45(x, cx, at, None) {
+            // type: string, null
+            if !has_type(x, 65, false) {
                 ok = false;
-                if cx.stop() {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n194(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: null
-            if !has_type(x, 1, false) {
-                ok = false;
-                if cx.fail(at, "type", S111) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
