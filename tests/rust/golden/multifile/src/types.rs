@@ -27,7 +27,7 @@ pub struct Address {
 
 impl Validate for Address {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n0, value, path, errors);
+        rt::run(check::n11, value, path, errors);
     }
 }
 
@@ -67,7 +67,7 @@ impl<'de> Deserialize<'de> for Currency {
 
 impl Validate for Currency {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n3, value, path, errors);
+        rt::run(check::n1, value, path, errors);
     }
 }
 
@@ -94,7 +94,7 @@ impl<'de> Deserialize<'de> for Line {
 
 impl Validate for Line {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n4, value, path, errors);
+        rt::run(check::n6, value, path, errors);
     }
 }
 
@@ -121,7 +121,7 @@ impl<'de> Deserialize<'de> for Money {
 
 impl Validate for Money {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n8, value, path, errors);
+        rt::run(check::n2, value, path, errors);
     }
 }
 
@@ -157,7 +157,7 @@ impl<'de> Deserialize<'de> for Order {
 
 impl Validate for Order {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n17, value, path, errors);
+        rt::run(check::n18, value, path, errors);
     }
 }
 
@@ -186,7 +186,7 @@ impl<'de> Deserialize<'de> for OrderMeta {
 
 impl Validate for OrderMeta {
     fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n13, value, path, errors);
+        rt::run(check::n14, value, path, errors);
     }
 }
 
@@ -263,85 +263,7 @@ mod check {
 
     static J0: Json = Json::new(S5);
 
-    pub(super) fn n0(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S1) {
-                    ok = false;
-                    if cx.fail(at, "required", S2) {
-                        break 'node;
-                    }
-                }
-                if let Some(value) = map.get(S3) {
-                    if !n1(value, cx, &at.key(S3), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-                if let Some(value) = map.get(S1) {
-                    if !n2(value, cx, &at.key(S1), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
     pub(super) fn n1(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S4) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n2(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S4) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n3(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -365,7 +287,103 @@ mod check {
         ok
     }
 
+    pub(super) fn n2(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: object
+            if !has_type(x, 4, false) {
+                ok = false;
+                if cx.fail(at, "type", S0) {
+                    break 'node;
+                }
+            }
+            if let Value::Object(map) = x {
+                if !map.contains_key(S14) {
+                    ok = false;
+                    if cx.fail(at, "required", S15) {
+                        break 'node;
+                    }
+                }
+                if !map.contains_key(S16) {
+                    ok = false;
+                    if cx.fail(at, "required", S17) {
+                        break 'node;
+                    }
+                }
+                for (key, value) in map {
+                    let key = key.as_str();
+                    let here = at.key(key);
+                    let mut matched = false;
+                    if key == S14 {
+                        matched = true;
+                        if !n3(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if key == S16 {
+                        matched = true;
+                        if !n4(value, cx, &here, None) {
+                            ok = false;
+                            if cx.stop() {
+                                break 'node;
+                            }
+                        }
+                    }
+                    if !matched {
+                        ok = false;
+                        if cx.fail(&here, "additionalProperties", S13) {
+                            break 'node;
+                        }
+                    }
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n3(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: number
+            if !has_type(x, 16, false) {
+                ok = false;
+                if cx.fail(at, "type", S29) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
     pub(super) fn n4(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n1(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n6(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -403,7 +421,7 @@ mod check {
                     let mut matched = false;
                     if key == S7 {
                         matched = true;
-                        if !n5(value, cx, &here, None) {
+                        if !n7(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -412,7 +430,7 @@ mod check {
                     }
                     if key == S9 {
                         matched = true;
-                        if !n6(value, cx, &here, None) {
+                        if !n8(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -421,7 +439,7 @@ mod check {
                     }
                     if key == S11 {
                         matched = true;
-                        if !n7(value, cx, &here, None) {
+                        if !n9(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -441,7 +459,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n5(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n7(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -459,7 +477,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n6(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n8(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -485,13 +503,13 @@ mod check {
         ok
     }
 
-    pub(super) fn n7(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n9(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            if !n8(x, cx, at, None) {
+            if !n2(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -502,7 +520,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n8(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n11(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -516,43 +534,24 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S14) {
+                if !map.contains_key(S1) {
                     ok = false;
-                    if cx.fail(at, "required", S15) {
+                    if cx.fail(at, "required", S2) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S16) {
-                    ok = false;
-                    if cx.fail(at, "required", S17) {
-                        break 'node;
-                    }
-                }
-                for (key, value) in map {
-                    let key = key.as_str();
-                    let here = at.key(key);
-                    let mut matched = false;
-                    if key == S14 {
-                        matched = true;
-                        if !n9(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if key == S16 {
-                        matched = true;
-                        if !n10(value, cx, &here, None) {
-                            ok = false;
-                            if cx.stop() {
-                                break 'node;
-                            }
-                        }
-                    }
-                    if !matched {
+                if let Some(value) = map.get(S3) {
+                    if !n12(value, cx, &at.key(S3), None) {
                         ok = false;
-                        if cx.fail(&here, "additionalProperties", S13) {
+                        if cx.stop() {
+                            break 'node;
+                        }
+                    }
+                }
+                if let Some(value) = map.get(S1) {
+                    if !n13(value, cx, &at.key(S1), None) {
+                        ok = false;
+                        if cx.stop() {
                             break 'node;
                         }
                     }
@@ -563,33 +562,16 @@ mod check {
         ok
     }
 
-    pub(super) fn n9(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n12(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            // type: number
-            if !has_type(x, 16, false) {
+            // type: string
+            if !has_type(x, 64, false) {
                 ok = false;
-                if cx.fail(at, "type", S29) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n10(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n3(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
+                if cx.fail(at, "type", S4) {
                     break 'node;
                 }
             }
@@ -599,6 +581,24 @@ mod check {
     }
 
     pub(super) fn n13(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            // type: string
+            if !has_type(x, 64, false) {
+                ok = false;
+                if cx.fail(at, "type", S4) {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n14(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -618,7 +618,7 @@ mod check {
                     let mut matched = false;
                     if key == S26 {
                         matched = true;
-                        if !n14(value, cx, &here, None) {
+                        if !n15(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -627,7 +627,7 @@ mod check {
                     }
                     if key == S16 {
                         matched = true;
-                        if !n15(value, cx, &here, None) {
+                        if !n16(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -647,7 +647,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n14(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n15(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -665,13 +665,13 @@ mod check {
         ok
     }
 
-    pub(super) fn n15(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n16(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            if !n3(x, cx, at, None) {
+            if !n1(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -682,7 +682,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n17(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n18(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -720,7 +720,7 @@ mod check {
                     let mut matched = false;
                     if key == S18 {
                         matched = true;
-                        if !n18(value, cx, &here, None) {
+                        if !n19(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -729,7 +729,7 @@ mod check {
                     }
                     if key == S20 {
                         matched = true;
-                        if !n19(value, cx, &here, None) {
+                        if !n20(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -738,7 +738,7 @@ mod check {
                     }
                     if key == S22 {
                         matched = true;
-                        if !n20(value, cx, &here, None) {
+                        if !n21(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -747,7 +747,7 @@ mod check {
                     }
                     if key == S16 {
                         matched = true;
-                        if !n22(value, cx, &here, None) {
+                        if !n23(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -756,7 +756,7 @@ mod check {
                     }
                     if key == S24 {
                         matched = true;
-                        if !n23(value, cx, &here, None) {
+                        if !n24(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -765,7 +765,7 @@ mod check {
                     }
                     if key == S25 {
                         matched = true;
-                        if !n24(value, cx, &here, None) {
+                        if !n25(value, cx, &here, None) {
                             ok = false;
                             if cx.stop() {
                                 break 'node;
@@ -785,7 +785,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n18(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n19(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -803,13 +803,13 @@ mod check {
         ok
     }
 
-    pub(super) fn n19(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n20(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
         let mut ok = true;
         'node: {
-            if !n8(x, cx, at, None) {
+            if !n2(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -820,7 +820,7 @@ mod check {
         ok
     }
 
-    pub(super) fn n20(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+    pub(super) fn n21(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
             return false;
         }
@@ -835,29 +835,12 @@ mod check {
             }
             if let Value::Array(items) = x {
                 for (i, item) in items.iter().enumerate() {
-                    if !n21(item, cx, &at.index(i), None) {
+                    if !n22(item, cx, &at.index(i), None) {
                         ok = false;
                         if cx.stop() {
                             break 'node;
                         }
                     }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n21(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            if !n4(x, cx, at, None) {
-                ok = false;
-                if cx.stop() {
-                    break 'node;
                 }
             }
         }
@@ -871,7 +854,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n3(x, cx, at, None) {
+            if !n6(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -888,7 +871,7 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n0(x, cx, at, None) {
+            if !n1(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
@@ -905,7 +888,24 @@ mod check {
         }
         let mut ok = true;
         'node: {
-            if !n13(x, cx, at, None) {
+            if !n11(x, cx, at, None) {
+                ok = false;
+                if cx.stop() {
+                    break 'node;
+                }
+            }
+        }
+        cx.leave();
+        ok
+    }
+
+    pub(super) fn n25(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
+        if !cx.enter(at) {
+            return false;
+        }
+        let mut ok = true;
+        'node: {
+            if !n14(x, cx, at, None) {
                 ok = false;
                 if cx.stop() {
                     break 'node;
