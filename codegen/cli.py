@@ -433,7 +433,9 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
             found = [m.resolve() for m in find_manifests([base / s for s in spec.schemas])]
         if len(found) != 1:
             raise BadInput(f"found {len(found)} component manifests in {', '.join(spec.schemas)}; pass --manifest FILE")
+        impl = base / spec.implementation  # type: ignore[operator]
         try:
+            module = import_of(impl, base / spec.out, base)  # checked before anything is written
             schema_file, old_manifest = add_schema(found[0], name, description or f"TODO: what {name} does.")
         except ScaffoldError as e:
             raise BadInput(str(e)) from None
@@ -450,10 +452,9 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
                 except BadInput:
                     pass
             raise
-        impl = base / spec.implementation  # type: ignore[operator]
         added = append_stub(
             impl,
-            import_of(impl, base / spec.out, base),
+            module,
             names["function"],
             names["input"],
             names["output"],

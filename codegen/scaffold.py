@@ -393,7 +393,13 @@ def import_of(implementation: Path, out: Path, root: Path) -> str:
     """How the implementation file imports the generated package (relative when they are siblings in a package)."""
     if implementation.parent.resolve() == out.parent.resolve() and (implementation.parent / "__init__.py").is_file():
         return "." + out.name
-    rel = out.resolve().relative_to(root.resolve())
+    try:
+        rel = out.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise ScaffoldError(f"{out} is outside the project {root}: the implementation cannot import it") from None
+    if not rel.parts or not all(p.isidentifier() and not keyword.iskeyword(p) for p in rel.parts):
+        raise ScaffoldError(f"the generated package {rel.as_posix()!r} is not an importable module path "
+                            "(every directory must be a Python identifier); change `out` in [tool.stepflow-codegen]")
     return ".".join(rel.parts)
 
 
@@ -404,12 +410,12 @@ def append_stub(implementation: Path, module: str, function: str, input_type: st
                 context: str, name: str, description: str, schema_rel: str) -> bool:
     """Append the stub of ``function`` unless the file defines it already; never rewrites a line."""
     from .templating import environment
-    from .targets.python.escape import py_docstring, py_str
+    from .targets.python.escape import py_comment, py_docstring, py_str
 
     text = implementation.read_text(encoding="utf-8") if implementation.exists() else ""
     if re.search(_DEF_RE.format(re.escape(function)), text, re.MULTILINE):
         return False
-    env = environment("scaffold", (("pystr", py_str), ("toml", _toml_str)))
+    env = environment("scaffold", (("pystr", py_str), ("toml", _toml_str), ("comment", py_comment)))
     stub = env.get_template("stub.py.jinja").render(
         module=module,
         function=function,

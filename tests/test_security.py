@@ -71,7 +71,7 @@ def hostile_text(fragments: list[str] = FRAGMENTS, max_size: int = 5) -> st.Sear
 def file_names() -> st.SearchStrategy[str]:
     return (
         hostile_text(NAME_FRAGMENTS, 4)
-        .map(lambda s: s.strip(".") or "x")
+        .map(lambda s: re.sub("[/\x00\ud800-\udfff]", "_", s).strip(".") or "x")
         .filter(lambda s: len(s.encode("utf-8")) < 120 and s not in ("io", "methods", "protocol", "components"))
         .map(lambda s: s + ".json")
     )
@@ -95,6 +95,7 @@ def property_schema() -> st.SearchStrategy[dict[str, Any]]:
             "default": hostile_text(),
             "enum": st.lists(hostile_text(max_size=2), min_size=1, max_size=4, unique=True),
             "format": hostile_text(max_size=2),
+            "pattern": hostile_text(max_size=2),
         },
     )
     mixed_enum = st.fixed_dictionaries(
