@@ -844,3 +844,22 @@ def test_escaping_goes_through_the_shell_quoting_module() -> None:
         p = subprocess.run(["bash", "-c", f"printf '%s' {q}"], capture_output=True, timeout=30)
         assert p.stdout.decode("utf-8") == arg, (arg, q)
     assert shlex.split(join(["a b", "c"])) == ["a b", "c"]
+
+
+def test_scaffolded_project_with_hostile_descriptions(tmp_path: Path) -> None:
+    """``add-component --description TEXT``: the text reaches the manifest, the stub's docstring and
+    the generated package; every Python file of the project still compiles, nothing runs."""
+    project = _project(tmp_path)
+    texts = [f'"""; {PY_PAYLOAD}; """', f"a\\\n{PY_PAYLOAD}\n\"", "\u2028\u202e*/ # \r\n'''\\", "\ud800\x00\x1b[31m"]
+    for i, text in enumerate(texts):
+        r = cli("add-component", f"comp{i}", "--description", text.replace("\ud800", "?").replace("\x00", "0"), cwd=project)
+        assert r.returncode == 0, r.stderr
+    for path in sorted(project.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        compile(source, str(path), "exec")
+        assert "__import__" not in python_names(source), path
+    import_without_side_effects([(project, "demo")], tmp_path)
+    p = subprocess.run([sys.executable, "-c", "import demo.impl, demo.generated"], cwd=project, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and not (project / PAYLOAD_DIR).exists(), p.stderr
+    r = cli("check", "-q", cwd=project)
+    assert r.returncode == 0, r.stderr
