@@ -158,6 +158,7 @@ def _expand_roots(root_names: dict[str, str], spec: TargetSpec, base: Path) -> d
 
 
 def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: bool) -> int:
+    from .diagnostics import printable
     from .writer import WriteRefused, apply, diff, plan, stale
 
     out, files, owned = render_target(spec, base, verbose)
@@ -168,15 +169,15 @@ def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: 
     if check:
         if stale(p):
             click.echo(diff(p, spec.out.rstrip("/")), nl=False)
-            click.echo(f"stale: {spec.out} is out of date; run: {spec.command()}", err=True)
+            click.echo(f"stale: {printable(spec.out)} is out of date; run: {spec.command()}", err=True)
             return EXIT_STALE
         if not quiet:
-            click.echo(f"ok: {spec.out} is up to date", err=True)
+            click.echo(f"ok: {printable(spec.out)} is up to date", err=True)
         return EXIT_OK
     apply(p)
     if not quiet:
         click.echo(
-            f"wrote {spec.out}: {len(p.writes)} changed, {len(p.unchanged)} unchanged, {len(p.removals)} removed",
+            f"wrote {printable(spec.out)}: {len(p.writes)} changed, {len(p.unchanged)} unchanged, {len(p.removals)} removed",
             err=True,
         )
     return EXIT_OK

@@ -222,6 +222,8 @@ class NewProject:
     source: CodegenSource
     final: Path | None = None
     """Where the project goes."""
+    created: list[Path] | None = None
+    """Parent directories ``new`` created (outermost first)."""
 
     def finish(self) -> None:
         """Move the staging directory into place (the final directory is absent or empty)."""
@@ -236,6 +238,11 @@ class NewProject:
     def discard(self) -> None:
         if self.final is not None and self.root != self.final:
             shutil.rmtree(self.root, ignore_errors=True)
+            for d in reversed(self.created or []):
+                try:
+                    d.rmdir()
+                except OSError:
+                    break
 
 
 def new_project(
@@ -256,8 +263,7 @@ def new_project(
     root = (directory if directory is not None else Path(name)).resolve()
     if root.is_symlink() or (root.exists() and (not root.is_dir() or any(root.iterdir()))):
         raise ScaffoldError(f"{root} exists and is not empty; choose another --dir")
-    if not root.parent.is_dir():
-        raise ScaffoldError(f"{root.parent} does not exist; create it first or choose another --dir")
+    created = [d for d in reversed(root.parents) if not d.exists()]  # removed again by discard()
     source = find_codegen_source(codegen_source)
     for f in ("protocol.json", "methods.json"):
         if not (source.schemas / f).is_file():
@@ -317,6 +323,10 @@ def new_project(
     # package has been generated, discard() removes it: never a half-written project
     import tempfile
 
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ScaffoldError(f"cannot create {root.parent}: {e.strerror}") from None
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.stepflow-codegen-new-", dir=root.parent))
     try:
         import os
@@ -334,7 +344,7 @@ def new_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return NewProject(staging, pkg, comps, source, final=root)
+    return NewProject(staging, pkg, comps, source, final=root, created=created)
 
 
 # -- add-component ------------------------------------------------------------------------------

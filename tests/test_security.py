@@ -428,7 +428,7 @@ def test_python_hostile_inputs(tmp_path: Path) -> None:
     counter = iter(range(10**6))
     outcomes = {0: 0, 2: 0}
 
-    @_settings(40)
+    @_settings(30)
     @given(cases(components=True), st.sampled_from(["preserve", "apply"]))
     def one(case: Case, defaults: str) -> None:
         i = next(counter)
@@ -452,7 +452,7 @@ def test_typescript_hostile_inputs(tmp_path: Path) -> None:
     counter = iter(range(10**6))
     outcomes = {0: 0, 2: 0}
 
-    @_settings(30)
+    @_settings(25)
     @given(cases(components=True))
     def one(case: Case) -> None:
         i = next(counter)
@@ -526,7 +526,7 @@ def test_headers_and_vectors_with_hostile_file_names(tmp_path: Path) -> None:
     commands: list[str] = []
     expected: list[list[str]] = []
 
-    @_settings(25)
+    @_settings(20)
     @given(cases(components=False), st.sampled_from(["python", "typescript", "rust", "vectors"]))
     def one(case: Case, language: str) -> None:
         i = next(counter)
