@@ -566,22 +566,18 @@ def protocol_dir(root: Path, **table: str) -> Path:
 def test_1_method_table_text_cannot_run_on_import(tmp_path: Path) -> None:
     evil = f'StepFlow """ + {PY_PAYLOAD} + """'
     protocol_dir(tmp_path, name=evil, version=f'1""" + {PY_PAYLOAD} + """', description=f'd"""\n{PY_PAYLOAD}\n"""')
-    r = cli("python", "schemas/", "-o", "pkg", cwd=tmp_path)
+    r = cli("python", "schemas/", "-o", "secpkg1", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     for f in ("__init__.py", "client.py", "server.py", "methods.py"):
-        text = (tmp_path / "pkg" / f).read_text(encoding="utf-8")
+        text = (tmp_path / "secpkg1" / f).read_text(encoding="utf-8")
         compile(text, f, "exec")
         assert "__import__" not in python_names(text), f
-    import_without_side_effects([(tmp_path, "pkg")], tmp_path)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import pkg  # type: ignore[import-not-found]
-
-        assert evil in (pkg.__doc__ or "")  # the name is shown as it is, not executed
-    finally:
-        sys.path.remove(str(tmp_path))
-        for m in [m for m in sys.modules if m == "pkg" or m.startswith("pkg.")]:
-            del sys.modules[m]
+    import_without_side_effects([(tmp_path, "secpkg1")], tmp_path)
+    # the name is shown as it is in the docstrings, not executed
+    code = f"import secpkg1, secpkg1.client as c; assert {evil!r} in secpkg1.__doc__ and {evil!r} in c.__doc__"
+    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert not (tmp_path / PAYLOAD_DIR).exists()
 
 
 def test_2_schema_file_name_cannot_run_on_import(tmp_path: Path) -> None:
