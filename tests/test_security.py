@@ -242,7 +242,8 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=True, indent=1), encoding="utf-8")
 
 
-def generate(root: Path, language: str, case: Case, extra: list[str] = ()) -> Run:  # type: ignore[assignment]
+def generate(root: Path, language: str, case: Case, extra: list[str] = (), out: str | None = None,  # type: ignore[assignment]
+             package: bool = True) -> Run:
     """``stepflow-codegen LANGUAGE schemas/ -o out/LANGUAGE`` in ``root``, in-process; a traceback fails."""
     schemas = root / "schemas"
     if not schemas.exists():
@@ -252,8 +253,8 @@ def generate(root: Path, language: str, case: Case, extra: list[str] = ()) -> Ru
                 shutil.copyfile(SCHEMAS / "protocol.json", schemas / name)
             else:
                 write_json(schemas / name, data)
-    out = f"out/{language}"
-    args = [language, "schemas/", "-o", out, "--package", case.package, "-q", *extra]
+    out = out or f"out/{language}"
+    args = [language, "schemas/", "-o", out, *(["--package", case.package] if package else []), "-q", *extra]
     cwd = os.getcwd()
     os.chdir(root)
     try:
@@ -527,17 +528,29 @@ def test_headers_and_vectors_with_hostile_file_names(tmp_path: Path) -> None:
     expected: list[list[str]] = []
 
     @_settings(20)
-    @given(cases(components=False), st.sampled_from(["python", "typescript", "rust", "vectors"]))
-    def one(case: Case, language: str) -> None:
+    @given(
+        cases(components=False),
+        st.sampled_from(["python", "typescript", "rust", "vectors"]),
+        st.one_of(st.none(), file_names().map(lambda n: n.removesuffix(".json"))),
+        st.one_of(st.none(), hostile_text(NAME_FRAGMENTS, 3)),
+    )
+    def one(case: Case, language: str, out_name: str | None, root_name: str | None) -> None:
+        # hostile CLI options too: the output directory (the package name when --package is not
+        # given) and --root-name FILE=NAME
         i = next(counter)
         case.package = f"case{i}"
-        run = generate(tmp_path / "cases" / f"c{i}", language, case)
+        out = f"out/{out_name}" if out_name else f"out/{language}"
+        extra: list[str] = []
+        if root_name is not None:
+            schema = next(n for n in case.files if n not in ("protocol.json", "methods.json"))
+            extra = ["--root-name", f"schemas/{schema}={root_name}"]
+        run = generate(tmp_path / "cases" / f"c{i}", language, case, extra, out=out, package=out_name is None)
         if run.code != 0:
             return
         assert_no_payload_in_code(run)
         for _, command in header_commands(run):
             commands.append(command)
-            expected.append([language, "schemas/", "-o", f"out/{language}", "--package", f"case{i}"])
+            expected.append([language, "schemas/", "-o", out, *extra, *(["--package", f"case{i}"] if out_name is None else [])])
 
     one()
     assert len(commands) >= 20
