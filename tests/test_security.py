@@ -610,7 +610,7 @@ def test_2_schema_file_name_cannot_run_on_import(tmp_path: Path) -> None:
 def test_3_regenerate_and_run_lines_are_shell_quoted(tmp_path: Path, language: str) -> None:
     schemas = tmp_path / "schemas"
     schemas.mkdir()
-    evil = "x; touch P; y\n$(touch P)'.json"
+    evil = "x; touch P;  y\n$(touch P)'\u2028\t.json"  # two spaces: kept as they are in the comment
     write_json(schemas / evil, {"title": "Thing", "type": "object", "properties": {"a": {"type": "string"}}})
     args = [language, f"schemas/{evil}", "-o", "out", "--package", "pkg"]
     r = cli(*args, cwd=tmp_path)
