@@ -233,6 +233,7 @@ def _expand_roots(root_names: dict[str, str], spec: TargetSpec, base: Path) -> d
 
 
 def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: bool) -> int:
+    from .diagnostics import printable
     from .writer import WriteRefused, apply, diff, plan, stale
 
     out, files, owned = render_target(spec, base, verbose)
@@ -243,15 +244,15 @@ def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: 
     if check:
         if stale(p):
             click.echo(diff(p, spec.out.rstrip("/")), nl=False)
-            click.echo(f"stale: {spec.out} is out of date; run: {spec.command()}", err=True)
+            click.echo(f"stale: {printable(spec.out)} is out of date; run: {spec.command()}", err=True)
             return EXIT_STALE
         if not quiet:
-            click.echo(f"ok: {spec.out} is up to date", err=True)
+            click.echo(f"ok: {printable(spec.out)} is up to date", err=True)
         return EXIT_OK
     apply(p)
     if not quiet:
         click.echo(
-            f"wrote {spec.out}: {len(p.writes)} changed, {len(p.unchanged)} unchanged, {len(p.removals)} removed",
+            f"wrote {printable(spec.out)}: {len(p.writes)} changed, {len(p.unchanged)} unchanged, {len(p.removals)} removed",
             err=True,
         )
         if p.writes or p.removals:
@@ -683,7 +684,9 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
             found = [m.resolve() for m in find_manifests([base / s for s in spec.schemas])]
         if len(found) != 1:
             raise BadInput(f"found {len(found)} component manifests in {', '.join(spec.schemas)}; pass --manifest FILE")
+        impl = base / spec.implementation  # type: ignore[operator]
         try:
+            module = import_of(impl, base / spec.out, base)  # checked before anything is written
             schema_file, old_manifest = add_schema(found[0], name, description or f"TODO: what {name} does.")
         except ScaffoldError as e:
             raise BadInput(str(e)) from None
@@ -700,10 +703,9 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
                 except BadInput:
                     pass
             raise
-        impl = base / spec.implementation  # type: ignore[operator]
         added = append_stub(
             impl,
-            import_of(impl, base / spec.out, base),
+            module,
             names["function"],
             names["input"],
             names["output"],

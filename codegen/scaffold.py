@@ -222,6 +222,8 @@ class NewProject:
     source: CodegenSource
     final: Path | None = None
     """Where the project goes."""
+    created: list[Path] | None = None
+    """Parent directories ``new`` created (outermost first)."""
 
     def finish(self) -> None:
         """Move the staging directory into place (the final directory is absent or empty)."""
@@ -236,6 +238,11 @@ class NewProject:
     def discard(self) -> None:
         if self.final is not None and self.root != self.final:
             shutil.rmtree(self.root, ignore_errors=True)
+            for d in reversed(self.created or []):
+                try:
+                    d.rmdir()
+                except OSError:
+                    break
 
 
 def new_project(
@@ -256,8 +263,7 @@ def new_project(
     root = (directory if directory is not None else Path(name)).resolve()
     if root.is_symlink() or (root.exists() and (not root.is_dir() or any(root.iterdir()))):
         raise ScaffoldError(f"{root} exists and is not empty; choose another --dir")
-    if not root.parent.is_dir():
-        raise ScaffoldError(f"{root.parent} does not exist; create it first or choose another --dir")
+    created = [d for d in reversed(root.parents) if not d.exists()]  # removed again by discard()
     source = find_codegen_source(codegen_source)
     for f in ("protocol.json", "methods.json"):
         if not (source.schemas / f).is_file():
@@ -317,6 +323,10 @@ def new_project(
     # package has been generated, discard() removes it: never a half-written project
     import tempfile
 
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ScaffoldError(f"cannot create {root.parent}: {e.strerror}") from None
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.stepflow-codegen-new-", dir=root.parent))
     try:
         import os
@@ -334,7 +344,7 @@ def new_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return NewProject(staging, pkg, comps, source, final=root)
+    return NewProject(staging, pkg, comps, source, final=root, created=created)
 
 
 # -- add-component ------------------------------------------------------------------------------
@@ -393,7 +403,13 @@ def import_of(implementation: Path, out: Path, root: Path) -> str:
     """How the implementation file imports the generated package (relative when they are siblings in a package)."""
     if implementation.parent.resolve() == out.parent.resolve() and (implementation.parent / "__init__.py").is_file():
         return "." + out.name
-    rel = out.resolve().relative_to(root.resolve())
+    try:
+        rel = out.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise ScaffoldError(f"{out} is outside the project {root}: the implementation cannot import it") from None
+    if not rel.parts or not all(p.isidentifier() and not keyword.iskeyword(p) for p in rel.parts):
+        raise ScaffoldError(f"the generated package {rel.as_posix()!r} is not an importable module path "
+                            "(every directory must be a Python identifier); change `out` in [tool.stepflow-codegen]")
     return ".".join(rel.parts)
 
 
@@ -408,7 +424,7 @@ def append_stub(implementation: Path, module: str, function: str, input_type: st
     imports only the names the file does not import from the generated package yet.
     """
     from .templating import environment
-    from .targets.python.escape import py_docstring, py_str
+    from .targets.python.escape import py_comment, py_docstring, py_str
 
     text = implementation.read_text(encoding="utf-8") if implementation.exists() else ""
     if re.search(_DEF_RE.format(re.escape(function)), text, re.MULTILINE):
@@ -416,7 +432,7 @@ def append_stub(implementation: Path, module: str, function: str, input_type: st
     wanted = ([] if sync else [context]) + [input_type, output_type]
     have = _imported_names(text, module)
     imports = [n for n in dict.fromkeys(wanted) if n not in have]
-    env = environment("scaffold", (("pystr", py_str), ("toml", _toml_str)))
+    env = environment("scaffold", (("pystr", py_str), ("toml", _toml_str), ("comment", py_comment)))
     stub = env.get_template("stub.py.jinja").render(
         module=module,
         imports=imports,

@@ -10,6 +10,7 @@ every language).
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 import unicodedata
 
 _INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
@@ -42,3 +43,13 @@ def quote(arg: str) -> str:
 def join(args: list[str]) -> str:
     """A command line: each argument quoted with :func:`quote`."""
     return " ".join(quote(a) for a in args)
+
+
+def comment_line(command: str, escape: Callable[[str], str]) -> str:
+    """``command`` for a one-line comment of a language whose comment escaper is ``escape``.
+
+    A command made by :func:`join` holds no line break or other invisible character, so it is
+    written as it is (the escapers collapse runs of spaces, which would change a quoted argument
+    such as ``'a  b.json'``); anything else goes through ``escape``.
+    """
+    return escape(command) if _needs_ansi_c(command) else command

@@ -99,7 +99,8 @@ class NameTable:
         if not self.is_free(name):
             clash = name
             for alt in alternatives:
-                if self.is_free(alt):
+                # an alternative made from a file name may start with a digit: never an identifier
+                if alt.isidentifier() and self.is_free(alt):
                     name = alt
                     break
             else:

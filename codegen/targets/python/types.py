@@ -691,7 +691,8 @@ class PythonTypeMapper:
 
 
 def _msgspec_name_ok(name: str) -> bool:
-    return not any(c in '"\\' or ord(c) < 0x20 for c in name)
+    # a lone surrogate cannot be encoded as UTF-8: msgspec fails when the class is created
+    return not any(c in '"\\' or ord(c) < 0x20 or 0xD800 <= ord(c) <= 0xDFFF for c in name)
 
 
 def _severity(reason: str) -> Severity:
