@@ -470,9 +470,15 @@ def test_typescript_hostile_inputs(tmp_path: Path) -> None:
     config.pop("//", None)
     config["include"] = ["cases/*/out/typescript/*.ts"]
     config["compilerOptions"]["noEmit"] = True
+    # the component server (generated with a manifest and the 0.9 method table) compiles against Node's types
+    from test_ts_server import TOOLS, ensure_tools
+
+    tsc = ensure_tools()
+    config["compilerOptions"]["types"] = ["node"]
+    config["compilerOptions"]["typeRoots"] = [str(TOOLS / "node_modules" / "@types")]
     (tmp_path / "tsconfig.json").write_text(json.dumps(config), encoding="utf-8")
     (tmp_path / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
-    p = subprocess.run([str(_node_tools() / "tsc"), "-p", "tsconfig.json"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    p = subprocess.run([str(tsc), "-p", "tsconfig.json"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, "tsc --strict failed:\n" + (p.stdout + p.stderr)[-5000:]
 
 
