@@ -35,6 +35,7 @@ MODULE_NAMES = frozenset(
         "_runtime",
         "types",
         "methods",
+        "_validators",
     }
 )
 RESERVED_TYPE_NAMES = frozenset(set(dir(builtins)) | set(keyword.kwlist) | MODULE_NAMES)
@@ -108,6 +109,9 @@ class PythonTypeMapper:
         self.write_defaults = write_defaults
         """Objects that keep values equal to their default when encoded (with ``defaults="apply"``):
         component inputs and outputs, which flows read without applying schema defaults."""
+        self.widened: set[str] = set()
+        """Declarations whose Python type accepts more than their shape (their typed decode is not exact)."""
+        self._current: str | None = None
         self.decls = {d.id: self._python_view(d) for d in program.decls}
         self.names = NameTable("python type", RESERVED_TYPE_NAMES)
         self.name_of: dict[str, str] = {}
@@ -131,6 +135,7 @@ class PythonTypeMapper:
         bad = [f for f in d.fields if not _msgspec_name_ok(f.wire_name)]
         if not bad:
             return d
+        self.widened.add(d.id)
         self.diags.warning(
             "unsupported-property-name",
             d.source.file if d.source else "",
@@ -419,6 +424,8 @@ class PythonTypeMapper:
         return f"Annotated[{base}, Meta({', '.join(args)})]"
 
     def _warn(self, where: ir.Source | None, code: str, message: str) -> None:
+        if self._current is not None:
+            self.widened.add(self._current)
         self.diags.warning(code, where.file if where else "", where.pointer if where else "", message)
 
     # -- JSON kinds (for hooked unions) -----------------------------------------------------
@@ -500,6 +507,13 @@ class PythonTypeMapper:
         return out
 
     def decl(self, d: ir.Decl) -> PyDecl:
+        self._current = d.id
+        try:
+            return self._decl(d)
+        finally:
+            self._current = None
+
+    def _decl(self, d: ir.Decl) -> PyDecl:
         name = self.name_of[d.id]
         src = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
         comment = "# " + py_comment(f"from {src}")
@@ -561,8 +575,6 @@ class PythonTypeMapper:
                 else:
                     ann += " | UnsetType"
                     default = "UNSET"
-            elif isinstance(f.type, ir.LiteralType):
-                default = py_literal(f.type.value)
             fields.append(
                 PyField(
                     ident=ident,

@@ -1,0 +1,1 @@
+"""Shared analysis: decisions every target must share."""
