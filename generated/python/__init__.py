@@ -12,7 +12,17 @@ or HTTP; ``InMemoryRuntime``, ``RuntimeHandlers``, ``StepflowClient``, ``blob_id
 """
 
 from ._rpc import ConnectionLost, RpcError, TransportError
-from ._runtime import UNSET, UnsetType, convert, decode, encode, to_builtins
+from ._runtime import (
+    UNSET,
+    UnsetType,
+    ValidationError,
+    convert,
+    decode,
+    encode,
+    is_valid,
+    to_builtins,
+    validate,
+)
 from .client import (
     InMemoryRuntime,
     RuntimeHandlers,
@@ -211,6 +221,7 @@ __all__ = [
     "UNSET",
     "UnsetType",
     "UntypedResponse",
+    "ValidationError",
     "Value",
     "WorkflowOverrides",
     "blob_id",
@@ -220,6 +231,8 @@ __all__ = [
     "decode_message",
     "encode",
     "encode_message",
+    "is_valid",
     "prefix_id",
     "to_builtins",
+    "validate",
 ]

@@ -661,6 +661,12 @@ def _decode_message(
             )
         try:
             params = _runtime.decode(env.params, spec.params)
+        except _runtime.ValidationError as e:
+            if e.keyword == "depth":
+                raise RecursionError from None
+            raise ProtocolError(
+                INVALID_PARAMS, f"Invalid params: {e}", mid, kind=kind
+            ) from None
         except msgspec.ValidationError as e:
             raise ProtocolError(
                 INVALID_PARAMS, f"Invalid params: {e}", mid, kind=kind
@@ -705,6 +711,12 @@ def _decode_message(
         return UntypedResponse(id=env.id, result=_any.decode(env.result))
     try:
         result = _runtime.decode(env.result, spec.result)
+    except _runtime.ValidationError as e:
+        if e.keyword == "depth":
+            raise RecursionError from None
+        raise ProtocolError(
+            INVALID_REQUEST, f"Invalid result for {method}: {e}", mid, kind=kind
+        ) from None
     except msgspec.ValidationError as e:
         raise ProtocolError(
             INVALID_REQUEST, f"Invalid result for {method}: {e}", mid, kind=kind

@@ -15,7 +15,17 @@ own and serve it with ``create_server(module)``.
 """
 
 from ._rpc import ConnectionLost, RpcError, TransportError
-from ._runtime import UNSET, UnsetType, convert, decode, encode, to_builtins
+from ._runtime import (
+    UNSET,
+    UnsetType,
+    ValidationError,
+    convert,
+    decode,
+    encode,
+    is_valid,
+    to_builtins,
+    validate,
+)
 from .client import (
     InMemoryRuntime,
     RuntimeHandlers,
@@ -271,6 +281,7 @@ __all__ = [
     "UNSET",
     "UnsetType",
     "UntypedResponse",
+    "ValidationError",
     "Value",
     "WorkflowOverrides",
     "blob_id",
@@ -282,7 +293,9 @@ __all__ = [
     "decode_message",
     "encode",
     "encode_message",
+    "is_valid",
     "prefix_id",
     "register_components",
     "to_builtins",
+    "validate",
 ]

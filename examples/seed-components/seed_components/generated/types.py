@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "BatchProcessingInput",
@@ -840,3 +840,8 @@ Value: TypeAlias = Any
 # from schemas/protocol.json#/$defs/WorkflowOverrides
 WorkflowOverrides: TypeAlias = dict[str, StepOverride]
 """Step overrides: a map from step id to StepOverride. At 0.9.0 WorkflowOverrides is #[serde(transparent)] over its `steps` map, so the wire form is the bare map with NO `steps` wrapper (StepFlow's own generated protocol-0.9.0.json wrongly shows {"steps": {...}})."""
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "Any_",
@@ -304,3 +304,8 @@ Meta_: TypeAlias = int
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/UNSET
 UNSET_: TypeAlias = Literal["UNSET"]
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)

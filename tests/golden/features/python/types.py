@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "Animal",
@@ -159,7 +159,7 @@ class Cat(_runtime.OpenObject):
     def __init__(
         self,
         *,
-        pet_type: Literal["cat"] = "cat",
+        pet_type: Literal["cat"],
         lives: int | UnsetType = UNSET,
         additional_properties: dict[str, Any] | None = None,
     ) -> None:
@@ -229,7 +229,7 @@ class Dog(_runtime.OpenObject):
     def __init__(
         self,
         *,
-        pet_type: Literal["dog"] = "dog",
+        pet_type: Literal["dog"],
         bark: str | UnsetType = UNSET,
         favorite_colors: list[Color] | UnsetType = UNSET,
         additional_properties: dict[str, Any] | None = None,
@@ -618,3 +618,8 @@ Shape: TypeAlias = Circle | Square
 # from tests/fixtures/schemas/features/features.json#/$defs/Versioned
 Versioned: TypeAlias = V1 | V2
 """Tagged by an integer const."""
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)

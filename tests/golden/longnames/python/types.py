@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine",
@@ -317,3 +317,8 @@ else:
                 ),
             ),
         )
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)
