@@ -848,7 +848,7 @@ def _attribute_docs(tree: ast.Module, cls: str) -> dict[str, str]:
     return out
 
 
-ALLOWED_CALLS = {"Meta", "msgspec.field", "frozenset", "_runtime.use_defaults", "_runtime.register", "globals"}
+ALLOWED_CALLS = {"Meta", "msgspec.field", "frozenset", "_runtime.use_defaults", "_runtime.register", "_runtime.Named", "globals"}
 
 
 @pytest.mark.parametrize("defaults", ["preserve", "apply"])

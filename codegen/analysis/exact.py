@@ -28,14 +28,14 @@ Rules (shape ``S`` is captured by node ``N`` when every value ``S`` accepts is v
   an open object's extra values must be captured by ``additionalProperties`` and by the node of
   every key ``N`` names that the shape does not.
 * Maps: ``types``, ``additionalProperties`` and ``min/maxProperties`` equal to the shape's; no key
-  pattern.  Arrays: ``types``, ``items`` and ``min/maxItems`` equal to the shape's; no
+  pattern (a map of at most 0 properties needs no ``additionalProperties`` check).  Arrays: ``types``, ``items`` and ``min/maxItems`` equal to the shape's; no
   ``uniqueItems``.  Tuples: only fixed-length tuples (no rest, every item required) against
   ``prefixItems`` with no further items allowed.
 * Unions: captured when ``N`` captures every variant; or when ``N`` holds only ``anyOf``/``oneOf``
   with one branch per variant, variant *i* captured by branch *i*, and, for ``oneOf``, the
-  branches exclusive: variants of pairwise disjoint JSON kinds (checked against the other
-  branches' ``type``), or a tag discriminator whose every branch requires the tag property with
-  its own constant.
+  branches exclusive: each variant's JSON kinds disjoint from the kinds every other branch
+  admits (from ``type``, ``const``/``enum`` and the branches of its applicators), or a tag
+  discriminator whose every branch requires the tag property with its own constant.
 * Any other keyword (``allOf``, ``not``, ``if``, ``contains``, ``patternProperties``,
   ``propertyNames``, ``dependent*``, ``unevaluated*``, ``$dynamicRef``...) is not exact.
 """
@@ -47,7 +47,7 @@ from dataclasses import fields
 from ..ir import model as ir
 from ..ir import validation as v
 from ..ir.evaluate import Evaluator
-from ..ir.passes import json_kinds
+from ..ir.passes import json_kind, json_kinds
 
 __all__ = ["exact_decls"]
 
@@ -230,6 +230,8 @@ class _Exact:
             want = getattr(n, attr)
             if want is not None and getattr(e.constraints, attr) != want:
                 return False
+        if e.constraints.max_properties == 0:
+            return True  # no value is ever checked
         return n.additional_properties is None or self.captures(e.values, n.additional_properties)
 
     def object(self, d: ir.ObjectDecl, n: v.Node, a: set[str]) -> bool:
@@ -280,14 +282,47 @@ class _Exact:
             if ki is None:
                 return False
             for j, b in enumerate(branches):
-                if i == j:
-                    continue
-                got = self.node(b)
-                if got is None or got[0].types is None:
-                    return False
-                if any(self._kind_ok(got[0].types, k) for k in ki):
+                if i != j and ki & self.node_kinds(b):
                     return False
         return True
+
+    def node_kinds(self, nid: int, depth: int = 0) -> set[str]:
+        """The JSON kinds (``integer`` apart from other numbers) some value valid for the node may have."""
+        everything = {"null", "boolean", "object", "array", "number", "integer", "string"}
+        if depth > 40:
+            return everything
+        n = self.v.nodes[nid]
+        if n.never:
+            return set()
+        out = set(everything)
+        if n.types is not None:
+            allowed = set()
+            for t in n.types:
+                allowed |= {"number", "integer"} if t == "number" else {t}
+            out &= allowed
+        if n.const is not ir.MISSING:
+            out &= self._value_kinds([n.const])
+        if n.enum is not None:
+            out &= self._value_kinds(list(n.enum))
+        if n.ref is not None:
+            out &= self.node_kinds(n.ref, depth + 1)
+        for c in n.all_of:
+            out &= self.node_kinds(c, depth + 1)
+        for group in (n.any_of, n.one_of):
+            if group:
+                union: set[str] = set()
+                for c in group:
+                    union |= self.node_kinds(c, depth + 1)
+                out &= union
+        return out
+
+    @staticmethod
+    def _value_kinds(values: list[object]) -> set[str]:
+        out = set()
+        for x in values:
+            k = json_kind(x)
+            out |= {"number", "integer"} if k in ("number", "integer") else {k}
+        return out
 
     def _kinds(self, x: ir.TypeExpr) -> set[str] | None:
         ks = set(json_kinds(self.decls, x))

@@ -21,13 +21,15 @@ def build_program(
     diags: Diagnostics,
     root_names: dict[str, str] | None = None,
     cwd: Path | None = None,
+    uri_map: dict[str, Path] | None = None,
 ) -> ir.Program:
     """Load, resolve and convert; raise :class:`SchemaError` if any error was found.
 
-    ``root_names`` maps a schema file (as given, or its key) to the name of its root type.
+    ``root_names`` maps a schema file (as given, or its key) to the name of its root type;
+    ``uri_map`` maps URI prefixes to local directories (passed to the workspace).
     """
     try:
-        ws = Workspace(inputs, diags, cwd)
+        ws = Workspace(inputs, diags, cwd, uri_map=uri_map)
         conv = Converter(ws, diags, root_names)
         protocol: ir.Protocol | None = None
         tables = [k for k in ws.inputs if ws.docs[k].is_method_table]

@@ -523,12 +523,14 @@ class PythonTypeMapper:
             return self._object(d, name, comment)
         if d.id in self.hooked:
             return self._hook(d, name, comment)
+        # each alias is its own object (``Annotated`` with a marker), so that decode/validate find
+        # its schema's validator: two aliases of ``str`` would otherwise be the same object
         return PyDecl(
             "alias",
             name,
             _doc(d.doc),
             d.id,
-            alias=self.expr(d.target, d.source),
+            alias=f"Annotated[{self.expr(d.target, d.source)}, _runtime.Named({py_str(name)})]",
             source_comment=comment,
         )
 

@@ -290,20 +290,20 @@ class Quotes(_runtime.OpenObject):
 
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/Any
-Any_: TypeAlias = str
+Any_: TypeAlias = Annotated[str, _runtime.Named("Any_")]
 """A type named Any that is not typing.Any."""
 
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/list
-List: TypeAlias = list[int]
+List: TypeAlias = Annotated[list[int], _runtime.Named("List")]
 
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/Meta
-Meta_: TypeAlias = int
+Meta_: TypeAlias = Annotated[int, _runtime.Named("Meta_")]
 
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/UNSET
-UNSET_: TypeAlias = Literal["UNSET"]
+UNSET_: TypeAlias = Annotated[Literal["UNSET"], _runtime.Named("UNSET_")]
 
 
 _runtime.register(

@@ -47,6 +47,7 @@ __all__ = [
     "decode",
     "enc_hook",
     "encode",
+    "exact",
     "is_valid",
     "to_builtins",
     "validate",
@@ -352,6 +353,18 @@ class ValidationError(msgspec.ValidationError):
         """The schema location (``file#pointer``) holding that keyword."""
 
 
+class Named:
+    """The marker that makes a generated alias its own type object (``Annotated[str, Named("Id")]``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Named({self.name!r})"
+
+
 class Fail:
     """What a generated validator returns on failure (None means valid)."""
 
@@ -642,6 +655,11 @@ def _plain(obj: Any) -> Any:
         return msgspec.to_builtins(obj, enc_hook=enc_hook)
     except RecursionError:
         raise _too_deep() from None
+
+
+def exact(type: Any) -> bool:
+    """Whether msgspec's typed decode of ``type`` alone accepts nothing its schema rejects."""
+    return _plan(type)[3]
 
 
 def validate(value: Any, type: Any) -> None:

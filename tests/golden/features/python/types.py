@@ -544,7 +544,7 @@ class V2(
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Animal
-Animal: TypeAlias = Bird | Fish
+Animal: TypeAlias = Annotated[Bird | Fish, _runtime.Named("Animal")]
 """OpenAPI discriminator whose variants do not pin the tag: the mapping decides (Fish by its schema name)."""
 
 
@@ -583,16 +583,18 @@ else:
 
 
 # from tests/fixtures/schemas/features/features.json#/properties/strOrClosed
-FeaturesStrOrClosed: TypeAlias = str | Closed
+FeaturesStrOrClosed: TypeAlias = Annotated[
+    str | Closed, _runtime.Named("FeaturesStrOrClosed")
+]
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/JsonValue
-JsonValue: TypeAlias = Any
+JsonValue: TypeAlias = Annotated[Any, _runtime.Named("JsonValue")]
 """Any JSON value, spelled out recursively."""
 
 
 # from tests/fixtures/schemas/features/mode.json#
-Mode: TypeAlias = ModeEnum | None
+Mode: TypeAlias = Annotated[ModeEnum | None, _runtime.Named("Mode")]
 """A root schema that is an enum containing null: the type named Mode accepts null."""
 
 
@@ -611,12 +613,12 @@ else:
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Shape
-Shape: TypeAlias = Circle | Square
+Shape: TypeAlias = Annotated[Circle | Square, _runtime.Named("Shape")]
 """Told apart by the const property kind."""
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Versioned
-Versioned: TypeAlias = V1 | V2
+Versioned: TypeAlias = Annotated[V1 | V2, _runtime.Named("Versioned")]
 """Tagged by an integer const."""
 
 

@@ -260,24 +260,31 @@ class VariantIdentifiedByAnElectronicMailAddress(
 
 
 # from tests/fixtures/schemas/longnames/longnames.json#/$defs/TaggedUnionOfClosedObjectsWithLongNames
-TaggedUnionOfClosedObjectsWithLongNames: TypeAlias = (
+TaggedUnionOfClosedObjectsWithLongNames: TypeAlias = Annotated[
     FirstVariantOfTheTaggedUnionWithALongName
-    | SecondVariantOfTheTaggedUnionWithALongName
-)
+    | SecondVariantOfTheTaggedUnionWithALongName,
+    _runtime.Named("TaggedUnionOfClosedObjectsWithLongNames"),
+]
 
 
 # from tests/fixtures/schemas/longnames/longnames.json#/$defs/AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine
-AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine: TypeAlias = (
+AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine: TypeAlias = Annotated[
     EnumerationWithLongValues
     | list[TaggedUnionOfClosedObjectsWithLongNames]
     | dict[str, EnumerationWithLongValues]
-    | None
-)
+    | None,
+    _runtime.Named("AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine"),
+]
 
 
 # from tests/fixtures/schemas/longnames/longnames.json#/$defs/OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLine/properties/wideUnion
 OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLineWideUnion: TypeAlias = (
-    Annotated[str, Meta(max_length=200)] | Annotated[int, Meta(ge=10)] | list[bool]
+    Annotated[
+        Annotated[str, Meta(max_length=200)] | Annotated[int, Meta(ge=10)] | list[bool],
+        _runtime.Named(
+            "OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLineWideUnion"
+        ),
+    ]
 )
 
 
