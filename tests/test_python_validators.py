@@ -262,3 +262,111 @@ def test_exact_shapes_on_hypothesis_values(name: str, data: st.DataObject, tmp_p
         assert valid, value
     elif valid:
         assert _narrower(program, decl, tp, value), value
+
+
+# --------------------------------------------------------------------------- decode, errors, depth
+
+
+def _golden(name: str) -> ModuleType:
+    from conftest import GOLDEN
+
+    return load_package(GOLDEN / name / "python", f"golden_{name}")
+
+
+def test_validation_error_carries_pointer_keyword_and_schema() -> None:
+    pkg = _golden("features")
+    with pytest.raises(pkg.ValidationError) as e:
+        pkg.decode(b'{"limits": {"unique": [1, 2, 1.0]}}', pkg.Features)
+    err = e.value
+    assert isinstance(err, msgspec.ValidationError) and isinstance(err, ValueError)
+    assert (err.pointer, err.keyword) == ("/limits/unique/2", "uniqueItems")
+    assert err.schema.endswith("features.json#/$defs/Limits/properties/unique")
+    with pytest.raises(pkg.ValidationError) as e:
+        pkg.convert({"limits": {"code": "ab"}}, pkg.Features)
+    assert (e.value.pointer, e.value.keyword) == ("/limits/code", "pattern")
+    assert not pkg.is_valid({"limits": {"code": "ab"}}, pkg.Features)
+    assert pkg.is_valid({"limits": {"code": "AB"}}, pkg.Features)
+    pkg.validate(pkg.decode(b'{"limits": {"code": "AB"}}', pkg.Features), pkg.Features)  # typed values too
+
+
+def test_integral_floats_are_integers() -> None:
+    pkg = _golden("features")
+    value = pkg.decode(b'{"map": {"x": 1.0}}', pkg.Features)
+    assert value.map == {"x": 1} and type(value.map["x"]) is int
+    assert pkg.decode(b"10.0", pkg.Priority) is pkg.Priority(10)
+    with pytest.raises(pkg.ValidationError):
+        pkg.decode(b'{"map": {"x": 1.5}}', pkg.Features)
+
+
+def test_required_literal_has_no_invented_default() -> None:
+    pkg = _golden("features")
+    with pytest.raises(pkg.ValidationError) as e:
+        pkg.decode(b"{}", pkg.Dog)
+    assert e.value.keyword == "required"
+    with pytest.raises(TypeError):
+        pkg.Dog()  # type: ignore[call-arg]
+
+
+def test_one_of_is_exactly_one() -> None:
+    pkg = _golden("features")
+    # both variants accept it: JSON Schema's oneOf rejects it, whatever the type would pick
+    with pytest.raises(pkg.ValidationError) as e:
+        pkg.decode(b'{"kind": "bird"}', pkg.Animal)
+    assert e.value.keyword == "oneOf"
+
+
+@pytest.mark.parametrize("depth", [2_000, 10_000])
+def test_deep_documents_are_a_clean_error(depth: int) -> None:
+    pkg = _golden("features")
+    deep = b"[" * depth + b"]" * depth
+    for tp in (pkg.JsonValue, pkg.Features):
+        with pytest.raises(pkg.ValidationError) as e:
+            pkg.decode(b'{"matrix": ' + deep + b"}" if tp is pkg.Features else deep, tp)
+        assert e.value.keyword in ("depth", "type")
+    nested: Any = []
+    for _ in range(depth):
+        nested = [nested]
+    with pytest.raises(pkg.ValidationError) as e:
+        pkg.validate(nested, pkg.JsonValue)
+    assert e.value.keyword == "depth"
+
+
+def test_deep_messages_keep_their_json_rpc_code(tmp_root: str) -> None:
+    _, pkg = built("protocol", tmp_root)
+    deep = b"[" * 10_000 + b"]" * 10_000
+    raw = b'{"jsonrpc":"2.0","id":1,"method":"components/execute","params":{"component":"/x","input":' + deep + b',"attempt":1}}'
+    with pytest.raises(pkg.ProtocolError) as e:
+        pkg.decode_message(raw)
+    assert (e.value.code, e.value.id) == (-32600, 1)
+
+
+def test_generated_validators_hold_schema_text_only_in_constants() -> None:
+    """Hostile schema text (collisions) reaches _validators.py only as literals of module constants."""
+    import ast
+
+    from conftest import render as render_fixture
+
+    files, _ = render_fixture("collisions")
+    tree = ast.parse(files["_validators.py"])
+    allowed_calls = {
+        "Fail", "Seen", "duplicate", "is_multiple", "json_equal", "json_in", "type", "len", "enumerate",
+        "range", "frozenset", "re.compile", "f", "g", "h",
+    }
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            assert node.name.startswith("_v") and node.name[2:].isdigit(), node.name
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                    assert sub.value.isidentifier() or sub.value == "", sub.value  # keywords only
+                if isinstance(sub, ast.Call):
+                    name = ast.unparse(sub.func)
+                    ok = name in allowed_calls or name.startswith("_v") or name.split(".")[-1] in (
+                        "at", "search", "get", "keys", "items", "merge", "add", "update", "is_integer",
+                    )
+                    assert ok, name
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Call):
+                    assert ast.unparse(sub.func) in ("frozenset", "re.compile", "type"), ast.unparse(sub)
+        else:
+            assert isinstance(node, (ast.ImportFrom, ast.Import, ast.Expr)), ast.unparse(node)
