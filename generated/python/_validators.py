@@ -472,10 +472,6 @@ def _v61(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(61, "type")
-    for k, y in x.items():
-        e = _v62(y)
-        if e is not None:
-            return e.at(k)
     return None
 
 
@@ -1317,10 +1313,6 @@ def _v183(x: Any) -> Fail | None:
     t = type(x)
     if t is not list:
         return Fail(183, "type")
-    for i, y in enumerate(x):
-        e = _v24(y)
-        if e is not None:
-            return e.at(i)
     return None
 
 

@@ -86,6 +86,13 @@ def _pure_ref(n: v.Node, dynamic: bool) -> bool:
     return True
 
 
+def _with_ref(n: v.Node) -> v.Node:
+    """``n`` with a (dummy) reference: pure-reference detection then says "no other keyword"."""
+    from dataclasses import replace
+
+    return replace(n, ref=n.id)
+
+
 def _json_key(value: object) -> str:
     """A key telling JSON values apart exactly as py_literal does (1, 1.0 and True differ)."""
     return type(value).__name__ + ":" + py_literal(value)
@@ -155,6 +162,13 @@ class _Gen:
         if self.dyn:
             a.append(scope)
         return ", ".join(a)
+
+    def trivial(self, nid: int) -> bool:
+        """The node (after pure references) holds for every value and annotates nothing."""
+        n = self.v.nodes[self.alias.get(nid, nid)]
+        if n.ref is not None or (self.dyn and n.resource is not None):
+            return False
+        return _pure_ref(_with_ref(n), self.dyn)
 
     def fn(self, nid: int) -> str:
         """The function of node ``nid``: a node that only holds ``$ref`` is its target's function."""
@@ -244,7 +258,7 @@ class _Gen:
                 strs.append(f'            return Fail({nid}, "pattern")')
         L += self.blocks(n, [("number", "t is int or t is float", num), ("string", "t is str", strs)])
         # -- in-place applicators
-        if n.ref is not None:
+        if n.ref is not None and not self.trivial(n.ref):
             check(self.call(n.ref, "x", seen), 4)
         if n.dynamic_ref is not None:
             d = n.dynamic_ref
@@ -262,7 +276,8 @@ class _Gen:
             else:
                 check(self.call(d.initial, "x", seen), 4)
         for c in n.all_of:
-            check(self.call(c, "x", seen), 4)
+            if not self.trivial(c):
+                check(self.call(c, "x", seen), 4)
         if n.any_of:
             table = self.func_table("A", nid, n.any_of)
             if tracks:
@@ -416,7 +431,10 @@ class _Gen:
             L.append(f"                return e.at({j})")
             if tracks:
                 L.append(f"            seen.items.add({j})")
-        if n.items is not None:
+        if n.items is not None and self.trivial(n.items):
+            if tracks:
+                L.append(f"        seen.items.update(range({len(n.prefix_items)}, n))")
+        elif n.items is not None:
             start = len(n.prefix_items)
             if start:
                 L.append(f"        for i in range({start}, n):")
@@ -511,6 +529,10 @@ class _Gen:
         add = n.additional_properties
         add_never = add is not None and self.v.nodes[add].never
         simple = not n.pattern_properties and n.property_names is None and not tracks
+        if simple and add is not None and self.trivial(add):
+            add = None  # any value is fine for the other keys
+            if props is None and n.property_names is None:
+                return []
         L.append("        for k, y in x.items():")
         if n.property_names is not None:
             L.append(f"            e = {self.call(n.property_names, 'k')}")

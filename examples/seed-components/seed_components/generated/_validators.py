@@ -1513,10 +1513,6 @@ def _v179(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(179, "type")
-    for k, y in x.items():
-        e = _v180(y)
-        if e is not None:
-            return e.at(k)
     return None
 
 
@@ -2358,10 +2354,6 @@ def _v301(x: Any) -> Fail | None:
     t = type(x)
     if t is not list:
         return Fail(301, "type")
-    for i, y in enumerate(x):
-        e = _v142(y)
-        if e is not None:
-            return e.at(i)
     return None
 
 
