@@ -370,3 +370,12 @@ def test_generated_validators_hold_schema_text_only_in_constants() -> None:
                     assert ast.unparse(sub.func) in ("frozenset", "re.compile", "type"), ast.unparse(sub)
         else:
             assert isinstance(node, (ast.ImportFrom, ast.Import, ast.Expr)), ast.unparse(node)
+
+
+def test_types_without_a_validator_raise_the_same_error() -> None:
+    pkg = _golden("features")
+    with pytest.raises(pkg.ValidationError) as e:
+        pkg.decode(b'[1, "x"]', list[int])
+    assert (e.value.pointer, e.value.keyword) == ("/1", "type")
+    with pytest.raises(pkg.ValidationError):
+        pkg.convert([{"petType": "cow"}], list[pkg.Pet])

@@ -24,6 +24,7 @@ converted (``1.0`` is accepted for an integer, as JSON Schema says).  Every reje
 from __future__ import annotations
 
 import copy
+import re
 import sys
 import types
 import typing
@@ -507,6 +508,23 @@ def _error(f: Fail) -> ValidationError:
     )
 
 
+_MSGSPEC_PATH = re.compile(r" - at `\$((?:\.[^.\[`]+|\[\d+\])*)`$")
+
+
+def _wrap(e: msgspec.ValidationError) -> ValidationError:
+    """msgspec's error for a type without a validator, as a :class:`ValidationError`."""
+    if isinstance(e, ValidationError):
+        return e
+    text = str(e)
+    m = _MSGSPEC_PATH.search(text)
+    pointer = ""
+    if m is not None:
+        for part in re.findall(r"\.([^.\[]+)|\[(\d+)\]", m.group(1)):
+            token = part[0] or part[1]
+            pointer += "/" + token.replace("~", "~0").replace("/", "~1")
+    return ValidationError(text, pointer, "type", "")
+
+
 def _too_deep() -> ValidationError:
     return ValidationError("Invalid value: nested too deeply", "", "depth", "")
 
@@ -618,9 +636,9 @@ def decode(data: bytes | str, type: Any) -> Any:
     if fast:
         try:
             return decoder.decode(data)
-        except msgspec.ValidationError:
+        except msgspec.ValidationError as e:
             if check is None:
-                raise
+                raise _wrap(e) from None
         except RecursionError:
             raise _too_deep() from None
     assert check is not None
@@ -641,9 +659,9 @@ def convert(obj: Any, type: Any) -> Any:
     if fast:
         try:
             return msgspec.convert(obj, target, dec_hook=dec_hook)
-        except msgspec.ValidationError:
+        except msgspec.ValidationError as e:
             if check is None:
-                raise
+                raise _wrap(e) from None
         except RecursionError:
             raise _too_deep() from None
     assert check is not None
