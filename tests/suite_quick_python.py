@@ -4,15 +4,20 @@ Not a pytest module (the suite harness on branch ``suite`` supersedes it).  For 
 a draft: generate the Python package from the case's schema with the tool's API, import it, and
 ``decode`` every instance with the root type: accepted == the suite's ``valid``?
 
-    .venv/bin/python tests/suite_quick_python.py SUITE_DIR draft7 draft2020-12 [-v]
+    .venv/bin/python tests/suite_quick_python.py SUITE_DIR draft7 draft2020-12 [-v] [--validators]
 
 ``SUITE_DIR`` holds ``tests/<draft>/*.json`` and ``remotes/`` (e.g. the copy inside the jsonschema
 sdist: ``jsonschema-4.23.0/json``).  Tests named "ignores ..." (a keyword of one kind on a schema
 without ``type``: the shape types it as that kind) are counted apart.
+
+``--validators``: instead, compare the generated validator of each case's root schema (the
+function of ``_validators.py``, without the typed decode) with the reference evaluator on every
+instance of the suite.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import sys
@@ -100,9 +105,64 @@ def run(suite: Path, draft: str, verbose: bool) -> tuple[int, int, int, int]:
     return total, ok, ignores, ignores_ok
 
 
+def run_validators(suite: Path, draft: str, verbose: bool) -> tuple[int, int]:
+    """(instances, agreements of the generated validator with the evaluator)."""
+    from stepflow_codegen.frontend.loader import LoadError, Workspace
+    from stepflow_codegen.frontend.validation import ValidationBuilder
+    from stepflow_codegen.ir.evaluate import Evaluator
+    from stepflow_codegen.targets.python.validators import build_validators
+
+    runtime = render(
+        build_program([Path(__file__).parent / "fixtures" / "schemas" / "features"], Diagnostics()),
+        TargetOptions("r", "suite"),
+        Diagnostics(),
+    )["_runtime.py"]
+    total = agree = n = 0
+    tmp = Path(tempfile.mkdtemp())
+    for f in sorted((suite / "tests" / draft).glob("*.json")):
+        for ci, case in enumerate(json.loads(f.read_text(encoding="utf-8"))):
+            schema = case["schema"]
+            if isinstance(schema, dict) and "$schema" not in schema:
+                schema = {"$schema": DRAFTS[draft], **schema}
+            d = tmp / f"{f.stem}_{ci}"
+            (d / "p").mkdir(parents=True)
+            (d / "case.json").write_text(json.dumps(schema), encoding="utf-8")
+            try:
+                diags = Diagnostics()
+                ws = Workspace([d / "case.json"], diags, uri_map={"http://localhost:1234/": suite / "remotes"})
+                builder = ValidationBuilder(ws, diags)
+                root = builder.node("case.json", "")
+                validation = builder.finish({"r": root})
+            except LoadError:
+                continue
+            if diags.has_errors:
+                continue
+            ev = Evaluator(validation)
+            (d / "p" / "__init__.py").write_text("", encoding="utf-8")
+            (d / "p" / "_runtime.py").write_text(runtime, encoding="utf-8")
+            text = build_validators(validation, {"r": root}, {"r": "Root"}, frozenset(), "#", Diagnostics())
+            (d / "p" / "_validators.py").write_text(text, encoding="utf-8")
+            name = f"suite_v_{draft.replace('-', '_')}_{n}"
+            n += 1
+            load(d / "p", name)
+            fn = importlib.import_module(name + "._validators").VALIDATORS["Root"]
+            for t in case["tests"]:
+                total += 1
+                if (fn(t["data"]) is None) == ev.is_valid(root, t["data"]):
+                    agree += 1
+                elif verbose:
+                    print("  ", f.name, "|", case["description"], "|", t["description"])
+    return total, agree
+
+
 def main() -> None:
     suite = Path(sys.argv[1])
     verbose = "-v" in sys.argv
+    if "--validators" in sys.argv:
+        for draft in [a for a in sys.argv[2:] if not a.startswith("-")]:
+            total, agree = run_validators(suite, draft, verbose)
+            print(f"{draft}: generated validators agree with the evaluator on {agree}/{total}")
+        return
     for draft in [a for a in sys.argv[2:] if a != "-v"]:
         total, ok, ignores, ignores_ok = run(suite, draft, verbose)
         rest_total, rest_ok = total - ignores, ok - ignores_ok

@@ -500,12 +500,12 @@ def register(
 def _error(f: Fail) -> ValidationError:
     pointer = f.pointer()
     schema = _schema.get(f.node, "")
-    return ValidationError(
-        f"Invalid value at `{pointer or '/'}`: `{f.keyword}` fails ({schema})",
-        pointer,
-        f.keyword,
-        schema,
-    )
+    if f.keyword == "false" and f.path and schema.endswith("/additionalProperties"):
+        at = pointer.rsplit("/", 1)[0] or "/"
+        message = f"Object contains unknown field `{f.path[0]}` - at `{at}` ({schema})"
+    else:
+        message = f"Invalid value at `{pointer or '/'}`: `{f.keyword}` fails ({schema})"
+    return ValidationError(message, pointer, f.keyword, schema)
 
 
 _MSGSPEC_PATH = re.compile(r" - at `\$((?:\.[^.\[`]+|\[\d+\])*)`$")
