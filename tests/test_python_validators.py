@@ -379,3 +379,24 @@ def test_types_without_a_validator_raise_the_same_error() -> None:
     assert (e.value.pointer, e.value.keyword) == ("/1", "type")
     with pytest.raises(pkg.ValidationError):
         pkg.convert([{"petType": "cow"}], list[pkg.Pet])
+
+
+def test_a_pattern_python_cannot_express_fails_closed_with_a_warning(tmp_path: Path) -> None:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"name": {"type": "string", "pattern": "^\\p{Script=Greek}"}},
+        "patternProperties": {"^\\p{Script=Greek}": {"type": "integer"}},
+    }
+    (tmp_path / "greek.json").write_text(json.dumps(schema), encoding="utf-8")
+    diags = Diagnostics()
+    program = build_program([tmp_path / "greek.json"], diags, cwd=tmp_path)
+    files = render(program, TargetOptions("greek_pkg", "test"), diags)
+    warned = [d for d in diags.items if d.code == "pattern-unsupported" and "validator rejects" in d.message]
+    assert {d.pointer for d in warned} == {"/properties/name/pattern", "/patternProperties/^\\p{Script=Greek}"}
+    write_tree(tmp_path / "greek_pkg", files)
+    pkg = load_package(tmp_path / "greek_pkg", "greek_pkg")
+    root = next(iter(pkg._validators.VALIDATORS.values()))
+    assert root({}) is None  # nothing to match: valid
+    assert root({"name": "\u03b1"}).keyword == "pattern"  # cannot tell: rejected
+    assert root({"x": 1}).keyword == "pattern"

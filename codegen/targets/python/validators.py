@@ -136,17 +136,16 @@ class _Gen:
             self.const_lines.append(format_chunk(f"{name} = {source}\n"))
         return name
 
-    def pattern(self, pat: str, node: v.Node, where: str) -> str | None:
-        if pat in self.patterns:
+    def pattern(self, pat: str, node: v.Node, where: str, what: str = "every string it applies to") -> str | None:
+        if pat in self.patterns and self.patterns[pat] is not None:
             return self.patterns[pat]
         py, note = translate_pattern(pat)
-        if py is None:
+        if py is None:  # reported at every location it applies to
             self.diags.warning(
                 "pattern-unsupported",
                 node.source.file,
                 node.source.pointer + where,
-                f"the pattern cannot be checked in Python ({note}): the Python validator rejects every string it "
-                "applies to",
+                f"the pattern cannot be checked in Python ({note}): the Python validator rejects {what}",
             )
             self.patterns[pat] = None
             return None
@@ -571,7 +570,8 @@ class _Gen:
             L.append("                if e is not None:")
             L.append("                    return e.at(k)")
         for pat, c in n.pattern_properties:
-            p = self.pattern(pat, n, "/patternProperties")
+            token = pat.replace("~", "~0").replace("/", "~1")
+            p = self.pattern(pat, n, "/patternProperties/" + token, "every object with a key")
             if p is None:
                 # the key matches nothing Python can check: fail closed on every key
                 L.append(f'            return Fail({nid}, "pattern").at(k)')
