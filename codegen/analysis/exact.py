@@ -129,7 +129,7 @@ class _Exact:
         if isinstance(e, ir.ArrayType):
             return self.array(e, n, a)
         if isinstance(e, ir.TupleType):
-            return self.tuple(e, n, a)
+            return self.fixed_tuple(e, n, a)
         if isinstance(e, ir.MapType):
             return self.map(e, n, a)
         return False
@@ -145,7 +145,7 @@ class _Exact:
         n, a = got
         if not a:
             return True
-        return self.object(d, n, a)
+        return self.obj(d, n, a)
 
     # -- kinds ----------------------------------------------------------------------------------
     @staticmethod
@@ -204,7 +204,7 @@ class _Exact:
                 return False
         return n.items is None or self.captures(e.items, n.items)
 
-    def tuple(self, e: ir.TupleType, n: v.Node, a: set[str]) -> bool:
+    def fixed_tuple(self, e: ir.TupleType, n: v.Node, a: set[str]) -> bool:
         if e.rest is not None or (e.constraints.min_items or 0) < len(e.items) or e.constraints.unique_items:
             return False
         if not self._kind_ok(n.types, "array") or a - {"types", "prefix_items", "items", "min_items", "max_items"}:
@@ -234,7 +234,7 @@ class _Exact:
             return True  # no value is ever checked
         return n.additional_properties is None or self.captures(e.values, n.additional_properties)
 
-    def object(self, d: ir.ObjectDecl, n: v.Node, a: set[str]) -> bool:
+    def obj(self, d: ir.ObjectDecl, n: v.Node, a: set[str]) -> bool:
         if not self._kind_ok(n.types, "object") or a - _OBJECT_OK:
             return False
         required = {f.wire_name for f in d.fields if f.required}

@@ -171,20 +171,20 @@ def _render_validators(program: ir.Program, mapper: PythonTypeMapper, hdr: str, 
     validation = program.validation
     decl_nodes: dict[str, int] = {}
     if validation is not None:
-        for d in program.decls:
-            nid = validation.node_for(d.id)
+        for decl in program.decls:
+            nid = validation.node_for(decl.id)
             if nid is not None:
-                decl_nodes[d.id] = nid
+                decl_nodes[decl.id] = nid
     exact = set(exact_decls(program)) if validation is not None else set()
     # the Python mapping widens some shapes (see PythonTypeMapper.widened): those, and what reaches them, are not exact
     changed = True
     while changed:
         changed = False
-        for d in list(exact):
-            if d in mapper.widened or any(r not in exact for r in references(mapper.decls[d])):
-                exact.discard(d)
+        for decl_id in list(exact):
+            if decl_id in mapper.widened or any(r not in exact for r in references(mapper.decls[decl_id])):
+                exact.discard(decl_id)
                 changed = True
-    names = {d: mapper.name_of[d] for d in decl_nodes}
+    names = {decl_id: mapper.name_of[decl_id] for decl_id in decl_nodes}
     return build_validators(validation, decl_nodes, names, frozenset(exact), hdr, diags)
 
 

@@ -316,7 +316,7 @@ class PythonTypeMapper:
             return self.ref(e.target)
         if isinstance(e, ir.ArrayType):
             if e.constraints.unique_items:
-                self._warn(where, "unique-items", "uniqueItems is not enforced by the Python target (duplicates are accepted)")
+                self._widen()  # msgspec does not check it: the validator does (decode takes the validated path)
             return self._constrained(f"list[{self.expr(e.items, where)}]", e.constraints, "array")
         if isinstance(e, ir.TupleType):
             if e.rest is None:
@@ -327,7 +327,7 @@ class PythonTypeMapper:
                         where,
                         "tuple-fallback",
                         "a tuple whose last items may be missing (minItems below the number of items) is typed as "
-                        "list[Any] in Python (items are not checked)",
+                        "list[Any] in Python (the validator checks its items)",
                     )
                     most = min(len(e.items), e.constraints.max_items if e.constraints.max_items is not None else len(e.items))
                     return self._constrained("list[Any]", replace(e.constraints, max_items=most), "array")
@@ -337,7 +337,7 @@ class PythonTypeMapper:
             self._warn(
                 where,
                 "tuple-fallback",
-                "a tuple that allows more items is typed as list[Any] in Python (items are not checked)",
+                "a tuple that allows more items is typed as list[Any] in Python (the validator checks its items)",
             )
             return self._constrained("list[Any]", e.constraints, "array")
         if isinstance(e, ir.MapType):
@@ -353,7 +353,7 @@ class PythonTypeMapper:
         flat = self._flat(u)
         if not self._union_is_native(u):
             # only simple (scalar) unions reach here inline: merge what msgspec cannot tell apart
-            self._warn(where, "union-merged", "an inline union msgspec cannot decode was widened to Any")
+            self._warn(where, "union-merged", "an inline union msgspec cannot decode is typed Any in Python (the validator checks it)")
             return "Any"
         literals = [v for v in flat if isinstance(v, ir.LiteralType)]
         others = [v for v in flat if not isinstance(v, ir.LiteralType)]
@@ -364,7 +364,11 @@ class PythonTypeMapper:
             by_cat.setdefault(self.category(v), []).append(v)
         for cat, vs in by_cat.items():
             if cat in ("str", "int", "bool", "number") and len(vs) > 1:
-                self._warn(where, "union-merged", f"several {cat} variants in one union are merged into plain {cat}")
+                self._warn(
+                    where,
+                    "union-merged",
+                    f"several {cat} variants in one union are merged into plain {cat} in Python (the validator checks each)",
+                )
                 parts.append({"str": "str", "int": "int", "bool": "bool", "number": "int | float"}[cat])
             else:
                 parts.extend(self.expr(v, where) for v in vs if not isinstance(v, ir.NullType))
@@ -423,9 +427,13 @@ class PythonTypeMapper:
             return base
         return f"Annotated[{base}, Meta({', '.join(args)})]"
 
-    def _warn(self, where: ir.Source | None, code: str, message: str) -> None:
+    def _widen(self) -> None:
+        """The declaration being rendered gets a Python type wider than its shape (not exact)."""
         if self._current is not None:
             self.widened.add(self._current)
+
+    def _warn(self, where: ir.Source | None, code: str, message: str) -> None:
+        self._widen()
         self.diags.warning(code, where.file if where else "", where.pointer if where else "", message)
 
     # -- JSON kinds (for hooked unions) -----------------------------------------------------

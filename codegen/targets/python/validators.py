@@ -40,7 +40,7 @@ _SCALAR = {"null": "_NONE", "boolean": "bool", "object": "dict", "array": "list"
 def translate_pattern(pattern: str) -> tuple[str | None, str | None]:
     """(Python ``re`` source or None, a note when it cannot be used as is)."""
     try:
-        from ...analysis import ecma_regex
+        from ...analysis import ecma_regex  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         try:
             re.compile(pattern)
@@ -318,8 +318,8 @@ class _Gen:
                 L.append("    else:")
                 check(self.call(n.else_, "x", seen), 8)
         # -- arrays and objects
-        arr = self.array(n, seen)
-        obj = self.object(n, seen)
+        arr = self.array_block(n, seen)
+        obj = self.object_block(n, seen)
         L += self.blocks(n, [("array", "t is list", arr), ("object", "t is dict", obj)])
         if tracks:
             L.append("    if out is not None:")
@@ -399,7 +399,7 @@ class _Gen:
         return f"not json_in(x, {self.const(lit, key)})"
 
     # -- arrays -----------------------------------------------------------------------------
-    def array(self, n: v.Node, seen: str) -> list[str]:
+    def array_block(self, n: v.Node, seen: str) -> list[str]:
         nid = n.id
         tracks = seen == "seen"
         L: list[str] = []
@@ -469,7 +469,7 @@ class _Gen:
         return L
 
     # -- objects ----------------------------------------------------------------------------
-    def object(self, n: v.Node, seen: str) -> list[str]:
+    def object_block(self, n: v.Node, seen: str) -> list[str]:
         nid = n.id
         tracks = seen == "seen"
         L: list[str] = []
