@@ -11,8 +11,18 @@ Both peers: ``ComponentServerHandlers``, ``StepflowContext``, ``StepflowError``,
 or HTTP; ``InMemoryRuntime``, ``RuntimeHandlers``, ``StepflowClient``, ``blob_id``, ``canonical_json`` (client.py) drive a server.
 """
 
-from ._rpc import ConnectionLost, Limits, RpcError, TransportError
-from ._runtime import UNSET, UnsetType, convert, decode, encode, to_builtins
+from ._rpc import ConnectionLost, RpcError, TransportError
+from ._runtime import (
+    UNSET,
+    UnsetType,
+    ValidationError,
+    convert,
+    decode,
+    encode,
+    is_valid,
+    to_builtins,
+    validate,
+)
 from .client import (
     InMemoryRuntime,
     RuntimeHandlers,
@@ -170,7 +180,6 @@ __all__ = [
     "JsonRpc",
     "JsonRpcError",
     "JsonRpcId",
-    "Limits",
     "ListComponentsResult",
     "METHODS",
     "METHOD_NOT_FOUND",
@@ -212,6 +221,7 @@ __all__ = [
     "UNSET",
     "UnsetType",
     "UntypedResponse",
+    "ValidationError",
     "Value",
     "WorkflowOverrides",
     "blob_id",
@@ -221,6 +231,8 @@ __all__ = [
     "decode_message",
     "encode",
     "encode_message",
+    "is_valid",
     "prefix_id",
     "to_builtins",
+    "validate",
 ]

@@ -17,6 +17,7 @@ from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
 from .types import Defaults, PyDecl, PythonTypeMapper
+from .validators import build_validators
 
 LINE = 88
 
@@ -109,6 +110,7 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
         body="\n\n".join(chunks).rstrip("\n") + "\n",
     )
     files["_runtime.py"] = env.get_template("_runtime.py.jinja").render(header=hdr)
+    files["_validators.py"] = _render_validators(program, mapper, hdr, diags)
     method_exports: list[str] = []
     rpc: RpcModel | None = None
     if program.protocol is not None:
@@ -142,7 +144,17 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
             for name in component_exports:
                 if name in method_exports or name in rpc.server_exports or name in rpc.client_exports:
                     diags.error("name-collision", "", "", f"{name!r} is both a components helper and a generated class")
-    runtime_exports = ["UNSET", "UnsetType", "convert", "decode", "encode", "to_builtins"]
+    runtime_exports = [
+        "UNSET",
+        "UnsetType",
+        "ValidationError",
+        "convert",
+        "decode",
+        "encode",
+        "is_valid",
+        "to_builtins",
+        "validate",
+    ]
     all_exports = set(exports) | set(method_exports) | set(runtime_exports) | set(component_exports)
     if rpc is not None:
         all_exports |= set(rpc.server_exports) | set(rpc.client_exports) | set(RUNTIME_EXPORTS)
@@ -161,6 +173,31 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
         protocol=program.protocol,
     )
     return {k: v for k, v in sorted(files.items())}
+
+
+def _render_validators(program: ir.Program, mapper: PythonTypeMapper, hdr: str, diags: Diagnostics) -> str:
+    """``_validators.py``: the validators of every declaration, and which typed decodes are exact."""
+    from ...analysis.exact import exact_decls
+    from ...ir.passes import references
+
+    validation = program.validation
+    decl_nodes: dict[str, int] = {}
+    if validation is not None:
+        for decl in program.decls:
+            nid = validation.node_for(decl.id)
+            if nid is not None:
+                decl_nodes[decl.id] = nid
+    exact = set(exact_decls(program)) if validation is not None else set()
+    # the Python mapping widens some shapes (see PythonTypeMapper.widened): those, and what reaches them, are not exact
+    changed = True
+    while changed:
+        changed = False
+        for decl_id in list(exact):
+            if decl_id in mapper.widened or any(r not in exact for r in references(mapper.decls[decl_id])):
+                exact.discard(decl_id)
+                changed = True
+    names = {decl_id: mapper.name_of[decl_id] for decl_id in decl_nodes}
+    return build_validators(validation, decl_nodes, names, frozenset(exact), hdr, diags)
 
 
 def _render_methods(

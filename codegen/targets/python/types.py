@@ -35,6 +35,7 @@ MODULE_NAMES = frozenset(
         "_runtime",
         "types",
         "methods",
+        "_validators",
     }
 )
 RESERVED_TYPE_NAMES = frozenset(set(dir(builtins)) | set(keyword.kwlist) | MODULE_NAMES)
@@ -108,6 +109,9 @@ class PythonTypeMapper:
         self.write_defaults = write_defaults
         """Objects that keep values equal to their default when encoded (with ``defaults="apply"``):
         component inputs and outputs, which flows read without applying schema defaults."""
+        self.widened: set[str] = set()
+        """Declarations whose Python type accepts more than their shape (their typed decode is not exact)."""
+        self._current: str | None = None
         self.decls = {d.id: self._python_view(d) for d in program.decls}
         self.names = NameTable("python type", RESERVED_TYPE_NAMES)
         self.name_of: dict[str, str] = {}
@@ -131,6 +135,7 @@ class PythonTypeMapper:
         bad = [f for f in d.fields if not _msgspec_name_ok(f.wire_name)]
         if not bad:
             return d
+        self.widened.add(d.id)
         self.diags.warning(
             "unsupported-property-name",
             d.source.file if d.source else "",
@@ -311,7 +316,7 @@ class PythonTypeMapper:
             return self.ref(e.target)
         if isinstance(e, ir.ArrayType):
             if e.constraints.unique_items:
-                self._warn(where, "unique-items", "uniqueItems is not enforced by the Python target (duplicates are accepted)")
+                self._widen()  # msgspec does not check it: the validator does (decode takes the validated path)
             return self._constrained(f"list[{self.expr(e.items, where)}]", e.constraints, "array")
         if isinstance(e, ir.TupleType):
             if e.rest is None:
@@ -322,7 +327,7 @@ class PythonTypeMapper:
                         where,
                         "tuple-fallback",
                         "a tuple whose last items may be missing (minItems below the number of items) is typed as "
-                        "list[Any] in Python (items are not checked)",
+                        "list[Any] in Python (the validator checks its items)",
                     )
                     most = min(len(e.items), e.constraints.max_items if e.constraints.max_items is not None else len(e.items))
                     return self._constrained("list[Any]", replace(e.constraints, max_items=most), "array")
@@ -332,7 +337,7 @@ class PythonTypeMapper:
             self._warn(
                 where,
                 "tuple-fallback",
-                "a tuple that allows more items is typed as list[Any] in Python (items are not checked)",
+                "a tuple that allows more items is typed as list[Any] in Python (the validator checks its items)",
             )
             return self._constrained("list[Any]", e.constraints, "array")
         if isinstance(e, ir.MapType):
@@ -348,7 +353,7 @@ class PythonTypeMapper:
         flat = self._flat(u)
         if not self._union_is_native(u):
             # only simple (scalar) unions reach here inline: merge what msgspec cannot tell apart
-            self._warn(where, "union-merged", "an inline union msgspec cannot decode was widened to Any")
+            self._warn(where, "union-merged", "an inline union msgspec cannot decode is typed Any in Python (the validator checks it)")
             return "Any"
         literals = [v for v in flat if isinstance(v, ir.LiteralType)]
         others = [v for v in flat if not isinstance(v, ir.LiteralType)]
@@ -359,7 +364,11 @@ class PythonTypeMapper:
             by_cat.setdefault(self.category(v), []).append(v)
         for cat, vs in by_cat.items():
             if cat in ("str", "int", "bool", "number") and len(vs) > 1:
-                self._warn(where, "union-merged", f"several {cat} variants in one union are merged into plain {cat}")
+                self._warn(
+                    where,
+                    "union-merged",
+                    f"several {cat} variants in one union are merged into plain {cat} in Python (the validator checks each)",
+                )
                 parts.append({"str": "str", "int": "int", "bool": "bool", "number": "int | float"}[cat])
             else:
                 parts.extend(self.expr(v, where) for v in vs if not isinstance(v, ir.NullType))
@@ -418,7 +427,13 @@ class PythonTypeMapper:
             return base
         return f"Annotated[{base}, Meta({', '.join(args)})]"
 
+    def _widen(self) -> None:
+        """The declaration being rendered gets a Python type wider than its shape (not exact)."""
+        if self._current is not None:
+            self.widened.add(self._current)
+
     def _warn(self, where: ir.Source | None, code: str, message: str) -> None:
+        self._widen()
         self.diags.warning(code, where.file if where else "", where.pointer if where else "", message)
 
     # -- JSON kinds (for hooked unions) -----------------------------------------------------
@@ -501,6 +516,13 @@ class PythonTypeMapper:
         return out
 
     def decl(self, d: ir.Decl) -> PyDecl:
+        self._current = d.id
+        try:
+            return self._decl(d)
+        finally:
+            self._current = None
+
+    def _decl(self, d: ir.Decl) -> PyDecl:
         name = self.name_of[d.id]
         src = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
         comment = "# " + py_comment(f"from {src}")
@@ -510,12 +532,14 @@ class PythonTypeMapper:
             return self._object(d, name, comment)
         if d.id in self.hooked:
             return self._hook(d, name, comment)
+        # each alias is its own object (``Annotated`` with a marker), so that decode/validate find
+        # its schema's validator: two aliases of ``str`` would otherwise be the same object
         return PyDecl(
             "alias",
             name,
             _doc(d.doc),
             d.id,
-            alias=self.expr(d.target, d.source),
+            alias=f"Annotated[{self.expr(d.target, d.source)}, _runtime.Named({py_str(name)})]",
             source_comment=comment,
         )
 
@@ -562,8 +586,6 @@ class PythonTypeMapper:
                 else:
                     ann += " | UnsetType"
                     default = "UNSET"
-            elif isinstance(f.type, ir.LiteralType):
-                default = py_literal(f.type.value)
             fields.append(
                 PyField(
                     ident=ident,

@@ -14,8 +14,18 @@ Components (components.py): implement the functions of ``Implementation`` in a m
 own and serve it with ``create_server(module)``.
 """
 
-from ._rpc import ConnectionLost, Limits, RpcError, TransportError
-from ._runtime import UNSET, UnsetType, convert, decode, encode, to_builtins
+from ._rpc import ConnectionLost, RpcError, TransportError
+from ._runtime import (
+    UNSET,
+    UnsetType,
+    ValidationError,
+    convert,
+    decode,
+    encode,
+    is_valid,
+    to_builtins,
+    validate,
+)
 from .client import (
     InMemoryRuntime,
     RuntimeHandlers,
@@ -223,7 +233,6 @@ __all__ = [
     "JsonRpc",
     "JsonRpcError",
     "JsonRpcId",
-    "Limits",
     "ListComponentsResult",
     "MANIFESTS",
     "METHODS",
@@ -272,6 +281,7 @@ __all__ = [
     "UNSET",
     "UnsetType",
     "UntypedResponse",
+    "ValidationError",
     "Value",
     "WorkflowOverrides",
     "blob_id",
@@ -283,7 +293,9 @@ __all__ = [
     "decode_message",
     "encode",
     "encode_message",
+    "is_valid",
     "prefix_id",
     "register_components",
     "to_builtins",
+    "validate",
 ]

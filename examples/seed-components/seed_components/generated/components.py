@@ -23,6 +23,7 @@ import dataclasses
 import inspect
 import typing
 
+from . import _runtime
 from .server import (
     StepflowContext,
     StepflowServer,
@@ -896,7 +897,9 @@ def _mismatch(spec: ComponentSpec, function: typing.Any) -> str | None:
         return found
     if any(p.default is not p.empty for p in positional):
         return found
-    if positional[0].name not in hints or hints[positional[0].name] != spec.input_type:
+    if positional[0].name not in hints or _unnamed(
+        hints[positional[0].name]
+    ) != _unnamed(spec.input_type):
         return found
     if len(positional) == 2:
         context = hints.get(positional[1].name)
@@ -906,9 +909,25 @@ def _mismatch(spec: ComponentSpec, function: typing.Any) -> str | None:
             isinstance(context, type) and issubclass(context, _Context)
         ):
             return found
-    if "return" not in hints or hints["return"] != spec.output_type:
+    if "return" not in hints or _unnamed(hints["return"]) != _unnamed(spec.output_type):
         return found
     return None
+
+
+def _unnamed(annotation: typing.Any) -> typing.Any:
+    """A type without the markers that make generated aliases their own objects.
+
+    ``Annotated[dict[str, Any], Named("Input")]`` is ``dict[str, Any]`` to an implementation.
+    """
+    if typing.get_origin(annotation) is typing.Annotated:
+        rest = tuple(
+            m for m in annotation.__metadata__ if not isinstance(m, _runtime.Named)
+        )
+        if len(rest) != len(annotation.__metadata__):
+            if not rest:
+                return annotation.__origin__
+            return typing.Annotated[(annotation.__origin__, *rest)]
+    return annotation
 
 
 def _describe(

@@ -565,6 +565,92 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
+def _fast_requests() -> tuple[msgspec.json.Decoder[Any], dict[type, Any]]:
+    """One decoder for every well-formed request and notification whose params decode exactly.
+
+    Tagged by ``method``: one pass over the bytes, no envelope.  Methods whose params need
+    validation are left out (their messages take the full path).
+    """
+    structs: list[Any] = []
+    build: dict[type, Any] = {}
+    for spec in METHODS.values():
+        if not _runtime.exact(spec.params):
+            continue
+        fields: list[Any] = [("jsonrpc", Literal["2.0"])]
+        if not spec.notification:
+            fields.append(("id", JsonRpcId))
+        fields.append(("params", _runtime._require_tag(spec.params)))
+        fast = msgspec.defstruct(
+            "Fast" + spec.message.__name__,
+            fields,
+            tag_field="method",
+            tag=spec.name,
+            kw_only=True,
+            forbid_unknown_fields=True,
+        )
+        structs.append(fast)
+        build[fast] = spec.message
+    if not structs:  # pragma: no cover - a method table without methods
+        return msgspec.json.Decoder(NoReturn), build
+    union = Union[tuple(structs)] if len(structs) > 1 else structs[0]
+    return msgspec.json.Decoder(union, dec_hook=_runtime.dec_hook), build
+
+
+class _ResultHead(msgspec.Struct, forbid_unknown_fields=True):
+    jsonrpc: Literal["2.0"]
+    id: JsonRpcId
+    result: msgspec.Raw
+
+
+class _ErrorHead(msgspec.Struct, forbid_unknown_fields=True):
+    jsonrpc: Literal["2.0"]
+    id: JsonRpcId | None
+    error: JsonRpcError
+
+
+_requests, _builders = _fast_requests()
+_results: dict[str, tuple[msgspec.json.Decoder[Any], Any]] = {
+    spec.name: (
+        msgspec.json.Decoder(
+            _runtime._require_tag(spec.result), dec_hook=_runtime.dec_hook
+        ),
+        spec.response,
+    )
+    for spec in METHODS.values()
+    if spec.response is not None and _runtime.exact(spec.result)
+}
+"""Method -> (result decoder, response class) for the methods whose results decode exactly."""
+_responses: dict[str, tuple[msgspec.json.Decoder[Any], Any]] = {
+    name: (
+        msgspec.json.Decoder(
+            msgspec.defstruct(
+                "Fast" + response.__name__,
+                [
+                    ("jsonrpc", Literal["2.0"]),
+                    ("id", JsonRpcId),
+                    ("result", _runtime._require_tag(METHODS[name].result)),
+                ],
+                forbid_unknown_fields=True,
+            ),
+            dec_hook=_runtime.dec_hook,
+        ),
+        response,
+    )
+    for name, (_, response) in _results.items()
+}
+"""Method -> (decoder of the whole response, response class): one pass when the id comes first."""
+
+
+_result_head = msgspec.json.Decoder(_ResultHead)
+_error_head = msgspec.json.Decoder(_ErrorHead)
+_FAST_ERRORS = (msgspec.MsgspecError, RecursionError, UnicodeDecodeError)
+_LEADING_ID = re.compile(
+    rb'\{"(?:jsonrpc":"2\.0",")?id":(?:"([^"\\\x00-\x1f]{0,256})"|(-?[0-9]{1,18})[,}])'
+)
+"""The id of a response written ``{"id":`` or ``{"jsonrpc":"2.0","id":`` (as both StepFlow sides
+write them): a plain string or a small integer."""
+
+
 def decode_message(
     data: bytes | str,
     method_of: (
@@ -578,6 +664,60 @@ def decode_message(
     Raises :class:`ProtocolError` carrying the JSON-RPC error code, the id (when it can be read)
     and what kind of message it was.
     """
+    # fast paths for bytes: a well-formed request in one pass, a well-formed response in one pass
+    # (large: id read first) or two (small: envelope, then result); anything else (validation,
+    # errors, bad messages) takes the full path, which says what is wrong
+    if type(data) is bytes:
+        if data.find(b'"method"', 0, 128) >= 0:
+            try:
+                fast = _requests.decode(data)
+            except _FAST_ERRORS:
+                pass
+            else:
+                message = _builders[type(fast)]
+                if hasattr(fast, "id"):
+                    return message(id=fast.id, params=fast.params)  # type: ignore[no-any-return]
+                return message(params=fast.params)  # type: ignore[no-any-return]
+        elif data.find(b'"error"', 0, 128) >= 0:
+            try:
+                error = _error_head.decode(data)
+            except _FAST_ERRORS:
+                pass
+            else:
+                return ErrorResponse(id=error.id, error=error.error)
+        elif method_of is not None:
+            lookup = (
+                method_of.get
+                if type(method_of) is dict or isinstance(method_of, Mapping)
+                else method_of
+            )
+            if len(data) > 512:
+                m = _LEADING_ID.match(data)
+                if m is not None:
+                    text = m.group(1)
+                    rid: Any = text.decode() if text is not None else int(m.group(2))
+                    whole = _responses.get(lookup(rid))  # type: ignore[arg-type]
+                    if whole is not None:
+                        try:
+                            answer = whole[0].decode(data)
+                        except _FAST_ERRORS:
+                            pass
+                        else:
+                            if answer.id == rid and type(answer.id) is type(rid):
+                                return whole[1](id=rid, result=answer.result)  # type: ignore[no-any-return]
+            try:
+                head = _result_head.decode(data)
+            except _FAST_ERRORS:
+                pass
+            else:
+                typed = _results.get(lookup(head.id))  # type: ignore[arg-type]
+                if typed is not None:
+                    try:
+                        result = typed[0].decode(head.result)
+                    except _FAST_ERRORS:
+                        pass
+                    else:
+                        return typed[1](id=head.id, result=result)  # type: ignore[no-any-return]
     try:
         return _decode_message(data, method_of)
     except UnicodeDecodeError as e:
@@ -661,6 +801,12 @@ def _decode_message(
             )
         try:
             params = _runtime.decode(env.params, spec.params)
+        except _runtime.ValidationError as e:
+            if e.keyword == "depth":
+                raise RecursionError from None
+            raise ProtocolError(
+                INVALID_PARAMS, f"Invalid params: {e}", mid, kind=kind
+            ) from None
         except msgspec.ValidationError as e:
             raise ProtocolError(
                 INVALID_PARAMS, f"Invalid params: {e}", mid, kind=kind
@@ -705,6 +851,12 @@ def _decode_message(
         return UntypedResponse(id=env.id, result=_any.decode(env.result))
     try:
         result = _runtime.decode(env.result, spec.result)
+    except _runtime.ValidationError as e:
+        if e.keyword == "depth":
+            raise RecursionError from None
+        raise ProtocolError(
+            INVALID_REQUEST, f"Invalid result for {method}: {e}", mid, kind=kind
+        ) from None
     except msgspec.ValidationError as e:
         raise ProtocolError(
             INVALID_REQUEST, f"Invalid result for {method}: {e}", mid, kind=kind

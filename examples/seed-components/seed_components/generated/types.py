@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "BatchProcessingInput",
@@ -747,37 +747,45 @@ class SubmitRunProtocolParams(
 
 
 # from schemas/protocol.json#/$defs/BlobId
-BlobId: TypeAlias = str
+BlobId: TypeAlias = Annotated[str, _runtime.Named("BlobId")]
 """A content-addressed blob id: the SHA-256 of the stored bytes (the compact serde_json encoding of the value, key order preserved) as 64 lowercase hex characters, without a `sha256:` prefix. The 0.9.0 runtime does NOT validate the format when deserializing (BlobId is a transparent String; BlobId::new's length/hex check runs only when ids are computed), so a malformed id such as "not-a-blob-id" reaches the blob store and fails there (-32000 "Failed to get blob")."""
 
 
 # from schemas/protocol.json#/$defs/Component
-Component: TypeAlias = str
+Component: TypeAlias = Annotated[str, _runtime.Named("Component")]
 """A component path as sent on the wire: the plugin-relative name produced by routing (e.g. "/title_case" for route "/py/{*component}" and step component "/py/title_case")."""
 
 
 # from schemas/protocol.json#/$defs/ComponentListParams
-ComponentListParams: TypeAlias = Annotated[dict[str, Any], Meta(max_length=0)]
+ComponentListParams: TypeAlias = Annotated[
+    Annotated[dict[str, Any], Meta(max_length=0)], _runtime.Named("ComponentListParams")
+]
 """Params of `components/list`. Always the empty object."""
 
 
 # from schemas/protocol.json#/$defs/FlowResult
-FlowResult: TypeAlias = FlowResultSuccess | FlowResultFailed
+FlowResult: TypeAlias = Annotated[
+    FlowResultSuccess | FlowResultFailed, _runtime.Named("FlowResult")
+]
 """The outcome of a flow (or item): a tagged union on `outcome` (`success` or `failed`). There is no `skipped` outcome at 0.9.0."""
 
 
 # from examples/seed-components/schemas/health_check.json#/$defs/HealthCheckInput
-HealthCheckInput: TypeAlias = dict[str, Any]
+HealthCheckInput: TypeAlias = Annotated[
+    dict[str, Any], _runtime.Named("HealthCheckInput")
+]
 """health_check reads no input: any object (send {}) is accepted."""
 
 
 # from schemas/protocol.json#/$defs/Initialized
-Initialized: TypeAlias = Annotated[dict[str, Any], Meta(max_length=0)]
+Initialized: TypeAlias = Annotated[
+    Annotated[dict[str, Any], Meta(max_length=0)], _runtime.Named("Initialized")
+]
 """Params of the `initialized` notification (runtime -> server), sent after the initialize result arrived. Always the empty object."""
 
 
 # from schemas/protocol.json#/$defs/JsonRpc
-JsonRpc: TypeAlias = Literal["2.0"]
+JsonRpc: TypeAlias = Annotated[Literal["2.0"], _runtime.Named("JsonRpc")]
 """The JSON-RPC protocol version. Must be exactly "2.0"; the 0.9.0 runtime requires the key on every message and rejects any other value (stepflow-protocol/src/protocol/json_rpc.rs, message_serde.rs RawMessage)."""
 
 
@@ -823,20 +831,27 @@ else:
 
 
 # from schemas/protocol.json#/$defs/RequestId
-RequestId: TypeAlias = str | int
+RequestId: TypeAlias = Annotated[str | int, _runtime.Named("RequestId")]
 """Identifier of a JSON-RPC request: a string or a 64-bit signed integer. The runtime generates UUID v7 strings (RequestId::new_uuid), the Python SDK generates UUID v4 strings for its own calls. Responses are matched to requests by exact equality. Never present on notifications."""
 
 
 # from schemas/protocol.json#/$defs/Schema
-Schema: TypeAlias = dict[str, Any]
+Schema: TypeAlias = Annotated[dict[str, Any], _runtime.Named("Schema")]
 """A JSON Schema document (user data, kept open). The runtime stores it as an arbitrary JSON value (SchemaRef); the Python SDK produces it with msgspec.json.schema and it may contain $ref and $defs."""
 
 
 # from schemas/protocol.json#/$defs/Value
-Value: TypeAlias = Any
+Value: TypeAlias = Annotated[Any, _runtime.Named("Value")]
 """Any JSON value (object, array, string, number, boolean or null)."""
 
 
 # from schemas/protocol.json#/$defs/WorkflowOverrides
-WorkflowOverrides: TypeAlias = dict[str, StepOverride]
+WorkflowOverrides: TypeAlias = Annotated[
+    dict[str, StepOverride], _runtime.Named("WorkflowOverrides")
+]
 """Step overrides: a map from step id to StepOverride. At 0.9.0 WorkflowOverrides is #[serde(transparent)] over its `steps` map, so the wire form is the bare map with NO `steps` wrapper (StepFlow's own generated protocol-0.9.0.json wrongly shows {"steps": {...}})."""
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)

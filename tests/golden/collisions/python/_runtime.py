@@ -12,15 +12,24 @@ shapes need help, and this module provides it through msgspec's ``dec_hook``/``e
 
 Always go through :func:`decode`, :func:`convert` and :func:`encode` (or pass
 ``dec_hook=dec_hook``/``enc_hook=enc_hook`` to msgspec yourself).
+
+Validation: every generated type is checked against its whole schema (``_validators.py``, one
+function per schema location).  ``decode``/``convert`` take a *fast path* (msgspec's typed decode
+alone) for the types whose msgspec type accepts nothing the schema rejects (``EXACT``); when it
+rejects a value, or for every other type, the value is decoded to builtins, validated, then
+converted (``1.0`` is accepted for an integer, as JSON Schema says).  Every rejection is a
+:class:`ValidationError` carrying the instance pointer, the keyword and the schema location.
 """
 
 from __future__ import annotations
 
 import copy
-import math
+import re
 import sys
 import types
 import typing
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, ClassVar, Type, TypeVar, overload
 
 import msgspec
@@ -33,12 +42,16 @@ __all__ = [
     "OpenObject",
     "UnionHook",
     "UnsetType",
+    "ValidationError",
     "convert",
     "dec_hook",
     "decode",
     "enc_hook",
     "encode",
+    "exact",
+    "is_valid",
     "to_builtins",
+    "validate",
 ]
 
 REQUIRED: Any = msgspec.NODEFAULT
@@ -98,15 +111,18 @@ class OpenObject:
         return known
 
     @classmethod
-    def _stepflow_decode(cls, obj: Any) -> Any:
+    def _stepflow_decode(cls, obj: Any, strict: bool = True) -> Any:
         if not isinstance(obj, dict):
             raise msgspec.ValidationError(f"Expected `object`, got `{_json_kind(obj)}`")
-        known = msgspec.convert(obj, cls._stepflow_prepare(), dec_hook=dec_hook)
+        hook = dec_hook if strict else _lenient_hook
+        known = msgspec.convert(
+            obj, cls._stepflow_prepare(), strict=strict, dec_hook=hook
+        )
         wire = cls.__stepflow_wire__
         extra = {k: v for k, v in obj.items() if k not in wire}
         if cls.__stepflow_extra_type__ is not None and extra:
             extra = msgspec.convert(
-                extra, cls.__stepflow_extra_type__, dec_hook=dec_hook
+                extra, cls.__stepflow_extra_type__, strict=strict, dec_hook=hook
             )
         self = cls.__new__(cls)
         for field in cls.__stepflow_fields__:
@@ -118,7 +134,7 @@ class OpenObject:
         out: dict[str, Any] = {}
         for attr, wire, default, omit in self.__stepflow_fields__:
             value = getattr(self, attr)
-            if value is UNSET or (omit and same_json(value, default)):
+            if value is UNSET or (omit and value == default):
                 continue
             out[wire] = value
         for key, value in self.additional_properties.items():
@@ -207,9 +223,10 @@ class UnionHook(metaclass=_UnionMeta):
         return resolved
 
     @classmethod
-    def _stepflow_decode(cls, obj: Any) -> Any:
+    def _stepflow_decode(cls, obj: Any, strict: bool = True) -> Any:
         variants = cls._stepflow_types()
         kind = _json_kind(obj)
+        hook = dec_hook if strict else _lenient_hook
         if cls.__stepflow_tag__ is not None and isinstance(obj, dict):
             prop, table = cls.__stepflow_tag__
             if prop not in obj:
@@ -219,11 +236,13 @@ class UnionHook(metaclass=_UnionMeta):
                 raise msgspec.ValidationError(
                     f"Invalid value {obj[prop]!r} for `{prop}`"
                 )
-            return msgspec.convert(obj, variants[index], dec_hook=dec_hook)
+            return msgspec.convert(obj, variants[index], strict=strict, dec_hook=hook)
         candidates = [
             i
             for i, kinds in enumerate(cls.__stepflow_kinds__)
-            if kind in kinds or (kind == "integer" and "number" in kinds)
+            if kind in kinds
+            or (kind == "integer" and "number" in kinds)
+            or (not strict and kind == "number" and "integer" in kinds)
         ]
         if cls.__stepflow_presence__ is not None and isinstance(obj, dict):
             keys = obj.keys()
@@ -236,7 +255,7 @@ class UnionHook(metaclass=_UnionMeta):
         errors = []
         for i in candidates:
             try:
-                return msgspec.convert(obj, variants[i], dec_hook=dec_hook)
+                return msgspec.convert(obj, variants[i], strict=strict, dec_hook=hook)
             except msgspec.ValidationError as e:
                 errors.append(str(e))
         if not candidates:
@@ -265,25 +284,8 @@ def use_defaults(obj: Any) -> None:
         _struct_defaults[cls] = fields
     for name, default in fields:
         value = getattr(obj, name)
-        if value is not default and same_json(value, default):
+        if value is not default and type(value) is type(default) and value == default:
             setattr(obj, name, default)
-
-
-def same_json(a: Any, b: Any) -> bool:
-    """Whether ``a`` and ``b`` are the same JSON value, types included.
-
-    ``1`` is not ``true``, ``0`` is not ``false`` or ``0.0``, ``0.0`` is not ``-0.0``
-    (Python's ``==`` says they are).
-    """
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
-    return bool(a == b)
 
 
 def _copier(value: Any) -> Any:
@@ -317,6 +319,13 @@ def dec_hook(type: Any, obj: Any) -> Any:
     raise NotImplementedError(f"type {type!r} is not supported")
 
 
+def _lenient_hook(type: Any, obj: Any) -> Any:
+    """``dec_hook`` of the conversion after validation (``strict=False``: ``1.0`` for an int)."""
+    if isinstance(type, builtin_type) and issubclass(type, (OpenObject, UnionHook)):
+        return type._stepflow_decode(obj, False)
+    raise NotImplementedError(f"type {type!r} is not supported")
+
+
 def enc_hook(obj: Any) -> Any:
     """msgspec ``enc_hook`` for the generated types."""
     if isinstance(obj, OpenObject):
@@ -324,9 +333,253 @@ def enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"objects of type {type(obj).__name__} are not supported")
 
 
+# --------------------------------------------------------------------------- validation
+
+
+class ValidationError(msgspec.ValidationError):
+    """A value the schema rejects: where (``pointer``), why (``keyword``) and which schema location.
+
+    A ``msgspec.ValidationError`` (so a ``ValueError``) like the errors of msgspec itself.
+    """
+
+    def __init__(
+        self, message: str, pointer: str = "", keyword: str = "", schema: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        """The JSON pointer of the failing part of the instance (``""``: the whole value)."""
+        self.keyword = keyword
+        """The schema keyword that failed (``"type"``, ``"required"``, ``"depth"``...)."""
+        self.schema = schema
+        """The schema location (``file#pointer``) holding that keyword."""
+
+
+class Named:
+    """The marker that makes a generated alias its own type object (``Annotated[str, Named("Id")]``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Named({self.name!r})"
+
+
+class Fail:
+    """What a generated validator returns on failure (None means valid)."""
+
+    __slots__ = ("node", "keyword", "path")
+
+    def __init__(self, node: int, keyword: str) -> None:
+        self.node = node
+        self.keyword = keyword
+        self.path: list[str | int] = []
+        """Instance path, innermost token first (appended while the failure propagates)."""
+
+    def at(self, token: str | int) -> Fail:
+        self.path.append(token)
+        return self
+
+    def pointer(self) -> str:
+        return "".join(
+            "/" + str(t).replace("~", "~0").replace("/", "~1")
+            for t in reversed(self.path)
+        )
+
+
+class Seen:
+    """The keys and indices a schema evaluated (for ``unevaluated*``)."""
+
+    __slots__ = ("props", "items")
+
+    def __init__(self) -> None:
+        self.props: set[str] = set()
+        self.items: set[int] = set()
+
+    def merge(self, other: Seen) -> None:
+        self.props |= other.props
+        self.items |= other.items
+
+
+Validator = Callable[..., "Fail | None"]
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """JSON equality: numbers by value (``1 == 1.0``), booleans are not numbers."""
+    ta, tb = builtin_type(a), builtin_type(b)
+    if ta is bool or tb is bool or a is None or b is None:
+        return a is b
+    if ta in (int, float):
+        return tb in (int, float) and bool(a == b)
+    if ta is not tb:
+        return False
+    if ta is list:
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if ta is dict:
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def json_in(x: Any, values: tuple[Any, ...]) -> bool:
+    return any(json_equal(x, v) for v in values)
+
+
+def _key(x: Any) -> Any:
+    """A hashable key equal for JSON-equal values only."""
+    t = builtin_type(x)
+    if t is bool or x is None:
+        return (t, x)
+    if t is int or t is float:
+        return (int, x)
+    if t is list:
+        return (list, tuple(_key(y) for y in x))
+    if t is dict:
+        return (dict, frozenset((k, _key(v)) for k, v in x.items()))
+    return (t, x)
+
+
+def duplicate(items: list[Any]) -> int | None:
+    """The first index whose item JSON-equals an earlier one (``uniqueItems``), or None."""
+    seen: set[Any] = set()
+    for i, x in enumerate(items):
+        k = _key(x)
+        if k in seen:
+            return i
+        seen.add(k)
+    return None
+
+
+def _decimal(x: int | float) -> Decimal:
+    return Decimal(x) if builtin_type(x) is int else Decimal(repr(x))
+
+
+def is_multiple(x: int | float, m: int | float) -> bool:
+    """``multipleOf``, exact for the decimals the numbers were written as."""
+    if builtin_type(x) is int and builtin_type(m) is int:
+        return x % m == 0
+    try:
+        with localcontext() as ctx:
+            ctx.prec = 2000
+            q = _decimal(x) / _decimal(m)
+            return bool(q == q.to_integral_value())
+    except (InvalidOperation, OverflowError):
+        return False
+
+
+_checks: dict[Any, tuple[Validator, bool]] = {}
+"""Generated type -> (its validator, whether its typed decode is exact)."""
+_ambiguous: set[Any] = set()
+_schema: dict[int, str] = {}
+
+
+def register(
+    namespace: dict[str, Any],
+    validators: dict[str, Validator],
+    exact: frozenset[str],
+    schema: dict[int, str],
+) -> None:
+    """Bind the validators of ``_validators.py`` to the types of ``namespace`` (types.py).
+
+    A type object two names share (two aliases of ``str``) or a builtin stays unvalidated.
+    """
+    _schema.update(schema)
+    for name, check in validators.items():
+        tp = namespace.get(name)
+        if tp is None or tp in _ambiguous:
+            continue
+        if tp in (str, int, float, bool, list, dict, Any, None) or (
+            tp in _checks and _checks[tp][0] is not check
+        ):
+            _checks.pop(tp, None)
+            _ambiguous.add(tp)
+            continue
+        _checks[tp] = (check, name in exact)
+
+
+def _error(f: Fail) -> ValidationError:
+    pointer = f.pointer()
+    schema = _schema.get(f.node, "")
+    if f.keyword == "false" and f.path and schema.endswith("/additionalProperties"):
+        at = pointer.rsplit("/", 1)[0] or "/"
+        message = f"Object contains unknown field `{f.path[0]}` - at `{at}` ({schema})"
+    else:
+        message = f"Invalid value at `{pointer or '/'}`: `{f.keyword}` fails ({schema})"
+    return ValidationError(message, pointer, f.keyword, schema)
+
+
+_MSGSPEC_PATH = re.compile(r" - at `\$((?:\.[^.\[`]+|\[\d+\])*)`$")
+
+
+def _wrap(e: msgspec.ValidationError) -> ValidationError:
+    """msgspec's error for a type without a validator, as a :class:`ValidationError`."""
+    if isinstance(e, ValidationError):
+        return e
+    text = str(e)
+    m = _MSGSPEC_PATH.search(text)
+    pointer = ""
+    if m is not None:
+        for part in re.findall(r"\.([^.\[]+)|\[(\d+)\]", m.group(1)):
+            token = part[0] or part[1]
+            pointer += "/" + token.replace("~", "~0").replace("/", "~1")
+    return ValidationError(text, pointer, "type", "")
+
+
+def _too_deep() -> ValidationError:
+    return ValidationError("Invalid value: nested too deeply", "", "depth", "")
+
+
+def _check(obj: Any, check: Validator) -> None:
+    try:
+        f = check(obj)
+    except RecursionError:
+        raise _too_deep() from None
+    if f is not None:
+        raise _error(f)
+
+
+def _checked(obj: Any, tp: Any, check: Validator) -> Any:
+    """The slow path: validate builtins, then convert them to the type."""
+    _check(obj, check)
+    try:
+        try:
+            return msgspec.convert(obj, tp, strict=False, dec_hook=_lenient_hook)
+        except msgspec.ValidationError as e:
+            error = e
+        # ``1.0`` where an enum member, a literal or a tag is ``1``: equal JSON values
+        plain = _integral(obj)
+        if plain is not obj:
+            try:
+                return msgspec.convert(plain, tp, strict=False, dec_hook=_lenient_hook)
+            except msgspec.ValidationError:
+                pass
+    except RecursionError:
+        raise _too_deep() from None
+    raise ValidationError(
+        f"{error} (the schema accepts the value, its Python type does not)",
+        "",
+        "type",
+    ) from None
+
+
+def _integral(obj: Any) -> Any:
+    """``obj`` with integral floats as ints (``obj`` itself when it has none)."""
+    t = builtin_type(obj)
+    if t is float:
+        return int(obj) if obj.is_integer() else obj
+    if t is list:
+        items = [_integral(x) for x in obj]
+        return obj if all(a is b for a, b in zip(items, obj)) else items
+    if t is dict:
+        values = {k: _integral(v) for k, v in obj.items()}
+        return obj if all(values[k] is v for k, v in obj.items()) else values
+    return obj
+
+
 builtin_type = type
 _encoder = msgspec.json.Encoder(enc_hook=enc_hook)
-_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+_json = msgspec.json.Decoder()
+_plans: dict[Any, tuple[msgspec.json.Decoder[Any], Any, Validator | None, bool]] = {}
 
 
 def _require_tag(tp: Any) -> Any:
@@ -343,21 +596,57 @@ def _require_tag(tp: Any) -> Any:
     return typing.Union[tp, never]
 
 
+def _plan(
+    tp: Any,
+) -> tuple[msgspec.json.Decoder[Any], Any, Validator | None, bool]:
+    try:
+        return _plans[tp]
+    except KeyError:
+        pass
+    except TypeError:  # pragma: no cover - unhashable type expression
+        return (
+            msgspec.json.Decoder(_require_tag(tp), dec_hook=dec_hook),
+            tp,
+            None,
+            True,
+        )
+    entry = _checks.get(tp)
+    target = _require_tag(tp)
+    plan = (
+        msgspec.json.Decoder(target, dec_hook=dec_hook),
+        target,
+        None if entry is None else entry[0],
+        True if entry is None else entry[1],
+    )
+    _plans[tp] = plan
+    return plan
+
+
 @overload
 def decode(data: bytes | str, type: Type[T]) -> T: ...
 @overload
 def decode(data: bytes | str, type: Any) -> Any: ...
 def decode(data: bytes | str, type: Any) -> Any:
-    """Decode JSON ``data`` into ``type`` (any generated type, or any type msgspec knows)."""
-    try:
-        decoder = _decoders[type]
-    except (KeyError, TypeError):
-        decoder = msgspec.json.Decoder(_require_tag(type), dec_hook=dec_hook)
+    """Decode JSON ``data`` into ``type`` (any generated type, or any type msgspec knows).
+
+    Raises :class:`ValidationError` for a value the schema rejects (``msgspec.DecodeError`` for
+    text that is not JSON).
+    """
+    decoder, target, check, fast = _plan(type)
+    if fast:
         try:
-            _decoders[type] = decoder
-        except TypeError:  # pragma: no cover - unhashable type expression
-            pass
-    return decoder.decode(data)
+            return decoder.decode(data)
+        except msgspec.ValidationError as e:
+            if check is None:
+                raise _wrap(e) from None
+        except RecursionError:
+            raise _too_deep() from None
+    assert check is not None
+    try:
+        obj = _json.decode(data)
+    except RecursionError:
+        raise _too_deep() from None
+    return _checked(obj, target, check)
 
 
 @overload
@@ -366,7 +655,48 @@ def convert(obj: Any, type: Type[T]) -> T: ...
 def convert(obj: Any, type: Any) -> Any: ...
 def convert(obj: Any, type: Any) -> Any:
     """Convert already-parsed JSON (dicts, lists, scalars) into ``type``."""
-    return msgspec.convert(obj, _require_tag(type), dec_hook=dec_hook)
+    _, target, check, fast = _plan(type)
+    if fast:
+        try:
+            return msgspec.convert(obj, target, dec_hook=dec_hook)
+        except msgspec.ValidationError as e:
+            if check is None:
+                raise _wrap(e) from None
+        except RecursionError:
+            raise _too_deep() from None
+    assert check is not None
+    return _checked(_plain(obj), target, check)
+
+
+def _plain(obj: Any) -> Any:
+    try:
+        return msgspec.to_builtins(obj, enc_hook=enc_hook)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def exact(type: Any) -> bool:
+    """Whether msgspec's typed decode of ``type`` alone accepts nothing its schema rejects."""
+    return _plan(type)[3]
+
+
+def validate(value: Any, type: Any) -> None:
+    """Raise :class:`ValidationError` unless ``value`` (JSON-shaped data, or a value of a
+    generated type) is valid for ``type``'s schema."""
+    _, target, check, _ = _plan(type)
+    if check is None:
+        convert(_plain(value), type)
+        return
+    _check(_plain(value), check)
+
+
+def is_valid(value: Any, type: Any) -> bool:
+    """Whether ``value`` is valid for ``type``'s schema (see :func:`validate`)."""
+    try:
+        validate(value, type)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 def encode(value: Any) -> bytes:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "Any_",
@@ -290,17 +290,22 @@ class Quotes(_runtime.OpenObject):
 
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/Any
-Any_: TypeAlias = str
+Any_: TypeAlias = Annotated[str, _runtime.Named("Any_")]
 """A type named Any that is not typing.Any."""
 
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/list
-List: TypeAlias = list[int]
+List: TypeAlias = Annotated[list[int], _runtime.Named("List")]
 
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/Meta
-Meta_: TypeAlias = int
+Meta_: TypeAlias = Annotated[int, _runtime.Named("Meta_")]
 
 
 # from tests/fixtures/schemas/collisions/collisions.json#/$defs/UNSET
-UNSET_: TypeAlias = Literal["UNSET"]
+UNSET_: TypeAlias = Annotated[Literal["UNSET"], _runtime.Named("UNSET_")]
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "ByPath",
@@ -250,11 +250,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 # from tests/fixtures/schemas/draft07/draft07.json#/properties/numOrList
-Draft07NumOrList: TypeAlias = int | float | list[int | float]
+Draft07NumOrList: TypeAlias = Annotated[
+    int | float | list[int | float], _runtime.Named("Draft07NumOrList")
+]
 
 
 # from tests/fixtures/schemas/draft07/draft07.json#/definitions/Event
-Event: TypeAlias = Click | Key
+Event: TypeAlias = Annotated[Click | Key, _runtime.Named("Event")]
 
 
 # from tests/fixtures/schemas/draft07/draft07.json#/definitions/Expr
@@ -274,11 +276,11 @@ else:
 
 
 # from tests/fixtures/schemas/draft07/draft07.json#/definitions/Json
-Json: TypeAlias = Any
+Json: TypeAlias = Annotated[Any, _runtime.Named("Json")]
 
 
 # from tests/fixtures/schemas/draft07/draft07.json#/definitions/MaybeLevel
-MaybeLevel: TypeAlias = MaybeLevelEnum | None
+MaybeLevel: TypeAlias = Annotated[MaybeLevelEnum | None, _runtime.Named("MaybeLevel")]
 
 
 # from tests/fixtures/schemas/draft07/draft07.json#/definitions/NestedList
@@ -309,3 +311,8 @@ else:
             (frozenset({"url"}), frozenset({"url"})),
             (frozenset({"path"}), frozenset({"path"})),
         )
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)

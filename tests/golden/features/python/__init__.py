@@ -6,7 +6,17 @@ Decode with ``decode(data, Type)`` and encode with ``encode(value)``: they apply
 types need (open objects keep unknown keys, unions told apart by their fields).
 """
 
-from ._runtime import UNSET, UnsetType, convert, decode, encode, to_builtins
+from ._runtime import (
+    UNSET,
+    UnsetType,
+    ValidationError,
+    convert,
+    decode,
+    encode,
+    is_valid,
+    to_builtins,
+    validate,
+)
 from .types import (
     Animal,
     Base,
@@ -88,9 +98,12 @@ __all__ = [
     "UnsetType",
     "V1",
     "V2",
+    "ValidationError",
     "Versioned",
     "convert",
     "decode",
     "encode",
+    "is_valid",
     "to_builtins",
+    "validate",
 ]

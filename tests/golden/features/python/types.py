@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "Animal",
@@ -159,7 +159,7 @@ class Cat(_runtime.OpenObject):
     def __init__(
         self,
         *,
-        pet_type: Literal["cat"] = "cat",
+        pet_type: Literal["cat"],
         lives: int | UnsetType = UNSET,
         additional_properties: dict[str, Any] | None = None,
     ) -> None:
@@ -229,7 +229,7 @@ class Dog(_runtime.OpenObject):
     def __init__(
         self,
         *,
-        pet_type: Literal["dog"] = "dog",
+        pet_type: Literal["dog"],
         bark: str | UnsetType = UNSET,
         favorite_colors: list[Color] | UnsetType = UNSET,
         additional_properties: dict[str, Any] | None = None,
@@ -544,7 +544,7 @@ class V2(
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Animal
-Animal: TypeAlias = Bird | Fish
+Animal: TypeAlias = Annotated[Bird | Fish, _runtime.Named("Animal")]
 """OpenAPI discriminator whose variants do not pin the tag: the mapping decides (Fish by its schema name)."""
 
 
@@ -583,16 +583,18 @@ else:
 
 
 # from tests/fixtures/schemas/features/features.json#/properties/strOrClosed
-FeaturesStrOrClosed: TypeAlias = str | Closed
+FeaturesStrOrClosed: TypeAlias = Annotated[
+    str | Closed, _runtime.Named("FeaturesStrOrClosed")
+]
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/JsonValue
-JsonValue: TypeAlias = Any
+JsonValue: TypeAlias = Annotated[Any, _runtime.Named("JsonValue")]
 """Any JSON value, spelled out recursively."""
 
 
 # from tests/fixtures/schemas/features/mode.json#
-Mode: TypeAlias = ModeEnum | None
+Mode: TypeAlias = Annotated[ModeEnum | None, _runtime.Named("Mode")]
 """A root schema that is an enum containing null: the type named Mode accepts null."""
 
 
@@ -611,10 +613,15 @@ else:
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Shape
-Shape: TypeAlias = Circle | Square
+Shape: TypeAlias = Annotated[Circle | Square, _runtime.Named("Shape")]
 """Told apart by the const property kind."""
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Versioned
-Versioned: TypeAlias = V1 | V2
+Versioned: TypeAlias = Annotated[V1 | V2, _runtime.Named("Versioned")]
 """Tagged by an integer const."""
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)

@@ -6,7 +6,17 @@ Decode with ``decode(data, Type)`` and encode with ``encode(value)``: they apply
 types need (open objects keep unknown keys, unions told apart by their fields).
 """
 
-from ._runtime import UNSET, UnsetType, convert, decode, encode, to_builtins
+from ._runtime import (
+    UNSET,
+    UnsetType,
+    ValidationError,
+    convert,
+    decode,
+    encode,
+    is_valid,
+    to_builtins,
+    validate,
+)
 from .types import (
     AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine,
     ClosedObjectWithAVeryLongNameThatPushesTheClassHeaderPastTheLimit,
@@ -35,10 +45,13 @@ __all__ = [
     "UNSET",
     "UnionToldApartByPresentKeysWithVeryLongPropertyNames",
     "UnsetType",
+    "ValidationError",
     "VariantIdentifiedByATelephoneNumber",
     "VariantIdentifiedByAnElectronicMailAddress",
     "convert",
     "decode",
     "encode",
+    "is_valid",
     "to_builtins",
+    "validate",
 ]

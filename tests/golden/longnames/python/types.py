@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine",
@@ -260,24 +260,31 @@ class VariantIdentifiedByAnElectronicMailAddress(
 
 
 # from tests/fixtures/schemas/longnames/longnames.json#/$defs/TaggedUnionOfClosedObjectsWithLongNames
-TaggedUnionOfClosedObjectsWithLongNames: TypeAlias = (
+TaggedUnionOfClosedObjectsWithLongNames: TypeAlias = Annotated[
     FirstVariantOfTheTaggedUnionWithALongName
-    | SecondVariantOfTheTaggedUnionWithALongName
-)
+    | SecondVariantOfTheTaggedUnionWithALongName,
+    _runtime.Named("TaggedUnionOfClosedObjectsWithLongNames"),
+]
 
 
 # from tests/fixtures/schemas/longnames/longnames.json#/$defs/AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine
-AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine: TypeAlias = (
+AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine: TypeAlias = Annotated[
     EnumerationWithLongValues
     | list[TaggedUnionOfClosedObjectsWithLongNames]
     | dict[str, EnumerationWithLongValues]
-    | None
-)
+    | None,
+    _runtime.Named("AliasOfAUnionWithManyLongMembersThatCannotFitOnOneLine"),
+]
 
 
 # from tests/fixtures/schemas/longnames/longnames.json#/$defs/OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLine/properties/wideUnion
 OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLineWideUnion: TypeAlias = (
-    Annotated[str, Meta(max_length=200)] | Annotated[int, Meta(ge=10)] | list[bool]
+    Annotated[
+        Annotated[str, Meta(max_length=200)] | Annotated[int, Meta(ge=10)] | list[bool],
+        _runtime.Named(
+            "OpenObjectWhoseNameAloneIsLongEnoughToSplitTheClassHeaderLineWideUnion"
+        ),
+    ]
 )
 
 
@@ -317,3 +324,8 @@ else:
                 ),
             ),
         )
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from . import _runtime
+from . import _runtime, _validators
 
 __all__ = [
     "Address",
@@ -96,3 +96,8 @@ class OrderMeta(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     source: str | UnsetType = UNSET
     currency: Currency | UnsetType = UNSET
+
+
+_runtime.register(
+    globals(), _validators.VALIDATORS, _validators.EXACT, _validators.SCHEMA
+)
