@@ -11,7 +11,7 @@ Both peers: ``ComponentServerHandlers``, ``StepflowContext``, ``StepflowError``,
 or HTTP; ``InMemoryRuntime``, ``RuntimeHandlers``, ``StepflowClient``, ``blob_id``, ``canonical_json`` (client.py) drive a server.
 """
 
-from ._rpc import ConnectionLost, RpcError, TransportError
+from ._rpc import ConnectionLost, Limits, RpcError, TransportError
 from ._runtime import (
     UNSET,
     UnsetType,
@@ -180,6 +180,7 @@ __all__ = [
     "JsonRpc",
     "JsonRpcError",
     "JsonRpcId",
+    "Limits",
     "ListComponentsResult",
     "METHODS",
     "METHOD_NOT_FOUND",

@@ -44,24 +44,7 @@ _K12 = frozenset({"code", "message"})
 _K13 = "code"
 _K14 = "message"
 _K15 = "data"
-_K16 = frozenset({"flow", "data"})
-_K17 = frozenset({"component", "input", "attempt", "observability"})
-_K18 = "component"
-_K19 = "input"
-_K20 = "attempt"
-_K21 = "observability"
-_K22 = "trace_id"
-_K23 = "span_id"
-_K24 = "run_id"
-_K25 = "flow_id"
-_K26 = "step_id"
-_K27 = "output"
-_K28 = frozenset({"component", "input_schema"})
-_K29 = "input_schema"
-_K30 = "output_schema"
-_K31 = "description"
-_K32 = "info"
-_K33 = (
+_K16 = (
     -32700,
     -32600,
     -32601,
@@ -76,45 +59,62 @@ _K33 = (
     -32011,
     -32012,
 )
-_K34 = frozenset({"running", "completed", "failed", "cancelled", "paused"})
-_K35 = frozenset({"outcome", "result"})
-_K36 = "outcome"
-_K37 = "success"
-_K38 = frozenset({"outcome", "error"})
-_K39 = "failed"
-_K40 = "blob_id"
-_K41 = frozenset({"data", "blob_type"})
-_K42 = "blob_type"
-_K43 = "runId"
-_K44 = "wait"
-_K45 = "includeResults"
-_K46 = "resultOrder"
-_K47 = frozenset({"by_index", "by_completion"})
-_K48 = "runtime_protocol_version"
-_K49 = "server_protocol_version"
-_K50 = frozenset({"itemIndex", "status"})
-_K51 = "itemIndex"
-_K52 = "status"
-_K53 = "completedAt"
-_K54 = frozenset({"total", "completed", "running", "failed", "cancelled"})
-_K55 = "total"
-_K56 = "completed"
-_K57 = "running"
-_K58 = "cancelled"
-_K59 = "components"
-_K60 = frozenset({"merge_patch", "json_patch"})
-_K61 = frozenset({"runId", "flowId", "status", "items", "createdAt"})
-_K62 = "flowId"
-_K63 = "flowName"
-_K64 = "items"
-_K65 = "createdAt"
-_K66 = "results"
-_K67 = "value"
-_K68 = "$type"
-_K69 = frozenset({"flowId", "inputs"})
-_K70 = "inputs"
-_K71 = "maxConcurrency"
-_K72 = "overrides"
+_K17 = "trace_id"
+_K18 = "span_id"
+_K19 = "run_id"
+_K20 = "flow_id"
+_K21 = "step_id"
+_K22 = frozenset({"flow", "data"})
+_K23 = "runtime_protocol_version"
+_K24 = "observability"
+_K25 = "server_protocol_version"
+_K26 = "components"
+_K27 = "component"
+_K28 = "description"
+_K29 = "input_schema"
+_K30 = "output_schema"
+_K31 = "info"
+_K32 = frozenset({"component", "input", "attempt", "observability"})
+_K33 = "input"
+_K34 = "attempt"
+_K35 = "output"
+_K36 = frozenset({"component", "input_schema"})
+_K37 = frozenset({"data", "blob_type"})
+_K38 = "blob_type"
+_K39 = "blob_id"
+_K40 = frozenset({"flowId", "inputs"})
+_K41 = "flowId"
+_K42 = "inputs"
+_K43 = "wait"
+_K44 = "maxConcurrency"
+_K45 = "overrides"
+_K46 = "value"
+_K47 = "$type"
+_K48 = frozenset({"merge_patch", "json_patch"})
+_K49 = "runId"
+_K50 = "includeResults"
+_K51 = "resultOrder"
+_K52 = frozenset({"by_index", "by_completion"})
+_K53 = frozenset({"runId", "flowId", "status", "items", "createdAt"})
+_K54 = "flowName"
+_K55 = "status"
+_K56 = "items"
+_K57 = "createdAt"
+_K58 = "completedAt"
+_K59 = "results"
+_K60 = frozenset({"running", "completed", "failed", "cancelled", "paused"})
+_K61 = frozenset({"total", "completed", "running", "failed", "cancelled"})
+_K62 = "total"
+_K63 = "completed"
+_K64 = "running"
+_K65 = "failed"
+_K66 = "cancelled"
+_K67 = frozenset({"itemIndex", "status"})
+_K68 = "itemIndex"
+_K69 = frozenset({"outcome", "result"})
+_K70 = "outcome"
+_K71 = "success"
+_K72 = frozenset({"outcome", "error"})
 
 
 def _v0(x: Any) -> Fail | None:
@@ -312,67 +312,71 @@ def _v36(x: Any) -> Fail | None:
 
 def _v37(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(37, "type")
+    if not json_in(x, _K16):
+        return Fail(37, "enum")
     return None
 
 
 def _v38(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not dict:
         return Fail(38, "type")
-    if t is not str or x not in _K16:
-        return Fail(38, "enum")
+    for k, y in x.items():
+        h = _M38.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(47, "false").at(k)
     return None
 
 
 def _v39(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not str and x is not None:
         return Fail(39, "type")
     return None
 
 
 def _v40(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not str and x is not None:
         return Fail(40, "type")
-    if not x.keys() >= _K17:
-        return Fail(40, "required")
-    for k, y in x.items():
-        h = _M40.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(54, "false").at(k)
     return None
 
 
-def _v43(x: Any) -> Fail | None:
+def _v41(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(43, "type")
-    if x < 0:
-        return Fail(43, "minimum")
-    if x > 4294967295:
-        return Fail(43, "maximum")
+    if t is not str and x is not None:
+        return Fail(41, "type")
+    return None
+
+
+def _v42(x: Any) -> Fail | None:
+    c = 0
+    for f in _O42:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(42, "oneOf")
+    return None
+
+
+def _v44(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(44, "type")
     return None
 
 
 def _v45(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
+    if x is not None:
         return Fail(45, "type")
-    for k, y in x.items():
-        h = _M45.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(53, "false").at(k)
     return None
 
 
@@ -384,66 +388,79 @@ def _v46(x: Any) -> Fail | None:
 
 
 def _v47(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(47, "type")
-    return None
+    return Fail(47, "false")
 
 
 def _v48(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
+    if t is not str:
         return Fail(48, "type")
+    if t is not str or x not in _K22:
+        return Fail(48, "enum")
     return None
 
 
 def _v49(x: Any) -> Fail | None:
-    c = 0
-    for f in _O49:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(49, "oneOf")
+    t = type(x)
+    if t is not str:
+        return Fail(49, "type")
+    return None
+
+
+def _v50(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(50, "type")
     return None
 
 
 def _v51(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(51, "type")
     return None
 
 
 def _v52(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
-        return Fail(52, "type")
-    return None
-
-
-def _v53(x: Any) -> Fail | None:
-    return Fail(53, "false")
-
-
-def _v54(x: Any) -> Fail | None:
-    return Fail(54, "false")
-
-
-def _v55(x: Any) -> Fail | None:
-    t = type(x)
     if t is not dict:
-        return Fail(55, "type")
-    if _K27 not in x:
-        return Fail(55, "required")
+        return Fail(52, "type")
+    if _K23 not in x:
+        return Fail(52, "required")
     for k, y in x.items():
-        h = _M55.get(k)
+        h = _M52.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
             return Fail(57, "false").at(k)
+    return None
+
+
+def _v53(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(53, "type")
+    if x < 0:
+        return Fail(53, "minimum")
+    if x > 4294967295:
+        return Fail(53, "maximum")
+    return None
+
+
+def _v54(x: Any) -> Fail | None:
+    c = 0
+    for f in _O54:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(54, "oneOf")
+    return None
+
+
+def _v56(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(56, "type")
     return None
 
 
@@ -455,7 +472,7 @@ def _v58(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(58, "type")
-    if not x.keys() >= _K28:
+    if _K25 not in x:
         return Fail(58, "required")
     for k, y in x.items():
         h = _M58.get(k)
@@ -464,70 +481,59 @@ def _v58(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(63, "false").at(k)
+            return Fail(60, "false").at(k)
     return None
+
+
+def _v59(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(59, "type")
+    if x < 0:
+        return Fail(59, "minimum")
+    if x > 4294967295:
+        return Fail(59, "maximum")
+    return None
+
+
+def _v60(x: Any) -> Fail | None:
+    return Fail(60, "false")
 
 
 def _v61(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(61, "type")
+    for k, y in x.items():
+        return Fail(62, "false").at(k)
     return None
 
 
 def _v62(x: Any) -> Fail | None:
-    return None
+    return Fail(62, "false")
 
 
 def _v63(x: Any) -> Fail | None:
-    return Fail(63, "false")
+    t = type(x)
+    if t is not dict:
+        return Fail(63, "type")
+    for k, y in x.items():
+        return Fail(64, "false").at(k)
+    return None
 
 
 def _v64(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(64, "type")
-    for k, y in x.items():
-        h = _M64.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(68, "false").at(k)
-    return None
+    return Fail(64, "false")
 
 
 def _v65(x: Any) -> Fail | None:
-    c = 0
-    for f in _O65:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(65, "oneOf")
-    return None
-
-
-def _v67(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(67, "type")
-    return None
-
-
-def _v68(x: Any) -> Fail | None:
-    return Fail(68, "false")
-
-
-def _v69(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(69, "type")
-    if _K18 not in x:
-        return Fail(69, "required")
+        return Fail(65, "type")
+    if _K26 not in x:
+        return Fail(65, "required")
     for k, y in x.items():
-        h = _M69.get(k)
+        h = _M65.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
@@ -537,47 +543,79 @@ def _v69(x: Any) -> Fail | None:
     return None
 
 
-def _v71(x: Any) -> Fail | None:
+def _v66(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
-        return Fail(71, "type")
+    if t is not list:
+        return Fail(66, "type")
+    for i, y in enumerate(x):
+        e = _v68(y)
+        if e is not None:
+            return e.at(i)
     return None
 
 
-def _v72(x: Any) -> Fail | None:
+def _v68(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(68, "type")
+    if _K27 not in x:
+        return Fail(68, "required")
+    for k, y in x.items():
+        h = _M68.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(77, "false").at(k)
+    return None
+
+
+def _v70(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(70, "type")
+    return None
+
+
+def _v71(x: Any) -> Fail | None:
     c = 0
-    for f in _O72:
+    for f in _O71:
         if f(x) is None:
             c += 1
             if c > 1:
                 break
     if c != 1:
-        return Fail(72, "oneOf")
+        return Fail(71, "oneOf")
+    return None
+
+
+def _v73(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(73, "type")
     return None
 
 
 def _v74(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(74, "type")
-    return None
-
-
-def _v75(x: Any) -> Fail | None:
     c = 0
-    for f in _O75:
+    for f in _O74:
         if f(x) is None:
             c += 1
             if c > 1:
                 break
     if c != 1:
-        return Fail(75, "oneOf")
+        return Fail(74, "oneOf")
+    return None
+
+
+def _v76(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(76, "type")
     return None
 
 
 def _v77(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(77, "type")
-    return None
+    return Fail(77, "false")
 
 
 def _v78(x: Any) -> Fail | None:
@@ -588,7 +626,7 @@ def _v79(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(79, "type")
-    if _K18 not in x:
+    if _K27 not in x:
         return Fail(79, "required")
     for k, y in x.items():
         h = _M79.get(k)
@@ -609,7 +647,7 @@ def _v82(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(82, "type")
-    if _K32 not in x:
+    if _K31 not in x:
         return Fail(82, "required")
     for k, y in x.items():
         h = _M82.get(k)
@@ -630,41 +668,42 @@ def _v85(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(85, "type")
+    if not x.keys() >= _K32:
+        return Fail(85, "required")
     for k, y in x.items():
-        return Fail(86, "false").at(k)
-    return None
-
-
-def _v86(x: Any) -> Fail | None:
-    return Fail(86, "false")
-
-
-def _v87(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(87, "type")
-    if not json_in(x, _K33):
-        return Fail(87, "enum")
+        h = _M85.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(90, "false").at(k)
     return None
 
 
 def _v88(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(88, "type")
-    if t is not str or x not in _K34:
-        return Fail(88, "enum")
+    if x < 0:
+        return Fail(88, "minimum")
+    if x > 4294967295:
+        return Fail(88, "maximum")
     return None
 
 
-def _v89(x: Any) -> Fail | None:
+def _v90(x: Any) -> Fail | None:
+    return Fail(90, "false")
+
+
+def _v91(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(89, "type")
-    if not x.keys() >= _K12:
-        return Fail(89, "required")
+        return Fail(91, "type")
+    if _K35 not in x:
+        return Fail(91, "required")
     for k, y in x.items():
-        h = _M89.get(k)
+        h = _M91.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
@@ -674,343 +713,285 @@ def _v89(x: Any) -> Fail | None:
     return None
 
 
-def _v90(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(90, "type")
-    return None
-
-
-def _v91(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(91, "type")
-    return None
-
-
 def _v93(x: Any) -> Fail | None:
     return Fail(93, "false")
 
 
 def _v94(x: Any) -> Fail | None:
-    c = 0
-    for f in _O94:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(94, "oneOf")
-    return None
-
-
-def _v96(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(96, "type")
-    if not x.keys() >= _K35:
-        return Fail(96, "required")
+        return Fail(94, "type")
+    if not x.keys() >= _K36:
+        return Fail(94, "required")
     for k, y in x.items():
-        h = _M96.get(k)
+        h = _M94.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(99, "false").at(k)
+            return Fail(97, "false").at(k)
     return None
 
 
 def _v97(x: Any) -> Fail | None:
+    return Fail(97, "false")
+
+
+def _v98(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
-        return Fail(97, "type")
-    if t is not str or x != _K37:
-        return Fail(97, "const")
+    if t is not dict:
+        return Fail(98, "type")
+    for k, y in x.items():
+        h = _M98.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(102, "false").at(k)
     return None
 
 
 def _v99(x: Any) -> Fail | None:
-    return Fail(99, "false")
-
-
-def _v101(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(101, "type")
-    if not x.keys() >= _K38:
-        return Fail(101, "required")
-    for k, y in x.items():
-        h = _M101.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(104, "false").at(k)
-    return None
-
-
-def _v102(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(102, "type")
-    if t is not str or x != _K39:
-        return Fail(102, "const")
-    return None
-
-
-def _v104(x: Any) -> Fail | None:
-    return Fail(104, "false")
-
-
-def _v105(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(105, "type")
-    if _K40 not in x:
-        return Fail(105, "required")
-    for k, y in x.items():
-        h = _M105.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(110, "false").at(k)
-    return None
-
-
-def _v107(x: Any) -> Fail | None:
     c = 0
-    for f in _O107:
+    for f in _O99:
         if f(x) is None:
             c += 1
             if c > 1:
                 break
     if c != 1:
-        return Fail(107, "oneOf")
+        return Fail(99, "oneOf")
+    return None
+
+
+def _v101(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(101, "type")
+    return None
+
+
+def _v102(x: Any) -> Fail | None:
+    return Fail(102, "false")
+
+
+def _v103(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(103, "type")
+    if not x.keys() >= _K37:
+        return Fail(103, "required")
+    for k, y in x.items():
+        h = _M103.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(109, "false").at(k)
+    return None
+
+
+def _v106(x: Any) -> Fail | None:
+    c = 0
+    for f in _O106:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(106, "oneOf")
+    return None
+
+
+def _v108(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(108, "type")
     return None
 
 
 def _v109(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(109, "type")
-    return None
+    return Fail(109, "false")
 
 
 def _v110(x: Any) -> Fail | None:
-    return Fail(110, "false")
-
-
-def _v111(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(111, "type")
-    if not x.keys() >= _K41:
-        return Fail(111, "required")
+        return Fail(110, "type")
+    if _K39 not in x:
+        return Fail(110, "required")
     for k, y in x.items():
-        h = _M111.get(k)
+        h = _M110.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(114, "false").at(k)
+            return Fail(112, "false").at(k)
     return None
 
 
-def _v114(x: Any) -> Fail | None:
-    return Fail(114, "false")
+def _v112(x: Any) -> Fail | None:
+    return Fail(112, "false")
+
+
+def _v113(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(113, "type")
+    if _K39 not in x:
+        return Fail(113, "required")
+    for k, y in x.items():
+        h = _M113.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(118, "false").at(k)
+    return None
 
 
 def _v115(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(115, "type")
-    if _K43 not in x:
-        return Fail(115, "required")
-    for k, y in x.items():
-        h = _M115.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(124, "false").at(k)
-    return None
-
-
-def _v116(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(116, "type")
+    c = 0
+    for f in _O115:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(115, "oneOf")
     return None
 
 
 def _v117(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
+    if x is not None:
         return Fail(117, "type")
     return None
 
 
 def _v118(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
-        return Fail(118, "type")
-    return None
+    return Fail(118, "false")
 
 
-def _v120(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(120, "type")
-    if t is not str or x not in _K47:
-        return Fail(120, "enum")
-    return None
-
-
-def _v121(x: Any) -> Fail | None:
-    c = 0
-    for f in _O121:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(121, "oneOf")
-    return None
-
-
-def _v123(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(123, "type")
-    return None
-
-
-def _v124(x: Any) -> Fail | None:
-    return Fail(124, "false")
-
-
-def _v125(x: Any) -> Fail | None:
+def _v119(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(125, "type")
-    if _K48 not in x:
-        return Fail(125, "required")
+        return Fail(119, "type")
+    if not x.keys() >= _K37:
+        return Fail(119, "required")
     for k, y in x.items():
-        h = _M125.get(k)
+        h = _M119.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(130, "false").at(k)
+            return Fail(122, "false").at(k)
     return None
 
 
-def _v126(x: Any) -> Fail | None:
+def _v122(x: Any) -> Fail | None:
+    return Fail(122, "false")
+
+
+def _v123(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(126, "type")
-    if x < 0:
-        return Fail(126, "minimum")
-    if x > 4294967295:
-        return Fail(126, "maximum")
+    if t is not dict:
+        return Fail(123, "type")
+    if not x.keys() >= _K40:
+        return Fail(123, "required")
+    for k, y in x.items():
+        h = _M123.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(142, "false").at(k)
+    return None
+
+
+def _v125(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not list:
+        return Fail(125, "type")
     return None
 
 
 def _v127(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not bool:
+        return Fail(127, "type")
+    return None
+
+
+def _v128(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and x is not None and not (t is float and x.is_integer()):
+        return Fail(128, "type")
+    if t is int or t is float:
+        if x < 0:
+            return Fail(128, "minimum")
+    return None
+
+
+def _v129(x: Any) -> Fail | None:
     c = 0
-    for f in _O127:
+    for f in _O129:
         if f(x) is None:
             c += 1
             if c > 1:
                 break
     if c != 1:
-        return Fail(127, "oneOf")
+        return Fail(129, "oneOf")
     return None
-
-
-def _v129(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(129, "type")
-    return None
-
-
-def _v130(x: Any) -> Fail | None:
-    return Fail(130, "false")
 
 
 def _v131(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(131, "type")
-    if _K49 not in x:
-        return Fail(131, "required")
     for k, y in x.items():
-        h = _M131.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(133, "false").at(k)
-    return None
-
-
-def _v132(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(132, "type")
-    if x < 0:
-        return Fail(132, "minimum")
-    if x > 4294967295:
-        return Fail(132, "maximum")
+        e = _v133(y)
+        if e is not None:
+            return e.at(k)
     return None
 
 
 def _v133(x: Any) -> Fail | None:
-    return Fail(133, "false")
-
-
-def _v134(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(134, "type")
+        return Fail(133, "type")
+    if _K46 not in x:
+        return Fail(133, "required")
     for k, y in x.items():
-        return Fail(135, "false").at(k)
-    return None
-
-
-def _v135(x: Any) -> Fail | None:
-    return Fail(135, "false")
-
-
-def _v136(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(136, "type")
-    if not x.keys() >= _K50:
-        return Fail(136, "required")
-    for k, y in x.items():
-        h = _M136.get(k)
+        h = _M133.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(143, "false").at(k)
+            return Fail(137, "false").at(k)
+    return None
+
+
+def _v135(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(135, "type")
+    if t is not str or x not in _K48:
+        return Fail(135, "enum")
     return None
 
 
 def _v137(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(137, "type")
-    if x < 0:
-        return Fail(137, "minimum")
+    return Fail(137, "false")
+
+
+def _v138(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(138, "type")
     return None
 
 
@@ -1033,273 +1014,86 @@ def _v141(x: Any) -> Fail | None:
 
 
 def _v142(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(142, "type")
-    return None
+    return Fail(142, "false")
 
 
 def _v143(x: Any) -> Fail | None:
-    return Fail(143, "false")
-
-
-def _v144(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(144, "type")
-    if not x.keys() >= _K54:
-        return Fail(144, "required")
+        return Fail(143, "type")
+    if _K49 not in x:
+        return Fail(143, "required")
     for k, y in x.items():
-        h = _M144.get(k)
+        h = _M143.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(150, "false").at(k)
+            return Fail(152, "false").at(k)
+    return None
+
+
+def _v144(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(144, "type")
     return None
 
 
 def _v145(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not bool:
         return Fail(145, "type")
-    if x < 0:
-        return Fail(145, "minimum")
     return None
 
 
 def _v146(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not bool:
         return Fail(146, "type")
-    if x < 0:
-        return Fail(146, "minimum")
-    return None
-
-
-def _v147(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(147, "type")
-    if x < 0:
-        return Fail(147, "minimum")
     return None
 
 
 def _v148(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not str:
         return Fail(148, "type")
-    if x < 0:
-        return Fail(148, "minimum")
+    if t is not str or x not in _K52:
+        return Fail(148, "enum")
     return None
 
 
 def _v149(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(149, "type")
-    if x < 0:
-        return Fail(149, "minimum")
-    return None
-
-
-def _v150(x: Any) -> Fail | None:
-    return Fail(150, "false")
-
-
-def _v151(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(151, "type")
-    if _K59 not in x:
-        return Fail(151, "required")
-    for k, y in x.items():
-        h = _M151.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(154, "false").at(k)
-    return None
-
-
-def _v152(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not list:
-        return Fail(152, "type")
-    for i, y in enumerate(x):
-        e = _v69(y)
-        if e is not None:
-            return e.at(i)
-    return None
-
-
-def _v154(x: Any) -> Fail | None:
-    return Fail(154, "false")
-
-
-def _v155(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(155, "type")
-    if t is not str or x not in _K60:
-        return Fail(155, "enum")
-    return None
-
-
-def _v156(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(156, "type")
-    if not x.keys() >= _K41:
-        return Fail(156, "required")
-    for k, y in x.items():
-        h = _M156.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(162, "false").at(k)
-    return None
-
-
-def _v159(x: Any) -> Fail | None:
     c = 0
-    for f in _O159:
+    for f in _O149:
         if f(x) is None:
             c += 1
             if c > 1:
                 break
     if c != 1:
-        return Fail(159, "oneOf")
+        return Fail(149, "oneOf")
     return None
 
 
-def _v161(x: Any) -> Fail | None:
+def _v151(x: Any) -> Fail | None:
     if x is not None:
-        return Fail(161, "type")
+        return Fail(151, "type")
     return None
 
 
-def _v162(x: Any) -> Fail | None:
-    return Fail(162, "false")
+def _v152(x: Any) -> Fail | None:
+    return Fail(152, "false")
 
 
-def _v163(x: Any) -> Fail | None:
+def _v153(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(163, "type")
-    if _K40 not in x:
-        return Fail(163, "required")
+        return Fail(153, "type")
+    if not x.keys() >= _K53:
+        return Fail(153, "required")
     for k, y in x.items():
-        h = _M163.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(165, "false").at(k)
-    return None
-
-
-def _v165(x: Any) -> Fail | None:
-    return Fail(165, "false")
-
-
-def _v166(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(166, "type")
-    if not x.keys() >= _K61:
-        return Fail(166, "required")
-    for k, y in x.items():
-        h = _M166.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(176, "false").at(k)
-    return None
-
-
-def _v167(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(167, "type")
-    return None
-
-
-def _v169(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(169, "type")
-    return None
-
-
-def _v172(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(172, "type")
-    return None
-
-
-def _v173(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(173, "type")
-    return None
-
-
-def _v174(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not list and x is not None:
-        return Fail(174, "type")
-    if t is list:
-        for i, y in enumerate(x):
-            e = _v136(y)
-            if e is not None:
-                return e.at(i)
-    return None
-
-
-def _v176(x: Any) -> Fail | None:
-    return Fail(176, "false")
-
-
-def _v177(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(177, "type")
-    if _K67 not in x:
-        return Fail(177, "required")
-    for k, y in x.items():
-        h = _M177.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(180, "false").at(k)
-    return None
-
-
-def _v180(x: Any) -> Fail | None:
-    return Fail(180, "false")
-
-
-def _v181(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(181, "type")
-    if not x.keys() >= _K69:
-        return Fail(181, "required")
-    for k, y in x.items():
-        h = _M181.get(k)
+        h = _M153.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
@@ -1309,75 +1103,281 @@ def _v181(x: Any) -> Fail | None:
     return None
 
 
-def _v183(x: Any) -> Fail | None:
+def _v154(x: Any) -> Fail | None:
     t = type(x)
-    if t is not list:
-        return Fail(183, "type")
+    if t is not str:
+        return Fail(154, "type")
     return None
 
 
-def _v185(x: Any) -> Fail | None:
+def _v156(x: Any) -> Fail | None:
     t = type(x)
-    if t is not bool:
-        return Fail(185, "type")
+    if t is not str and x is not None:
+        return Fail(156, "type")
+    return None
+
+
+def _v158(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(158, "type")
+    if t is not str or x not in _K60:
+        return Fail(158, "enum")
+    return None
+
+
+def _v160(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(160, "type")
+    if not x.keys() >= _K61:
+        return Fail(160, "required")
+    for k, y in x.items():
+        h = _M160.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(166, "false").at(k)
+    return None
+
+
+def _v161(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(161, "type")
+    if x < 0:
+        return Fail(161, "minimum")
+    return None
+
+
+def _v162(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(162, "type")
+    if x < 0:
+        return Fail(162, "minimum")
+    return None
+
+
+def _v163(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(163, "type")
+    if x < 0:
+        return Fail(163, "minimum")
+    return None
+
+
+def _v164(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(164, "type")
+    if x < 0:
+        return Fail(164, "minimum")
+    return None
+
+
+def _v165(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(165, "type")
+    if x < 0:
+        return Fail(165, "minimum")
+    return None
+
+
+def _v166(x: Any) -> Fail | None:
+    return Fail(166, "false")
+
+
+def _v167(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(167, "type")
+    return None
+
+
+def _v168(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(168, "type")
+    return None
+
+
+def _v169(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not list and x is not None:
+        return Fail(169, "type")
+    if t is list:
+        for i, y in enumerate(x):
+            e = _v171(y)
+            if e is not None:
+                return e.at(i)
+    return None
+
+
+def _v171(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(171, "type")
+    if not x.keys() >= _K67:
+        return Fail(171, "required")
+    for k, y in x.items():
+        h = _M171.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(194, "false").at(k)
+    return None
+
+
+def _v172(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(172, "type")
+    if x < 0:
+        return Fail(172, "minimum")
+    return None
+
+
+def _v174(x: Any) -> Fail | None:
+    c = 0
+    for f in _O174:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(174, "oneOf")
+    return None
+
+
+def _v176(x: Any) -> Fail | None:
+    c = 0
+    for f in _O176:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(176, "oneOf")
+    return None
+
+
+def _v178(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(178, "type")
+    if not x.keys() >= _K69:
+        return Fail(178, "required")
+    for k, y in x.items():
+        h = _M178.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(181, "false").at(k)
+    return None
+
+
+def _v179(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(179, "type")
+    if t is not str or x != _K71:
+        return Fail(179, "const")
+    return None
+
+
+def _v181(x: Any) -> Fail | None:
+    return Fail(181, "false")
+
+
+def _v183(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(183, "type")
+    if not x.keys() >= _K72:
+        return Fail(183, "required")
+    for k, y in x.items():
+        h = _M183.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(191, "false").at(k)
+    return None
+
+
+def _v184(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(184, "type")
+    if t is not str or x != _K65:
+        return Fail(184, "const")
     return None
 
 
 def _v186(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and x is not None and not (t is float and x.is_integer()):
+    if t is not dict:
         return Fail(186, "type")
-    if t is int or t is float:
-        if x < 0:
-            return Fail(186, "minimum")
+    if not x.keys() >= _K12:
+        return Fail(186, "required")
+    for k, y in x.items():
+        h = _M186.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(190, "false").at(k)
     return None
 
 
 def _v187(x: Any) -> Fail | None:
-    c = 0
-    for f in _O187:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(187, "oneOf")
-    return None
-
-
-def _v189(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
-        return Fail(189, "type")
-    for k, y in x.items():
-        e = _v177(y)
-        if e is not None:
-            return e.at(k)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(187, "type")
     return None
+
+
+def _v188(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(188, "type")
+    return None
+
+
+def _v190(x: Any) -> Fail | None:
+    return Fail(190, "false")
 
 
 def _v191(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(191, "type")
-    return None
+    return Fail(191, "false")
 
 
 def _v192(x: Any) -> Fail | None:
-    c = 0
-    for f in _O192:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(192, "oneOf")
+    if x is not None:
+        return Fail(192, "type")
+    return None
+
+
+def _v193(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(193, "type")
     return None
 
 
 def _v194(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(194, "type")
-    return None
+    return Fail(194, "false")
 
 
 def _v195(x: Any) -> Fail | None:
@@ -1391,124 +1391,124 @@ _M14: dict[str, Validator] = {_K1: _v4, _K3: _v10, _K4: _v17}
 _M20: dict[str, Validator] = {_K1: _v4, _K2: _v6, _K9: _v24}
 _M27: dict[str, Validator] = {_K1: _v4, _K2: _v6, _K11: _v31}
 _M31: dict[str, Validator] = {_K13: _v32, _K14: _v33, _K15: _v24}
-_M40: dict[str, Validator] = {_K18: _v39, _K19: _v24, _K20: _v43, _K21: _v45}
-_M45: dict[str, Validator] = {
-    _K22: _v46,
-    _K23: _v47,
-    _K24: _v48,
-    _K25: _v49,
-    _K26: _v52,
+_M38: dict[str, Validator] = {
+    _K17: _v39,
+    _K18: _v40,
+    _K19: _v41,
+    _K20: _v42,
+    _K21: _v46,
 }
-_O49: tuple[Validator, ...] = (_v37, _v51)
-_M55: dict[str, Validator] = {_K27: _v24}
-_M58: dict[str, Validator] = {_K18: _v39, _K29: _v61}
-_M64: dict[str, Validator] = {_K30: _v65}
-_O65: tuple[Validator, ...] = (_v61, _v67)
-_M69: dict[str, Validator] = {_K18: _v39, _K31: _v71, _K29: _v72, _K30: _v75}
-_O72: tuple[Validator, ...] = (_v61, _v74)
-_O75: tuple[Validator, ...] = (_v61, _v77)
-_M79: dict[str, Validator] = {_K18: _v39}
-_M82: dict[str, Validator] = {_K32: _v69}
-_M89: dict[str, Validator] = {_K13: _v90, _K14: _v91, _K15: _v24}
-_O94: tuple[Validator, ...] = (_v96, _v101)
-_M96: dict[str, Validator] = {_K36: _v97, _K9: _v24}
-_M101: dict[str, Validator] = {_K36: _v102, _K11: _v89}
-_M105: dict[str, Validator] = {_K40: _v37, _K21: _v107}
-_O107: tuple[Validator, ...] = (_v45, _v109)
-_M111: dict[str, Validator] = {_K15: _v24, _K42: _v38}
-_M115: dict[str, Validator] = {
-    _K43: _v116,
-    _K44: _v117,
-    _K45: _v118,
-    _K46: _v120,
-    _K21: _v121,
+_O42: tuple[Validator, ...] = (_v44, _v45)
+_M52: dict[str, Validator] = {_K23: _v53, _K24: _v54}
+_O54: tuple[Validator, ...] = (_v38, _v56)
+_M58: dict[str, Validator] = {_K25: _v59}
+_M65: dict[str, Validator] = {_K26: _v66}
+_M68: dict[str, Validator] = {_K27: _v49, _K28: _v70, _K29: _v71, _K30: _v74}
+_O71: tuple[Validator, ...] = (_v50, _v73)
+_O74: tuple[Validator, ...] = (_v50, _v76)
+_M79: dict[str, Validator] = {_K27: _v49}
+_M82: dict[str, Validator] = {_K31: _v68}
+_M85: dict[str, Validator] = {_K27: _v49, _K33: _v24, _K34: _v88, _K24: _v38}
+_M91: dict[str, Validator] = {_K35: _v24}
+_M94: dict[str, Validator] = {_K27: _v49, _K29: _v50}
+_M98: dict[str, Validator] = {_K30: _v99}
+_O99: tuple[Validator, ...] = (_v50, _v101)
+_M103: dict[str, Validator] = {_K15: _v24, _K38: _v48, _K24: _v106}
+_O106: tuple[Validator, ...] = (_v38, _v108)
+_M110: dict[str, Validator] = {_K39: _v44}
+_M113: dict[str, Validator] = {_K39: _v44, _K24: _v115}
+_O115: tuple[Validator, ...] = (_v38, _v117)
+_M119: dict[str, Validator] = {_K15: _v24, _K38: _v48}
+_M123: dict[str, Validator] = {
+    _K41: _v44,
+    _K42: _v125,
+    _K43: _v127,
+    _K44: _v128,
+    _K45: _v129,
+    _K24: _v139,
 }
-_O121: tuple[Validator, ...] = (_v45, _v123)
-_M125: dict[str, Validator] = {_K48: _v126, _K21: _v127}
-_O127: tuple[Validator, ...] = (_v45, _v129)
-_M131: dict[str, Validator] = {_K49: _v132}
-_M136: dict[str, Validator] = {_K51: _v137, _K52: _v88, _K9: _v139, _K53: _v142}
-_O139: tuple[Validator, ...] = (_v94, _v141)
-_M144: dict[str, Validator] = {
-    _K55: _v145,
-    _K56: _v146,
-    _K57: _v147,
-    _K39: _v148,
-    _K58: _v149,
+_O129: tuple[Validator, ...] = (_v131, _v138)
+_M133: dict[str, Validator] = {_K47: _v135, _K46: _v24}
+_O139: tuple[Validator, ...] = (_v38, _v141)
+_M143: dict[str, Validator] = {
+    _K49: _v144,
+    _K43: _v145,
+    _K50: _v146,
+    _K51: _v148,
+    _K24: _v149,
 }
-_M151: dict[str, Validator] = {_K59: _v152}
-_M156: dict[str, Validator] = {_K15: _v24, _K42: _v38, _K21: _v159}
-_O159: tuple[Validator, ...] = (_v45, _v161)
-_M163: dict[str, Validator] = {_K40: _v37}
-_M166: dict[str, Validator] = {
-    _K43: _v167,
-    _K62: _v37,
-    _K63: _v169,
-    _K52: _v88,
-    _K64: _v144,
-    _K65: _v172,
-    _K53: _v173,
-    _K66: _v174,
+_O149: tuple[Validator, ...] = (_v38, _v151)
+_M153: dict[str, Validator] = {
+    _K49: _v154,
+    _K41: _v44,
+    _K54: _v156,
+    _K55: _v158,
+    _K56: _v160,
+    _K57: _v167,
+    _K58: _v168,
+    _K59: _v169,
 }
-_M177: dict[str, Validator] = {_K68: _v155, _K67: _v24}
-_M181: dict[str, Validator] = {
-    _K62: _v37,
-    _K70: _v183,
-    _K44: _v185,
-    _K71: _v186,
-    _K72: _v187,
-    _K21: _v192,
+_M160: dict[str, Validator] = {
+    _K62: _v161,
+    _K63: _v162,
+    _K64: _v163,
+    _K65: _v164,
+    _K66: _v165,
 }
-_O187: tuple[Validator, ...] = (_v189, _v191)
-_O192: tuple[Validator, ...] = (_v45, _v194)
+_M171: dict[str, Validator] = {_K68: _v172, _K55: _v158, _K9: _v174, _K58: _v193}
+_O174: tuple[Validator, ...] = (_v176, _v192)
+_O176: tuple[Validator, ...] = (_v178, _v183)
+_M178: dict[str, Validator] = {_K70: _v179, _K9: _v24}
+_M183: dict[str, Validator] = {_K70: _v184, _K11: _v186}
+_M186: dict[str, Validator] = {_K13: _v187, _K14: _v188, _K15: _v24}
 
 VALIDATORS: dict[str, Validator] = {
-    "BlobId": _v37,
-    "BlobType": _v38,
-    "Component": _v39,
-    "ComponentExecuteParams": _v40,
-    "ComponentExecuteResult": _v55,
-    "ComponentInferSchemaParams": _v58,
-    "ComponentInferSchemaResult": _v64,
-    "ComponentInfo": _v69,
+    "BlobId": _v44,
+    "BlobType": _v48,
+    "Component": _v49,
+    "ComponentExecuteParams": _v85,
+    "ComponentExecuteResult": _v91,
+    "ComponentInferSchemaParams": _v94,
+    "ComponentInferSchemaResult": _v98,
+    "ComponentInfo": _v68,
     "ComponentInfoParams": _v79,
     "ComponentInfoResult": _v82,
-    "ComponentListParams": _v85,
+    "ComponentListParams": _v63,
     "Error": _v31,
-    "ErrorCode": _v87,
-    "ExecutionStatus": _v88,
-    "FlowError": _v89,
-    "FlowResult": _v94,
-    "FlowResultFailed": _v101,
-    "FlowResultSuccess": _v96,
-    "GetBlobParams": _v105,
-    "GetBlobResult": _v111,
-    "GetRunProtocolParams": _v115,
-    "InitializeParams": _v125,
-    "InitializeResult": _v131,
-    "Initialized": _v134,
-    "ItemResult": _v136,
-    "ItemStatistics": _v144,
+    "ErrorCode": _v37,
+    "ExecutionStatus": _v158,
+    "FlowError": _v186,
+    "FlowResult": _v176,
+    "FlowResultFailed": _v183,
+    "FlowResultSuccess": _v178,
+    "GetBlobParams": _v113,
+    "GetBlobResult": _v119,
+    "GetRunProtocolParams": _v143,
+    "InitializeParams": _v52,
+    "InitializeResult": _v58,
+    "Initialized": _v61,
+    "ItemResult": _v171,
+    "ItemStatistics": _v160,
     "JsonRpc": _v4,
-    "ListComponentsResult": _v151,
+    "ListComponentsResult": _v65,
     "Message": _v0,
     "Method": _v10,
     "MethodError": _v27,
     "MethodRequest": _v2,
     "MethodSuccess": _v20,
     "Notification": _v14,
-    "ObservabilityContext": _v45,
-    "OverrideType": _v155,
-    "PutBlobParams": _v156,
-    "PutBlobResult": _v163,
+    "ObservabilityContext": _v38,
+    "OverrideType": _v135,
+    "PutBlobParams": _v103,
+    "PutBlobResult": _v110,
     "RequestId": _v6,
-    "ResultOrder": _v120,
-    "RunStatusProtocol": _v166,
-    "Schema": _v61,
-    "StepOverride": _v177,
-    "SubmitRunProtocolParams": _v181,
+    "ResultOrder": _v148,
+    "RunStatusProtocol": _v153,
+    "Schema": _v50,
+    "StepOverride": _v133,
+    "SubmitRunProtocolParams": _v123,
     "Value": _v24,
-    "WorkflowOverrides": _v189,
+    "WorkflowOverrides": _v131,
 }
 EXACT: frozenset[str] = frozenset(
     {
@@ -1597,163 +1597,163 @@ SCHEMA: dict[int, str] = {
     34: "schemas/protocol.json#/$defs/Error/properties/data",
     35: "schemas/protocol.json#/$defs/Error/additionalProperties",
     36: "schemas/protocol.json#/$defs/MethodError/additionalProperties",
-    37: "schemas/protocol.json#/$defs/BlobId",
-    38: "schemas/protocol.json#/$defs/BlobType",
-    39: "schemas/protocol.json#/$defs/Component",
-    40: "schemas/protocol.json#/$defs/ComponentExecuteParams",
-    41: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/component",
-    42: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/input",
-    43: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/attempt",
-    44: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/observability",
-    45: "schemas/protocol.json#/$defs/ObservabilityContext",
-    46: "schemas/protocol.json#/$defs/ObservabilityContext/properties/trace_id",
-    47: "schemas/protocol.json#/$defs/ObservabilityContext/properties/span_id",
-    48: "schemas/protocol.json#/$defs/ObservabilityContext/properties/run_id",
-    49: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id",
-    50: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/0",
-    51: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/1",
-    52: "schemas/protocol.json#/$defs/ObservabilityContext/properties/step_id",
-    53: "schemas/protocol.json#/$defs/ObservabilityContext/additionalProperties",
-    54: "schemas/protocol.json#/$defs/ComponentExecuteParams/additionalProperties",
-    55: "schemas/protocol.json#/$defs/ComponentExecuteResult",
-    56: "schemas/protocol.json#/$defs/ComponentExecuteResult/properties/output",
-    57: "schemas/protocol.json#/$defs/ComponentExecuteResult/additionalProperties",
-    58: "schemas/protocol.json#/$defs/ComponentInferSchemaParams",
-    59: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/component",
-    60: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/input_schema",
-    61: "schemas/protocol.json#/$defs/Schema",
-    62: "schemas/protocol.json#/$defs/Schema/additionalProperties",
-    63: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/additionalProperties",
-    64: "schemas/protocol.json#/$defs/ComponentInferSchemaResult",
-    65: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema",
-    66: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/0",
-    67: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/1",
-    68: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/additionalProperties",
-    69: "schemas/protocol.json#/$defs/ComponentInfo",
-    70: "schemas/protocol.json#/$defs/ComponentInfo/properties/component",
-    71: "schemas/protocol.json#/$defs/ComponentInfo/properties/description",
-    72: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema",
-    73: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/0",
-    74: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/1",
-    75: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema",
-    76: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/0",
-    77: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/1",
-    78: "schemas/protocol.json#/$defs/ComponentInfo/additionalProperties",
+    37: "schemas/protocol.json#/$defs/ErrorCode",
+    38: "schemas/protocol.json#/$defs/ObservabilityContext",
+    39: "schemas/protocol.json#/$defs/ObservabilityContext/properties/trace_id",
+    40: "schemas/protocol.json#/$defs/ObservabilityContext/properties/span_id",
+    41: "schemas/protocol.json#/$defs/ObservabilityContext/properties/run_id",
+    42: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id",
+    43: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/0",
+    44: "schemas/protocol.json#/$defs/BlobId",
+    45: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/1",
+    46: "schemas/protocol.json#/$defs/ObservabilityContext/properties/step_id",
+    47: "schemas/protocol.json#/$defs/ObservabilityContext/additionalProperties",
+    48: "schemas/protocol.json#/$defs/BlobType",
+    49: "schemas/protocol.json#/$defs/Component",
+    50: "schemas/protocol.json#/$defs/Schema",
+    51: "schemas/protocol.json#/$defs/Schema/additionalProperties",
+    52: "schemas/protocol.json#/$defs/InitializeParams",
+    53: "schemas/protocol.json#/$defs/InitializeParams/properties/runtime_protocol_version",
+    54: "schemas/protocol.json#/$defs/InitializeParams/properties/observability",
+    55: "schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/0",
+    56: "schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/1",
+    57: "schemas/protocol.json#/$defs/InitializeParams/additionalProperties",
+    58: "schemas/protocol.json#/$defs/InitializeResult",
+    59: "schemas/protocol.json#/$defs/InitializeResult/properties/server_protocol_version",
+    60: "schemas/protocol.json#/$defs/InitializeResult/additionalProperties",
+    61: "schemas/protocol.json#/$defs/Initialized",
+    62: "schemas/protocol.json#/$defs/Initialized/additionalProperties",
+    63: "schemas/protocol.json#/$defs/ComponentListParams",
+    64: "schemas/protocol.json#/$defs/ComponentListParams/additionalProperties",
+    65: "schemas/protocol.json#/$defs/ListComponentsResult",
+    66: "schemas/protocol.json#/$defs/ListComponentsResult/properties/components",
+    67: "schemas/protocol.json#/$defs/ListComponentsResult/properties/components/items",
+    68: "schemas/protocol.json#/$defs/ComponentInfo",
+    69: "schemas/protocol.json#/$defs/ComponentInfo/properties/component",
+    70: "schemas/protocol.json#/$defs/ComponentInfo/properties/description",
+    71: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema",
+    72: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/0",
+    73: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/1",
+    74: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema",
+    75: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/0",
+    76: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/1",
+    77: "schemas/protocol.json#/$defs/ComponentInfo/additionalProperties",
+    78: "schemas/protocol.json#/$defs/ListComponentsResult/additionalProperties",
     79: "schemas/protocol.json#/$defs/ComponentInfoParams",
     80: "schemas/protocol.json#/$defs/ComponentInfoParams/properties/component",
     81: "schemas/protocol.json#/$defs/ComponentInfoParams/additionalProperties",
     82: "schemas/protocol.json#/$defs/ComponentInfoResult",
     83: "schemas/protocol.json#/$defs/ComponentInfoResult/properties/info",
     84: "schemas/protocol.json#/$defs/ComponentInfoResult/additionalProperties",
-    85: "schemas/protocol.json#/$defs/ComponentListParams",
-    86: "schemas/protocol.json#/$defs/ComponentListParams/additionalProperties",
-    87: "schemas/protocol.json#/$defs/ErrorCode",
-    88: "schemas/protocol.json#/$defs/ExecutionStatus",
-    89: "schemas/protocol.json#/$defs/FlowError",
-    90: "schemas/protocol.json#/$defs/FlowError/properties/code",
-    91: "schemas/protocol.json#/$defs/FlowError/properties/message",
-    92: "schemas/protocol.json#/$defs/FlowError/properties/data",
-    93: "schemas/protocol.json#/$defs/FlowError/additionalProperties",
-    94: "schemas/protocol.json#/$defs/FlowResult",
-    95: "schemas/protocol.json#/$defs/FlowResult/oneOf/0",
-    96: "schemas/protocol.json#/$defs/FlowResultSuccess",
-    97: "schemas/protocol.json#/$defs/FlowResultSuccess/properties/outcome",
-    98: "schemas/protocol.json#/$defs/FlowResultSuccess/properties/result",
-    99: "schemas/protocol.json#/$defs/FlowResultSuccess/additionalProperties",
-    100: "schemas/protocol.json#/$defs/FlowResult/oneOf/1",
-    101: "schemas/protocol.json#/$defs/FlowResultFailed",
-    102: "schemas/protocol.json#/$defs/FlowResultFailed/properties/outcome",
-    103: "schemas/protocol.json#/$defs/FlowResultFailed/properties/error",
-    104: "schemas/protocol.json#/$defs/FlowResultFailed/additionalProperties",
-    105: "schemas/protocol.json#/$defs/GetBlobParams",
-    106: "schemas/protocol.json#/$defs/GetBlobParams/properties/blob_id",
-    107: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability",
-    108: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/0",
-    109: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/1",
-    110: "schemas/protocol.json#/$defs/GetBlobParams/additionalProperties",
-    111: "schemas/protocol.json#/$defs/GetBlobResult",
-    112: "schemas/protocol.json#/$defs/GetBlobResult/properties/data",
-    113: "schemas/protocol.json#/$defs/GetBlobResult/properties/blob_type",
-    114: "schemas/protocol.json#/$defs/GetBlobResult/additionalProperties",
-    115: "schemas/protocol.json#/$defs/GetRunProtocolParams",
-    116: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/runId",
-    117: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/wait",
-    118: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/includeResults",
-    119: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/resultOrder",
-    120: "schemas/protocol.json#/$defs/ResultOrder",
-    121: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability",
-    122: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/0",
-    123: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/1",
-    124: "schemas/protocol.json#/$defs/GetRunProtocolParams/additionalProperties",
-    125: "schemas/protocol.json#/$defs/InitializeParams",
-    126: "schemas/protocol.json#/$defs/InitializeParams/properties/runtime_protocol_version",
-    127: "schemas/protocol.json#/$defs/InitializeParams/properties/observability",
-    128: "schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/0",
-    129: "schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/1",
-    130: "schemas/protocol.json#/$defs/InitializeParams/additionalProperties",
-    131: "schemas/protocol.json#/$defs/InitializeResult",
-    132: "schemas/protocol.json#/$defs/InitializeResult/properties/server_protocol_version",
-    133: "schemas/protocol.json#/$defs/InitializeResult/additionalProperties",
-    134: "schemas/protocol.json#/$defs/Initialized",
-    135: "schemas/protocol.json#/$defs/Initialized/additionalProperties",
-    136: "schemas/protocol.json#/$defs/ItemResult",
-    137: "schemas/protocol.json#/$defs/ItemResult/properties/itemIndex",
-    138: "schemas/protocol.json#/$defs/ItemResult/properties/status",
-    139: "schemas/protocol.json#/$defs/ItemResult/properties/result",
-    140: "schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/0",
-    141: "schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/1",
-    142: "schemas/protocol.json#/$defs/ItemResult/properties/completedAt",
-    143: "schemas/protocol.json#/$defs/ItemResult/additionalProperties",
-    144: "schemas/protocol.json#/$defs/ItemStatistics",
-    145: "schemas/protocol.json#/$defs/ItemStatistics/properties/total",
-    146: "schemas/protocol.json#/$defs/ItemStatistics/properties/completed",
-    147: "schemas/protocol.json#/$defs/ItemStatistics/properties/running",
-    148: "schemas/protocol.json#/$defs/ItemStatistics/properties/failed",
-    149: "schemas/protocol.json#/$defs/ItemStatistics/properties/cancelled",
-    150: "schemas/protocol.json#/$defs/ItemStatistics/additionalProperties",
-    151: "schemas/protocol.json#/$defs/ListComponentsResult",
-    152: "schemas/protocol.json#/$defs/ListComponentsResult/properties/components",
-    153: "schemas/protocol.json#/$defs/ListComponentsResult/properties/components/items",
-    154: "schemas/protocol.json#/$defs/ListComponentsResult/additionalProperties",
-    155: "schemas/protocol.json#/$defs/OverrideType",
-    156: "schemas/protocol.json#/$defs/PutBlobParams",
-    157: "schemas/protocol.json#/$defs/PutBlobParams/properties/data",
-    158: "schemas/protocol.json#/$defs/PutBlobParams/properties/blob_type",
-    159: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability",
-    160: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/0",
-    161: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/1",
-    162: "schemas/protocol.json#/$defs/PutBlobParams/additionalProperties",
-    163: "schemas/protocol.json#/$defs/PutBlobResult",
-    164: "schemas/protocol.json#/$defs/PutBlobResult/properties/blob_id",
-    165: "schemas/protocol.json#/$defs/PutBlobResult/additionalProperties",
-    166: "schemas/protocol.json#/$defs/RunStatusProtocol",
-    167: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/runId",
-    168: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowId",
-    169: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowName",
-    170: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/status",
-    171: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/items",
-    172: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/createdAt",
-    173: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/completedAt",
-    174: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/results",
-    175: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/results/items",
-    176: "schemas/protocol.json#/$defs/RunStatusProtocol/additionalProperties",
-    177: "schemas/protocol.json#/$defs/StepOverride",
-    178: "schemas/protocol.json#/$defs/StepOverride/properties/$type",
-    179: "schemas/protocol.json#/$defs/StepOverride/properties/value",
-    180: "schemas/protocol.json#/$defs/StepOverride/additionalProperties",
-    181: "schemas/protocol.json#/$defs/SubmitRunProtocolParams",
-    182: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/flowId",
-    183: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs",
-    184: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs/items",
-    185: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/wait",
-    186: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/maxConcurrency",
-    187: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides",
-    188: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/0",
-    189: "schemas/protocol.json#/$defs/WorkflowOverrides",
-    190: "schemas/protocol.json#/$defs/WorkflowOverrides/additionalProperties",
-    191: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/1",
-    192: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability",
-    193: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/0",
-    194: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/1",
-    195: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/additionalProperties",
+    85: "schemas/protocol.json#/$defs/ComponentExecuteParams",
+    86: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/component",
+    87: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/input",
+    88: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/attempt",
+    89: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/observability",
+    90: "schemas/protocol.json#/$defs/ComponentExecuteParams/additionalProperties",
+    91: "schemas/protocol.json#/$defs/ComponentExecuteResult",
+    92: "schemas/protocol.json#/$defs/ComponentExecuteResult/properties/output",
+    93: "schemas/protocol.json#/$defs/ComponentExecuteResult/additionalProperties",
+    94: "schemas/protocol.json#/$defs/ComponentInferSchemaParams",
+    95: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/component",
+    96: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/input_schema",
+    97: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/additionalProperties",
+    98: "schemas/protocol.json#/$defs/ComponentInferSchemaResult",
+    99: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema",
+    100: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/0",
+    101: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/1",
+    102: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/additionalProperties",
+    103: "schemas/protocol.json#/$defs/PutBlobParams",
+    104: "schemas/protocol.json#/$defs/PutBlobParams/properties/data",
+    105: "schemas/protocol.json#/$defs/PutBlobParams/properties/blob_type",
+    106: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability",
+    107: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/0",
+    108: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/1",
+    109: "schemas/protocol.json#/$defs/PutBlobParams/additionalProperties",
+    110: "schemas/protocol.json#/$defs/PutBlobResult",
+    111: "schemas/protocol.json#/$defs/PutBlobResult/properties/blob_id",
+    112: "schemas/protocol.json#/$defs/PutBlobResult/additionalProperties",
+    113: "schemas/protocol.json#/$defs/GetBlobParams",
+    114: "schemas/protocol.json#/$defs/GetBlobParams/properties/blob_id",
+    115: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability",
+    116: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/0",
+    117: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/1",
+    118: "schemas/protocol.json#/$defs/GetBlobParams/additionalProperties",
+    119: "schemas/protocol.json#/$defs/GetBlobResult",
+    120: "schemas/protocol.json#/$defs/GetBlobResult/properties/data",
+    121: "schemas/protocol.json#/$defs/GetBlobResult/properties/blob_type",
+    122: "schemas/protocol.json#/$defs/GetBlobResult/additionalProperties",
+    123: "schemas/protocol.json#/$defs/SubmitRunProtocolParams",
+    124: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/flowId",
+    125: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs",
+    126: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs/items",
+    127: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/wait",
+    128: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/maxConcurrency",
+    129: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides",
+    130: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/0",
+    131: "schemas/protocol.json#/$defs/WorkflowOverrides",
+    132: "schemas/protocol.json#/$defs/WorkflowOverrides/additionalProperties",
+    133: "schemas/protocol.json#/$defs/StepOverride",
+    134: "schemas/protocol.json#/$defs/StepOverride/properties/$type",
+    135: "schemas/protocol.json#/$defs/OverrideType",
+    136: "schemas/protocol.json#/$defs/StepOverride/properties/value",
+    137: "schemas/protocol.json#/$defs/StepOverride/additionalProperties",
+    138: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/1",
+    139: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability",
+    140: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/0",
+    141: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/1",
+    142: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/additionalProperties",
+    143: "schemas/protocol.json#/$defs/GetRunProtocolParams",
+    144: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/runId",
+    145: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/wait",
+    146: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/includeResults",
+    147: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/resultOrder",
+    148: "schemas/protocol.json#/$defs/ResultOrder",
+    149: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability",
+    150: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/0",
+    151: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/1",
+    152: "schemas/protocol.json#/$defs/GetRunProtocolParams/additionalProperties",
+    153: "schemas/protocol.json#/$defs/RunStatusProtocol",
+    154: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/runId",
+    155: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowId",
+    156: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowName",
+    157: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/status",
+    158: "schemas/protocol.json#/$defs/ExecutionStatus",
+    159: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/items",
+    160: "schemas/protocol.json#/$defs/ItemStatistics",
+    161: "schemas/protocol.json#/$defs/ItemStatistics/properties/total",
+    162: "schemas/protocol.json#/$defs/ItemStatistics/properties/completed",
+    163: "schemas/protocol.json#/$defs/ItemStatistics/properties/running",
+    164: "schemas/protocol.json#/$defs/ItemStatistics/properties/failed",
+    165: "schemas/protocol.json#/$defs/ItemStatistics/properties/cancelled",
+    166: "schemas/protocol.json#/$defs/ItemStatistics/additionalProperties",
+    167: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/createdAt",
+    168: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/completedAt",
+    169: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/results",
+    170: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/results/items",
+    171: "schemas/protocol.json#/$defs/ItemResult",
+    172: "schemas/protocol.json#/$defs/ItemResult/properties/itemIndex",
+    173: "schemas/protocol.json#/$defs/ItemResult/properties/status",
+    174: "schemas/protocol.json#/$defs/ItemResult/properties/result",
+    175: "schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/0",
+    176: "schemas/protocol.json#/$defs/FlowResult",
+    177: "schemas/protocol.json#/$defs/FlowResult/oneOf/0",
+    178: "schemas/protocol.json#/$defs/FlowResultSuccess",
+    179: "schemas/protocol.json#/$defs/FlowResultSuccess/properties/outcome",
+    180: "schemas/protocol.json#/$defs/FlowResultSuccess/properties/result",
+    181: "schemas/protocol.json#/$defs/FlowResultSuccess/additionalProperties",
+    182: "schemas/protocol.json#/$defs/FlowResult/oneOf/1",
+    183: "schemas/protocol.json#/$defs/FlowResultFailed",
+    184: "schemas/protocol.json#/$defs/FlowResultFailed/properties/outcome",
+    185: "schemas/protocol.json#/$defs/FlowResultFailed/properties/error",
+    186: "schemas/protocol.json#/$defs/FlowError",
+    187: "schemas/protocol.json#/$defs/FlowError/properties/code",
+    188: "schemas/protocol.json#/$defs/FlowError/properties/message",
+    189: "schemas/protocol.json#/$defs/FlowError/properties/data",
+    190: "schemas/protocol.json#/$defs/FlowError/additionalProperties",
+    191: "schemas/protocol.json#/$defs/FlowResultFailed/additionalProperties",
+    192: "schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/1",
+    193: "schemas/protocol.json#/$defs/ItemResult/properties/completedAt",
+    194: "schemas/protocol.json#/$defs/ItemResult/additionalProperties",
+    195: "schemas/protocol.json#/$defs/RunStatusProtocol/additionalProperties",
 }

@@ -14,7 +14,7 @@ Components (components.py): implement the functions of ``Implementation`` in a m
 own and serve it with ``create_server(module)``.
 """
 
-from ._rpc import ConnectionLost, RpcError, TransportError
+from ._rpc import ConnectionLost, Limits, RpcError, TransportError
 from ._runtime import (
     UNSET,
     UnsetType,
@@ -233,6 +233,7 @@ __all__ = [
     "JsonRpc",
     "JsonRpcError",
     "JsonRpcId",
+    "Limits",
     "ListComponentsResult",
     "MANIFESTS",
     "METHODS",

@@ -15,79 +15,13 @@ from typing import Any
 
 from ._runtime import Fail, json_in, Validator
 
-_K0 = "items"
-_K1 = "batch_size"
-_K2 = "max_workers"
-_K3 = frozenset({"processed_items", "processing_stats"})
-_K4 = "processed_items"
-_K5 = "processing_stats"
-_K6 = frozenset({"connection_string", "table_name", "records"})
-_K7 = "connection_string"
-_K8 = "table_name"
-_K9 = "records"
-_K10 = "upsert_key"
-_K11 = frozenset(
-    {"success", "records_processed", "batches_processed", "execution_time_ms"}
-)
-_K12 = "success"
-_K13 = "records_processed"
-_K14 = "batches_processed"
-_K15 = "execution_time_ms"
-_K16 = "error_message"
-_K17 = frozenset({"key", "data"})
-_K18 = "key"
-_K19 = "data"
-_K20 = "ttl_minutes"
-_K21 = frozenset({"blob_id", "cache_key", "expires_at"})
-_K22 = "blob_id"
-_K23 = "cache_key"
-_K24 = "expires_at"
-_K25 = frozenset({"connection_string", "query"})
-_K26 = "query"
-_K27 = "parameters"
-_K28 = "fetch_mode"
-_K29 = "timeout"
-_K30 = "rows"
-_K31 = "row_count"
-_K32 = frozenset({"task_id", "data"})
-_K33 = "task_id"
-_K34 = "processing_mode"
-_K35 = "priority"
-_K36 = frozenset({"task_id", "result", "processing_time_ms", "server_id"})
-_K37 = "result"
-_K38 = "processing_time_ms"
-_K39 = "server_id"
-_K40 = "session_id"
-_K41 = frozenset({"status", "server_id", "uptime_seconds"})
-_K42 = "status"
-_K43 = "uptime_seconds"
-_K44 = "url"
-_K45 = "method"
-_K46 = "headers"
-_K47 = "json_data"
-_K48 = "retries"
-_K49 = frozenset({"success", "status_code", "response_time_ms", "attempts_made"})
-_K50 = "status_code"
-_K51 = "response_time_ms"
-_K52 = "attempts_made"
-_K53 = "processing_rules"
-_K54 = "include_metadata"
-_K55 = frozenset({"processed_data", "metadata", "processing_time_ms"})
-_K56 = "processed_data"
-_K57 = "metadata"
-_K58 = "found"
-_K59 = "is_expired"
-_K60 = "cached_at"
-_K61 = "strict_mode"
-_K62 = "max_retries"
-_K63 = "error_code"
-_K64 = "retries_attempted"
-_K65 = frozenset({"jsonrpc", "id", "method", "params"})
-_K66 = "jsonrpc"
-_K67 = "id"
-_K68 = "params"
-_K69 = "2.0"
-_K70 = frozenset(
+_K0 = frozenset({"jsonrpc", "id", "method", "params"})
+_K1 = "jsonrpc"
+_K2 = "id"
+_K3 = "method"
+_K4 = "params"
+_K5 = "2.0"
+_K6 = frozenset(
     {
         "initialize",
         "initialized",
@@ -101,31 +35,16 @@ _K70 = frozenset(
         "runs/get",
     }
 )
-_K71 = frozenset({"jsonrpc", "method", "params"})
-_K72 = frozenset({"jsonrpc", "id", "result"})
-_K73 = frozenset({"jsonrpc", "id", "error"})
-_K74 = "error"
-_K75 = frozenset({"code", "message"})
-_K76 = "code"
-_K77 = "message"
-_K78 = frozenset({"flow", "data"})
-_K79 = frozenset({"component", "input", "attempt", "observability"})
-_K80 = "component"
-_K81 = "input"
-_K82 = "attempt"
-_K83 = "observability"
-_K84 = "trace_id"
-_K85 = "span_id"
-_K86 = "run_id"
-_K87 = "flow_id"
-_K88 = "step_id"
-_K89 = "output"
-_K90 = frozenset({"component", "input_schema"})
-_K91 = "input_schema"
-_K92 = "output_schema"
-_K93 = "description"
-_K94 = "info"
-_K95 = (
+_K7 = frozenset({"jsonrpc", "method", "params"})
+_K8 = frozenset({"jsonrpc", "id", "result"})
+_K9 = "result"
+_K10 = frozenset({"jsonrpc", "id", "error"})
+_K11 = "error"
+_K12 = frozenset({"code", "message"})
+_K13 = "code"
+_K14 = "message"
+_K15 = "data"
+_K16 = (
     -32700,
     -32600,
     -32601,
@@ -140,68 +59,133 @@ _K95 = (
     -32011,
     -32012,
 )
-_K96 = frozenset({"running", "completed", "failed", "cancelled", "paused"})
-_K97 = frozenset({"outcome", "result"})
-_K98 = "outcome"
-_K99 = frozenset({"outcome", "error"})
-_K100 = "failed"
-_K101 = frozenset({"data", "blob_type"})
-_K102 = "blob_type"
-_K103 = "runId"
-_K104 = "wait"
-_K105 = "includeResults"
-_K106 = "resultOrder"
-_K107 = frozenset({"by_index", "by_completion"})
-_K108 = "runtime_protocol_version"
-_K109 = "server_protocol_version"
-_K110 = frozenset({"itemIndex", "status"})
-_K111 = "itemIndex"
-_K112 = "completedAt"
-_K113 = frozenset({"total", "completed", "running", "failed", "cancelled"})
-_K114 = "total"
-_K115 = "completed"
-_K116 = "running"
-_K117 = "cancelled"
-_K118 = "components"
-_K119 = frozenset({"merge_patch", "json_patch"})
-_K120 = frozenset({"runId", "flowId", "status", "items", "createdAt"})
-_K121 = "flowId"
-_K122 = "flowName"
-_K123 = "createdAt"
-_K124 = "results"
-_K125 = "value"
-_K126 = "$type"
-_K127 = frozenset({"flowId", "inputs"})
-_K128 = "inputs"
-_K129 = "maxConcurrency"
-_K130 = "overrides"
+_K17 = "trace_id"
+_K18 = "span_id"
+_K19 = "run_id"
+_K20 = "flow_id"
+_K21 = "step_id"
+_K22 = frozenset({"flow", "data"})
+_K23 = "runtime_protocol_version"
+_K24 = "observability"
+_K25 = "server_protocol_version"
+_K26 = "components"
+_K27 = "component"
+_K28 = "description"
+_K29 = "input_schema"
+_K30 = "output_schema"
+_K31 = "info"
+_K32 = frozenset({"component", "input", "attempt", "observability"})
+_K33 = "input"
+_K34 = "attempt"
+_K35 = "output"
+_K36 = frozenset({"component", "input_schema"})
+_K37 = frozenset({"data", "blob_type"})
+_K38 = "blob_type"
+_K39 = "blob_id"
+_K40 = frozenset({"flowId", "inputs"})
+_K41 = "flowId"
+_K42 = "inputs"
+_K43 = "wait"
+_K44 = "maxConcurrency"
+_K45 = "overrides"
+_K46 = "value"
+_K47 = "$type"
+_K48 = frozenset({"merge_patch", "json_patch"})
+_K49 = "runId"
+_K50 = "includeResults"
+_K51 = "resultOrder"
+_K52 = frozenset({"by_index", "by_completion"})
+_K53 = frozenset({"runId", "flowId", "status", "items", "createdAt"})
+_K54 = "flowName"
+_K55 = "status"
+_K56 = "items"
+_K57 = "createdAt"
+_K58 = "completedAt"
+_K59 = "results"
+_K60 = frozenset({"running", "completed", "failed", "cancelled", "paused"})
+_K61 = frozenset({"total", "completed", "running", "failed", "cancelled"})
+_K62 = "total"
+_K63 = "completed"
+_K64 = "running"
+_K65 = "failed"
+_K66 = "cancelled"
+_K67 = frozenset({"itemIndex", "status"})
+_K68 = "itemIndex"
+_K69 = frozenset({"outcome", "result"})
+_K70 = "outcome"
+_K71 = "success"
+_K72 = frozenset({"outcome", "error"})
+_K73 = "batch_size"
+_K74 = "max_workers"
+_K75 = frozenset({"processed_items", "processing_stats"})
+_K76 = "processed_items"
+_K77 = "processing_stats"
+_K78 = frozenset({"connection_string", "table_name", "records"})
+_K79 = "connection_string"
+_K80 = "table_name"
+_K81 = "records"
+_K82 = "upsert_key"
+_K83 = frozenset(
+    {"success", "records_processed", "batches_processed", "execution_time_ms"}
+)
+_K84 = "records_processed"
+_K85 = "batches_processed"
+_K86 = "execution_time_ms"
+_K87 = "error_message"
+_K88 = frozenset({"key", "data"})
+_K89 = "key"
+_K90 = "ttl_minutes"
+_K91 = frozenset({"blob_id", "cache_key", "expires_at"})
+_K92 = "cache_key"
+_K93 = "expires_at"
+_K94 = frozenset({"connection_string", "query"})
+_K95 = "query"
+_K96 = "parameters"
+_K97 = "fetch_mode"
+_K98 = "timeout"
+_K99 = "rows"
+_K100 = "row_count"
+_K101 = frozenset({"task_id", "data"})
+_K102 = "task_id"
+_K103 = "processing_mode"
+_K104 = "priority"
+_K105 = frozenset({"task_id", "result", "processing_time_ms", "server_id"})
+_K106 = "processing_time_ms"
+_K107 = "server_id"
+_K108 = "session_id"
+_K109 = frozenset({"status", "server_id", "uptime_seconds"})
+_K110 = "uptime_seconds"
+_K111 = "url"
+_K112 = "headers"
+_K113 = "json_data"
+_K114 = "retries"
+_K115 = frozenset({"success", "status_code", "response_time_ms", "attempts_made"})
+_K116 = "status_code"
+_K117 = "response_time_ms"
+_K118 = "attempts_made"
+_K119 = "processing_rules"
+_K120 = "include_metadata"
+_K121 = frozenset({"processed_data", "metadata", "processing_time_ms"})
+_K122 = "processed_data"
+_K123 = "metadata"
+_K124 = "found"
+_K125 = "is_expired"
+_K126 = "cached_at"
+_K127 = "strict_mode"
+_K128 = "max_retries"
+_K129 = "error_code"
+_K130 = "retries_attempted"
 
 
 def _v0(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(0, "type")
-    if _K0 not in x:
-        return Fail(0, "required")
-    for k, y in x.items():
-        h = _M0.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(5, "false").at(k)
-    return None
-
-
-def _v1(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not list:
-        return Fail(1, "type")
-    for i, y in enumerate(x):
-        e = _v2(y)
-        if e is not None:
-            return e.at(i)
+    c = 0
+    for f in _O0:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(0, "oneOf")
     return None
 
 
@@ -209,157 +193,107 @@ def _v2(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(2, "type")
-    return None
-
-
-def _v3(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(3, "type")
-    return None
-
-
-def _v4(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(4, "type")
-    return None
-
-
-def _v5(x: Any) -> Fail | None:
-    return Fail(5, "false")
-
-
-def _v6(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(6, "type")
-    if not x.keys() >= _K3:
-        return Fail(6, "required")
+    if not x.keys() >= _K0:
+        return Fail(2, "required")
     for k, y in x.items():
-        h = _M6.get(k)
+        h = _M2.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(10, "false").at(k)
+            return Fail(12, "false").at(k)
+    return None
+
+
+def _v4(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(4, "type")
+    if t is not str or x != _K5:
+        return Fail(4, "const")
+    return None
+
+
+def _v6(x: Any) -> Fail | None:
+    c = 0
+    for f in _O6:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(6, "oneOf")
     return None
 
 
 def _v7(x: Any) -> Fail | None:
     t = type(x)
-    if t is not list:
+    if t is not str:
         return Fail(7, "type")
-    for i, y in enumerate(x):
-        e = _v8(y)
-        if e is not None:
-            return e.at(i)
     return None
 
 
 def _v8(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(8, "type")
     return None
 
 
-def _v9(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(9, "type")
-    return None
-
-
 def _v10(x: Any) -> Fail | None:
-    return Fail(10, "false")
+    t = type(x)
+    if t is not str:
+        return Fail(10, "type")
+    if t is not str or x not in _K6:
+        return Fail(10, "enum")
+    return None
 
 
 def _v11(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(11, "type")
-    if not x.keys() >= _K6:
-        return Fail(11, "required")
+    return None
+
+
+def _v12(x: Any) -> Fail | None:
+    return Fail(12, "false")
+
+
+def _v14(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(14, "type")
+    if not x.keys() >= _K7:
+        return Fail(14, "required")
     for k, y in x.items():
-        h = _M11.get(k)
+        h = _M14.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(19, "false").at(k)
-    return None
-
-
-def _v12(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(12, "type")
-    return None
-
-
-def _v13(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(13, "type")
-    return None
-
-
-def _v14(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not list:
-        return Fail(14, "type")
-    for i, y in enumerate(x):
-        e = _v15(y)
-        if e is not None:
-            return e.at(i)
-    return None
-
-
-def _v15(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(15, "type")
-    return None
-
-
-def _v16(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(16, "type")
+            return Fail(18, "false").at(k)
     return None
 
 
 def _v17(x: Any) -> Fail | None:
     t = type(x)
-    if t is not list and x is not None:
+    if t is not dict:
         return Fail(17, "type")
-    if t is list:
-        for i, y in enumerate(x):
-            e = _v18(y)
-            if e is not None:
-                return e.at(i)
     return None
 
 
 def _v18(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(18, "type")
-    return None
-
-
-def _v19(x: Any) -> Fail | None:
-    return Fail(19, "false")
+    return Fail(18, "false")
 
 
 def _v20(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(20, "type")
-    if not x.keys() >= _K11:
+    if not x.keys() >= _K8:
         return Fail(20, "required")
     for k, y in x.items():
         h = _M20.get(k)
@@ -368,54 +302,23 @@ def _v20(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(26, "false").at(k)
-    return None
-
-
-def _v21(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
-        return Fail(21, "type")
-    return None
-
-
-def _v22(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(22, "type")
-    return None
-
-
-def _v23(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(23, "type")
+            return Fail(25, "false").at(k)
     return None
 
 
 def _v24(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(24, "type")
     return None
 
 
 def _v25(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(25, "type")
-    return None
-
-
-def _v26(x: Any) -> Fail | None:
-    return Fail(26, "false")
+    return Fail(25, "false")
 
 
 def _v27(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(27, "type")
-    if not x.keys() >= _K17:
+    if not x.keys() >= _K10:
         return Fail(27, "required")
     for k, y in x.items():
         h = _M27.get(k)
@@ -424,49 +327,31 @@ def _v27(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(31, "false").at(k)
-    return None
-
-
-def _v28(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(28, "type")
-    return None
-
-
-def _v29(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(29, "type")
-    return None
-
-
-def _v30(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(30, "type")
+            return Fail(36, "false").at(k)
     return None
 
 
 def _v31(x: Any) -> Fail | None:
-    return Fail(31, "false")
-
-
-def _v32(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(32, "type")
-    if not x.keys() >= _K21:
-        return Fail(32, "required")
+        return Fail(31, "type")
+    if not x.keys() >= _K12:
+        return Fail(31, "required")
     for k, y in x.items():
-        h = _M32.get(k)
+        h = _M31.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(36, "false").at(k)
+            return Fail(35, "false").at(k)
+    return None
+
+
+def _v32(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(32, "type")
     return None
 
 
@@ -477,18 +362,8 @@ def _v33(x: Any) -> Fail | None:
     return None
 
 
-def _v34(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(34, "type")
-    return None
-
-
 def _v35(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(35, "type")
-    return None
+    return Fail(35, "false")
 
 
 def _v36(x: Any) -> Fail | None:
@@ -497,133 +372,117 @@ def _v36(x: Any) -> Fail | None:
 
 def _v37(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(37, "type")
-    if not x.keys() >= _K25:
-        return Fail(37, "required")
-    for k, y in x.items():
-        h = _M37.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(43, "false").at(k)
+    if not json_in(x, _K16):
+        return Fail(37, "enum")
     return None
 
 
 def _v38(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not dict:
         return Fail(38, "type")
+    for k, y in x.items():
+        h = _M38.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(47, "false").at(k)
     return None
 
 
 def _v39(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not str and x is not None:
         return Fail(39, "type")
     return None
 
 
 def _v40(x: Any) -> Fail | None:
     t = type(x)
-    if t is not list and x is not None:
+    if t is not str and x is not None:
         return Fail(40, "type")
     return None
 
 
 def _v41(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not str and x is not None:
         return Fail(41, "type")
     return None
 
 
 def _v42(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(42, "type")
+    c = 0
+    for f in _O42:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(42, "oneOf")
     return None
-
-
-def _v43(x: Any) -> Fail | None:
-    return Fail(43, "false")
 
 
 def _v44(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not str:
         return Fail(44, "type")
-    if _K12 not in x:
-        return Fail(44, "required")
-    for k, y in x.items():
-        h = _M44.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(51, "false").at(k)
     return None
 
 
 def _v45(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
+    if x is not None:
         return Fail(45, "type")
     return None
 
 
 def _v46(x: Any) -> Fail | None:
     t = type(x)
-    if t is not list and x is not None:
+    if t is not str and x is not None:
         return Fail(46, "type")
-    if t is list:
-        for i, y in enumerate(x):
-            e = _v47(y)
-            if e is not None:
-                return e.at(i)
     return None
 
 
 def _v47(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(47, "type")
-    return None
+    return Fail(47, "false")
 
 
 def _v48(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not str:
         return Fail(48, "type")
+    if t is not str or x not in _K22:
+        return Fail(48, "enum")
     return None
 
 
 def _v49(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not str:
         return Fail(49, "type")
     return None
 
 
 def _v50(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
+    if t is not dict:
         return Fail(50, "type")
     return None
 
 
 def _v51(x: Any) -> Fail | None:
-    return Fail(51, "false")
+    return None
 
 
 def _v52(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(52, "type")
-    if not x.keys() >= _K32:
+    if _K23 not in x:
         return Fail(52, "required")
     for k, y in x.items():
         h = _M52.get(k)
@@ -638,28 +497,29 @@ def _v52(x: Any) -> Fail | None:
 
 def _v53(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(53, "type")
+    if x < 0:
+        return Fail(53, "minimum")
+    if x > 4294967295:
+        return Fail(53, "maximum")
     return None
 
 
 def _v54(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(54, "type")
-    return None
-
-
-def _v55(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(55, "type")
+    c = 0
+    for f in _O54:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(54, "oneOf")
     return None
 
 
 def _v56(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if x is not None:
         return Fail(56, "type")
     return None
 
@@ -672,7 +532,7 @@ def _v58(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(58, "type")
-    if not x.keys() >= _K36:
+    if _K25 not in x:
         return Fail(58, "required")
     for k, y in x.items():
         h = _M58.get(k)
@@ -681,42 +541,44 @@ def _v58(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(64, "false").at(k)
+            return Fail(60, "false").at(k)
     return None
 
 
 def _v59(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(59, "type")
+    if x < 0:
+        return Fail(59, "minimum")
+    if x > 4294967295:
+        return Fail(59, "maximum")
     return None
 
 
 def _v60(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(60, "type")
-    return None
+    return Fail(60, "false")
 
 
 def _v61(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not dict:
         return Fail(61, "type")
+    for k, y in x.items():
+        return Fail(62, "false").at(k)
     return None
 
 
 def _v62(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(62, "type")
-    return None
+    return Fail(62, "false")
 
 
 def _v63(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
+    if t is not dict:
         return Fail(63, "type")
+    for k, y in x.items():
+        return Fail(64, "false").at(k)
     return None
 
 
@@ -728,59 +590,10 @@ def _v65(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(65, "type")
-    return None
-
-
-def _v66(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(66, "type")
-    if not x.keys() >= _K41:
-        return Fail(66, "required")
+    if _K26 not in x:
+        return Fail(65, "required")
     for k, y in x.items():
-        h = _M66.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(70, "false").at(k)
-    return None
-
-
-def _v67(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(67, "type")
-    return None
-
-
-def _v68(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(68, "type")
-    return None
-
-
-def _v69(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(69, "type")
-    return None
-
-
-def _v70(x: Any) -> Fail | None:
-    return Fail(70, "false")
-
-
-def _v71(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(71, "type")
-    if _K44 not in x:
-        return Fail(71, "required")
-    for k, y in x.items():
-        h = _M71.get(k)
+        h = _M65.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
@@ -790,46 +603,79 @@ def _v71(x: Any) -> Fail | None:
     return None
 
 
-def _v72(x: Any) -> Fail | None:
+def _v66(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
-        return Fail(72, "type")
+    if t is not list:
+        return Fail(66, "type")
+    for i, y in enumerate(x):
+        e = _v68(y)
+        if e is not None:
+            return e.at(i)
+    return None
+
+
+def _v68(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(68, "type")
+    if _K27 not in x:
+        return Fail(68, "required")
+    for k, y in x.items():
+        h = _M68.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(77, "false").at(k)
+    return None
+
+
+def _v70(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(70, "type")
+    return None
+
+
+def _v71(x: Any) -> Fail | None:
+    c = 0
+    for f in _O71:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(71, "oneOf")
     return None
 
 
 def _v73(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
+    if x is not None:
         return Fail(73, "type")
     return None
 
 
 def _v74(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict and x is not None:
-        return Fail(74, "type")
-    return None
-
-
-def _v75(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict and x is not None:
-        return Fail(75, "type")
+    c = 0
+    for f in _O74:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(74, "oneOf")
     return None
 
 
 def _v76(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if x is not None:
         return Fail(76, "type")
     return None
 
 
 def _v77(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(77, "type")
-    return None
+    return Fail(77, "false")
 
 
 def _v78(x: Any) -> Fail | None:
@@ -840,7 +686,7 @@ def _v79(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(79, "type")
-    if not x.keys() >= _K49:
+    if _K27 not in x:
         return Fail(79, "required")
     for k, y in x.items():
         h = _M79.get(k)
@@ -849,545 +695,511 @@ def _v79(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(86, "false").at(k)
-    return None
-
-
-def _v80(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
-        return Fail(80, "type")
+            return Fail(81, "false").at(k)
     return None
 
 
 def _v81(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(81, "type")
-    return None
+    return Fail(81, "false")
 
 
 def _v82(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict and x is not None:
-        return Fail(82, "type")
-    return None
-
-
-def _v83(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(83, "type")
-    return None
-
-
-def _v84(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(84, "type")
-    return None
-
-
-def _v85(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(85, "type")
-    return None
-
-
-def _v86(x: Any) -> Fail | None:
-    return Fail(86, "false")
-
-
-def _v87(x: Any) -> Fail | None:
-    t = type(x)
     if t is not dict:
-        return Fail(87, "type")
-    if _K19 not in x:
-        return Fail(87, "required")
+        return Fail(82, "type")
+    if _K31 not in x:
+        return Fail(82, "required")
     for k, y in x.items():
-        h = _M87.get(k)
+        h = _M82.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(91, "false").at(k)
+            return Fail(84, "false").at(k)
+    return None
+
+
+def _v84(x: Any) -> Fail | None:
+    return Fail(84, "false")
+
+
+def _v85(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(85, "type")
+    if not x.keys() >= _K32:
+        return Fail(85, "required")
+    for k, y in x.items():
+        h = _M85.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(90, "false").at(k)
     return None
 
 
 def _v88(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(88, "type")
-    return None
-
-
-def _v89(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict and x is not None:
-        return Fail(89, "type")
+    if x < 0:
+        return Fail(88, "minimum")
+    if x > 4294967295:
+        return Fail(88, "maximum")
     return None
 
 
 def _v90(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
-        return Fail(90, "type")
-    return None
+    return Fail(90, "false")
 
 
 def _v91(x: Any) -> Fail | None:
-    return Fail(91, "false")
-
-
-def _v92(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(92, "type")
-    if not x.keys() >= _K55:
-        return Fail(92, "required")
+        return Fail(91, "type")
+    if _K35 not in x:
+        return Fail(91, "required")
     for k, y in x.items():
-        h = _M92.get(k)
+        h = _M91.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(96, "false").at(k)
+            return Fail(93, "false").at(k)
     return None
 
 
 def _v93(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(93, "type")
-    return None
+    return Fail(93, "false")
 
 
 def _v94(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(94, "type")
-    return None
-
-
-def _v95(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(95, "type")
-    return None
-
-
-def _v96(x: Any) -> Fail | None:
-    return Fail(96, "false")
-
-
-def _v97(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(97, "type")
-    if _K22 not in x:
-        return Fail(97, "required")
+    if not x.keys() >= _K36:
+        return Fail(94, "required")
     for k, y in x.items():
-        h = _M97.get(k)
+        h = _M94.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(99, "false").at(k)
+            return Fail(97, "false").at(k)
     return None
+
+
+def _v97(x: Any) -> Fail | None:
+    return Fail(97, "false")
 
 
 def _v98(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
-        return Fail(98, "type")
-    return None
-
-
-def _v99(x: Any) -> Fail | None:
-    return Fail(99, "false")
-
-
-def _v100(x: Any) -> Fail | None:
-    t = type(x)
     if t is not dict:
-        return Fail(100, "type")
-    if _K58 not in x:
-        return Fail(100, "required")
+        return Fail(98, "type")
     for k, y in x.items():
-        h = _M100.get(k)
+        h = _M98.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(105, "false").at(k)
+            return Fail(102, "false").at(k)
+    return None
+
+
+def _v99(x: Any) -> Fail | None:
+    c = 0
+    for f in _O99:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(99, "oneOf")
     return None
 
 
 def _v101(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
+    if x is not None:
         return Fail(101, "type")
     return None
 
 
 def _v102(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict and x is not None:
-        return Fail(102, "type")
-    return None
+    return Fail(102, "false")
 
 
 def _v103(x: Any) -> Fail | None:
     t = type(x)
-    if t is not bool:
-        return Fail(103, "type")
-    return None
-
-
-def _v104(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(104, "type")
-    return None
-
-
-def _v105(x: Any) -> Fail | None:
-    return Fail(105, "false")
-
-
-def _v106(x: Any) -> Fail | None:
-    t = type(x)
     if t is not dict:
-        return Fail(106, "type")
-    if _K19 not in x:
-        return Fail(106, "required")
+        return Fail(103, "type")
+    if not x.keys() >= _K37:
+        return Fail(103, "required")
     for k, y in x.items():
-        h = _M106.get(k)
+        h = _M103.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(110, "false").at(k)
+            return Fail(109, "false").at(k)
     return None
 
 
-def _v107(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(107, "type")
+def _v106(x: Any) -> Fail | None:
+    c = 0
+    for f in _O106:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(106, "oneOf")
     return None
 
 
 def _v108(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
+    if x is not None:
         return Fail(108, "type")
     return None
 
 
 def _v109(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(109, "type")
-    return None
+    return Fail(109, "false")
 
 
 def _v110(x: Any) -> Fail | None:
-    return Fail(110, "false")
-
-
-def _v111(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(111, "type")
-    if _K12 not in x:
-        return Fail(111, "required")
+        return Fail(110, "type")
+    if _K39 not in x:
+        return Fail(110, "required")
     for k, y in x.items():
-        h = _M111.get(k)
+        h = _M110.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(117, "false").at(k)
+            return Fail(112, "false").at(k)
     return None
 
 
 def _v112(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not bool:
-        return Fail(112, "type")
-    return None
+    return Fail(112, "false")
 
 
 def _v113(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict and x is not None:
-        return Fail(113, "type")
-    return None
-
-
-def _v114(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(114, "type")
-    return None
-
-
-def _v115(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(115, "type")
-    return None
-
-
-def _v116(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(116, "type")
-    return None
-
-
-def _v117(x: Any) -> Fail | None:
-    return Fail(117, "false")
-
-
-def _v118(x: Any) -> Fail | None:
-    c = 0
-    for f in _O118:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(118, "oneOf")
-    return None
-
-
-def _v120(x: Any) -> Fail | None:
-    t = type(x)
     if t is not dict:
-        return Fail(120, "type")
-    if not x.keys() >= _K65:
-        return Fail(120, "required")
+        return Fail(113, "type")
+    if _K39 not in x:
+        return Fail(113, "required")
     for k, y in x.items():
-        h = _M120.get(k)
+        h = _M113.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(130, "false").at(k)
+            return Fail(118, "false").at(k)
     return None
 
 
-def _v122(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(122, "type")
-    if t is not str or x != _K69:
-        return Fail(122, "const")
-    return None
-
-
-def _v124(x: Any) -> Fail | None:
+def _v115(x: Any) -> Fail | None:
     c = 0
-    for f in _O124:
+    for f in _O115:
         if f(x) is None:
             c += 1
             if c > 1:
                 break
     if c != 1:
-        return Fail(124, "oneOf")
+        return Fail(115, "oneOf")
+    return None
+
+
+def _v117(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(117, "type")
+    return None
+
+
+def _v118(x: Any) -> Fail | None:
+    return Fail(118, "false")
+
+
+def _v119(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(119, "type")
+    if not x.keys() >= _K37:
+        return Fail(119, "required")
+    for k, y in x.items():
+        h = _M119.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(122, "false").at(k)
+    return None
+
+
+def _v122(x: Any) -> Fail | None:
+    return Fail(122, "false")
+
+
+def _v123(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(123, "type")
+    if not x.keys() >= _K40:
+        return Fail(123, "required")
+    for k, y in x.items():
+        h = _M123.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(142, "false").at(k)
     return None
 
 
 def _v125(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not list:
         return Fail(125, "type")
     return None
 
 
-def _v126(x: Any) -> Fail | None:
+def _v127(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(126, "type")
+    if t is not bool:
+        return Fail(127, "type")
     return None
 
 
 def _v128(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and x is not None and not (t is float and x.is_integer()):
         return Fail(128, "type")
-    if t is not str or x not in _K70:
-        return Fail(128, "enum")
+    if t is int or t is float:
+        if x < 0:
+            return Fail(128, "minimum")
     return None
 
 
 def _v129(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(129, "type")
+    c = 0
+    for f in _O129:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(129, "oneOf")
     return None
 
 
-def _v130(x: Any) -> Fail | None:
-    return Fail(130, "false")
-
-
-def _v132(x: Any) -> Fail | None:
+def _v131(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(132, "type")
-    if not x.keys() >= _K71:
-        return Fail(132, "required")
+        return Fail(131, "type")
     for k, y in x.items():
-        h = _M132.get(k)
+        e = _v133(y)
+        if e is not None:
+            return e.at(k)
+    return None
+
+
+def _v133(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(133, "type")
+    if _K46 not in x:
+        return Fail(133, "required")
+    for k, y in x.items():
+        h = _M133.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(136, "false").at(k)
+            return Fail(137, "false").at(k)
     return None
 
 
 def _v135(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not str:
         return Fail(135, "type")
+    if t is not str or x not in _K48:
+        return Fail(135, "enum")
     return None
 
 
-def _v136(x: Any) -> Fail | None:
-    return Fail(136, "false")
+def _v137(x: Any) -> Fail | None:
+    return Fail(137, "false")
 
 
 def _v138(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
+    if x is not None:
         return Fail(138, "type")
-    if not x.keys() >= _K72:
-        return Fail(138, "required")
-    for k, y in x.items():
-        h = _M138.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(143, "false").at(k)
+    return None
+
+
+def _v139(x: Any) -> Fail | None:
+    c = 0
+    for f in _O139:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(139, "oneOf")
+    return None
+
+
+def _v141(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(141, "type")
     return None
 
 
 def _v142(x: Any) -> Fail | None:
-    return None
+    return Fail(142, "false")
 
 
 def _v143(x: Any) -> Fail | None:
-    return Fail(143, "false")
+    t = type(x)
+    if t is not dict:
+        return Fail(143, "type")
+    if _K49 not in x:
+        return Fail(143, "required")
+    for k, y in x.items():
+        h = _M143.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(152, "false").at(k)
+    return None
+
+
+def _v144(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(144, "type")
+    return None
 
 
 def _v145(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not bool:
         return Fail(145, "type")
-    if not x.keys() >= _K73:
-        return Fail(145, "required")
-    for k, y in x.items():
-        h = _M145.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(154, "false").at(k)
+    return None
+
+
+def _v146(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not bool:
+        return Fail(146, "type")
+    return None
+
+
+def _v148(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(148, "type")
+    if t is not str or x not in _K52:
+        return Fail(148, "enum")
     return None
 
 
 def _v149(x: Any) -> Fail | None:
+    c = 0
+    for f in _O149:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(149, "oneOf")
+    return None
+
+
+def _v151(x: Any) -> Fail | None:
+    if x is not None:
+        return Fail(151, "type")
+    return None
+
+
+def _v152(x: Any) -> Fail | None:
+    return Fail(152, "false")
+
+
+def _v153(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(149, "type")
-    if not x.keys() >= _K75:
-        return Fail(149, "required")
+        return Fail(153, "type")
+    if not x.keys() >= _K53:
+        return Fail(153, "required")
     for k, y in x.items():
-        h = _M149.get(k)
+        h = _M153.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(153, "false").at(k)
+            return Fail(195, "false").at(k)
     return None
-
-
-def _v150(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(150, "type")
-    return None
-
-
-def _v151(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(151, "type")
-    return None
-
-
-def _v153(x: Any) -> Fail | None:
-    return Fail(153, "false")
 
 
 def _v154(x: Any) -> Fail | None:
-    return Fail(154, "false")
-
-
-def _v155(x: Any) -> Fail | None:
     t = type(x)
     if t is not str:
-        return Fail(155, "type")
+        return Fail(154, "type")
     return None
 
 
 def _v156(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not str and x is not None:
         return Fail(156, "type")
-    if t is not str or x not in _K78:
-        return Fail(156, "enum")
-    return None
-
-
-def _v157(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(157, "type")
     return None
 
 
 def _v158(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not str:
         return Fail(158, "type")
-    if not x.keys() >= _K79:
-        return Fail(158, "required")
+    if t is not str or x not in _K60:
+        return Fail(158, "enum")
+    return None
+
+
+def _v160(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(160, "type")
+    if not x.keys() >= _K61:
+        return Fail(160, "required")
     for k, y in x.items():
-        h = _M158.get(k)
+        h = _M160.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(172, "false").at(k)
+            return Fail(166, "false").at(k)
     return None
 
 
@@ -1397,109 +1209,133 @@ def _v161(x: Any) -> Fail | None:
         return Fail(161, "type")
     if x < 0:
         return Fail(161, "minimum")
-    if x > 4294967295:
-        return Fail(161, "maximum")
+    return None
+
+
+def _v162(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(162, "type")
+    if x < 0:
+        return Fail(162, "minimum")
     return None
 
 
 def _v163(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(163, "type")
-    for k, y in x.items():
-        h = _M163.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(171, "false").at(k)
+    if x < 0:
+        return Fail(163, "minimum")
     return None
 
 
 def _v164(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(164, "type")
+    if x < 0:
+        return Fail(164, "minimum")
     return None
 
 
 def _v165(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(165, "type")
+    if x < 0:
+        return Fail(165, "minimum")
     return None
 
 
 def _v166(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(166, "type")
-    return None
+    return Fail(166, "false")
 
 
 def _v167(x: Any) -> Fail | None:
-    c = 0
-    for f in _O167:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(167, "oneOf")
+    t = type(x)
+    if t is not str:
+        return Fail(167, "type")
+    return None
+
+
+def _v168(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(168, "type")
     return None
 
 
 def _v169(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(169, "type")
-    return None
-
-
-def _v170(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
-        return Fail(170, "type")
+    if t is not list and x is not None:
+        return Fail(169, "type")
+    if t is list:
+        for i, y in enumerate(x):
+            e = _v171(y)
+            if e is not None:
+                return e.at(i)
     return None
 
 
 def _v171(x: Any) -> Fail | None:
-    return Fail(171, "false")
-
-
-def _v172(x: Any) -> Fail | None:
-    return Fail(172, "false")
-
-
-def _v173(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(173, "type")
-    if _K89 not in x:
-        return Fail(173, "required")
+        return Fail(171, "type")
+    if not x.keys() >= _K67:
+        return Fail(171, "required")
     for k, y in x.items():
-        h = _M173.get(k)
+        h = _M171.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(175, "false").at(k)
+            return Fail(194, "false").at(k)
     return None
 
 
-def _v175(x: Any) -> Fail | None:
-    return Fail(175, "false")
+def _v172(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(172, "type")
+    if x < 0:
+        return Fail(172, "minimum")
+    return None
+
+
+def _v174(x: Any) -> Fail | None:
+    c = 0
+    for f in _O174:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(174, "oneOf")
+    return None
 
 
 def _v176(x: Any) -> Fail | None:
+    c = 0
+    for f in _O176:
+        if f(x) is None:
+            c += 1
+            if c > 1:
+                break
+    if c != 1:
+        return Fail(176, "oneOf")
+    return None
+
+
+def _v178(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(176, "type")
-    if not x.keys() >= _K90:
-        return Fail(176, "required")
+        return Fail(178, "type")
+    if not x.keys() >= _K69:
+        return Fail(178, "required")
     for k, y in x.items():
-        h = _M176.get(k)
+        h = _M178.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
@@ -1511,12 +1347,10 @@ def _v176(x: Any) -> Fail | None:
 
 def _v179(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not str:
         return Fail(179, "type")
-    return None
-
-
-def _v180(x: Any) -> Fail | None:
+    if t is not str or x != _K71:
+        return Fail(179, "const")
     return None
 
 
@@ -1524,77 +1358,69 @@ def _v181(x: Any) -> Fail | None:
     return Fail(181, "false")
 
 
-def _v182(x: Any) -> Fail | None:
+def _v183(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(182, "type")
+        return Fail(183, "type")
+    if not x.keys() >= _K72:
+        return Fail(183, "required")
     for k, y in x.items():
-        h = _M182.get(k)
+        h = _M183.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(186, "false").at(k)
+            return Fail(191, "false").at(k)
     return None
 
 
-def _v183(x: Any) -> Fail | None:
-    c = 0
-    for f in _O183:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(183, "oneOf")
-    return None
-
-
-def _v185(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(185, "type")
+def _v184(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(184, "type")
+    if t is not str or x != _K65:
+        return Fail(184, "const")
     return None
 
 
 def _v186(x: Any) -> Fail | None:
-    return Fail(186, "false")
-
-
-def _v187(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(187, "type")
-    if _K80 not in x:
-        return Fail(187, "required")
+        return Fail(186, "type")
+    if not x.keys() >= _K12:
+        return Fail(186, "required")
     for k, y in x.items():
-        h = _M187.get(k)
+        h = _M186.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(196, "false").at(k)
+            return Fail(190, "false").at(k)
     return None
 
 
-def _v189(x: Any) -> Fail | None:
+def _v187(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
-        return Fail(189, "type")
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(187, "type")
+    return None
+
+
+def _v188(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(188, "type")
     return None
 
 
 def _v190(x: Any) -> Fail | None:
-    c = 0
-    for f in _O190:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(190, "oneOf")
-    return None
+    return Fail(190, "false")
+
+
+def _v191(x: Any) -> Fail | None:
+    return Fail(191, "false")
 
 
 def _v192(x: Any) -> Fail | None:
@@ -1604,105 +1430,124 @@ def _v192(x: Any) -> Fail | None:
 
 
 def _v193(x: Any) -> Fail | None:
-    c = 0
-    for f in _O193:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(193, "oneOf")
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(193, "type")
     return None
+
+
+def _v194(x: Any) -> Fail | None:
+    return Fail(194, "false")
 
 
 def _v195(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(195, "type")
-    return None
+    return Fail(195, "false")
 
 
 def _v196(x: Any) -> Fail | None:
-    return Fail(196, "false")
+    t = type(x)
+    if t is not dict:
+        return Fail(196, "type")
+    if _K56 not in x:
+        return Fail(196, "required")
+    for k, y in x.items():
+        h = _M196.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(201, "false").at(k)
+    return None
 
 
 def _v197(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not list:
         return Fail(197, "type")
-    if _K80 not in x:
-        return Fail(197, "required")
-    for k, y in x.items():
-        h = _M197.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(199, "false").at(k)
+    for i, y in enumerate(x):
+        e = _v198(y)
+        if e is not None:
+            return e.at(i)
+    return None
+
+
+def _v198(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(198, "type")
     return None
 
 
 def _v199(x: Any) -> Fail | None:
-    return Fail(199, "false")
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(199, "type")
+    return None
 
 
 def _v200(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(200, "type")
-    if _K94 not in x:
-        return Fail(200, "required")
+    return None
+
+
+def _v201(x: Any) -> Fail | None:
+    return Fail(201, "false")
+
+
+def _v202(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(202, "type")
+    if not x.keys() >= _K75:
+        return Fail(202, "required")
     for k, y in x.items():
-        h = _M200.get(k)
+        h = _M202.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(202, "false").at(k)
+            return Fail(206, "false").at(k)
     return None
-
-
-def _v202(x: Any) -> Fail | None:
-    return Fail(202, "false")
 
 
 def _v203(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not list:
         return Fail(203, "type")
-    for k, y in x.items():
-        return Fail(204, "false").at(k)
+    for i, y in enumerate(x):
+        e = _v204(y)
+        if e is not None:
+            return e.at(i)
     return None
 
 
 def _v204(x: Any) -> Fail | None:
-    return Fail(204, "false")
+    t = type(x)
+    if t is not dict:
+        return Fail(204, "type")
+    return None
 
 
 def _v205(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not dict:
         return Fail(205, "type")
-    if not json_in(x, _K95):
-        return Fail(205, "enum")
     return None
 
 
 def _v206(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(206, "type")
-    if t is not str or x not in _K96:
-        return Fail(206, "enum")
-    return None
+    return Fail(206, "false")
 
 
 def _v207(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(207, "type")
-    if not x.keys() >= _K75:
+    if not x.keys() >= _K78:
         return Fail(207, "required")
     for k, y in x.items():
         h = _M207.get(k)
@@ -1711,13 +1556,13 @@ def _v207(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(211, "false").at(k)
+            return Fail(215, "false").at(k)
     return None
 
 
 def _v208(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not str:
         return Fail(208, "type")
     return None
 
@@ -1729,60 +1574,62 @@ def _v209(x: Any) -> Fail | None:
     return None
 
 
+def _v210(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not list:
+        return Fail(210, "type")
+    for i, y in enumerate(x):
+        e = _v211(y)
+        if e is not None:
+            return e.at(i)
+    return None
+
+
 def _v211(x: Any) -> Fail | None:
-    return Fail(211, "false")
+    t = type(x)
+    if t is not dict:
+        return Fail(211, "type")
+    return None
 
 
 def _v212(x: Any) -> Fail | None:
-    c = 0
-    for f in _O212:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(212, "oneOf")
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(212, "type")
+    return None
+
+
+def _v213(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not list and x is not None:
+        return Fail(213, "type")
+    if t is list:
+        for i, y in enumerate(x):
+            e = _v214(y)
+            if e is not None:
+                return e.at(i)
     return None
 
 
 def _v214(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not str:
         return Fail(214, "type")
-    if not x.keys() >= _K97:
-        return Fail(214, "required")
-    for k, y in x.items():
-        h = _M214.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(217, "false").at(k)
     return None
 
 
 def _v215(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str:
-        return Fail(215, "type")
-    if t is not str or x != _K12:
-        return Fail(215, "const")
-    return None
+    return Fail(215, "false")
 
 
-def _v217(x: Any) -> Fail | None:
-    return Fail(217, "false")
-
-
-def _v219(x: Any) -> Fail | None:
+def _v216(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(219, "type")
-    if not x.keys() >= _K99:
-        return Fail(219, "required")
+        return Fail(216, "type")
+    if not x.keys() >= _K83:
+        return Fail(216, "required")
     for k, y in x.items():
-        h = _M219.get(k)
+        h = _M216.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
@@ -1792,12 +1639,38 @@ def _v219(x: Any) -> Fail | None:
     return None
 
 
+def _v217(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not bool:
+        return Fail(217, "type")
+    return None
+
+
+def _v218(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(218, "type")
+    return None
+
+
+def _v219(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(219, "type")
+    return None
+
+
 def _v220(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(220, "type")
-    if t is not str or x != _K100:
-        return Fail(220, "const")
+    return None
+
+
+def _v221(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(221, "type")
     return None
 
 
@@ -1809,7 +1682,7 @@ def _v223(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(223, "type")
-    if _K22 not in x:
+    if not x.keys() >= _K88:
         return Fail(223, "required")
     for k, y in x.items():
         h = _M223.get(k)
@@ -1818,46 +1691,70 @@ def _v223(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(228, "false").at(k)
+            return Fail(227, "false").at(k)
+    return None
+
+
+def _v224(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(224, "type")
     return None
 
 
 def _v225(x: Any) -> Fail | None:
-    c = 0
-    for f in _O225:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(225, "oneOf")
+    t = type(x)
+    if t is not dict:
+        return Fail(225, "type")
+    return None
+
+
+def _v226(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(226, "type")
     return None
 
 
 def _v227(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(227, "type")
-    return None
+    return Fail(227, "false")
 
 
 def _v228(x: Any) -> Fail | None:
-    return Fail(228, "false")
-
-
-def _v229(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(229, "type")
-    if not x.keys() >= _K101:
-        return Fail(229, "required")
+        return Fail(228, "type")
+    if not x.keys() >= _K91:
+        return Fail(228, "required")
     for k, y in x.items():
-        h = _M229.get(k)
+        h = _M228.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
             return Fail(232, "false").at(k)
+    return None
+
+
+def _v229(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(229, "type")
+    return None
+
+
+def _v230(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(230, "type")
+    return None
+
+
+def _v231(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(231, "type")
     return None
 
 
@@ -1869,7 +1766,7 @@ def _v233(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(233, "type")
-    if _K103 not in x:
+    if not x.keys() >= _K94:
         return Fail(233, "required")
     for k, y in x.items():
         h = _M233.get(k)
@@ -1878,7 +1775,7 @@ def _v233(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(242, "false").at(k)
+            return Fail(239, "false").at(k)
     return None
 
 
@@ -1891,63 +1788,76 @@ def _v234(x: Any) -> Fail | None:
 
 def _v235(x: Any) -> Fail | None:
     t = type(x)
-    if t is not bool:
+    if t is not str:
         return Fail(235, "type")
     return None
 
 
 def _v236(x: Any) -> Fail | None:
     t = type(x)
-    if t is not bool:
+    if t is not list and x is not None:
         return Fail(236, "type")
+    return None
+
+
+def _v237(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(237, "type")
     return None
 
 
 def _v238(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(238, "type")
-    if t is not str or x not in _K107:
-        return Fail(238, "enum")
     return None
 
 
 def _v239(x: Any) -> Fail | None:
-    c = 0
-    for f in _O239:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(239, "oneOf")
+    return Fail(239, "false")
+
+
+def _v240(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(240, "type")
+    if _K71 not in x:
+        return Fail(240, "required")
+    for k, y in x.items():
+        h = _M240.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(247, "false").at(k)
     return None
 
 
 def _v241(x: Any) -> Fail | None:
-    if x is not None:
+    t = type(x)
+    if t is not bool:
         return Fail(241, "type")
     return None
 
 
 def _v242(x: Any) -> Fail | None:
-    return Fail(242, "false")
+    t = type(x)
+    if t is not list and x is not None:
+        return Fail(242, "type")
+    if t is list:
+        for i, y in enumerate(x):
+            e = _v243(y)
+            if e is not None:
+                return e.at(i)
+    return None
 
 
 def _v243(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(243, "type")
-    if _K108 not in x:
-        return Fail(243, "required")
-    for k, y in x.items():
-        h = _M243.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(248, "false").at(k)
     return None
 
 
@@ -1955,73 +1865,69 @@ def _v244(x: Any) -> Fail | None:
     t = type(x)
     if t is not int and not (t is float and x.is_integer()):
         return Fail(244, "type")
-    if x < 0:
-        return Fail(244, "minimum")
-    if x > 4294967295:
-        return Fail(244, "maximum")
     return None
 
 
 def _v245(x: Any) -> Fail | None:
-    c = 0
-    for f in _O245:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(245, "oneOf")
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(245, "type")
+    return None
+
+
+def _v246(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(246, "type")
     return None
 
 
 def _v247(x: Any) -> Fail | None:
-    if x is not None:
-        return Fail(247, "type")
-    return None
+    return Fail(247, "false")
 
 
 def _v248(x: Any) -> Fail | None:
-    return Fail(248, "false")
-
-
-def _v249(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(249, "type")
-    if _K109 not in x:
-        return Fail(249, "required")
+        return Fail(248, "type")
+    if not x.keys() >= _K101:
+        return Fail(248, "required")
     for k, y in x.items():
-        h = _M249.get(k)
+        h = _M248.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(251, "false").at(k)
+            return Fail(253, "false").at(k)
+    return None
+
+
+def _v249(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(249, "type")
     return None
 
 
 def _v250(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not dict:
         return Fail(250, "type")
-    if x < 0:
-        return Fail(250, "minimum")
-    if x > 4294967295:
-        return Fail(250, "maximum")
     return None
 
 
 def _v251(x: Any) -> Fail | None:
-    return Fail(251, "false")
+    t = type(x)
+    if t is not str:
+        return Fail(251, "type")
+    return None
 
 
 def _v252(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(252, "type")
-    for k, y in x.items():
-        return Fail(253, "false").at(k)
     return None
 
 
@@ -2033,7 +1939,7 @@ def _v254(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(254, "type")
-    if not x.keys() >= _K110:
+    if not x.keys() >= _K105:
         return Fail(254, "required")
     for k, y in x.items():
         h = _M254.get(k)
@@ -2042,53 +1948,61 @@ def _v254(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(261, "false").at(k)
+            return Fail(260, "false").at(k)
     return None
 
 
 def _v255(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not str:
         return Fail(255, "type")
-    if x < 0:
-        return Fail(255, "minimum")
+    return None
+
+
+def _v256(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(256, "type")
     return None
 
 
 def _v257(x: Any) -> Fail | None:
-    c = 0
-    for f in _O257:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(257, "oneOf")
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(257, "type")
+    return None
+
+
+def _v258(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(258, "type")
     return None
 
 
 def _v259(x: Any) -> Fail | None:
-    if x is not None:
+    t = type(x)
+    if t is not str and x is not None:
         return Fail(259, "type")
     return None
 
 
 def _v260(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not str and x is not None:
-        return Fail(260, "type")
-    return None
+    return Fail(260, "false")
 
 
 def _v261(x: Any) -> Fail | None:
-    return Fail(261, "false")
+    t = type(x)
+    if t is not dict:
+        return Fail(261, "type")
+    return None
 
 
 def _v262(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(262, "type")
-    if not x.keys() >= _K113:
+    if not x.keys() >= _K109:
         return Fail(262, "required")
     for k, y in x.items():
         h = _M262.get(k)
@@ -2097,25 +2011,21 @@ def _v262(x: Any) -> Fail | None:
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(268, "false").at(k)
+            return Fail(266, "false").at(k)
     return None
 
 
 def _v263(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not str:
         return Fail(263, "type")
-    if x < 0:
-        return Fail(263, "minimum")
     return None
 
 
 def _v264(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
+    if t is not str:
         return Fail(264, "type")
-    if x < 0:
-        return Fail(264, "minimum")
     return None
 
 
@@ -2123,224 +2033,350 @@ def _v265(x: Any) -> Fail | None:
     t = type(x)
     if t is not int and not (t is float and x.is_integer()):
         return Fail(265, "type")
-    if x < 0:
-        return Fail(265, "minimum")
     return None
 
 
 def _v266(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(266, "type")
-    if x < 0:
-        return Fail(266, "minimum")
-    return None
+    return Fail(266, "false")
 
 
 def _v267(x: Any) -> Fail | None:
     t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(267, "type")
-    if x < 0:
-        return Fail(267, "minimum")
-    return None
-
-
-def _v268(x: Any) -> Fail | None:
-    return Fail(268, "false")
-
-
-def _v269(x: Any) -> Fail | None:
-    t = type(x)
     if t is not dict:
-        return Fail(269, "type")
-    if _K118 not in x:
-        return Fail(269, "required")
+        return Fail(267, "type")
+    if _K111 not in x:
+        return Fail(267, "required")
     for k, y in x.items():
-        h = _M269.get(k)
+        h = _M267.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(272, "false").at(k)
+            return Fail(274, "false").at(k)
+    return None
+
+
+def _v268(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(268, "type")
+    return None
+
+
+def _v269(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(269, "type")
     return None
 
 
 def _v270(x: Any) -> Fail | None:
     t = type(x)
-    if t is not list:
+    if t is not dict and x is not None:
         return Fail(270, "type")
-    for i, y in enumerate(x):
-        e = _v187(y)
-        if e is not None:
-            return e.at(i)
+    return None
+
+
+def _v271(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict and x is not None:
+        return Fail(271, "type")
     return None
 
 
 def _v272(x: Any) -> Fail | None:
-    return Fail(272, "false")
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(272, "type")
+    return None
 
 
 def _v273(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(273, "type")
-    if t is not str or x not in _K119:
-        return Fail(273, "enum")
     return None
 
 
 def _v274(x: Any) -> Fail | None:
+    return Fail(274, "false")
+
+
+def _v275(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(274, "type")
-    if not x.keys() >= _K101:
-        return Fail(274, "required")
+        return Fail(275, "type")
+    if not x.keys() >= _K115:
+        return Fail(275, "required")
     for k, y in x.items():
-        h = _M274.get(k)
+        h = _M275.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(280, "false").at(k)
+            return Fail(282, "false").at(k)
+    return None
+
+
+def _v276(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not bool:
+        return Fail(276, "type")
     return None
 
 
 def _v277(x: Any) -> Fail | None:
-    c = 0
-    for f in _O277:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(277, "oneOf")
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(277, "type")
+    return None
+
+
+def _v278(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict and x is not None:
+        return Fail(278, "type")
     return None
 
 
 def _v279(x: Any) -> Fail | None:
-    if x is not None:
+    t = type(x)
+    if t is not str and x is not None:
         return Fail(279, "type")
     return None
 
 
 def _v280(x: Any) -> Fail | None:
-    return Fail(280, "false")
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(280, "type")
+    return None
 
 
 def _v281(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(281, "type")
-    if _K22 not in x:
-        return Fail(281, "required")
+    return None
+
+
+def _v282(x: Any) -> Fail | None:
+    return Fail(282, "false")
+
+
+def _v283(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(283, "type")
+    if _K15 not in x:
+        return Fail(283, "required")
     for k, y in x.items():
-        h = _M281.get(k)
+        h = _M283.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(283, "false").at(k)
+            return Fail(287, "false").at(k)
     return None
-
-
-def _v283(x: Any) -> Fail | None:
-    return Fail(283, "false")
 
 
 def _v284(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
         return Fail(284, "type")
-    if not x.keys() >= _K120:
-        return Fail(284, "required")
-    for k, y in x.items():
-        h = _M284.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(294, "false").at(k)
     return None
 
 
 def _v285(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not dict and x is not None:
         return Fail(285, "type")
     return None
 
 
-def _v287(x: Any) -> Fail | None:
+def _v286(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
-        return Fail(287, "type")
+    if t is not bool:
+        return Fail(286, "type")
+    return None
+
+
+def _v287(x: Any) -> Fail | None:
+    return Fail(287, "false")
+
+
+def _v288(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(288, "type")
+    if not x.keys() >= _K121:
+        return Fail(288, "required")
+    for k, y in x.items():
+        h = _M288.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(292, "false").at(k)
+    return None
+
+
+def _v289(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(289, "type")
     return None
 
 
 def _v290(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not dict:
         return Fail(290, "type")
     return None
 
 
 def _v291(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str and x is not None:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(291, "type")
     return None
 
 
 def _v292(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not list and x is not None:
-        return Fail(292, "type")
-    if t is list:
-        for i, y in enumerate(x):
-            e = _v254(y)
-            if e is not None:
-                return e.at(i)
-    return None
+    return Fail(292, "false")
 
 
-def _v294(x: Any) -> Fail | None:
-    return Fail(294, "false")
-
-
-def _v295(x: Any) -> Fail | None:
+def _v293(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(295, "type")
-    if _K125 not in x:
-        return Fail(295, "required")
+        return Fail(293, "type")
+    if _K39 not in x:
+        return Fail(293, "required")
     for k, y in x.items():
-        h = _M295.get(k)
+        h = _M293.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(298, "false").at(k)
+            return Fail(295, "false").at(k)
+    return None
+
+
+def _v294(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(294, "type")
+    return None
+
+
+def _v295(x: Any) -> Fail | None:
+    return Fail(295, "false")
+
+
+def _v296(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(296, "type")
+    if _K124 not in x:
+        return Fail(296, "required")
+    for k, y in x.items():
+        h = _M296.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(301, "false").at(k)
+    return None
+
+
+def _v297(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not bool:
+        return Fail(297, "type")
     return None
 
 
 def _v298(x: Any) -> Fail | None:
-    return Fail(298, "false")
+    t = type(x)
+    if t is not dict and x is not None:
+        return Fail(298, "type")
+    return None
 
 
 def _v299(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not bool:
         return Fail(299, "type")
-    if not x.keys() >= _K127:
-        return Fail(299, "required")
+    return None
+
+
+def _v300(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(300, "type")
+    return None
+
+
+def _v301(x: Any) -> Fail | None:
+    return Fail(301, "false")
+
+
+def _v302(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(302, "type")
+    if _K15 not in x:
+        return Fail(302, "required")
     for k, y in x.items():
-        h = _M299.get(k)
+        h = _M302.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(306, "false").at(k)
+    return None
+
+
+def _v303(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(303, "type")
+    return None
+
+
+def _v304(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not bool:
+        return Fail(304, "type")
+    return None
+
+
+def _v305(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
+        return Fail(305, "type")
+    return None
+
+
+def _v306(x: Any) -> Fail | None:
+    return Fail(306, "false")
+
+
+def _v307(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(307, "type")
+    if _K71 not in x:
+        return Fail(307, "required")
+    for k, y in x.items():
+        h = _M307.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
@@ -2350,73 +2386,37 @@ def _v299(x: Any) -> Fail | None:
     return None
 
 
-def _v301(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not list:
-        return Fail(301, "type")
-    return None
-
-
-def _v303(x: Any) -> Fail | None:
+def _v308(x: Any) -> Fail | None:
     t = type(x)
     if t is not bool:
-        return Fail(303, "type")
-    return None
-
-
-def _v304(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and x is not None and not (t is float and x.is_integer()):
-        return Fail(304, "type")
-    if t is int or t is float:
-        if x < 0:
-            return Fail(304, "minimum")
-    return None
-
-
-def _v305(x: Any) -> Fail | None:
-    c = 0
-    for f in _O305:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(305, "oneOf")
-    return None
-
-
-def _v307(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(307, "type")
-    for k, y in x.items():
-        e = _v295(y)
-        if e is not None:
-            return e.at(k)
+        return Fail(308, "type")
     return None
 
 
 def _v309(x: Any) -> Fail | None:
-    if x is not None:
+    t = type(x)
+    if t is not dict and x is not None:
         return Fail(309, "type")
     return None
 
 
 def _v310(x: Any) -> Fail | None:
-    c = 0
-    for f in _O310:
-        if f(x) is None:
-            c += 1
-            if c > 1:
-                break
-    if c != 1:
-        return Fail(310, "oneOf")
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(310, "type")
+    return None
+
+
+def _v311(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str and x is not None:
+        return Fail(311, "type")
     return None
 
 
 def _v312(x: Any) -> Fail | None:
-    if x is not None:
+    t = type(x)
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(312, "type")
     return None
 
@@ -2425,208 +2425,220 @@ def _v313(x: Any) -> Fail | None:
     return Fail(313, "false")
 
 
-_M0: dict[str, Validator] = {_K0: _v1, _K1: _v3, _K2: _v4}
-_M6: dict[str, Validator] = {_K4: _v7, _K5: _v9}
-_M11: dict[str, Validator] = {_K7: _v12, _K8: _v13, _K9: _v14, _K1: _v16, _K10: _v17}
-_M20: dict[str, Validator] = {
-    _K12: _v21,
-    _K13: _v22,
-    _K14: _v23,
-    _K15: _v24,
-    _K16: _v25,
+_O0: tuple[Validator, ...] = (_v2, _v14, _v20, _v27)
+_M2: dict[str, Validator] = {_K1: _v4, _K2: _v6, _K3: _v10, _K4: _v11}
+_O6: tuple[Validator, ...] = (_v7, _v8)
+_M14: dict[str, Validator] = {_K1: _v4, _K3: _v10, _K4: _v17}
+_M20: dict[str, Validator] = {_K1: _v4, _K2: _v6, _K9: _v24}
+_M27: dict[str, Validator] = {_K1: _v4, _K2: _v6, _K11: _v31}
+_M31: dict[str, Validator] = {_K13: _v32, _K14: _v33, _K15: _v24}
+_M38: dict[str, Validator] = {
+    _K17: _v39,
+    _K18: _v40,
+    _K19: _v41,
+    _K20: _v42,
+    _K21: _v46,
 }
-_M27: dict[str, Validator] = {_K18: _v28, _K19: _v29, _K20: _v30}
-_M32: dict[str, Validator] = {_K22: _v33, _K23: _v34, _K24: _v35}
-_M37: dict[str, Validator] = {_K7: _v38, _K26: _v39, _K27: _v40, _K28: _v41, _K29: _v42}
-_M44: dict[str, Validator] = {
-    _K12: _v45,
-    _K30: _v46,
-    _K31: _v48,
-    _K15: _v49,
-    _K16: _v50,
+_O42: tuple[Validator, ...] = (_v44, _v45)
+_M52: dict[str, Validator] = {_K23: _v53, _K24: _v54}
+_O54: tuple[Validator, ...] = (_v38, _v56)
+_M58: dict[str, Validator] = {_K25: _v59}
+_M65: dict[str, Validator] = {_K26: _v66}
+_M68: dict[str, Validator] = {_K27: _v49, _K28: _v70, _K29: _v71, _K30: _v74}
+_O71: tuple[Validator, ...] = (_v50, _v73)
+_O74: tuple[Validator, ...] = (_v50, _v76)
+_M79: dict[str, Validator] = {_K27: _v49}
+_M82: dict[str, Validator] = {_K31: _v68}
+_M85: dict[str, Validator] = {_K27: _v49, _K33: _v24, _K34: _v88, _K24: _v38}
+_M91: dict[str, Validator] = {_K35: _v24}
+_M94: dict[str, Validator] = {_K27: _v49, _K29: _v50}
+_M98: dict[str, Validator] = {_K30: _v99}
+_O99: tuple[Validator, ...] = (_v50, _v101)
+_M103: dict[str, Validator] = {_K15: _v24, _K38: _v48, _K24: _v106}
+_O106: tuple[Validator, ...] = (_v38, _v108)
+_M110: dict[str, Validator] = {_K39: _v44}
+_M113: dict[str, Validator] = {_K39: _v44, _K24: _v115}
+_O115: tuple[Validator, ...] = (_v38, _v117)
+_M119: dict[str, Validator] = {_K15: _v24, _K38: _v48}
+_M123: dict[str, Validator] = {
+    _K41: _v44,
+    _K42: _v125,
+    _K43: _v127,
+    _K44: _v128,
+    _K45: _v129,
+    _K24: _v139,
 }
-_M52: dict[str, Validator] = {_K33: _v53, _K19: _v54, _K34: _v55, _K35: _v56}
-_M58: dict[str, Validator] = {
-    _K33: _v59,
-    _K37: _v60,
-    _K38: _v61,
-    _K39: _v62,
-    _K40: _v63,
+_O129: tuple[Validator, ...] = (_v131, _v138)
+_M133: dict[str, Validator] = {_K47: _v135, _K46: _v24}
+_O139: tuple[Validator, ...] = (_v38, _v141)
+_M143: dict[str, Validator] = {
+    _K49: _v144,
+    _K43: _v145,
+    _K50: _v146,
+    _K51: _v148,
+    _K24: _v149,
 }
-_M66: dict[str, Validator] = {_K42: _v67, _K39: _v68, _K43: _v69}
-_M71: dict[str, Validator] = {
-    _K44: _v72,
-    _K45: _v73,
-    _K46: _v74,
-    _K47: _v75,
-    _K29: _v76,
-    _K48: _v77,
+_O149: tuple[Validator, ...] = (_v38, _v151)
+_M153: dict[str, Validator] = {
+    _K49: _v154,
+    _K41: _v44,
+    _K54: _v156,
+    _K55: _v158,
+    _K56: _v160,
+    _K57: _v167,
+    _K58: _v168,
+    _K59: _v169,
 }
-_M79: dict[str, Validator] = {
-    _K12: _v80,
-    _K50: _v81,
-    _K19: _v82,
-    _K16: _v83,
-    _K51: _v84,
-    _K52: _v85,
+_M160: dict[str, Validator] = {
+    _K62: _v161,
+    _K63: _v162,
+    _K64: _v163,
+    _K65: _v164,
+    _K66: _v165,
 }
-_M87: dict[str, Validator] = {_K19: _v88, _K53: _v89, _K54: _v90}
-_M92: dict[str, Validator] = {_K56: _v93, _K57: _v94, _K38: _v95}
-_M97: dict[str, Validator] = {_K22: _v98}
-_M100: dict[str, Validator] = {_K58: _v101, _K19: _v102, _K59: _v103, _K60: _v104}
-_M106: dict[str, Validator] = {_K19: _v107, _K61: _v108, _K62: _v109}
-_M111: dict[str, Validator] = {
-    _K12: _v112,
-    _K56: _v113,
-    _K16: _v114,
-    _K63: _v115,
-    _K64: _v116,
+_M171: dict[str, Validator] = {_K68: _v172, _K55: _v158, _K9: _v174, _K58: _v193}
+_O174: tuple[Validator, ...] = (_v176, _v192)
+_O176: tuple[Validator, ...] = (_v178, _v183)
+_M178: dict[str, Validator] = {_K70: _v179, _K9: _v24}
+_M183: dict[str, Validator] = {_K70: _v184, _K11: _v186}
+_M186: dict[str, Validator] = {_K13: _v187, _K14: _v188, _K15: _v24}
+_M196: dict[str, Validator] = {_K56: _v197, _K73: _v199, _K74: _v200}
+_M202: dict[str, Validator] = {_K76: _v203, _K77: _v205}
+_M207: dict[str, Validator] = {
+    _K79: _v208,
+    _K80: _v209,
+    _K81: _v210,
+    _K73: _v212,
+    _K82: _v213,
 }
-_O118: tuple[Validator, ...] = (_v120, _v132, _v138, _v145)
-_M120: dict[str, Validator] = {_K66: _v122, _K67: _v124, _K45: _v128, _K68: _v129}
-_O124: tuple[Validator, ...] = (_v125, _v126)
-_M132: dict[str, Validator] = {_K66: _v122, _K45: _v128, _K68: _v135}
-_M138: dict[str, Validator] = {_K66: _v122, _K67: _v124, _K37: _v142}
-_M145: dict[str, Validator] = {_K66: _v122, _K67: _v124, _K74: _v149}
-_M149: dict[str, Validator] = {_K76: _v150, _K77: _v151, _K19: _v142}
-_M158: dict[str, Validator] = {_K80: _v157, _K81: _v142, _K82: _v161, _K83: _v163}
-_M163: dict[str, Validator] = {
-    _K84: _v164,
-    _K85: _v165,
-    _K86: _v166,
-    _K87: _v167,
-    _K88: _v170,
+_M216: dict[str, Validator] = {
+    _K71: _v217,
+    _K84: _v218,
+    _K85: _v219,
+    _K86: _v220,
+    _K87: _v221,
 }
-_O167: tuple[Validator, ...] = (_v155, _v169)
-_M173: dict[str, Validator] = {_K89: _v142}
-_M176: dict[str, Validator] = {_K80: _v157, _K91: _v179}
-_M182: dict[str, Validator] = {_K92: _v183}
-_O183: tuple[Validator, ...] = (_v179, _v185)
-_M187: dict[str, Validator] = {_K80: _v157, _K93: _v189, _K91: _v190, _K92: _v193}
-_O190: tuple[Validator, ...] = (_v179, _v192)
-_O193: tuple[Validator, ...] = (_v179, _v195)
-_M197: dict[str, Validator] = {_K80: _v157}
-_M200: dict[str, Validator] = {_K94: _v187}
-_M207: dict[str, Validator] = {_K76: _v208, _K77: _v209, _K19: _v142}
-_O212: tuple[Validator, ...] = (_v214, _v219)
-_M214: dict[str, Validator] = {_K98: _v215, _K37: _v142}
-_M219: dict[str, Validator] = {_K98: _v220, _K74: _v207}
-_M223: dict[str, Validator] = {_K22: _v155, _K83: _v225}
-_O225: tuple[Validator, ...] = (_v163, _v227)
-_M229: dict[str, Validator] = {_K19: _v142, _K102: _v156}
+_M223: dict[str, Validator] = {_K89: _v224, _K15: _v225, _K90: _v226}
+_M228: dict[str, Validator] = {_K39: _v229, _K92: _v230, _K93: _v231}
 _M233: dict[str, Validator] = {
-    _K103: _v234,
-    _K104: _v235,
-    _K105: _v236,
-    _K106: _v238,
-    _K83: _v239,
+    _K79: _v234,
+    _K95: _v235,
+    _K96: _v236,
+    _K97: _v237,
+    _K98: _v238,
 }
-_O239: tuple[Validator, ...] = (_v163, _v241)
-_M243: dict[str, Validator] = {_K108: _v244, _K83: _v245}
-_O245: tuple[Validator, ...] = (_v163, _v247)
-_M249: dict[str, Validator] = {_K109: _v250}
-_M254: dict[str, Validator] = {_K111: _v255, _K42: _v206, _K37: _v257, _K112: _v260}
-_O257: tuple[Validator, ...] = (_v212, _v259)
-_M262: dict[str, Validator] = {
-    _K114: _v263,
-    _K115: _v264,
-    _K116: _v265,
-    _K100: _v266,
-    _K117: _v267,
+_M240: dict[str, Validator] = {
+    _K71: _v241,
+    _K99: _v242,
+    _K100: _v244,
+    _K86: _v245,
+    _K87: _v246,
 }
-_M269: dict[str, Validator] = {_K118: _v270}
-_M274: dict[str, Validator] = {_K19: _v142, _K102: _v156, _K83: _v277}
-_O277: tuple[Validator, ...] = (_v163, _v279)
-_M281: dict[str, Validator] = {_K22: _v155}
-_M284: dict[str, Validator] = {
-    _K103: _v285,
-    _K121: _v155,
-    _K122: _v287,
-    _K42: _v206,
-    _K0: _v262,
-    _K123: _v290,
-    _K112: _v291,
-    _K124: _v292,
+_M248: dict[str, Validator] = {_K102: _v249, _K15: _v250, _K103: _v251, _K104: _v252}
+_M254: dict[str, Validator] = {
+    _K102: _v255,
+    _K9: _v256,
+    _K106: _v257,
+    _K107: _v258,
+    _K108: _v259,
 }
-_M295: dict[str, Validator] = {_K126: _v273, _K125: _v142}
-_M299: dict[str, Validator] = {
-    _K121: _v155,
-    _K128: _v301,
-    _K104: _v303,
-    _K129: _v304,
-    _K130: _v305,
-    _K83: _v310,
+_M262: dict[str, Validator] = {_K55: _v263, _K107: _v264, _K110: _v265}
+_M267: dict[str, Validator] = {
+    _K111: _v268,
+    _K3: _v269,
+    _K112: _v270,
+    _K113: _v271,
+    _K98: _v272,
+    _K114: _v273,
 }
-_O305: tuple[Validator, ...] = (_v307, _v309)
-_O310: tuple[Validator, ...] = (_v163, _v312)
+_M275: dict[str, Validator] = {
+    _K71: _v276,
+    _K116: _v277,
+    _K15: _v278,
+    _K87: _v279,
+    _K117: _v280,
+    _K118: _v281,
+}
+_M283: dict[str, Validator] = {_K15: _v284, _K119: _v285, _K120: _v286}
+_M288: dict[str, Validator] = {_K122: _v289, _K123: _v290, _K106: _v291}
+_M293: dict[str, Validator] = {_K39: _v294}
+_M296: dict[str, Validator] = {_K124: _v297, _K15: _v298, _K125: _v299, _K126: _v300}
+_M302: dict[str, Validator] = {_K15: _v303, _K127: _v304, _K128: _v305}
+_M307: dict[str, Validator] = {
+    _K71: _v308,
+    _K122: _v309,
+    _K87: _v310,
+    _K129: _v311,
+    _K130: _v312,
+}
 
 VALIDATORS: dict[str, Validator] = {
-    "BatchProcessingInput": _v0,
-    "BatchProcessingOutput": _v6,
-    "BlobId": _v155,
-    "BlobType": _v156,
-    "BulkInsertInput": _v11,
-    "BulkInsertOutput": _v20,
-    "CacheDataInput": _v27,
-    "CacheDataOutput": _v32,
-    "Component": _v157,
-    "ComponentExecuteParams": _v158,
-    "ComponentExecuteResult": _v173,
-    "ComponentInferSchemaParams": _v176,
-    "ComponentInferSchemaResult": _v182,
-    "ComponentInfo": _v187,
-    "ComponentInfoParams": _v197,
-    "ComponentInfoResult": _v200,
-    "ComponentListParams": _v203,
-    "DatabaseQueryInput": _v37,
-    "DatabaseQueryOutput": _v44,
-    "DistributedProcessingInput": _v52,
-    "DistributedProcessingOutput": _v58,
-    "Error": _v149,
-    "ErrorCode": _v205,
-    "ExecutionStatus": _v206,
-    "FlowError": _v207,
-    "FlowResult": _v212,
-    "FlowResultFailed": _v219,
-    "FlowResultSuccess": _v214,
-    "GetBlobParams": _v223,
-    "GetBlobResult": _v229,
-    "GetRunProtocolParams": _v233,
-    "HealthCheckInput": _v65,
-    "HealthCheckOutput": _v66,
-    "HttpRequestInput": _v71,
-    "HttpRequestOutput": _v79,
-    "InitializeParams": _v243,
-    "InitializeResult": _v249,
-    "Initialized": _v252,
-    "ItemResult": _v254,
-    "ItemStatistics": _v262,
-    "JsonRpc": _v122,
-    "ListComponentsResult": _v269,
-    "Message": _v118,
-    "Method": _v128,
-    "MethodError": _v145,
-    "MethodRequest": _v120,
-    "MethodSuccess": _v138,
-    "Notification": _v132,
-    "ObservabilityContext": _v163,
-    "OverrideType": _v273,
-    "ProcessDataInput": _v87,
-    "ProcessDataOutput": _v92,
-    "PutBlobParams": _v274,
-    "PutBlobResult": _v281,
-    "RequestId": _v124,
-    "ResultOrder": _v238,
-    "RetrieveCacheInput": _v97,
-    "RetrieveCacheOutput": _v100,
-    "RobustProcessingInput": _v106,
-    "RobustProcessingOutput": _v111,
-    "RunStatusProtocol": _v284,
-    "Schema": _v179,
-    "StepOverride": _v295,
-    "SubmitRunProtocolParams": _v299,
-    "Value": _v142,
-    "WorkflowOverrides": _v307,
+    "BatchProcessingInput": _v196,
+    "BatchProcessingOutput": _v202,
+    "BlobId": _v44,
+    "BlobType": _v48,
+    "BulkInsertInput": _v207,
+    "BulkInsertOutput": _v216,
+    "CacheDataInput": _v223,
+    "CacheDataOutput": _v228,
+    "Component": _v49,
+    "ComponentExecuteParams": _v85,
+    "ComponentExecuteResult": _v91,
+    "ComponentInferSchemaParams": _v94,
+    "ComponentInferSchemaResult": _v98,
+    "ComponentInfo": _v68,
+    "ComponentInfoParams": _v79,
+    "ComponentInfoResult": _v82,
+    "ComponentListParams": _v63,
+    "DatabaseQueryInput": _v233,
+    "DatabaseQueryOutput": _v240,
+    "DistributedProcessingInput": _v248,
+    "DistributedProcessingOutput": _v254,
+    "Error": _v31,
+    "ErrorCode": _v37,
+    "ExecutionStatus": _v158,
+    "FlowError": _v186,
+    "FlowResult": _v176,
+    "FlowResultFailed": _v183,
+    "FlowResultSuccess": _v178,
+    "GetBlobParams": _v113,
+    "GetBlobResult": _v119,
+    "GetRunProtocolParams": _v143,
+    "HealthCheckInput": _v261,
+    "HealthCheckOutput": _v262,
+    "HttpRequestInput": _v267,
+    "HttpRequestOutput": _v275,
+    "InitializeParams": _v52,
+    "InitializeResult": _v58,
+    "Initialized": _v61,
+    "ItemResult": _v171,
+    "ItemStatistics": _v160,
+    "JsonRpc": _v4,
+    "ListComponentsResult": _v65,
+    "Message": _v0,
+    "Method": _v10,
+    "MethodError": _v27,
+    "MethodRequest": _v2,
+    "MethodSuccess": _v20,
+    "Notification": _v14,
+    "ObservabilityContext": _v38,
+    "OverrideType": _v135,
+    "ProcessDataInput": _v283,
+    "ProcessDataOutput": _v288,
+    "PutBlobParams": _v103,
+    "PutBlobResult": _v110,
+    "RequestId": _v6,
+    "ResultOrder": _v148,
+    "RetrieveCacheInput": _v293,
+    "RetrieveCacheOutput": _v296,
+    "RobustProcessingInput": _v302,
+    "RobustProcessingOutput": _v307,
+    "RunStatusProtocol": _v153,
+    "Schema": _v50,
+    "StepOverride": _v133,
+    "SubmitRunProtocolParams": _v123,
+    "Value": _v24,
+    "WorkflowOverrides": _v131,
 }
 EXACT: frozenset[str] = frozenset(
     {
@@ -2698,318 +2710,318 @@ EXACT: frozenset[str] = frozenset(
     }
 )
 SCHEMA: dict[int, str] = {
-    0: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput",
-    1: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/properties/items",
-    2: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/properties/items/items",
-    3: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/properties/batch_size",
-    4: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/properties/max_workers",
-    5: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/additionalProperties",
-    6: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput",
-    7: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput/properties/processed_items",
-    8: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput/properties/processed_items/items",
-    9: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput/properties/processing_stats",
-    10: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput/additionalProperties",
-    11: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput",
-    12: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/connection_string",
-    13: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/table_name",
-    14: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/records",
-    15: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/records/items",
-    16: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/batch_size",
-    17: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/upsert_key",
-    18: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/upsert_key/items",
-    19: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/additionalProperties",
-    20: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput",
-    21: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/success",
-    22: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/records_processed",
-    23: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/batches_processed",
-    24: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/execution_time_ms",
-    25: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/error_message",
-    26: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/additionalProperties",
-    27: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput",
-    28: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput/properties/key",
-    29: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput/properties/data",
-    30: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput/properties/ttl_minutes",
-    31: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput/additionalProperties",
-    32: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput",
-    33: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput/properties/blob_id",
-    34: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput/properties/cache_key",
-    35: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput/properties/expires_at",
-    36: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput/additionalProperties",
-    37: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput",
-    38: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/connection_string",
-    39: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/query",
-    40: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/parameters",
-    41: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/fetch_mode",
-    42: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/timeout",
-    43: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/additionalProperties",
-    44: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput",
-    45: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/success",
-    46: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/rows",
-    47: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/rows/items",
-    48: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/row_count",
-    49: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/execution_time_ms",
-    50: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/error_message",
-    51: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/additionalProperties",
-    52: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput",
-    53: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/properties/task_id",
-    54: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/properties/data",
-    55: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/properties/processing_mode",
-    56: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/properties/priority",
-    57: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/additionalProperties",
-    58: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput",
-    59: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/task_id",
-    60: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/result",
-    61: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/processing_time_ms",
-    62: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/server_id",
-    63: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/session_id",
-    64: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/additionalProperties",
-    65: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckInput",
-    66: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput",
-    67: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput/properties/status",
-    68: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput/properties/server_id",
-    69: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput/properties/uptime_seconds",
-    70: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput/additionalProperties",
-    71: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput",
-    72: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/url",
-    73: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/method",
-    74: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/headers",
-    75: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/json_data",
-    76: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/timeout",
-    77: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/retries",
-    78: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/additionalProperties",
-    79: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput",
-    80: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/success",
-    81: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/status_code",
-    82: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/data",
-    83: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/error_message",
-    84: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/response_time_ms",
-    85: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/attempts_made",
-    86: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/additionalProperties",
-    87: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput",
-    88: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput/properties/data",
-    89: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput/properties/processing_rules",
-    90: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput/properties/include_metadata",
-    91: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput/additionalProperties",
-    92: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput",
-    93: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput/properties/processed_data",
-    94: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput/properties/metadata",
-    95: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput/properties/processing_time_ms",
-    96: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput/additionalProperties",
-    97: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheInput",
-    98: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheInput/properties/blob_id",
-    99: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheInput/additionalProperties",
-    100: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput",
-    101: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/properties/found",
-    102: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/properties/data",
-    103: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/properties/is_expired",
-    104: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/properties/cached_at",
-    105: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/additionalProperties",
-    106: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput",
-    107: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput/properties/data",
-    108: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput/properties/strict_mode",
-    109: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput/properties/max_retries",
-    110: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput/additionalProperties",
-    111: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput",
-    112: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/success",
-    113: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/processed_data",
-    114: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/error_message",
-    115: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/error_code",
-    116: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/retries_attempted",
-    117: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/additionalProperties",
-    118: "schemas/protocol.json#",
-    119: "schemas/protocol.json#/oneOf/0",
-    120: "schemas/protocol.json#/$defs/MethodRequest",
-    121: "schemas/protocol.json#/$defs/MethodRequest/properties/jsonrpc",
-    122: "schemas/protocol.json#/$defs/JsonRpc",
-    123: "schemas/protocol.json#/$defs/MethodRequest/properties/id",
-    124: "schemas/protocol.json#/$defs/RequestId",
-    125: "schemas/protocol.json#/$defs/RequestId/oneOf/0",
-    126: "schemas/protocol.json#/$defs/RequestId/oneOf/1",
-    127: "schemas/protocol.json#/$defs/MethodRequest/properties/method",
-    128: "schemas/protocol.json#/$defs/Method",
-    129: "schemas/protocol.json#/$defs/MethodRequest/properties/params",
-    130: "schemas/protocol.json#/$defs/MethodRequest/additionalProperties",
-    131: "schemas/protocol.json#/oneOf/1",
-    132: "schemas/protocol.json#/$defs/Notification",
-    133: "schemas/protocol.json#/$defs/Notification/properties/jsonrpc",
-    134: "schemas/protocol.json#/$defs/Notification/properties/method",
-    135: "schemas/protocol.json#/$defs/Notification/properties/params",
-    136: "schemas/protocol.json#/$defs/Notification/additionalProperties",
-    137: "schemas/protocol.json#/oneOf/2",
-    138: "schemas/protocol.json#/$defs/MethodSuccess",
-    139: "schemas/protocol.json#/$defs/MethodSuccess/properties/jsonrpc",
-    140: "schemas/protocol.json#/$defs/MethodSuccess/properties/id",
-    141: "schemas/protocol.json#/$defs/MethodSuccess/properties/result",
-    142: "schemas/protocol.json#/$defs/Value",
-    143: "schemas/protocol.json#/$defs/MethodSuccess/additionalProperties",
-    144: "schemas/protocol.json#/oneOf/3",
-    145: "schemas/protocol.json#/$defs/MethodError",
-    146: "schemas/protocol.json#/$defs/MethodError/properties/jsonrpc",
-    147: "schemas/protocol.json#/$defs/MethodError/properties/id",
-    148: "schemas/protocol.json#/$defs/MethodError/properties/error",
-    149: "schemas/protocol.json#/$defs/Error",
-    150: "schemas/protocol.json#/$defs/Error/properties/code",
-    151: "schemas/protocol.json#/$defs/Error/properties/message",
-    152: "schemas/protocol.json#/$defs/Error/properties/data",
-    153: "schemas/protocol.json#/$defs/Error/additionalProperties",
-    154: "schemas/protocol.json#/$defs/MethodError/additionalProperties",
-    155: "schemas/protocol.json#/$defs/BlobId",
-    156: "schemas/protocol.json#/$defs/BlobType",
-    157: "schemas/protocol.json#/$defs/Component",
-    158: "schemas/protocol.json#/$defs/ComponentExecuteParams",
-    159: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/component",
-    160: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/input",
-    161: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/attempt",
-    162: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/observability",
-    163: "schemas/protocol.json#/$defs/ObservabilityContext",
-    164: "schemas/protocol.json#/$defs/ObservabilityContext/properties/trace_id",
-    165: "schemas/protocol.json#/$defs/ObservabilityContext/properties/span_id",
-    166: "schemas/protocol.json#/$defs/ObservabilityContext/properties/run_id",
-    167: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id",
-    168: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/0",
-    169: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/1",
-    170: "schemas/protocol.json#/$defs/ObservabilityContext/properties/step_id",
-    171: "schemas/protocol.json#/$defs/ObservabilityContext/additionalProperties",
-    172: "schemas/protocol.json#/$defs/ComponentExecuteParams/additionalProperties",
-    173: "schemas/protocol.json#/$defs/ComponentExecuteResult",
-    174: "schemas/protocol.json#/$defs/ComponentExecuteResult/properties/output",
-    175: "schemas/protocol.json#/$defs/ComponentExecuteResult/additionalProperties",
-    176: "schemas/protocol.json#/$defs/ComponentInferSchemaParams",
-    177: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/component",
-    178: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/input_schema",
-    179: "schemas/protocol.json#/$defs/Schema",
-    180: "schemas/protocol.json#/$defs/Schema/additionalProperties",
-    181: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/additionalProperties",
-    182: "schemas/protocol.json#/$defs/ComponentInferSchemaResult",
-    183: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema",
-    184: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/0",
-    185: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/1",
-    186: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/additionalProperties",
-    187: "schemas/protocol.json#/$defs/ComponentInfo",
-    188: "schemas/protocol.json#/$defs/ComponentInfo/properties/component",
-    189: "schemas/protocol.json#/$defs/ComponentInfo/properties/description",
-    190: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema",
-    191: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/0",
-    192: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/1",
-    193: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema",
-    194: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/0",
-    195: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/1",
-    196: "schemas/protocol.json#/$defs/ComponentInfo/additionalProperties",
-    197: "schemas/protocol.json#/$defs/ComponentInfoParams",
-    198: "schemas/protocol.json#/$defs/ComponentInfoParams/properties/component",
-    199: "schemas/protocol.json#/$defs/ComponentInfoParams/additionalProperties",
-    200: "schemas/protocol.json#/$defs/ComponentInfoResult",
-    201: "schemas/protocol.json#/$defs/ComponentInfoResult/properties/info",
-    202: "schemas/protocol.json#/$defs/ComponentInfoResult/additionalProperties",
-    203: "schemas/protocol.json#/$defs/ComponentListParams",
-    204: "schemas/protocol.json#/$defs/ComponentListParams/additionalProperties",
-    205: "schemas/protocol.json#/$defs/ErrorCode",
-    206: "schemas/protocol.json#/$defs/ExecutionStatus",
-    207: "schemas/protocol.json#/$defs/FlowError",
-    208: "schemas/protocol.json#/$defs/FlowError/properties/code",
-    209: "schemas/protocol.json#/$defs/FlowError/properties/message",
-    210: "schemas/protocol.json#/$defs/FlowError/properties/data",
-    211: "schemas/protocol.json#/$defs/FlowError/additionalProperties",
-    212: "schemas/protocol.json#/$defs/FlowResult",
-    213: "schemas/protocol.json#/$defs/FlowResult/oneOf/0",
-    214: "schemas/protocol.json#/$defs/FlowResultSuccess",
-    215: "schemas/protocol.json#/$defs/FlowResultSuccess/properties/outcome",
-    216: "schemas/protocol.json#/$defs/FlowResultSuccess/properties/result",
-    217: "schemas/protocol.json#/$defs/FlowResultSuccess/additionalProperties",
-    218: "schemas/protocol.json#/$defs/FlowResult/oneOf/1",
-    219: "schemas/protocol.json#/$defs/FlowResultFailed",
-    220: "schemas/protocol.json#/$defs/FlowResultFailed/properties/outcome",
-    221: "schemas/protocol.json#/$defs/FlowResultFailed/properties/error",
-    222: "schemas/protocol.json#/$defs/FlowResultFailed/additionalProperties",
-    223: "schemas/protocol.json#/$defs/GetBlobParams",
-    224: "schemas/protocol.json#/$defs/GetBlobParams/properties/blob_id",
-    225: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability",
-    226: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/0",
-    227: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/1",
-    228: "schemas/protocol.json#/$defs/GetBlobParams/additionalProperties",
-    229: "schemas/protocol.json#/$defs/GetBlobResult",
-    230: "schemas/protocol.json#/$defs/GetBlobResult/properties/data",
-    231: "schemas/protocol.json#/$defs/GetBlobResult/properties/blob_type",
-    232: "schemas/protocol.json#/$defs/GetBlobResult/additionalProperties",
-    233: "schemas/protocol.json#/$defs/GetRunProtocolParams",
-    234: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/runId",
-    235: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/wait",
-    236: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/includeResults",
-    237: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/resultOrder",
-    238: "schemas/protocol.json#/$defs/ResultOrder",
-    239: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability",
-    240: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/0",
-    241: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/1",
-    242: "schemas/protocol.json#/$defs/GetRunProtocolParams/additionalProperties",
-    243: "schemas/protocol.json#/$defs/InitializeParams",
-    244: "schemas/protocol.json#/$defs/InitializeParams/properties/runtime_protocol_version",
-    245: "schemas/protocol.json#/$defs/InitializeParams/properties/observability",
-    246: "schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/0",
-    247: "schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/1",
-    248: "schemas/protocol.json#/$defs/InitializeParams/additionalProperties",
-    249: "schemas/protocol.json#/$defs/InitializeResult",
-    250: "schemas/protocol.json#/$defs/InitializeResult/properties/server_protocol_version",
-    251: "schemas/protocol.json#/$defs/InitializeResult/additionalProperties",
-    252: "schemas/protocol.json#/$defs/Initialized",
-    253: "schemas/protocol.json#/$defs/Initialized/additionalProperties",
-    254: "schemas/protocol.json#/$defs/ItemResult",
-    255: "schemas/protocol.json#/$defs/ItemResult/properties/itemIndex",
-    256: "schemas/protocol.json#/$defs/ItemResult/properties/status",
-    257: "schemas/protocol.json#/$defs/ItemResult/properties/result",
-    258: "schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/0",
-    259: "schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/1",
-    260: "schemas/protocol.json#/$defs/ItemResult/properties/completedAt",
-    261: "schemas/protocol.json#/$defs/ItemResult/additionalProperties",
-    262: "schemas/protocol.json#/$defs/ItemStatistics",
-    263: "schemas/protocol.json#/$defs/ItemStatistics/properties/total",
-    264: "schemas/protocol.json#/$defs/ItemStatistics/properties/completed",
-    265: "schemas/protocol.json#/$defs/ItemStatistics/properties/running",
-    266: "schemas/protocol.json#/$defs/ItemStatistics/properties/failed",
-    267: "schemas/protocol.json#/$defs/ItemStatistics/properties/cancelled",
-    268: "schemas/protocol.json#/$defs/ItemStatistics/additionalProperties",
-    269: "schemas/protocol.json#/$defs/ListComponentsResult",
-    270: "schemas/protocol.json#/$defs/ListComponentsResult/properties/components",
-    271: "schemas/protocol.json#/$defs/ListComponentsResult/properties/components/items",
-    272: "schemas/protocol.json#/$defs/ListComponentsResult/additionalProperties",
-    273: "schemas/protocol.json#/$defs/OverrideType",
-    274: "schemas/protocol.json#/$defs/PutBlobParams",
-    275: "schemas/protocol.json#/$defs/PutBlobParams/properties/data",
-    276: "schemas/protocol.json#/$defs/PutBlobParams/properties/blob_type",
-    277: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability",
-    278: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/0",
-    279: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/1",
-    280: "schemas/protocol.json#/$defs/PutBlobParams/additionalProperties",
-    281: "schemas/protocol.json#/$defs/PutBlobResult",
-    282: "schemas/protocol.json#/$defs/PutBlobResult/properties/blob_id",
-    283: "schemas/protocol.json#/$defs/PutBlobResult/additionalProperties",
-    284: "schemas/protocol.json#/$defs/RunStatusProtocol",
-    285: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/runId",
-    286: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowId",
-    287: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowName",
-    288: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/status",
-    289: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/items",
-    290: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/createdAt",
-    291: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/completedAt",
-    292: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/results",
-    293: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/results/items",
-    294: "schemas/protocol.json#/$defs/RunStatusProtocol/additionalProperties",
-    295: "schemas/protocol.json#/$defs/StepOverride",
-    296: "schemas/protocol.json#/$defs/StepOverride/properties/$type",
-    297: "schemas/protocol.json#/$defs/StepOverride/properties/value",
-    298: "schemas/protocol.json#/$defs/StepOverride/additionalProperties",
-    299: "schemas/protocol.json#/$defs/SubmitRunProtocolParams",
-    300: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/flowId",
-    301: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs",
-    302: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs/items",
-    303: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/wait",
-    304: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/maxConcurrency",
-    305: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides",
-    306: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/0",
-    307: "schemas/protocol.json#/$defs/WorkflowOverrides",
-    308: "schemas/protocol.json#/$defs/WorkflowOverrides/additionalProperties",
-    309: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/1",
-    310: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability",
-    311: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/0",
-    312: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/1",
-    313: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/additionalProperties",
+    0: "schemas/protocol.json#",
+    1: "schemas/protocol.json#/oneOf/0",
+    2: "schemas/protocol.json#/$defs/MethodRequest",
+    3: "schemas/protocol.json#/$defs/MethodRequest/properties/jsonrpc",
+    4: "schemas/protocol.json#/$defs/JsonRpc",
+    5: "schemas/protocol.json#/$defs/MethodRequest/properties/id",
+    6: "schemas/protocol.json#/$defs/RequestId",
+    7: "schemas/protocol.json#/$defs/RequestId/oneOf/0",
+    8: "schemas/protocol.json#/$defs/RequestId/oneOf/1",
+    9: "schemas/protocol.json#/$defs/MethodRequest/properties/method",
+    10: "schemas/protocol.json#/$defs/Method",
+    11: "schemas/protocol.json#/$defs/MethodRequest/properties/params",
+    12: "schemas/protocol.json#/$defs/MethodRequest/additionalProperties",
+    13: "schemas/protocol.json#/oneOf/1",
+    14: "schemas/protocol.json#/$defs/Notification",
+    15: "schemas/protocol.json#/$defs/Notification/properties/jsonrpc",
+    16: "schemas/protocol.json#/$defs/Notification/properties/method",
+    17: "schemas/protocol.json#/$defs/Notification/properties/params",
+    18: "schemas/protocol.json#/$defs/Notification/additionalProperties",
+    19: "schemas/protocol.json#/oneOf/2",
+    20: "schemas/protocol.json#/$defs/MethodSuccess",
+    21: "schemas/protocol.json#/$defs/MethodSuccess/properties/jsonrpc",
+    22: "schemas/protocol.json#/$defs/MethodSuccess/properties/id",
+    23: "schemas/protocol.json#/$defs/MethodSuccess/properties/result",
+    24: "schemas/protocol.json#/$defs/Value",
+    25: "schemas/protocol.json#/$defs/MethodSuccess/additionalProperties",
+    26: "schemas/protocol.json#/oneOf/3",
+    27: "schemas/protocol.json#/$defs/MethodError",
+    28: "schemas/protocol.json#/$defs/MethodError/properties/jsonrpc",
+    29: "schemas/protocol.json#/$defs/MethodError/properties/id",
+    30: "schemas/protocol.json#/$defs/MethodError/properties/error",
+    31: "schemas/protocol.json#/$defs/Error",
+    32: "schemas/protocol.json#/$defs/Error/properties/code",
+    33: "schemas/protocol.json#/$defs/Error/properties/message",
+    34: "schemas/protocol.json#/$defs/Error/properties/data",
+    35: "schemas/protocol.json#/$defs/Error/additionalProperties",
+    36: "schemas/protocol.json#/$defs/MethodError/additionalProperties",
+    37: "schemas/protocol.json#/$defs/ErrorCode",
+    38: "schemas/protocol.json#/$defs/ObservabilityContext",
+    39: "schemas/protocol.json#/$defs/ObservabilityContext/properties/trace_id",
+    40: "schemas/protocol.json#/$defs/ObservabilityContext/properties/span_id",
+    41: "schemas/protocol.json#/$defs/ObservabilityContext/properties/run_id",
+    42: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id",
+    43: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/0",
+    44: "schemas/protocol.json#/$defs/BlobId",
+    45: "schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/1",
+    46: "schemas/protocol.json#/$defs/ObservabilityContext/properties/step_id",
+    47: "schemas/protocol.json#/$defs/ObservabilityContext/additionalProperties",
+    48: "schemas/protocol.json#/$defs/BlobType",
+    49: "schemas/protocol.json#/$defs/Component",
+    50: "schemas/protocol.json#/$defs/Schema",
+    51: "schemas/protocol.json#/$defs/Schema/additionalProperties",
+    52: "schemas/protocol.json#/$defs/InitializeParams",
+    53: "schemas/protocol.json#/$defs/InitializeParams/properties/runtime_protocol_version",
+    54: "schemas/protocol.json#/$defs/InitializeParams/properties/observability",
+    55: "schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/0",
+    56: "schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/1",
+    57: "schemas/protocol.json#/$defs/InitializeParams/additionalProperties",
+    58: "schemas/protocol.json#/$defs/InitializeResult",
+    59: "schemas/protocol.json#/$defs/InitializeResult/properties/server_protocol_version",
+    60: "schemas/protocol.json#/$defs/InitializeResult/additionalProperties",
+    61: "schemas/protocol.json#/$defs/Initialized",
+    62: "schemas/protocol.json#/$defs/Initialized/additionalProperties",
+    63: "schemas/protocol.json#/$defs/ComponentListParams",
+    64: "schemas/protocol.json#/$defs/ComponentListParams/additionalProperties",
+    65: "schemas/protocol.json#/$defs/ListComponentsResult",
+    66: "schemas/protocol.json#/$defs/ListComponentsResult/properties/components",
+    67: "schemas/protocol.json#/$defs/ListComponentsResult/properties/components/items",
+    68: "schemas/protocol.json#/$defs/ComponentInfo",
+    69: "schemas/protocol.json#/$defs/ComponentInfo/properties/component",
+    70: "schemas/protocol.json#/$defs/ComponentInfo/properties/description",
+    71: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema",
+    72: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/0",
+    73: "schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/1",
+    74: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema",
+    75: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/0",
+    76: "schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/1",
+    77: "schemas/protocol.json#/$defs/ComponentInfo/additionalProperties",
+    78: "schemas/protocol.json#/$defs/ListComponentsResult/additionalProperties",
+    79: "schemas/protocol.json#/$defs/ComponentInfoParams",
+    80: "schemas/protocol.json#/$defs/ComponentInfoParams/properties/component",
+    81: "schemas/protocol.json#/$defs/ComponentInfoParams/additionalProperties",
+    82: "schemas/protocol.json#/$defs/ComponentInfoResult",
+    83: "schemas/protocol.json#/$defs/ComponentInfoResult/properties/info",
+    84: "schemas/protocol.json#/$defs/ComponentInfoResult/additionalProperties",
+    85: "schemas/protocol.json#/$defs/ComponentExecuteParams",
+    86: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/component",
+    87: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/input",
+    88: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/attempt",
+    89: "schemas/protocol.json#/$defs/ComponentExecuteParams/properties/observability",
+    90: "schemas/protocol.json#/$defs/ComponentExecuteParams/additionalProperties",
+    91: "schemas/protocol.json#/$defs/ComponentExecuteResult",
+    92: "schemas/protocol.json#/$defs/ComponentExecuteResult/properties/output",
+    93: "schemas/protocol.json#/$defs/ComponentExecuteResult/additionalProperties",
+    94: "schemas/protocol.json#/$defs/ComponentInferSchemaParams",
+    95: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/component",
+    96: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/input_schema",
+    97: "schemas/protocol.json#/$defs/ComponentInferSchemaParams/additionalProperties",
+    98: "schemas/protocol.json#/$defs/ComponentInferSchemaResult",
+    99: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema",
+    100: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/0",
+    101: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/1",
+    102: "schemas/protocol.json#/$defs/ComponentInferSchemaResult/additionalProperties",
+    103: "schemas/protocol.json#/$defs/PutBlobParams",
+    104: "schemas/protocol.json#/$defs/PutBlobParams/properties/data",
+    105: "schemas/protocol.json#/$defs/PutBlobParams/properties/blob_type",
+    106: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability",
+    107: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/0",
+    108: "schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/1",
+    109: "schemas/protocol.json#/$defs/PutBlobParams/additionalProperties",
+    110: "schemas/protocol.json#/$defs/PutBlobResult",
+    111: "schemas/protocol.json#/$defs/PutBlobResult/properties/blob_id",
+    112: "schemas/protocol.json#/$defs/PutBlobResult/additionalProperties",
+    113: "schemas/protocol.json#/$defs/GetBlobParams",
+    114: "schemas/protocol.json#/$defs/GetBlobParams/properties/blob_id",
+    115: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability",
+    116: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/0",
+    117: "schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/1",
+    118: "schemas/protocol.json#/$defs/GetBlobParams/additionalProperties",
+    119: "schemas/protocol.json#/$defs/GetBlobResult",
+    120: "schemas/protocol.json#/$defs/GetBlobResult/properties/data",
+    121: "schemas/protocol.json#/$defs/GetBlobResult/properties/blob_type",
+    122: "schemas/protocol.json#/$defs/GetBlobResult/additionalProperties",
+    123: "schemas/protocol.json#/$defs/SubmitRunProtocolParams",
+    124: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/flowId",
+    125: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs",
+    126: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs/items",
+    127: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/wait",
+    128: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/maxConcurrency",
+    129: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides",
+    130: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/0",
+    131: "schemas/protocol.json#/$defs/WorkflowOverrides",
+    132: "schemas/protocol.json#/$defs/WorkflowOverrides/additionalProperties",
+    133: "schemas/protocol.json#/$defs/StepOverride",
+    134: "schemas/protocol.json#/$defs/StepOverride/properties/$type",
+    135: "schemas/protocol.json#/$defs/OverrideType",
+    136: "schemas/protocol.json#/$defs/StepOverride/properties/value",
+    137: "schemas/protocol.json#/$defs/StepOverride/additionalProperties",
+    138: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/1",
+    139: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability",
+    140: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/0",
+    141: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/1",
+    142: "schemas/protocol.json#/$defs/SubmitRunProtocolParams/additionalProperties",
+    143: "schemas/protocol.json#/$defs/GetRunProtocolParams",
+    144: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/runId",
+    145: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/wait",
+    146: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/includeResults",
+    147: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/resultOrder",
+    148: "schemas/protocol.json#/$defs/ResultOrder",
+    149: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability",
+    150: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/0",
+    151: "schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/1",
+    152: "schemas/protocol.json#/$defs/GetRunProtocolParams/additionalProperties",
+    153: "schemas/protocol.json#/$defs/RunStatusProtocol",
+    154: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/runId",
+    155: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowId",
+    156: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowName",
+    157: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/status",
+    158: "schemas/protocol.json#/$defs/ExecutionStatus",
+    159: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/items",
+    160: "schemas/protocol.json#/$defs/ItemStatistics",
+    161: "schemas/protocol.json#/$defs/ItemStatistics/properties/total",
+    162: "schemas/protocol.json#/$defs/ItemStatistics/properties/completed",
+    163: "schemas/protocol.json#/$defs/ItemStatistics/properties/running",
+    164: "schemas/protocol.json#/$defs/ItemStatistics/properties/failed",
+    165: "schemas/protocol.json#/$defs/ItemStatistics/properties/cancelled",
+    166: "schemas/protocol.json#/$defs/ItemStatistics/additionalProperties",
+    167: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/createdAt",
+    168: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/completedAt",
+    169: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/results",
+    170: "schemas/protocol.json#/$defs/RunStatusProtocol/properties/results/items",
+    171: "schemas/protocol.json#/$defs/ItemResult",
+    172: "schemas/protocol.json#/$defs/ItemResult/properties/itemIndex",
+    173: "schemas/protocol.json#/$defs/ItemResult/properties/status",
+    174: "schemas/protocol.json#/$defs/ItemResult/properties/result",
+    175: "schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/0",
+    176: "schemas/protocol.json#/$defs/FlowResult",
+    177: "schemas/protocol.json#/$defs/FlowResult/oneOf/0",
+    178: "schemas/protocol.json#/$defs/FlowResultSuccess",
+    179: "schemas/protocol.json#/$defs/FlowResultSuccess/properties/outcome",
+    180: "schemas/protocol.json#/$defs/FlowResultSuccess/properties/result",
+    181: "schemas/protocol.json#/$defs/FlowResultSuccess/additionalProperties",
+    182: "schemas/protocol.json#/$defs/FlowResult/oneOf/1",
+    183: "schemas/protocol.json#/$defs/FlowResultFailed",
+    184: "schemas/protocol.json#/$defs/FlowResultFailed/properties/outcome",
+    185: "schemas/protocol.json#/$defs/FlowResultFailed/properties/error",
+    186: "schemas/protocol.json#/$defs/FlowError",
+    187: "schemas/protocol.json#/$defs/FlowError/properties/code",
+    188: "schemas/protocol.json#/$defs/FlowError/properties/message",
+    189: "schemas/protocol.json#/$defs/FlowError/properties/data",
+    190: "schemas/protocol.json#/$defs/FlowError/additionalProperties",
+    191: "schemas/protocol.json#/$defs/FlowResultFailed/additionalProperties",
+    192: "schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/1",
+    193: "schemas/protocol.json#/$defs/ItemResult/properties/completedAt",
+    194: "schemas/protocol.json#/$defs/ItemResult/additionalProperties",
+    195: "schemas/protocol.json#/$defs/RunStatusProtocol/additionalProperties",
+    196: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput",
+    197: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/properties/items",
+    198: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/properties/items/items",
+    199: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/properties/batch_size",
+    200: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/properties/max_workers",
+    201: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput/additionalProperties",
+    202: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput",
+    203: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput/properties/processed_items",
+    204: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput/properties/processed_items/items",
+    205: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput/properties/processing_stats",
+    206: "examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput/additionalProperties",
+    207: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput",
+    208: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/connection_string",
+    209: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/table_name",
+    210: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/records",
+    211: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/records/items",
+    212: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/batch_size",
+    213: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/upsert_key",
+    214: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/properties/upsert_key/items",
+    215: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput/additionalProperties",
+    216: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput",
+    217: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/success",
+    218: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/records_processed",
+    219: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/batches_processed",
+    220: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/execution_time_ms",
+    221: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/properties/error_message",
+    222: "examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput/additionalProperties",
+    223: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput",
+    224: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput/properties/key",
+    225: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput/properties/data",
+    226: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput/properties/ttl_minutes",
+    227: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput/additionalProperties",
+    228: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput",
+    229: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput/properties/blob_id",
+    230: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput/properties/cache_key",
+    231: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput/properties/expires_at",
+    232: "examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput/additionalProperties",
+    233: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput",
+    234: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/connection_string",
+    235: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/query",
+    236: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/parameters",
+    237: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/fetch_mode",
+    238: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/properties/timeout",
+    239: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput/additionalProperties",
+    240: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput",
+    241: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/success",
+    242: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/rows",
+    243: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/rows/items",
+    244: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/row_count",
+    245: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/execution_time_ms",
+    246: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/properties/error_message",
+    247: "examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput/additionalProperties",
+    248: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput",
+    249: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/properties/task_id",
+    250: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/properties/data",
+    251: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/properties/processing_mode",
+    252: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/properties/priority",
+    253: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput/additionalProperties",
+    254: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput",
+    255: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/task_id",
+    256: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/result",
+    257: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/processing_time_ms",
+    258: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/server_id",
+    259: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/properties/session_id",
+    260: "examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput/additionalProperties",
+    261: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckInput",
+    262: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput",
+    263: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput/properties/status",
+    264: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput/properties/server_id",
+    265: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput/properties/uptime_seconds",
+    266: "examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput/additionalProperties",
+    267: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput",
+    268: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/url",
+    269: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/method",
+    270: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/headers",
+    271: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/json_data",
+    272: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/timeout",
+    273: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/properties/retries",
+    274: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput/additionalProperties",
+    275: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput",
+    276: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/success",
+    277: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/status_code",
+    278: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/data",
+    279: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/error_message",
+    280: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/response_time_ms",
+    281: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/properties/attempts_made",
+    282: "examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput/additionalProperties",
+    283: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput",
+    284: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput/properties/data",
+    285: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput/properties/processing_rules",
+    286: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput/properties/include_metadata",
+    287: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput/additionalProperties",
+    288: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput",
+    289: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput/properties/processed_data",
+    290: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput/properties/metadata",
+    291: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput/properties/processing_time_ms",
+    292: "examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput/additionalProperties",
+    293: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheInput",
+    294: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheInput/properties/blob_id",
+    295: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheInput/additionalProperties",
+    296: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput",
+    297: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/properties/found",
+    298: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/properties/data",
+    299: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/properties/is_expired",
+    300: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/properties/cached_at",
+    301: "examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput/additionalProperties",
+    302: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput",
+    303: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput/properties/data",
+    304: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput/properties/strict_mode",
+    305: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput/properties/max_retries",
+    306: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput/additionalProperties",
+    307: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput",
+    308: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/success",
+    309: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/processed_data",
+    310: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/error_message",
+    311: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/error_code",
+    312: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/properties/retries_attempted",
+    313: "examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput/additionalProperties",
 }

@@ -58,7 +58,7 @@ _K38 = '"); import os; ("'
 _K39 = 'x"\ny'
 _K40 = "ok"
 _K41 = "encode"
-_P0 = re.compile('^["\'\\\\]*"""$')
+_P0 = re.compile("\\A[\\x22\\x27\\x5c]*\\x22\\x22\\x22\\Z")
 
 
 def _v0(x: Any) -> Fail | None:

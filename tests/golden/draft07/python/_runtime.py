@@ -24,6 +24,7 @@ converted (``1.0`` is accepted for an integer, as JSON Schema says).  Every reje
 from __future__ import annotations
 
 import copy
+import math
 import re
 import sys
 import types
@@ -134,7 +135,7 @@ class OpenObject:
         out: dict[str, Any] = {}
         for attr, wire, default, omit in self.__stepflow_fields__:
             value = getattr(self, attr)
-            if value is UNSET or (omit and value == default):
+            if value is UNSET or (omit and same_json(value, default)):
                 continue
             out[wire] = value
         for key, value in self.additional_properties.items():
@@ -284,8 +285,25 @@ def use_defaults(obj: Any) -> None:
         _struct_defaults[cls] = fields
     for name, default in fields:
         value = getattr(obj, name)
-        if value is not default and type(value) is type(default) and value == default:
+        if value is not default and same_json(value, default):
             setattr(obj, name, default)
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are the same JSON value, types included.
+
+    ``1`` is not ``true``, ``0`` is not ``false`` or ``0.0``, ``0.0`` is not ``-0.0``
+    (Python's ``==`` says they are).
+    """
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
+    return bool(a == b)
 
 
 def _copier(value: Any) -> Any:

@@ -74,7 +74,7 @@ _K52 = "low"
 _K53 = "step"
 _K54 = "word"
 _K55 = (1, 2, None)
-_P0 = re.compile("^[a-z]+$")
+_P0 = re.compile("\\A[a-z]+\\Z")
 _P1 = re.compile("o")
 
 

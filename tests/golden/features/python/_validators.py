@@ -115,8 +115,8 @@ _K95 = "v"
 _K96 = ("fast", "slow", None)
 _K97 = "wings"
 _K98 = "fins"
-_P0 = re.compile("^x-")
-_P1 = re.compile("^[A-Z]+$")
+_P0 = re.compile("\\Ax\\x2d")
+_P1 = re.compile("\\A[A-Z]+\\Z")
 
 
 def _v0(x: Any) -> Fail | None:

@@ -56,7 +56,7 @@ _K29 = "electronicMailAddressOfTheContactPerson"
 _K30 = "additionalNoteAboutTheContactPerson"
 _K31 = "telephoneNumberOfTheContactPersonIncludingCountryCode"
 _P0 = re.compile(
-    '^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$|^it\'s "quoted"$'
+    "\\A(?:[0-9a-z](?:[\\x2d0-9a-z]{0,61}[0-9a-z])?\\x2e)+[a-z]{2,63}\\Z|\\Ait\\x27s\\x20\\x22quoted\\x22\\Z"
 )
 
 

@@ -15,16 +15,16 @@ from typing import Any
 
 from ._runtime import Fail, Validator
 
-_K0 = "city"
-_K1 = "street"
-_K2 = frozenset({"EUR", "USD"})
-_K3 = frozenset({"sku", "quantity", "price"})
-_K4 = "sku"
-_K5 = "quantity"
-_K6 = "price"
-_K7 = frozenset({"amount", "currency"})
-_K8 = "amount"
-_K9 = "currency"
+_K0 = frozenset({"EUR", "USD"})
+_K1 = frozenset({"amount", "currency"})
+_K2 = "amount"
+_K3 = "currency"
+_K4 = frozenset({"sku", "quantity", "price"})
+_K5 = "sku"
+_K6 = "quantity"
+_K7 = "price"
+_K8 = "city"
+_K9 = "street"
 _K10 = "source"
 _K11 = frozenset({"id", "total", "lines"})
 _K12 = "id"
@@ -34,194 +34,194 @@ _K15 = "billing"
 _K16 = "meta"
 
 
-def _v0(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not dict:
-        return Fail(0, "type")
-    if _K0 not in x:
-        return Fail(0, "required")
-    for k, y in x.items():
-        h = _M0.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-    return None
-
-
 def _v1(x: Any) -> Fail | None:
     t = type(x)
     if t is not str:
         return Fail(1, "type")
+    if t is not str or x not in _K0:
+        return Fail(1, "enum")
     return None
 
 
 def _v2(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not dict:
         return Fail(2, "type")
+    if not x.keys() >= _K1:
+        return Fail(2, "required")
+    for k, y in x.items():
+        h = _M2.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(5, "false").at(k)
     return None
 
 
 def _v3(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not int and t is not float:
         return Fail(3, "type")
-    if t is not str or x not in _K2:
-        return Fail(3, "enum")
     return None
 
 
-def _v4(x: Any) -> Fail | None:
+def _v5(x: Any) -> Fail | None:
+    return Fail(5, "false")
+
+
+def _v6(x: Any) -> Fail | None:
     t = type(x)
     if t is not dict:
-        return Fail(4, "type")
-    if not x.keys() >= _K3:
-        return Fail(4, "required")
+        return Fail(6, "type")
+    if not x.keys() >= _K4:
+        return Fail(6, "required")
     for k, y in x.items():
-        h = _M4.get(k)
+        h = _M6.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(12, "false").at(k)
+            return Fail(10, "false").at(k)
     return None
 
 
-def _v5(x: Any) -> Fail | None:
+def _v7(x: Any) -> Fail | None:
     t = type(x)
     if t is not str:
-        return Fail(5, "type")
-    return None
-
-
-def _v6(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and not (t is float and x.is_integer()):
-        return Fail(6, "type")
-    if x < 1:
-        return Fail(6, "minimum")
+        return Fail(7, "type")
     return None
 
 
 def _v8(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not int and not (t is float and x.is_integer()):
         return Fail(8, "type")
-    if not x.keys() >= _K7:
-        return Fail(8, "required")
+    if x < 1:
+        return Fail(8, "minimum")
+    return None
+
+
+def _v10(x: Any) -> Fail | None:
+    return Fail(10, "false")
+
+
+def _v11(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not dict:
+        return Fail(11, "type")
+    if _K8 not in x:
+        return Fail(11, "required")
     for k, y in x.items():
-        h = _M8.get(k)
+        h = _M11.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
-        else:
-            return Fail(11, "false").at(k)
     return None
-
-
-def _v9(x: Any) -> Fail | None:
-    t = type(x)
-    if t is not int and t is not float:
-        return Fail(9, "type")
-    return None
-
-
-def _v11(x: Any) -> Fail | None:
-    return Fail(11, "false")
 
 
 def _v12(x: Any) -> Fail | None:
-    return Fail(12, "false")
+    t = type(x)
+    if t is not str:
+        return Fail(12, "type")
+    return None
 
 
 def _v13(x: Any) -> Fail | None:
     t = type(x)
-    if t is not dict:
+    if t is not str:
         return Fail(13, "type")
-    for k, y in x.items():
-        h = _M13.get(k)
-        if h is not None:
-            e = h(y)
-            if e is not None:
-                return e.at(k)
-        else:
-            return Fail(16, "false").at(k)
     return None
 
 
 def _v14(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
-        return Fail(14, "type")
-    return None
-
-
-def _v16(x: Any) -> Fail | None:
-    return Fail(16, "false")
-
-
-def _v17(x: Any) -> Fail | None:
-    t = type(x)
     if t is not dict:
-        return Fail(17, "type")
-    if not x.keys() >= _K11:
-        return Fail(17, "required")
+        return Fail(14, "type")
     for k, y in x.items():
-        h = _M17.get(k)
+        h = _M14.get(k)
         if h is not None:
             e = h(y)
             if e is not None:
                 return e.at(k)
         else:
-            return Fail(25, "false").at(k)
+            return Fail(17, "false").at(k)
     return None
+
+
+def _v15(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(15, "type")
+    return None
+
+
+def _v17(x: Any) -> Fail | None:
+    return Fail(17, "false")
 
 
 def _v18(x: Any) -> Fail | None:
     t = type(x)
-    if t is not str:
+    if t is not dict:
         return Fail(18, "type")
+    if not x.keys() >= _K11:
+        return Fail(18, "required")
+    for k, y in x.items():
+        h = _M18.get(k)
+        if h is not None:
+            e = h(y)
+            if e is not None:
+                return e.at(k)
+        else:
+            return Fail(26, "false").at(k)
     return None
 
 
-def _v20(x: Any) -> Fail | None:
+def _v19(x: Any) -> Fail | None:
+    t = type(x)
+    if t is not str:
+        return Fail(19, "type")
+    return None
+
+
+def _v21(x: Any) -> Fail | None:
     t = type(x)
     if t is not list:
-        return Fail(20, "type")
+        return Fail(21, "type")
     for i, y in enumerate(x):
-        e = _v4(y)
+        e = _v6(y)
         if e is not None:
             return e.at(i)
     return None
 
 
-def _v25(x: Any) -> Fail | None:
-    return Fail(25, "false")
+def _v26(x: Any) -> Fail | None:
+    return Fail(26, "false")
 
 
-_M0: dict[str, Validator] = {_K1: _v1, _K0: _v2}
-_M4: dict[str, Validator] = {_K4: _v5, _K5: _v6, _K6: _v8}
-_M8: dict[str, Validator] = {_K8: _v9, _K9: _v3}
-_M13: dict[str, Validator] = {_K10: _v14, _K9: _v3}
-_M17: dict[str, Validator] = {
-    _K12: _v18,
-    _K13: _v8,
-    _K14: _v20,
-    _K9: _v3,
-    _K15: _v0,
-    _K16: _v13,
+_M2: dict[str, Validator] = {_K2: _v3, _K3: _v1}
+_M6: dict[str, Validator] = {_K5: _v7, _K6: _v8, _K7: _v2}
+_M11: dict[str, Validator] = {_K9: _v12, _K8: _v13}
+_M14: dict[str, Validator] = {_K10: _v15, _K3: _v1}
+_M18: dict[str, Validator] = {
+    _K12: _v19,
+    _K13: _v2,
+    _K14: _v21,
+    _K3: _v1,
+    _K15: _v11,
+    _K16: _v14,
 }
 
 VALIDATORS: dict[str, Validator] = {
-    "Address": _v0,
-    "Currency": _v3,
-    "Line": _v4,
-    "Money": _v8,
-    "Order": _v17,
-    "OrderMeta": _v13,
+    "Address": _v11,
+    "Currency": _v1,
+    "Line": _v6,
+    "Money": _v2,
+    "Order": _v18,
+    "OrderMeta": _v14,
 }
 EXACT: frozenset[str] = frozenset(
     {
@@ -234,30 +234,30 @@ EXACT: frozenset[str] = frozenset(
     }
 )
 SCHEMA: dict[int, str] = {
-    0: "tests/fixtures/schemas/multifile/common.json#/$defs/Address",
-    1: "tests/fixtures/schemas/multifile/common.json#/$defs/Address/properties/street",
-    2: "tests/fixtures/schemas/multifile/common.json#/$defs/Address/properties/city",
-    3: "tests/fixtures/schemas/multifile/common.json#/$defs/Currency",
-    4: "tests/fixtures/schemas/multifile/common.json#/$defs/Line",
-    5: "tests/fixtures/schemas/multifile/common.json#/$defs/Line/properties/sku",
-    6: "tests/fixtures/schemas/multifile/common.json#/$defs/Line/properties/quantity",
-    7: "tests/fixtures/schemas/multifile/common.json#/$defs/Line/properties/price",
-    8: "tests/fixtures/schemas/multifile/common.json#/$defs/Money",
-    9: "tests/fixtures/schemas/multifile/common.json#/$defs/Money/properties/amount",
-    10: "tests/fixtures/schemas/multifile/common.json#/$defs/Money/properties/currency",
-    11: "tests/fixtures/schemas/multifile/common.json#/$defs/Money/additionalProperties",
-    12: "tests/fixtures/schemas/multifile/common.json#/$defs/Line/additionalProperties",
-    13: "tests/fixtures/schemas/multifile/meta.json#",
-    14: "tests/fixtures/schemas/multifile/meta.json#/properties/source",
-    15: "tests/fixtures/schemas/multifile/meta.json#/properties/currency",
-    16: "tests/fixtures/schemas/multifile/meta.json#/additionalProperties",
-    17: "tests/fixtures/schemas/multifile/order.json#",
-    18: "tests/fixtures/schemas/multifile/order.json#/properties/id",
-    19: "tests/fixtures/schemas/multifile/order.json#/properties/total",
-    20: "tests/fixtures/schemas/multifile/order.json#/properties/lines",
-    21: "tests/fixtures/schemas/multifile/order.json#/properties/lines/items",
-    22: "tests/fixtures/schemas/multifile/order.json#/properties/currency",
-    23: "tests/fixtures/schemas/multifile/order.json#/properties/billing",
-    24: "tests/fixtures/schemas/multifile/order.json#/properties/meta",
-    25: "tests/fixtures/schemas/multifile/order.json#/additionalProperties",
+    1: "tests/fixtures/schemas/multifile/common.json#/$defs/Currency",
+    2: "tests/fixtures/schemas/multifile/common.json#/$defs/Money",
+    3: "tests/fixtures/schemas/multifile/common.json#/$defs/Money/properties/amount",
+    4: "tests/fixtures/schemas/multifile/common.json#/$defs/Money/properties/currency",
+    5: "tests/fixtures/schemas/multifile/common.json#/$defs/Money/additionalProperties",
+    6: "tests/fixtures/schemas/multifile/common.json#/$defs/Line",
+    7: "tests/fixtures/schemas/multifile/common.json#/$defs/Line/properties/sku",
+    8: "tests/fixtures/schemas/multifile/common.json#/$defs/Line/properties/quantity",
+    9: "tests/fixtures/schemas/multifile/common.json#/$defs/Line/properties/price",
+    10: "tests/fixtures/schemas/multifile/common.json#/$defs/Line/additionalProperties",
+    11: "tests/fixtures/schemas/multifile/common.json#/$defs/Address",
+    12: "tests/fixtures/schemas/multifile/common.json#/$defs/Address/properties/street",
+    13: "tests/fixtures/schemas/multifile/common.json#/$defs/Address/properties/city",
+    14: "tests/fixtures/schemas/multifile/meta.json#",
+    15: "tests/fixtures/schemas/multifile/meta.json#/properties/source",
+    16: "tests/fixtures/schemas/multifile/meta.json#/properties/currency",
+    17: "tests/fixtures/schemas/multifile/meta.json#/additionalProperties",
+    18: "tests/fixtures/schemas/multifile/order.json#",
+    19: "tests/fixtures/schemas/multifile/order.json#/properties/id",
+    20: "tests/fixtures/schemas/multifile/order.json#/properties/total",
+    21: "tests/fixtures/schemas/multifile/order.json#/properties/lines",
+    22: "tests/fixtures/schemas/multifile/order.json#/properties/lines/items",
+    23: "tests/fixtures/schemas/multifile/order.json#/properties/currency",
+    24: "tests/fixtures/schemas/multifile/order.json#/properties/billing",
+    25: "tests/fixtures/schemas/multifile/order.json#/properties/meta",
+    26: "tests/fixtures/schemas/multifile/order.json#/additionalProperties",
 }
