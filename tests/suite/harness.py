@@ -243,8 +243,21 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+MEMORY_LIMIT = 3 << 30
+"""Address space of the Python and Rust runners: a type that recurses without end fails that unit
+instead of taking the (shared) machine's memory."""
+RUNNER_TIMEOUT = 300
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
 def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, manifest: list[dict[str, Any]],
-               folder: Path, units: list[Unit], unit_errors: dict[int, str], what: str) -> dict[int, list[Outcome]]:
+               folder: Path, units: list[Unit], unit_errors: dict[int, str], what: str,
+               limit_memory: bool = True) -> dict[int, list[Outcome]]:
     """Run ``cmd manifest results`` (results: one JSON line ``{"i", "results"|"unit_error"}`` per
     unit); if the process dies on a unit (a stack overflow, say), that unit gets the error and the
     rest run again."""
@@ -259,9 +272,9 @@ def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, man
             rpath.unlink()
         try:
             proc = subprocess.run([*cmd, str(mpath), str(rpath)], cwd=cwd, env=env, capture_output=True, text=True,
-                                  timeout=1200)
+                                  timeout=RUNNER_TIMEOUT, preexec_fn=_limit_memory if limit_memory else None)
             died = proc.returncode != 0
-            tail = (proc.stdout[-1500:] + proc.stderr[-1500:]).strip()
+            tail = f"exit status {proc.returncode} " + " ".join((proc.stdout[-1500:] + proc.stderr[-1500:]).split())
         except subprocess.TimeoutExpired:
             died, tail = True, "timed out"
         done: set[int] = set()
@@ -285,7 +298,7 @@ def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, man
                 unit_errors[m["i"]] = f"{what}: no result"
             todo = []
         elif todo:
-            unit_errors[todo[0]["i"]] = f"{what}: the runner died on this unit: {_first_line(tail[-600:], 300)}"
+            unit_errors[todo[0]["i"]] = f"{what}: the runner died on this unit: {tail[:300]}"
             todo = todo[1:]
     for m in todo:
         unit_errors[m["i"]] = f"{what}: not run (the runner died too often)"
@@ -372,8 +385,9 @@ def _run_typescript(units: list[Unit], gens: list[Generated], names: list[str], 
     manifest = [{"i": i, "dir": f"out/src/{names[i]}",
                  "documents": [list(x) for x in zip(_doc_ids(units[i], gens[i]), units[i].documents)]}
                 for i in pending]
-    return _run_batch(["node", str(HERE / "ts_runner.mjs"), str(folder)], None, None, manifest, folder, units,
-                      unit_errors, "typescript")
+    # V8 reserves more address space than the limit: node runs with its own heap limit instead
+    return _run_batch(["node", "--max-old-space-size=2048", str(HERE / "ts_runner.mjs"), str(folder)], None, None,
+                      manifest, folder, units, unit_errors, "typescript", limit_memory=False)
 
 
 # -- Rust
