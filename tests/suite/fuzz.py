@@ -44,10 +44,10 @@ from .harness import LANGS, Outcome, Unit, run_units
 FIXTURES = ROOT / "tests" / "fixtures"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected_failures"
 MAX_EXAMPLES = 12
-DRAW_SECONDS = 4.0
-"""Time budget of hypothesis per declaration (big real schemas are slow to draw from): the examples
-drawn until then are kept.  Deterministic as long as the machine draws the first few examples well
-within it (the budget is checked between examples, never inside one)."""
+DRAW_SECONDS = 60.0
+"""A safety net only (every declaration drawn from today takes well under 2 s; the real corpus's big
+schemas, which take minutes, are not drawn from): past it the examples drawn so far are kept, which
+would make the documents depend on the machine's speed."""
 MUTATIONS_PER_DOC = 6
 MAX_VALID_SEEDS = 6
 ANNOTATIONS = {"$schema", "$id", "id", "$defs", "definitions", "title", "description", "$comment", "examples"}
