@@ -249,12 +249,6 @@ instead of taking the (shared) machine's memory."""
 RUNNER_TIMEOUT = 300
 
 
-def _limit_memory() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
 def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, manifest: list[dict[str, Any]],
                folder: Path, units: list[Unit], unit_errors: dict[int, str], what: str,
                limit_memory: bool = True) -> dict[int, list[Outcome]]:
@@ -271,8 +265,10 @@ def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, man
         if rpath.exists():
             rpath.unlink()
         try:
-            proc = subprocess.run([*cmd, str(mpath), str(rpath)], cwd=cwd, env=env, capture_output=True, text=True,
-                                  timeout=RUNNER_TIMEOUT, preexec_fn=_limit_memory if limit_memory else None)
+            full = [*cmd, str(mpath), str(rpath)]
+            if limit_memory:  # through the shell: a preexec_fn is not safe in a threaded parent (pytest)
+                full = ["bash", "-c", f'ulimit -v {MEMORY_LIMIT >> 10} && exec "$@"', "runner", *full]
+            proc = subprocess.run(full, cwd=cwd, env=env, capture_output=True, text=True, timeout=RUNNER_TIMEOUT)
             died = proc.returncode != 0
             tail = f"exit status {proc.returncode} " + " ".join((proc.stdout[-1500:] + proc.stderr[-1500:]).split())
         except subprocess.TimeoutExpired:
