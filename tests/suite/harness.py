@@ -314,7 +314,8 @@ def _run_python(units: list[Unit], gens: list[Generated], names: list[str], pend
             _write(folder / pkg / rel, text)
         docs = [[g.python_names.get(tid) if tid else None, text] for tid, text in zip(_doc_ids(units[i], g), units[i].documents)]
         if units[i].targets is None and g.python_name is None:
-            unit_errors[i] = f"python: no declaration for {g.root_id} in types.py"
+            unit_errors[i] = (f"python: no declaration for {g.root_id} in types.py (the harness finds it by the "
+                              "'# from <schema id>' comment before it)")
             pending.remove(i)
             continue
         manifest.append({"i": i, "package": pkg, "documents": docs})
