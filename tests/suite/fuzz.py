@@ -44,6 +44,10 @@ from .harness import LANGS, Outcome, Unit, run_units
 FIXTURES = ROOT / "tests" / "fixtures"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected_failures"
 MAX_EXAMPLES = 12
+DRAW_SECONDS = 60.0
+"""A safety net only (every declaration drawn from today takes well under 2 s; the real corpus's big
+schemas, which take minutes, are not drawn from): past it the examples drawn so far are kept, which
+would make the documents depend on the machine's speed."""
 MUTATIONS_PER_DOC = 6
 MAX_VALID_SEEDS = 6
 ANNOTATIONS = {"$schema", "$id", "id", "$defs", "definitions", "title", "description", "$comment", "examples"}
@@ -58,6 +62,8 @@ class SchemaSet:
     """(file, pointer) -> documents known to be interesting (valid or not)."""
     only: list[tuple[str, str]] | None = None
     """Check only these declarations (default: every root and $defs/definitions entry)."""
+    draw: bool = True
+    """Draw instances with hypothesis-jsonschema (else only the seeds and their mutations)."""
 
 
 def fixture_sets() -> list[SchemaSet]:
@@ -186,12 +192,17 @@ def inline(node: Any, file: str, docs: dict[str, Any], depth: int = 0) -> Any:
     return {"allOf": [target, out]} if out else target
 
 
+class _OutOfTime(BaseException):
+    """Raised inside hypothesis's loop when the time budget is spent (BaseException: hypothesis lets it through)."""
+
+
 def draw(docs: dict[str, Any], file: str, pointer: str, n: int = MAX_EXAMPLES) -> tuple[list[Any], str | None]:
     """Up to ``n`` instances hypothesis-jsonschema draws for the declaration (deterministic)."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis_jsonschema import from_schema
 
     out: list[Any] = []
+    started = time.perf_counter()
     try:
         schema = inline(_at(docs[file], pointer), file, docs)
         if isinstance(schema, dict) and isinstance(docs[file], dict) and "$schema" in docs[file]:
@@ -202,9 +213,13 @@ def draw(docs: dict[str, Any], file: str, pointer: str, n: int = MAX_EXAMPLES) -
                   suppress_health_check=list(HealthCheck))
         @given(strategy)
         def collect(x: Any) -> None:
+            if time.perf_counter() - started > DRAW_SECONDS:
+                raise _OutOfTime()
             out.append(x)
 
         collect()
+    except _OutOfTime:
+        return out, None
     except Exception as e:  # an unsupported keyword, an anchor, unsatisfiable: mutations of seeds only
         return out, f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
     return out, None
@@ -322,7 +337,7 @@ def build(sets: list[SchemaSet], log: Any = None) -> tuple[list[Unit], list[list
             file, pointer = target
             seen: set[str] = set()
             cands: list[tuple[Any, str]] = [(x, "seed") for x in s.seeds.get(target, [])]
-            drawn, why = draw(docs, file, pointer)
+            drawn, why = draw(docs, file, pointer) if s.draw else ([], None)
             if why:
                 notes["no_generation"][f"{s.name}/{file}#{pointer}"] = why
             cands += [(x, "hypothesis") for x in drawn]

@@ -243,8 +243,15 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+MEMORY_LIMIT = 3 << 30
+"""Address space of the Python and Rust runners: a type that recurses without end fails that unit
+instead of taking the (shared) machine's memory."""
+RUNNER_TIMEOUT = 300
+
+
 def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, manifest: list[dict[str, Any]],
-               folder: Path, units: list[Unit], unit_errors: dict[int, str], what: str) -> dict[int, list[Outcome]]:
+               folder: Path, units: list[Unit], unit_errors: dict[int, str], what: str,
+               limit_memory: bool = True) -> dict[int, list[Outcome]]:
     """Run ``cmd manifest results`` (results: one JSON line ``{"i", "results"|"unit_error"}`` per
     unit); if the process dies on a unit (a stack overflow, say), that unit gets the error and the
     rest run again."""
@@ -258,10 +265,12 @@ def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, man
         if rpath.exists():
             rpath.unlink()
         try:
-            proc = subprocess.run([*cmd, str(mpath), str(rpath)], cwd=cwd, env=env, capture_output=True, text=True,
-                                  timeout=1200)
+            full = [*cmd, str(mpath), str(rpath)]
+            if limit_memory:  # through the shell: a preexec_fn is not safe in a threaded parent (pytest)
+                full = ["bash", "-c", f'ulimit -v {MEMORY_LIMIT >> 10} && exec "$@"', "runner", *full]
+            proc = subprocess.run(full, cwd=cwd, env=env, capture_output=True, text=True, timeout=RUNNER_TIMEOUT)
             died = proc.returncode != 0
-            tail = (proc.stdout[-1500:] + proc.stderr[-1500:]).strip()
+            tail = f"exit status {proc.returncode} " + " ".join((proc.stdout[-1500:] + proc.stderr[-1500:]).split())
         except subprocess.TimeoutExpired:
             died, tail = True, "timed out"
         done: set[int] = set()
@@ -285,7 +294,7 @@ def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, man
                 unit_errors[m["i"]] = f"{what}: no result"
             todo = []
         elif todo:
-            unit_errors[todo[0]["i"]] = f"{what}: the runner died on this unit: {_first_line(tail[-600:], 300)}"
+            unit_errors[todo[0]["i"]] = f"{what}: the runner died on this unit: {tail[:300]}"
             todo = todo[1:]
     for m in todo:
         unit_errors[m["i"]] = f"{what}: not run (the runner died too often)"
@@ -305,7 +314,8 @@ def _run_python(units: list[Unit], gens: list[Generated], names: list[str], pend
             _write(folder / pkg / rel, text)
         docs = [[g.python_names.get(tid) if tid else None, text] for tid, text in zip(_doc_ids(units[i], g), units[i].documents)]
         if units[i].targets is None and g.python_name is None:
-            unit_errors[i] = f"python: no declaration for {g.root_id} in types.py"
+            unit_errors[i] = (f"python: no declaration for {g.root_id} in types.py (the harness finds it by the "
+                              "'# from <schema id>' comment before it)")
             pending.remove(i)
             continue
         manifest.append({"i": i, "package": pkg, "documents": docs})
@@ -372,8 +382,9 @@ def _run_typescript(units: list[Unit], gens: list[Generated], names: list[str], 
     manifest = [{"i": i, "dir": f"out/src/{names[i]}",
                  "documents": [list(x) for x in zip(_doc_ids(units[i], gens[i]), units[i].documents)]}
                 for i in pending]
-    return _run_batch(["node", str(HERE / "ts_runner.mjs"), str(folder)], None, None, manifest, folder, units,
-                      unit_errors, "typescript")
+    # V8 reserves more address space than the limit: node runs with its own heap limit instead
+    return _run_batch(["node", "--max-old-space-size=2048", str(HERE / "ts_runner.mjs"), str(folder)], None, None,
+                      manifest, folder, units, unit_errors, "typescript", limit_memory=False)
 
 
 # -- Rust
