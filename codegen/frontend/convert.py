@@ -326,6 +326,10 @@ class Converter:
                 out[k] = props
             elif k == "required":
                 out[k] = list(dict.fromkeys(list(out[k]) + list(v)))
+            elif k == "unevaluatedProperties":
+                # an inner unevaluatedProperties evaluates keys the outer one then does not see:
+                # the merged shape is closed only when both are
+                out[k] = False if out[k] is False and v is False else True
             elif k == "additionalProperties":
                 if out[k] is False or v is False:
                     out[k] = False
@@ -679,9 +683,26 @@ class Converter:
             return ir.TupleType((), None, c)
         return ir.ArrayType(self.expr(items, file, pointer_join(pointer, "items"), name + ("item",)), c)
 
+    @staticmethod
+    def _extra_schema(s: dict[str, Any]) -> Any:
+        """The schema of the keys ``properties`` does not name, for the *shape*.
+
+        ``additionalProperties`` if given.  ``unevaluatedProperties`` stands in for it only when
+        nothing else can evaluate keys (no ``anyOf``/``oneOf``/``if``/``dependentSchemas``/dynamic
+        reference left after merging ``allOf``): otherwise which keys it applies to depends on the
+        value, so the shape stays open and the validators decide.
+        """
+        if "additionalProperties" in s:
+            return s["additionalProperties"]
+        if "unevaluatedProperties" not in s:
+            return None
+        if any(k in s for k in _KEY_EVALUATORS):
+            return None
+        return s["unevaluatedProperties"]
+
     def _additional(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...]) -> ir.TypeExpr | None:
         """The type of values under keys not in ``properties`` (None: no such keys allowed)."""
-        ap = s.get("additionalProperties", s.get("unevaluatedProperties"))
+        ap = self._extra_schema(s)
         pattern_props = s.get("patternProperties")
         value_types: list[ir.TypeExpr] = []
         if isinstance(pattern_props, dict) and pattern_props:
@@ -703,7 +724,7 @@ class Converter:
     def _map(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...]) -> ir.TypeExpr:
         c = self._constraints(s, file, pointer, "object")
         pattern_props = s.get("patternProperties")
-        ap = s.get("additionalProperties", s.get("unevaluatedProperties"))
+        ap = self._extra_schema(s)
         key_pattern = None
         if isinstance(pattern_props, dict) and len(pattern_props) == 1 and ap is False:
             key_pattern = next(iter(pattern_props))
@@ -779,6 +800,10 @@ class Converter:
             source=ir.Source(self.ws.display(file), pointer),
             extensions=ext,
         )
+
+
+_KEY_EVALUATORS = ("anyOf", "oneOf", "if", "then", "else", "dependentSchemas", "dependencies", "$dynamicRef", "$recursiveRef")
+"""Keywords through which subschemas may evaluate object keys that ``properties`` does not name."""
 
 
 def _is_annotation(keyword: str) -> bool:

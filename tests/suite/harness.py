@@ -107,7 +107,11 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
         p.write_text(json.dumps(schema, indent=1, ensure_ascii=False), encoding="utf-8")
     diags = Diagnostics()
     try:
-        program = build_program([folder / f for f in [unit.root_file, *unit.extra_inputs]], diags, cwd=folder)
+        from .metaschemas import uri_map
+
+        program = build_program(
+            [folder / f for f in [unit.root_file, *unit.extra_inputs]], diags, cwd=folder, uri_map=uri_map()
+        )
     except SchemaError:
         errs = [d.render() for d in diags.sorted() if d.severity.name == "ERROR"] or ["schema error"]
         out.error = "tool error: " + _first_line(errs[0])
