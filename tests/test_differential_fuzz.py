@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
 
 from tests.suite import fuzz  # noqa: E402
 from tests.suite.harness import LANGS  # noqa: E402
+from tests.test_differential_dmcg import ORACLE_KNOWN_DIVERGENCES  # noqa: E402
 
 Results = tuple[dict[str, list[fuzz.Result]], dict[str, Any]]
 
@@ -72,7 +73,13 @@ def test_the_oracle_agrees_with_the_fixtures() -> None:
             continue
         oracle = fuzz.Oracle(s, fuzz._load(s))
         for case in json.loads((inst / s.files[0]).read_text(encoding="utf-8")):
-            assert oracle.valid((s.files[0], ""), case["data"]) == case["valid"], (s.name, case)
+            # the fixtures record the specification's verdict; where jsonschema departs from it
+            # (ORACLE_KNOWN_DIVERGENCES of test_differential_dmcg), the oracle says the opposite
+            departs = any(
+                stem == Path(s.files[0]).stem and json.dumps(data, sort_keys=True) == json.dumps(case["data"], sort_keys=True)
+                for stem, data, _ in ORACLE_KNOWN_DIVERGENCES
+            )
+            assert oracle.valid((s.files[0], ""), case["data"]) == (case["valid"] != departs), (s.name, case)
 
 
 @pytest.mark.parametrize("lang", LANGS)
