@@ -60,16 +60,17 @@ ARRAY_KEYWORDS = {"items", "prefixItems", "additionalItems", "minItems", "maxIte
 STRING_KEYWORDS = {"minLength", "maxLength", "pattern", "format", "contentEncoding", "contentMediaType"}
 NUMBER_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
 UNSUPPORTED = {
-    "not": "'not' is not expressible; the type accepts what the rest of the schema accepts",
-    "if": "'if'/'then'/'else' is not expressible; the conditional is ignored",
-    "contains": "'contains' is not expressible; any item is accepted",
-    "propertyNames": "'propertyNames' is not expressible; any key is accepted",
-    "dependentRequired": "'dependentRequired' is not expressible; the dependency is not checked",
-    "dependentSchemas": "'dependentSchemas' is not expressible; the dependency is not checked",
-    "dependencies": "'dependencies' is not expressible; the dependency is not checked",
-    "$dynamicRef": "'$dynamicRef' is not supported; the value is accepted as any JSON value",
-    "unevaluatedItems": "'unevaluatedItems' is not expressible; extra items are accepted",
+    "not": "'not' is not part of the type; the generated validators check it",
+    "if": "'if'/'then'/'else' is not part of the type; the generated validators check it",
+    "contains": "'contains' is not part of the type; the generated validators check it",
+    "propertyNames": "'propertyNames' is not part of the type; the generated validators check it",
+    "dependentRequired": "'dependentRequired' is not part of the type; the generated validators check it",
+    "dependentSchemas": "'dependentSchemas' is not part of the type; the generated validators check it",
+    "dependencies": "'dependencies' is not part of the type; the generated validators check it",
+    "$dynamicRef": "'$dynamicRef' is typed as any JSON value; the generated validators resolve and check it",
+    "unevaluatedItems": "'unevaluatedItems' is not part of the type; the generated validators check it",
 }
+"""Keywords the shape does not express; every one is in the validation graph (notes, not warnings)."""
 
 
 def tid(file: str, pointer: str) -> ir.TypeId:
@@ -95,6 +96,10 @@ class Converter:
     # -- diagnostics ------------------------------------------------------------------------
     def warn(self, file: str, pointer: str, code: str, message: str, hint: str = "") -> None:
         self.diags.warning(code, self.ws.display(file), pointer, message, hint)
+
+    def note(self, file: str, pointer: str, code: str, message: str, hint: str = "") -> None:
+        """What the shape leaves to the validators: shown with -v, never a lint finding."""
+        self.diags.info(code, self.ws.display(file), pointer, message, hint)
 
     def error(self, file: str, pointer: str, code: str, message: str, hint: str = "") -> None:
         self.diags.error(code, self.ws.display(file), pointer, message, hint)
@@ -192,7 +197,7 @@ class Converter:
         if schema is True:
             return {}
         if schema is False:
-            self.warn(file, pointer, "false-schema", "schema 'false' accepts nothing; treated as any JSON value")
+            self.note(file, pointer, "false-schema", "schema 'false' accepts nothing: typed as any JSON value, the validators reject every value")
             return {}
         if not isinstance(schema, dict):
             self.error(file, pointer, "not-a-schema", f"expected a schema object, found {type(schema).__name__}")
@@ -211,7 +216,7 @@ class Converter:
                 s = {k: v for k, v in s.items() if k not in ignored}
         for kw, why in UNSUPPORTED.items():
             if kw in s and not (kw == "propertyNames" and s[kw] in ({}, True, {"type": "string"})):
-                self.warn(file, pointer_join(pointer, kw), "unsupported-keyword", why)
+                self.note(file, pointer_join(pointer, kw), "validated-not-typed", why)
         if "allOf" in s:
             s = self._merge_allof(s, file, pointer)
         if "$ref" in s and {k for k in s if not _is_annotation(k)} - {"$ref"}:
@@ -342,7 +347,12 @@ class Converter:
                 if not both and {"integer"} <= (ta | tb) and "number" in (ta | tb):
                     both = {"integer"}
                 if not both:
-                    self.warn(file, pointer, "allof-conflict", f"allOf parts disagree on type ({sorted(ta)} vs {sorted(tb)})")
+                    self.warn(
+                        file,
+                        pointer,
+                        "allof-conflict",
+                        f"allOf parts disagree on type ({sorted(ta)} vs {sorted(tb)}): no value is valid; the validators reject every one",
+                    )
                     both = tb
                 out[k] = sorted(both)[0] if len(both) == 1 else sorted(both)
             elif k in ("minimum", "minLength", "minItems", "minProperties", "exclusiveMinimum"):
@@ -356,7 +366,7 @@ class Converter:
                     file,
                     pointer,
                     "allof-conflict",
-                    f"allOf parts give different values for '{k}'; the later one is used",
+                    f"allOf parts give different values for '{k}': the type uses the later one, the validators check both",
                 )
                 out[k] = v
         return out
@@ -461,12 +471,12 @@ class Converter:
                 if keys & NUMBER_KEYWORDS:
                     inferred.append("number")
                 if inferred:
-                    self.warn(
+                    self.note(
                         file,
                         pointer,
                         "untyped-constraints",
-                        "validation keywords without 'type' constrain only some kinds of values; "
-                        "the type accepts any JSON value and the keywords are not enforced",
+                        "validation keywords without 'type' constrain only some kinds of values: "
+                        "the type is any JSON value, the generated validators check the keywords",
                         "add 'type' to the schema",
                     )
                 return ir.AnyType()
@@ -480,11 +490,11 @@ class Converter:
     def _const(self, value: Any, file: str, pointer: str) -> ir.TypeExpr:
         if value is None or isinstance(value, (str, bool)) or (isinstance(value, int)):
             return ir.LiteralType(value)
-        self.warn(
+        self.note(
             file,
             pointer_join(pointer, "const"),
             "const-fallback",
-            f"const of type {type(value).__name__} is not expressible; any JSON value of that kind is accepted",
+            f"a const {type(value).__name__} is typed by its JSON kind; the generated validators check the value",
         )
         if isinstance(value, float):
             return ir.NumberType()
@@ -513,7 +523,7 @@ class Converter:
     def _union_expr(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], top: bool) -> ir.TypeExpr:
         kw = "oneOf" if "oneOf" in s else "anyOf"
         if "oneOf" in s and "anyOf" in s:
-            self.warn(file, pointer, "unsupported-keyword", "both oneOf and anyOf given; anyOf is ignored")
+            self.note(file, pointer, "validated-not-typed", "both oneOf and anyOf given: the type follows oneOf, the validators check both")
         options = s[kw]
         if not isinstance(options, list) or not options:
             self.error(file, pointer_join(pointer, kw), "bad-keyword", f"'{kw}' must be a non-empty array")
@@ -733,11 +743,11 @@ class Converter:
             except ecma_regex.PatternError:
                 key_pattern = None  # reported by the validation builder
         elif isinstance(pattern_props, dict) and len(pattern_props) > 1:
-            self.warn(
+            self.note(
                 file,
                 pointer_join(pointer, "patternProperties"),
                 "pattern-properties",
-                "several patternProperties: keys are not checked against the patterns and values accept the union of their types",
+                "several patternProperties: typed as a map of the union of their values; the generated validators check each pattern",
             )
         values = self._additional(s, file, pointer, name)
         if values is None:
@@ -789,7 +799,7 @@ class Converter:
         additional = self._additional(s, file, pointer, name)
         c = self._constraints(s, file, pointer, "object")
         if c.min_properties is not None or c.max_properties is not None:
-            self.warn(file, pointer, "object-size", "minProperties/maxProperties on an object with properties is not enforced")
+            self.note(file, pointer, "validated-not-typed", "minProperties/maxProperties are not part of the type; the generated validators check them")
         ext = tuple(sorted((k, v) for k, v in s.items() if k.startswith("x-")))
         return ir.ObjectDecl(
             id=type_id,
