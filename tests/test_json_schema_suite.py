@@ -73,3 +73,20 @@ def test_headline_is_reported(results: tuple[dict[str, list[suite.Result]], dict
         for d in suite.HEADLINE_DRAFTS:
             assert f"{lang} {d}: " in line
     assert (suite.REPORT_DIR / "suite.md").read_text(encoding="utf-8").startswith(line)
+
+
+def test_spec_exact_kinds_pass_every_ignores_non_x_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``--kinds spec`` (untyped schemas typed as any JSON value, as the specification reads
+    them), the "ignores non-X" tests the typing convention leaves out all agree, in the languages
+    with a typed decode (TypeScript's validators agree on them either way: see the table)."""
+    monkeypatch.setenv("STEPFLOW_SUITE_KINDS", "spec")
+    langs = ["python", "rust"]
+    res, _ = suite.run(langs, list(suite.DRAFTS), work=ROOT / ".cache" / "suite-work" / "pytest-suite-spec",
+                       log=lambda m: print(m, file=sys.stderr))
+    for lang in langs:
+        ignores = [r for r in res[lang] if r.test.ignores_non_x]
+        assert len(ignores) > 600, len(ignores)
+        failing = [r.test.id for r in ignores if not r.agrees]
+        assert not failing, f"{lang}: {len(failing)} 'ignores non-X' tests disagree with --kinds spec:\n  " + "\n  ".join(failing[:50])
+        agreed = sum(r.agrees for r in res[lang])
+        assert agreed / len(res[lang]) >= 0.99, (lang, agreed, len(res[lang]))

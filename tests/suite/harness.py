@@ -110,7 +110,11 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
         from .metaschemas import uri_map
 
         program = build_program(
-            [folder / f for f in [unit.root_file, *unit.extra_inputs]], diags, cwd=folder, uri_map=uri_map()
+            [folder / f for f in [unit.root_file, *unit.extra_inputs]],
+            diags,
+            cwd=folder,
+            uri_map=uri_map(),
+            kinds=os.environ.get("STEPFLOW_SUITE_KINDS", "convention"),
         )
     except SchemaError:
         errs = [d.render() for d in diags.sorted() if d.severity.name == "ERROR"] or ["schema error"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -392,7 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--update-expected", action="store_true", help="rewrite tests/suite/expected_failures/<lang>.txt")
     ap.add_argument("--check", action="store_true", help="exit 1 if the run differs from the expected failures")
     ap.add_argument("--json", type=Path, default=None, help="write the summary as JSON here")
+    ap.add_argument("--kinds", choices=["convention", "spec"], default="convention",
+                    help="how the tool types schemas without 'type' (stepflow-codegen --kinds)")
     a = ap.parse_args(argv)
+    os.environ["STEPFLOW_SUITE_KINDS"] = a.kinds
     langs = list(LANGS) if not a.lang or "all" in a.lang else list(dict.fromkeys(a.lang))
     drafts = [normalize_draft(d) for d in a.draft] if a.draft else list(DRAFTS)
     t0 = time.perf_counter()
