@@ -26,7 +26,7 @@ _GENERIC_CODES = frozenset({-32700, -32600, -32601, -32602, -32603, -32001})
 
 # the server's dependencies (pinned; the crate's Cargo.lock pins the rest)
 TOKIO = "1.47.1"
-TOKIO_FEATURES = ("rt", "rt-multi-thread", "io-util", "io-std", "net", "macros", "sync")
+TOKIO_FEATURES = ("rt", "rt-multi-thread", "io-util", "io-std", "net", "macros", "sync", "signal")
 HYPER = "1.7.0"
 HYPER_UTIL = "0.1.16"
 

@@ -2,7 +2,8 @@
 //! request is answered `200 application/json`, or, from its first callback on, with a
 //! `text/event-stream` (header `stepflow-instance-id`) whose events are the callbacks and whose
 //! last event is the answer; the runtime POSTs its answers to the callbacks (`202 ""`).
-//! Subprocess mode: listen on 127.0.0.1 (port 0 by default) and print `{"port": N}` on stdout.
+//! Subprocess mode: listen on 127.0.0.1 (port 0 by default) and print `{"port": N}` on stdout;
+//! SIGTERM or SIGINT ends the process with status 0.
 //!
 //! Copied verbatim into generated output (the generator prepends its header). hyper 1.x (server,
 //! http1) on tokio, no framework.
@@ -295,8 +296,14 @@ pub async fn serve_http(
         stdout.flush()?;
     }
     let app = Arc::new(HttpApp::new(server));
+    let stop = shutdown();
+    tokio::pin!(stop);
     loop {
-        let (stream, _) = match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut stop => return Ok(()),
+        };
+        let (stream, _) = match accepted {
             Ok(accepted) => accepted,
             Err(error) => {
                 app.server.warn(&format!("http: accept failed: {error}"));
@@ -315,4 +322,20 @@ pub async fn serve_http(
             let _ = connection.await;
         });
     }
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C): `serve_http` then returns and `main` exits 0.
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

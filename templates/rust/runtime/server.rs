@@ -423,7 +423,9 @@ impl Server {
                 Kind::Failed => {
                     self.info(&format!("component {name} failed: {}", error.message));
                     let message = format!("Component execution failed: {}", error.message);
-                    let data = error.data.unwrap_or_else(|| json!({ "component": name }));
+                    let data = error.data.unwrap_or_else(
+                        || json!({ "component": name, "exception": "ComponentError" }),
+                    );
                     RpcError::new(self.execution_failed, message, Some(data))
                 }
             }),
