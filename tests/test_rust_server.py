@@ -503,3 +503,67 @@ def test_real_runtime_reports_the_failing_step(runtime: peers.RuntimeReport) -> 
     error = body["result"]["error"]
     assert (error["code"], error["message"]) == (500, 'step "boom" failed'), error
     assert error["data"]["stack"][-1]["error"] == "component server error(-32003): Component execution failed: deliberate failure"
+
+
+def test_names_that_could_collide_compile_and_serve(tmp_path: Path) -> None:
+    """Components named like keywords (`type`, `Self`), like the module's own functions (`main`), two
+    names with one snake case (`math/add`, `math_add`), descriptions with `*/`, quotes, a line break
+    and a bidi control: the naming policy picks the methods, the escaping the literals; the crate
+    compiles, passes clippy and serves."""
+    project = tmp_path / "odd"
+    (project / "schemas").mkdir(parents=True)
+    (project / "src").mkdir()
+    odd_text = 'ends a comment */ and "quotes"\nsecond line \u202e reversed'
+    (project / "schemas" / "components.json").write_text(json.dumps({
+        "$schema": "urn:stepflow-codegen:components:v1",
+        "components": [
+            {"name": "type", "description": odd_text, "input": {"$ref": "odd.json#/$defs/Pair"}, "output": {"$ref": "odd.json#/$defs/Sum"}},
+            {"name": "Self", "input": {"$ref": "odd.json#/$defs/Pair"}, "output": {"$ref": "odd.json#/$defs/Sum"}},
+            {"name": "main", "input": {"$ref": "odd.json#/$defs/Pair"}, "output": {"$ref": "odd.json#/$defs/Sum"}},
+            {"name": "math/add", "input": {"$ref": "odd.json#/$defs/Pair"}, "output": {"$ref": "odd.json#/$defs/Sum"}},
+            {"name": "math_add", "input": {"$ref": "odd.json#/$defs/Pair"}, "output": {"$ref": "odd.json#/$defs/Sum"}},
+        ],
+    }))
+    (project / "schemas" / "odd.json").write_text(json.dumps({"$defs": {
+        "Pair": {"type": "object", "description": odd_text, "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                 "required": ["a", "b"], "additionalProperties": False},
+        "Sum": {"type": "integer"},
+    }}))
+    (project / "Cargo.toml").write_text(
+        '[package]\nname = "odd-server"\nversion = "0.1.0"\nedition = "2021"\npublish = false\n\n'
+        '[dependencies]\nstepflow = { package = "odd-components", path = "generated" }\n\n'
+        '[workspace]\nmembers = [".", "generated"]\n'
+    )
+    body = "        Ok(input.a {op} input.b)\n"
+    methods = {"type_": "+", "self_": "-", "main_": "*", "math_add": "+ 1 +", "math_add_2": "+"}
+    impls = "".join(
+        f"    async fn {m}(&self, input: Pair, _: &Context) -> Outcome<Sum> {{\n" + body.format(op=op) + "    }\n" for m, op in methods.items()
+    )
+    (project / "src" / "main.rs").write_text(
+        "use stepflow::components::{self, Components, Context, Outcome};\nuse stepflow::types::{Pair, Sum};\n\n"
+        "struct Odd;\n\nimpl Components for Odd {\n" + impls + "}\n\nfn main() -> std::process::ExitCode {\n    components::main(Odd)\n}\n"
+    )
+    generate(project / "generated", project / "schemas", package="odd-components")
+    components = (project / "generated" / "src" / "components.rs").read_text()
+    assert '\\"quotes\\"\\nsecond line \\u{202e} reversed' in components  # the literal, escaped
+    assert "\u202e" not in components
+    # the project's lock: a scratch one (the test's dependencies are the committed crates')
+    shutil.copy(PROJECT / "Cargo.lock", project / "Cargo.lock")
+    cargo(project, "build")
+    cargo(project, "clippy", "--workspace", "--all-targets", "--", "-D", "warnings")
+    cargo(project, "fmt", "--all", "--check")
+
+    async def main() -> None:
+        async with await sf.StepflowClient.connect_stdio(str(TARGET_DIR / "debug" / "odd-server"), ["--stdio"]) as client:
+            got = {}
+            for name in ("type", "Self", "main", "math/add", "math_add"):
+                got[name] = (await client.components_execute(execute(name, {"a": 7, "b": 2}))).output
+            assert got == {"type": 9, "Self": 5, "main": 14, "math/add": 9, "math_add": 10}
+            info = (await client.components_info(sf.ComponentInfoParams(component="/type"))).info
+            assert info.description == odd_text
+            assert info.input_schema["description"] == odd_text
+            with pytest.raises(sf.RpcError) as e:
+                await client.components_execute(execute("/math/add", {"a": 2}))
+            assert e.value.code == -32602
+
+    run(main())

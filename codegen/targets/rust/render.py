@@ -103,7 +103,7 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         files["src/protocol.rs"] = env.get_template("protocol.rs.jinja").render(header=header(options.command), p=protocol)
     serving = server.wanted(program, diags)
     if serving:
-        files.update(server.server_files(program, header(options.command), mapper))
+        files.update(server.server_files(program, header(options.command), mapper, diags))
     files["src/lib.rs"] = env.get_template("lib.rs.jinja").render(
         header=header(options.command),
         crate=lib_name(options.crate),

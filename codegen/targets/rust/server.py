@@ -64,7 +64,7 @@ def wanted(program: ir.Program, diags: Diagnostics) -> bool:
     return True
 
 
-def server_files(program: ir.Program, hdr: str, mapper: RustTypeMapper) -> dict[str, str]:
+def server_files(program: ir.Program, hdr: str, mapper: RustTypeMapper, diags: Diagnostics) -> dict[str, str]:
     """``src/{rpc,stdio,http,server}.rs`` (copied) and ``src/components.rs`` (generated)."""
     protocol = program.protocol
     assert protocol is not None
@@ -75,7 +75,7 @@ def server_files(program: ir.Program, hdr: str, mapper: RustTypeMapper) -> dict[
     execute = next(m for m in protocol.methods if m.name == "components/execute")
     specific = sorted({c for c in execute.errors if c not in _GENERIC_CODES}, reverse=True)
     failed = specific[0] if len(specific) == 1 else -32003
-    files["src/components.rs"] = _components(program, hdr, mapper, failed)
+    files["src/components.rs"] = _components(program, hdr, mapper, failed, diags)
     return files
 
 
@@ -89,19 +89,26 @@ def _fn(indent: int, head: str, params: list[str], tail: str) -> str:
     return f"{pad}{head}(\n" + "".join(f"{inner}{p},\n" for p in params) + f"{pad}){tail}"
 
 
-def _components(program: ir.Program, hdr: str, mapper: RustTypeMapper, failed: int) -> str:
+def _components(program: ir.Program, hdr: str, mapper: RustTypeMapper, failed: int, diags: Diagnostics) -> str:
     methods = NameTable("rust component method", _RESERVED)
     consts = NameTable("rust component constant", frozenset({"EXECUTION_FAILED"}))
-    rows = []
-    for c in program.components:
+    # names already in snake case claim first (`math_add` keeps its name, `math/add` is renamed)
+    order = sorted(program.components, key=lambda c: snake(c.name) != c.name)
+    chosen: dict[str, tuple[str, str]] = {}
+    for c in order:
         want = snake(c.name) or "component"
         if want[0].isdigit():
             want = "component_" + want
         method = methods.claim(want, c.name)
-        const = consts.claim(method.upper(), c.name)
+        chosen[c.name] = (method, consts.claim(method.upper(), c.name))
+    rows = []
+    for c in program.components:
+        method, const = chosen[c.name]
         i = mapper.rtype(c.input, None, qual="types::").text
         o = mapper.rtype(c.output, None, qual="types::").text
         rows.append((c, method, const, i, o))
+    for r in methods.renames:
+        diags.warning("name-collision", "", "", f"the Rust method of component {r.original!r} is named {r.chosen!r} ({r.reason})")
     out: list[str] = [hdr, "", _PREAMBLE, f"pub const EXECUTION_FAILED: i64 = {rust_int(failed)};", ""]
     out.append("/// The components of the manifest, one method per component: implement each as an")
     out.append("/// `async fn` (a missing one is a compile error).")
