@@ -128,6 +128,12 @@ def test_project_and_generated_crate_are_clippy_and_rustfmt_clean(project: Path,
     cargo(project, "fmt", "--all", "--check")
 
 
+def test_runtime_unit_tests(project: Path, server: Path) -> None:
+    """The runtime's own unit tests (`#[cfg(test)]` in templates/rust/runtime/rpc.rs), run in the crate."""
+    r = cargo(project, "test", "--locked", "-p", "stepflow-test-components", "--lib")
+    assert "test result: ok. 5 passed; 0 failed" in r.stdout, r.stdout[-3000:]
+
+
 def test_missing_component_does_not_compile(project: Path, server: Path, tmp_path: Path) -> None:
     partial = tmp_path / "partial"
     shutil.copytree(project, partial, symlinks=True)

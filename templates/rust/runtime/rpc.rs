@@ -545,3 +545,76 @@ pub fn instance_id() -> String {
     hasher.write_u32(std::process::id());
     format!("{:016x}", hasher.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_id_reads_a_leading_id_only() {
+        let id = |text: &str| prefix_id(text.as_bytes());
+        assert_eq!(id(r#"{"jsonrpc":"2.0","id":7,"params":[[[["#), Some(Id::Int(7)));
+        assert_eq!(id(r#" { "method" : "x", "id" : "a\"b" , "#), Some(Id::Str("a\"b".into())));
+        assert_eq!(id(r#"{"id":-9223372036854775808}"#), Some(Id::Int(i64::MIN)));
+        assert_eq!(id(r#"{"id":9223372036854775808}"#), None);
+        assert_eq!(id(r#"{"id":01,"#), None);
+        assert_eq!(id(r#"{"id":1.5,"#), None);
+        assert_eq!(id(r#"{"params":{},"id":1}"#), None);
+        assert_eq!(id(r#"{"jsonrpc":"2.0","id":"\ud800x"#), None);
+    }
+
+    #[test]
+    fn depth_is_counted_outside_strings() {
+        let deep = format!("{}{}", "[".repeat(1001), "]".repeat(1001));
+        assert!(too_deep(deep.as_bytes(), MAX_DEPTH));
+        let shallow = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+        assert!(!too_deep(shallow.as_bytes(), MAX_DEPTH));
+        let quoted = format!("[\"{}\"]", "[".repeat(3000));
+        assert!(!too_deep(quoted.as_bytes(), MAX_DEPTH));
+    }
+
+    #[test]
+    fn decode_classifies_and_keeps_the_id() {
+        let no_method = |_: &Id| None;
+        let bad = decode(b"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"\xff\"}", no_method);
+        assert!(matches!(bad, Incoming::Invalid { code: PARSE_ERROR, id: Some(Id::Int(3)), .. }));
+        let text = r#"{"jsonrpc":"2.0","method":"initialized","params":{"x":1}}"#;
+        let bad = decode(text.as_bytes(), no_method);
+        assert!(matches!(bad, Incoming::Invalid { claimed: Claimed::Notification, .. }));
+        let text = r#"{"jsonrpc":"2.0","id":"r","result":{"blob_id":"b"}}"#;
+        let response = decode(text.as_bytes(), |_| Some(Method::BlobsPut));
+        assert!(matches!(response, Incoming::Response { id: Id::Str(_), .. }));
+    }
+
+    #[test]
+    fn texts_are_compact_json_in_envelope_order() {
+        let data = serde_json::json!({"component": "/x"});
+        let text = error_text(Some(&Id::Int(1)), -32001, "not \"found\"", Some(&data));
+        let expected = r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"not \"found\"","data":{"component":"/x"}}}"#;
+        assert_eq!(text, expected);
+        assert_eq!(
+            error_text(None, -32700, "m", None),
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"m"}}"#
+        );
+    }
+
+    #[test]
+    fn outgoing_settles_once_and_fails_on_close() {
+        let outgoing = Outgoing::new("t");
+        let (id, text, mut reply) =
+            outgoing.start(Method::BlobsGet, &serde_json::json!({})).unwrap();
+        assert!(text.starts_with(r#"{"jsonrpc":"2.0","id":"t-0","method":"blobs/get","#));
+        assert_eq!(outgoing.method_of(&Id::Str(id.clone())), Some(Method::BlobsGet));
+        let key = Id::Str(id.clone());
+        assert_eq!(outgoing.settle(Some(&key), Ok(Value::Null)), Settled::Settled);
+        assert_eq!(reply.try_recv().unwrap(), Ok(Value::Null));
+        assert_eq!(outgoing.settle(Some(&key), Ok(Value::Null)), Settled::Unknown);
+        let (id, _, _) = outgoing.start(Method::BlobsGet, &Value::Null).unwrap();
+        outgoing.forget(&id);
+        assert_eq!(outgoing.settle(Some(&Id::Str(id)), Ok(Value::Null)), Settled::Late);
+        let (_, _, mut reply) = outgoing.start(Method::BlobsPut, &Value::Null).unwrap();
+        outgoing.close("gone");
+        assert!(reply.try_recv().unwrap().unwrap_err().is_transport());
+        assert!(outgoing.start(Method::BlobsPut, &Value::Null).is_err());
+    }
+}
