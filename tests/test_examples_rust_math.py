@@ -6,7 +6,9 @@ check the example and the generated crate, a workspace member) and driven by the
 client over STDIO (``--stdio``) and over HTTP (the default, StepFlow 0.9's subprocess mode:
 ``{"port": N}`` on stdout): initialize, components/list, components/info with the canonical
 math input/output JSON Schemas, components/execute with add, multiply and power (exact results),
-and the error codes of a bad operation, a wrong operand count, a bad input and an unknown component.
+and the error codes of a bad operation, a wrong operand count, a bad input and an unknown component;
+and the real StepFlow 0.9.0 runtime launches it (HTTP subprocess mode) and runs a two-step flow and a
+failing one.
 
 Cargo shares the target directory of the other Rust tests (``$STEPFLOW_CARGO_TARGET_DIR``, default
 ``tests/rust/target``).
@@ -199,3 +201,53 @@ def test_bad_lines_are_answered_and_serving_goes_on(binary: Path) -> None:
     assert (
         '{"jsonrpc":"2.0","id":8,"result":{"output":{"result":6.0,"operation_performed":"multiply on [1.5, 4.0]"}}}'
     ) in r.stdout.splitlines()
+
+
+def test_real_runtime_runs_math(binary: Path, tmp_path: Path) -> None:
+    """The real StepFlow 0.9.0 runtime launches the example itself (HTTP subprocess mode, its
+    default) and runs a flow of three math steps, one of which fails in a second run."""
+    from interop import peers
+
+    config = {
+        "plugins": {
+            "builtin": {"type": "builtin"},
+            "rs": {"type": "stepflow", "command": str(binary), "args": ["--http", "--port", "0"], "env": {}},
+        },
+        "routes": {"/rs/{*component}": [{"plugin": "rs"}], "/builtin/{*component}": [{"plugin": "builtin"}]},
+        "stateStore": {"type": "inMemory"},
+    }
+    flow = {
+        "name": "rust-math-0.9",
+        "steps": [
+            {"id": "sum", "component": "/rs/math", "input": {"operation": "add", "operands": {"$input": "numbers"}}},
+            {"id": "square", "component": "/rs/math",
+             "input": {"operation": "power", "operands": [{"$step": "sum", "path": "result"}, 2]}},
+        ],
+        "output": {"sum": {"$step": "sum"}, "square": {"$step": "square", "path": "result"}},
+    }
+    failing = {
+        "name": "rust-math-0.9-failure",
+        "steps": [{"id": "boom", "component": "/rs/math", "input": {"operation": "power", "operands": {"$input": "numbers"}}}],
+        "output": {"never": {"$step": "boom"}},
+    }
+    report = peers.run_runtime(
+        "0.9.0", config,
+        [{"name": "main", "flow": flow, "input": {"numbers": [1, 2, 3.5]}},
+         {"name": "fail", "flow": failing, "input": {"numbers": [1, 2, 3]}, "items": True}],
+        tmp_path / "runtime", list_components=True,
+    )
+    body = report.run("main")
+    assert body["status"] == "completed", report.explain()
+    assert body["result"] == {"outcome": "success", "result": {
+        "sum": {"result": 6.5, "operation_performed": "add on [1.0, 2.0, 3.5]"},
+        "square": 42.25,
+    }}, report.explain()
+    listed = report.data["components"]["body"]["components"]
+    [math] = [c for c in listed if c["component"] == "/math"]
+    assert math["input_schema"] == INPUT_SCHEMA and math["output_schema"] == OUTPUT_SCHEMA
+    body = report.run("fail")
+    assert body["status"] == "failed", report.explain()
+    error = body["result"]["error"]
+    assert error["data"]["stack"][-1]["error"] == (
+        "component server error(-32003): Component execution failed: Power operation requires exactly 2 operands"
+    ), error
