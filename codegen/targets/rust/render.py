@@ -12,7 +12,7 @@ from ...ir import model as ir
 from ...shell import comment_line
 from ...templating import environment
 from ..naming import NameTable
-from . import layout
+from . import layout, server
 from .escape import rust_comment, rust_doc, rust_doc_inline, rust_str
 from ...ir.validation import Validation
 from .validators import NodeRenderer
@@ -102,11 +102,15 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
     if program.protocol is not None:
         protocol = _protocol_view(program.protocol, mapper, diags)
         files["src/protocol.rs"] = env.get_template("protocol.rs.jinja").render(header=header(options.command), p=protocol)
+    serving = server.wanted(program, diags)
+    if serving:
+        files.update(server.server_files(program, header(options.command), mapper, diags))
     files["src/lib.rs"] = env.get_template("lib.rs.jinja").render(
         header=header(options.command),
         crate=lib_name(options.crate),
         inputs=list(program.inputs),
         protocol=protocol,
+        server=serving,
     )
     files["Cargo.toml"] = env.get_template("Cargo.toml.jinja").render(
         header=header(options.command, "#"),
@@ -116,6 +120,7 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         serde_json=SERDE_JSON,
         regex=REGEX if regex else None,
         fancy=FANCY_REGEX if fancy else None,
+        server=server.server_deps() if serving else None,
     )
     files["rustfmt.toml"] = env.get_template("rustfmt.toml.jinja").render(header=header(options.command, "#"))
     return {k: _tidy(v) for k, v in sorted(files.items())}
