@@ -15,7 +15,7 @@ from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import json_kinds, references, resolve_alias
 from ..naming import enum_member_names as shared_enum_member_names
-from ..naming import NameTable, naming_order, pascal, report_renames, snake
+from ..naming import NameTable, naming_order, pascal, protocol_decls, report_renames, snake
 from .escape import py_comment, py_literal, py_str
 
 MODULE_NAMES = frozenset(
@@ -157,7 +157,7 @@ class PythonTypeMapper:
 
     # -- names ------------------------------------------------------------------------------
     def _assign_type_names(self) -> None:
-        for d in naming_order(self.program.decls):
+        for d in naming_order(self.program.decls, protocol_decls(self.program)):
             wanted = _class_base_name(d)
             file = d.id.split("#", 1)[0]
             stem = PurePosixPath(file).name.split(".")[0]

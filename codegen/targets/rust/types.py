@@ -36,7 +36,7 @@ from pathlib import PurePosixPath
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import decl_exprs, walk_expr
-from ..naming import NameTable, Rename, naming_order, report_renames, snake, words
+from ..naming import NameTable, Rename, naming_order, protocol_decls, report_renames, snake, words
 from . import layout
 from .escape import NotRepresentable, rust_comment, rust_doc, rust_int, rust_str
 
@@ -434,7 +434,7 @@ class RustTypeMapper:
                     visit(d.target, tuple(d.name), d.id, d.source, False)
 
     def _assign_names(self) -> None:
-        for d in naming_order(self.program.decls):
+        for d in naming_order(self.program.decls, protocol_decls(self.program)):
             stem = PurePosixPath(d.id.split("#", 1)[0]).name.split(".")[0]
             where = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
             self.name_of[d.id] = self._claim(rust_pascal(*d.name), " ".join(d.name), where, stem)

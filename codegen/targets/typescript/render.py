@@ -11,6 +11,7 @@ from ...ir import model as ir
 from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...shell import comment_line
 from ...templating import environment
+from ..naming import protocol_decls
 from . import layout as L
 from .checks import CheckBuilder
 from .nodes import GraphBuilder
@@ -88,7 +89,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
                 decls.append(ir.AliasDecl(type_id, (m.name, part), e, None, m.source))
                 synthesized[(i, part)] = type_id
     by_id = {d.id: d for d in decls}
-    names = TsNames(decls, diags).of
+    names = TsNames(decls, diags, protocol_decls(program)).of
     mapper = TsMapper(by_id, names, _exclusive_keys(by_id))
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in names.items()})
     cyclic = frozenset(bare_cycles(by_id))

@@ -67,11 +67,11 @@ class TsNames:
     """Type names for every declaration: PascalCase, reserved names and clashes resolved with the
     schema file's name as a prefix, then ``_2``, ``_3``...; every rename is reported."""
 
-    def __init__(self, decls: list[ir.Decl], diags: Diagnostics):
+    def __init__(self, decls: list[ir.Decl], diags: Diagnostics, first: frozenset[str] = frozenset()):
         self.table = NameTable("typescript type", RESERVED_TYPE_NAMES)
         self.of: dict[str, str] = {}
 
-        for d in naming_order(decls):
+        for d in naming_order(decls, first):
             wanted = _base_name(d)
             stem = PurePosixPath(d.id.split("#", 1)[0]).name.split(".")[0]
             prefixed = pascal(stem) + wanted
