@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from ..diagnostics import Diagnostics, SchemaError
 from ..ir import model as ir
@@ -64,24 +67,12 @@ def build_program(
                         "component names are unique across manifests",
                     )
                 components[comp.name] = comp
-    except LoadError as e:
-        diags.error("load", e.file, e.pointer, e.message, e.hint)
-        raise SchemaError(diags.sorted()) from None
-    except RecursionError:
-        diags.error("too-deep", "", "", "schema nesting is too deep to process", "flatten the schema with $defs")
-        raise SchemaError(diags.sorted()) from None
+    except (LoadError, RecursionError) as e:
+        _report(diags, e)
     if diags.has_errors:
         raise SchemaError(diags.sorted())
-    try:
+    with _reported(diags):
         validation = _validation(builder, conv.decls)
-    except LoadError as e:
-        diags.error("load", e.file, e.pointer, e.message, e.hint)
-        raise SchemaError(diags.sorted()) from None
-    except RecursionError:
-        diags.error("too-deep", "", "", "schema nesting is too deep to process", "flatten the schema with $defs")
-        raise SchemaError(diags.sorted()) from None
-    if diags.has_errors:
-        raise SchemaError(diags.sorted())
     decls = recognise_any_json(conv.decls)
     decls = classify_unions(decls)
     program = ir.Program(
@@ -112,6 +103,26 @@ def build_program(
             raise SchemaError(diags.sorted())
     lint(program, diags, _included(conv.merged, program))
     return program
+
+
+def _report(diags: Diagnostics, e: LoadError | RecursionError) -> NoReturn:
+    """A load error or a schema too deep to walk, as a diagnostic; raises :class:`SchemaError`."""
+    if isinstance(e, LoadError):
+        diags.error("load", e.file, e.pointer, e.message, e.hint)
+    else:
+        diags.error("too-deep", "", "", "schema nesting is too deep to process", "flatten the schema with $defs")
+    raise SchemaError(diags.sorted()) from None
+
+
+@contextmanager
+def _reported(diags: Diagnostics) -> Iterator[None]:
+    """Run a front-end step; its load errors and the diagnostics' errors become :class:`SchemaError`."""
+    try:
+        yield
+    except (LoadError, RecursionError) as e:
+        _report(diags, e)
+    if diags.has_errors:
+        raise SchemaError(diags.sorted())
 
 
 def _validation(builder: ValidationBuilder, decls: dict[ir.TypeId, ir.Decl]) -> ValidationIR:

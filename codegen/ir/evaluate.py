@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Callable
 
+from . import passes
 from . import validation as v
 from .model import MISSING
 
@@ -36,19 +37,9 @@ class _Seen:
 
 
 def json_kind(x: Any) -> str:
-    if x is None:
-        return "null"
-    if isinstance(x, bool):
-        return "boolean"
-    if isinstance(x, (int, float)):
-        return "number"
-    if isinstance(x, str):
-        return "string"
-    if isinstance(x, list):
-        return "array"
-    if isinstance(x, dict):
-        return "object"
-    raise TypeError(f"not a JSON value: {type(x).__name__}")
+    """The JSON kind of a parsed value, integers and fractions both ``number``."""
+    kind = passes.json_kind(x)
+    return "number" if kind == "integer" else kind
 
 
 def json_equal(a: Any, b: Any) -> bool:
