@@ -114,9 +114,9 @@ class ValidationBuilder:
             root = self.ws.by_uri.get(uri)
             if key is None or root is None:
                 continue
-            nid = self.ids.get(root)
-            if nid is not None:
-                nodes[nid] = _replace(nodes[nid], resource=rid)
+            entered = self.ids.get(root)
+            if entered is not None:
+                nodes[entered] = _replace(nodes[entered], resource=rid)
         self._check_cycles(nodes)
         # annotations: what an unevaluated_* keyword looks through
         annotates: set[int] = set()
