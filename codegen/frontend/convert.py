@@ -483,6 +483,12 @@ class Converter:
         if len(types) > 1:
             variants = []
             for t in types:
+                if t == "object" and isinstance(s.get("properties"), dict) and s["properties"]:
+                    # the location's own id names the union; its object part is a declaration of its own
+                    # (``type: [object, boolean]`` with properties, as the JSON Schema meta-schemas write)
+                    obj = self._inline_object(s, file, pointer, name + ("object",), suffix="/object")
+                    variants.append(ir.RefType(obj))
+                    continue
                 variants.append(self._typed(t, s, file, pointer, name, top=False))
             return _simplify_union(tuple(variants), one_of=False)
         return self._typed(types[0], s, file, pointer, name, top)
@@ -755,8 +761,10 @@ class Converter:
             return ir.MapType(ir.AnyType(), None, ir.Constraints(max_properties=0))
         return ir.MapType(values, key_pattern, c)
 
-    def _inline_object(self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...]) -> ir.TypeId:
-        type_id = tid(file, pointer)
+    def _inline_object(
+        self, s: dict[str, Any], file: str, pointer: str, name: tuple[str, ...], suffix: str = ""
+    ) -> ir.TypeId:
+        type_id = tid(file, pointer) + suffix
         if type_id in self.decls or type_id in self.pending:
             return type_id
         self.pending.add(type_id)
