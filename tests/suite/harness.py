@@ -113,7 +113,8 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
             [folder / f for f in [unit.root_file, *unit.extra_inputs]],
             diags,
             cwd=folder,
-            uri_map=uri_map(),
+            # the suite's remotes are also served by their URL (a remote whose $id differs from it)
+            uri_map={**uri_map(), "http://localhost:1234/": folder / "remotes"},
             kinds=os.environ.get("STEPFLOW_SUITE_KINDS", "convention"),
         )
     except SchemaError:
