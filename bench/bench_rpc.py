@@ -1,9 +1,17 @@
-"""JSON-RPC round trips: our generated component server against StepFlow's own Python SDK.
+"""JSON-RPC round trips: our generated component servers (Python, TypeScript, Rust) against
+StepFlow's own Python SDK.
 
-Both sides serve the same trivial component (``/title_case`` of a four-key object, a plain sync
+All serve the same trivial component (``/title_case`` of a four-key object, a plain sync
 function), are driven by the same minimal client written here, in the same run, and the script
-prints ratios.  It is a benchmark, not a test: no thresholds; it exits non-zero only when a server
-cannot be started or answers wrongly.
+prints ratios against stepflow-py.  It is a benchmark, not a test: no thresholds; it exits non-zero
+only when one of our servers cannot be built or started, or a server answers wrongly.  When
+stepflow-py's venvs are not set up it says so and prints our three servers alone.
+
+* **TypeScript**: the generated component server (``bench/servers/ts/main.ts`` on the
+  ``components.ts`` generated from ``schemas/`` + ``bench/servers/schemas/``), compiled with
+  ``tsc`` (``tests/ts-server``'s pinned TypeScript) into ``bench/.work/ts`` and run by ``node``.
+* **Rust**: the generated component server (``bench/servers/rust``, the same schemas), built with
+  ``cargo build --release`` in ``bench/.work/rust`` (the versions of ``tests/rust_server/Cargo.lock``).
 
 * **STDIO**: OURS = the generated ``StepflowStdioServer`` (``bench/rpc_ours.py``) against
   stepflow-py **0.7.0**'s STDIO server (``tests/interop/components_sf07.py``, its default log
@@ -30,7 +38,8 @@ uvicorn 0.54.0 with h11, the same versions the 0.9.1 SDK's venv resolves; neithe
 httptools).
 
     .venv/bin/python bench/bench_rpc.py [--n 2000] [--total 4000] [--inflight 32] [--repeat 3]
-                                        [--only stdio,http] [--profile DIR]
+                                        [--only stdio,http] [--servers python,typescript,rust,stepflow-py]
+                                        [--profile DIR]
 
 ``--profile DIR`` runs OUR servers under cProfile (``DIR/ours-stdio.prof``, ``DIR/ours-http.prof``)
 and prints their top functions; the profiler slows them down, so the ratios of such a run mean
@@ -44,6 +53,7 @@ import json
 import os
 import platform
 import selectors
+import shutil
 import socket
 import statistics
 import subprocess
@@ -455,10 +465,15 @@ def run_http(server: HttpServer, n: int, total: int, inflight: int, warmup: int)
 @dataclass
 class Contender:
     transport: str
-    who: str
+    who: str  # python, typescript, rust (ours) or stepflow-py
     label: str
     argv: Callable[[], list[str]]
     env: Callable[[], dict[str, str]]
+
+
+SERVERS = ("python", "typescript", "rust", "stepflow-py")
+PEER_VENVS = {"stdio": "py-0.7.0", "http": "py-0.9.1"}
+SERVER_SOURCES = HERE / "servers"
 
 
 def httptools_dir() -> Path:
@@ -474,6 +489,76 @@ def httptools_dir() -> Path:
     if not link.exists():
         link.symlink_to(Path(list(spec.submodule_search_locations)[0]))
     return target
+
+
+def _run(cmd: list[str], cwd: Path, what: str, timeout: float = 1800) -> None:
+    done = subprocess.run(cmd, check=False, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise BenchError(f"{what} failed ({' '.join(cmd[:3])} ... exited {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+
+
+def _generate(language: str, out: Path, *extra: str) -> None:
+    cmd = [sys.executable, "-m", "stepflow_codegen", language, "schemas/", "bench/servers/schemas/", "-o", str(out), "-q"]
+    _run([*cmd, *extra], REPO, f"stepflow-codegen {language}", timeout=300)
+
+
+def _fresh(work: Path, keep: tuple[str, ...]) -> None:
+    """Empty ``work`` but for ``keep`` (build caches)."""
+    work.mkdir(parents=True, exist_ok=True)
+    for p in work.iterdir():
+        if p.name in keep:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+
+
+def build_typescript() -> list[str]:
+    """Generate and compile bench/servers/ts into bench/.work/ts: the argv of its server."""
+    node = shutil.which("node")
+    if node is None or shutil.which("npm") is None:
+        raise BenchError("the TypeScript server needs Node.js (node and npm) on PATH")
+    tools = REPO / "tests" / "ts-server"
+    tsc = tools / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], tools, "npm ci in tests/ts-server", timeout=600)
+    work = HERE / ".work" / "ts"
+    _fresh(work, ())
+    for f in (SERVER_SOURCES / "ts").iterdir():
+        shutil.copy(f, work / f.name)
+    (work / "package.json").write_text('{"type": "module"}\n')
+    _generate("typescript", work / "generated")
+    (work / "node_modules").symlink_to(tools / "node_modules")
+    _run([str(tsc), "-p", str(work)], work, "tsc")
+    return [node, str(work / "out" / "main.js")]
+
+
+def build_rust() -> list[str]:
+    """Generate and build bench/servers/rust (release) in bench/.work/rust: the argv of its server."""
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        raise BenchError("the Rust server needs cargo on PATH")
+    work = HERE / ".work" / "rust"
+    _fresh(work, ("target", "Cargo.lock"))
+    shutil.copy(SERVER_SOURCES / "rust" / "Cargo.toml", work / "Cargo.toml")
+    shutil.copytree(SERVER_SOURCES / "rust" / "src", work / "src")
+    if not (work / "Cargo.lock").exists():  # the versions the tests build with
+        shutil.copy(REPO / "tests" / "rust_server" / "Cargo.lock", work / "Cargo.lock")
+    _generate("rust", work / "generated", "--package", "bench-components")
+    _run([cargo, "build", "--release", "--quiet", "--bin", "bench-server"], work, "cargo build --release")
+    return [str(work / "target" / "release" / "bench-server")]
+
+
+def peer_missing(transport: str) -> str | None:
+    """Why stepflow-py cannot run on ``transport`` (its interop venv is not set up), or None."""
+    name = PEER_VENVS[transport]
+    if (peers.VENVS / name / ".interop-ready").exists():
+        return None
+    return (
+        f"stepflow-py's venv {peers.VENVS / name} is not set up "
+        f"(bash tests/interop/setup.sh {name}, or INTEROP_VENVS=<dir holding it>)"
+    )
 
 
 def contenders(
@@ -494,17 +579,32 @@ def contenders(
     def their_http_env() -> dict[str, str]:
         return {"PYTHONPATH": str(httptools)} if httptools else {}
 
+    built: dict[str, list[str]] = {}
+
+    def compiled(language: str, *args: str) -> Callable[[], list[str]]:
+        def argv() -> list[str]:
+            if language not in built:
+                built[language] = build_typescript() if language == "typescript" else build_rust()
+            return [*built[language], *args]
+
+        return argv
+
     ours = HERE / "rpc_ours.py"
     how = " (/title_case as async def)" if async_component else ""
     stack = " + httptools" if httptools else ""
     return [
-        Contender("stdio", "ours", "generated StepflowStdioServer" + how,
+        Contender("stdio", "python", "generated StepflowStdioServer" + how,
                   lambda: [str(peers.venv_python("ours-http")), str(ours), "--stdio"], ours_env("ours-stdio")),
-        Contender("stdio", "theirs", "stepflow-py 0.7.0 stdio_server",
+        Contender("stdio", "typescript", "generated TypeScript server (node)", compiled("typescript", "--stdio"), dict),
+        Contender("stdio", "rust", "generated Rust server (release)", compiled("rust", "--stdio"), dict),
+        Contender("stdio", "stepflow-py", "stepflow-py 0.7.0 stdio_server",
                   lambda: [str(peers.venv_python("py-0.7.0")), str(peers.HERE / "components_sf07.py")], dict),
-        Contender("http", "ours", "generated StepflowServer + uvicorn" + stack + how,
+        Contender("http", "python", "generated StepflowServer + uvicorn" + stack + how,
                   lambda: [str(peers.venv_python("ours-http")), str(ours), "--http", "--port", "0"], ours_env("ours-http")),
-        Contender("http", "theirs", "stepflow-py 0.9.1 (FastAPI + uvicorn" + stack + ")",
+        Contender("http", "typescript", "generated TypeScript server (node:http)",
+                  compiled("typescript", "--http", "--port", "0"), dict),
+        Contender("http", "rust", "generated Rust server (hyper, release)", compiled("rust", "--http", "--port", "0"), dict),
+        Contender("http", "stepflow-py", "stepflow-py 0.9.1 (FastAPI + uvicorn" + stack + ")",
                   lambda: [str(peers.venv_python("py-0.9.1")), str(peers.HERE / "components_sf09.py"), "--port", "0"],
                   their_http_env),
     ]
@@ -537,20 +637,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=200, help="untimed executes first (default 200)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per server, alternating (median reported)")
     parser.add_argument("--only", default="stdio,http", help="stdio,http")
-    parser.add_argument("--profile", type=Path, help="cProfile OUR servers into this directory")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="a subset of " + ",".join(SERVERS))
+    parser.add_argument("--profile", type=Path, help="cProfile OUR Python servers into this directory")
     parser.add_argument("--top", type=int, default=25, help="functions shown per profile")
     parser.add_argument(
         "--httptools",
         action="store_true",
-        help="both HTTP servers get this interpreter's httptools (uvicorn then parses with it, not h11)",
+        help="both Python HTTP servers get this interpreter's httptools (uvicorn then parses with it, not h11)",
     )
     parser.add_argument(
         "--async-component",
         action="store_true",
-        help="OUR /title_case as an async def (no worker thread): not the same component any more",
+        help="OUR Python /title_case as an async def (no worker thread): not the same component any more",
     )
     args = parser.parse_args(argv)
     only = {t.strip() for t in args.only.split(",") if t.strip()}
+    servers = [w for w in SERVERS if w in {t.strip() for t in args.servers.split(",")}]
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
         args.repeat = 1
@@ -559,9 +661,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchError as e:
         print(f"bench-rpc: {e}", file=sys.stderr)
         return 2
-    todo = [c for c in contenders(args.profile, args.async_component, extra) if c.transport in only]
-    for c in todo:  # build/find every venv first (pip output, if any, before the numbers)
-        c.argv()
+    notes: list[str] = []
+    todo: list[Contender] = []
+    for c in contenders(args.profile, args.async_component, extra):
+        if c.transport not in only or c.who not in servers:
+            continue
+        if c.who == "stepflow-py" and (why := peer_missing(c.transport)) is not None:
+            notes.append(f"{c.transport}: no stepflow-py: {why}")
+            continue
+        todo.append(c)
+    for note in notes:
+        print(f"bench-rpc: {note}", flush=True)
+    try:
+        for c in todo:  # build/find every venv and binary first (pip, tsc, cargo, before the numbers)
+            c.argv()
+    except (BenchError, subprocess.TimeoutExpired, peers.PeerError) as e:
+        print(f"bench-rpc: FAIL preparing {c.transport} {c.who} ({c.label}): {e}", file=sys.stderr)
+        return 1
     print(
         f"bench-rpc: Python {platform.python_version()}, {os.cpu_count()} CPUs, n={args.n}, "
         f"total={args.total}, in flight={args.inflight}, warmup={args.warmup}, repeat={args.repeat}",
@@ -577,18 +693,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
             runs.setdefault((c.transport, c.who), []).append(r)
             print(
-                f"  run {i + 1} {c.transport:5} {c.who:6} seq {r.seq_median_ms:.3f}/{r.seq_p99_ms:.3f} ms"
+                f"  run {i + 1} {c.transport:5} {c.who:11} seq {r.seq_median_ms:.3f}/{r.seq_p99_ms:.3f} ms"
                 f"  {r.rps:8.0f} req/s  load {r.load_median_ms:.2f}/{r.load_p99_ms:.2f} ms  cpu {r.cpu_us:.0f} us",
                 flush=True,
             )
+    ours_present = [w for w in SERVERS[:3] if w in servers]
     summary: list[str] = []
-    rows: list[tuple[str, ...]] = []
+    print()
+    print(
+        "| transport | measure | " + " | ".join(servers)
+        + "".join(f" | {w} vs stepflow-py" for w in ours_present if "stepflow-py" in servers) + " |"
+    )
+    print("| --- | --- |" + " --- |" * (len(servers) + (len(ours_present) if "stepflow-py" in servers else 0)))
     for transport in ("stdio", "http"):
         if transport not in only:
             continue
-        ours = median_result(runs[(transport, "ours")])
-        theirs = median_result(runs[(transport, "theirs")])
-        peer = next(c.label for c in todo if c.transport == transport and c.who == "theirs")
+        med = {w: median_result(runs[(transport, w)]) for w in servers if (transport, w) in runs}
+        peer = med.get("stepflow-py")
         for name, unit, better_low, fmt in (
             ("seq_median_ms", "sequential median (ms)", True, "{:.3f}"),
             ("seq_p99_ms", "sequential p99 (ms)", True, "{:.3f}"),
@@ -597,20 +718,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("load_p99_ms", f"{args.inflight} in flight, latency p99 (ms)", True, "{:.2f}"),
             ("cpu_us", "server CPU per execute (us)", True, "{:.0f}"),
         ):
-            a, b = getattr(ours, name), getattr(theirs, name)
-            ratio = (b / a if better_low else a / b) if a and b else float("nan")
-            rows.append((transport, unit, fmt.format(a), fmt.format(b), f"x{ratio:.2f}", peer))
-        summary.append(f"{transport} x{ours.rps / theirs.rps:.1f} throughput")
+            cells = [fmt.format(getattr(med[w], name)) if w in med else "n/a" for w in servers]
+            if "stepflow-py" in servers:
+                for w in ours_present:
+                    a = getattr(med[w], name) if w in med else 0.0
+                    b = getattr(peer, name) if peer is not None else 0.0
+                    cells.append(f"x{(b / a if better_low else a / b):.2f}" if a and b else "n/a")
+            print(f"| {transport} | {unit} | " + " | ".join(cells) + " |")
+        if peer is not None:
+            summary.append(
+                f"{transport} throughput vs stepflow-py: "
+                + ", ".join(f"{w} x{med[w].rps / peer.rps:.1f}" for w in ours_present if w in med)
+            )
+        else:
+            summary.append(f"{transport} req/s: " + ", ".join(f"{w} {med[w].rps:.0f}" for w in ours_present if w in med)
+                           + " (no stepflow-py to compare with)")
     print()
-    print("| transport | measure | ours | stepflow-py | ours better by |")
-    print("| --- | --- | --- | --- | --- |")
-    for row in rows:
-        print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]} | {row[4]} |")
-    print()
-    for transport in ("stdio", "http"):
-        if transport in only:
-            print(f"{transport}: ours = {next(c.label for c in todo if c.transport == transport and c.who == 'ours')}, "
-                  f"stepflow-py = {next(c.label for c in todo if c.transport == transport and c.who == 'theirs')}")
+    for c in todo:
+        if c.transport in only:
+            print(f"{c.transport}: {c.who} = {c.label}")
+    for note in notes:
+        print(f"bench-rpc: {note}")
     if args.profile is not None:
         import pstats
 
@@ -620,7 +748,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"\n--- {path} (tottime) ---")
                 pstats.Stats(str(path)).sort_stats("tottime").print_stats(args.top)
         print("bench-rpc: profiled run, ratios are not meaningful")
-    print("bench-rpc: " + ", ".join(summary))
+    print("bench-rpc: " + "; ".join(summary))
     return 0
 
 

@@ -198,7 +198,23 @@ def _templates_dir(spec: TargetSpec, base: Path) -> Path | None:
             f"templates directory {spec.templates} has no {spec.language}/ folder "
             f"(put overrides of the {spec.language} templates in {spec.templates}/{spec.language}/)"
         )
+    for name in _FORMER_TEMPLATES.get(spec.language, ()):
+        if (path / spec.language / name).exists():
+            raise BadInput(
+                f"{spec.templates}/{spec.language}/{name} overrides nothing: the runtime it rendered is now a "
+                "hand-written source file copied as it is (templates/"
+                f"{spec.language}/runtime/), not a template; remove the override (see docs/templates.md)"
+            )
     return path
+
+
+# Runtimes that were Jinja templates and are now ordinary source files copied into the output: an
+# override of one would be silently ignored, so it is refused.
+_FORMER_TEMPLATES = {
+    "python": ("_runtime.py.jinja", "_rpc.py.jinja"),
+    "typescript": ("runtime.ts.jinja",),
+    "rust": ("runtime.rs.jinja",),
+}
 
 
 def _expand_roots(root_names: dict[str, str], spec: TargetSpec, base: Path) -> dict[str, str]:

@@ -44,5 +44,30 @@ def test_wheel_generates_the_protocol(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     example = ROOT / "examples" / "ts-components" / "generated"
-    for name in ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts", "components.ts"):
+    for name in ("runtime.ts", "rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts", "components.ts"):
         assert (out / name).read_text().split("\n", 2)[2] == (example / name).read_text().split("\n", 2)[2], name
+    # and the Rust runtime files (runtime.rs, the pattern engines, the component server's)
+    code = code.replace(
+        "'typescript', 'schemas/', 'examples/ts-components/schemas/'",
+        "'rust', 'schemas/', 'examples/rust-math/schemas/', '--package', 'rust-math-components'",
+    )
+    out = tmp_path / "rust"
+    r = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    example = ROOT / "examples" / "rust-math" / "generated" / "src"
+    names = sorted(p.name for p in example.glob("*.rs"))
+    assert {"runtime.rs", "rpc.rs", "stdio.rs", "http.rs", "server.rs"} <= set(names)
+    for name in names:
+        assert (out / "src" / name).read_text().split("\n", 2)[2] == (example / name).read_text().split("\n", 2)[2], name
+    # the pattern engines (no crate of the repository needs fancy-regex: rendered directly)
+    from stepflow_codegen.targets.rust.render import render_runtime
+
+    patterns = (
+        "import stepflow_codegen\n"
+        f"assert stepflow_codegen.__file__.startswith({str(site)!r}), stepflow_codegen.__file__\n"
+        "from stepflow_codegen.targets.rust.render import render_runtime\n"
+        "print(render_runtime('x', regex=True, fancy=False) + render_runtime('x'), end='')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", patterns], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == render_runtime("x", regex=True, fancy=False) + render_runtime("x")

@@ -134,6 +134,88 @@ def test_every_file_carries_the_header() -> None:
         assert "stepflow_codegen" not in content, rel
 
 
+RUNTIME = ROOT / "templates" / "rust" / "runtime"
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_runtime_is_the_source_files_after_the_header(name: str) -> None:
+    """src/runtime.rs is templates/rust/runtime/runtime.rs, then the pattern engine when the
+    schemas have a pattern (pattern_regex.rs, or pattern_fancy.rs when one needs fancy-regex), and
+    Cargo.toml asks for exactly the crates that engine uses."""
+    golden = GOLDEN / name
+    manifest = (golden / "Cargo.toml").read_text(encoding="utf-8")
+    regex, fancy = "\nregex = " in manifest, "\nfancy-regex = " in manifest
+    text = (golden / "src" / "runtime.rs").read_text(encoding="utf-8").split("\n", 2)[2]
+    expected = "\n" + (RUNTIME / "runtime.rs").read_text(encoding="utf-8")
+    if regex:
+        expected += "\n" + (RUNTIME / ("pattern_fancy.rs" if fancy else "pattern_regex.rs")).read_text(encoding="utf-8")
+    assert text == expected
+    assert ("pub struct Pattern" in text) == regex and ("fancy_regex::" in text) == fancy
+    for source in ("runtime.rs", "pattern_regex.rs", "pattern_fancy.rs"):
+        body = (RUNTIME / source).read_text(encoding="utf-8")
+        assert "{%" not in body and "{#" not in body, source  # Rust format strings hold {{, never a Jinja tag
+
+
+def test_both_runtimes_render_for_the_many_schema_harness() -> None:
+    from stepflow_codegen.targets.rust.render import render_runtime
+
+    both = render_runtime("x")
+    assert both.endswith((RUNTIME / "pattern_fancy.rs").read_text(encoding="utf-8"))
+    assert render_runtime("x", regex=True, fancy=False).endswith((RUNTIME / "pattern_regex.rs").read_text(encoding="utf-8"))
+    plain = render_runtime("x", regex=False)
+    assert plain.endswith((RUNTIME / "runtime.rs").read_text(encoding="utf-8")) and "pub struct Pattern" not in plain
+    assert render_runtime("x", regex=False, fancy=True) == plain  # fancy-regex only ever comes with regex
+
+
+def test_fancy_pattern_engine_compiles_and_matches(tmp_path: Path) -> None:
+    """No fixture needs fancy-regex, so a crate with a look-ahead pattern is generated here: its
+    runtime.rs ends with pattern_fancy.rs, it is clippy-clean and the patterns hold (cargo, offline:
+    the crates are the ones the regex oracle of tests/test_ecma_regex.py locks)."""
+    schema = tmp_path / "s.json"
+    schema.write_text(
+        '{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {'
+        '"Word": {"type": "string", "pattern": "^(?!x)\\\\w+(?=!)"}, "Plain": {"type": "string", "pattern": "^a+$"}}}',
+        encoding="utf-8",
+    )
+    crate = tmp_path / "fancycheck"
+    r = subprocess.run([sys.executable, "-m", "stepflow_codegen", "rust", str(schema), "-o", str(crate), "-q"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert (crate / "src" / "runtime.rs").read_text(encoding="utf-8").endswith(
+        "\n" + (RUNTIME / "pattern_fancy.rs").read_text(encoding="utf-8"))
+    assert "\nfancy-regex = " in (crate / "Cargo.toml").read_text(encoding="utf-8")
+    (crate / "tests").mkdir()
+    (crate / "tests" / "patterns.rs").write_text(
+        "use fancycheck::decode;\nuse fancycheck::types::{Plain, Word};\n\n#[test]\nfn patterns() {\n"
+        '    assert!(decode::<Word>("\\"ab!\\"").is_ok());\n'
+        '    assert!(decode::<Word>("\\"xb!\\"").is_err());\n'
+        '    assert!(decode::<Word>("\\"ab\\"").is_err());\n'
+        '    assert!(decode::<Plain>("\\"aaa\\"").is_ok());\n'
+        '    assert!(decode::<Plain>("\\"ab\\"").is_err());\n}\n',
+        encoding="utf-8",
+    )
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET_DIR))
+    for args in (["clippy", "--all-targets", "--", "-D", "warnings"], ["test"]):
+        r = subprocess.run(["cargo", args[0], "--offline", "--quiet", *args[1:]], cwd=crate, env=env,
+                           capture_output=True, text=True, timeout=900)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "test result: ok. 1 passed" in r.stdout, r.stdout
+
+
+def test_pattern_engines_differ_only_by_fancy_regex() -> None:
+    """pattern_fancy.rs is pattern_regex.rs plus the fancy-regex engine, nothing else: the two stay in step."""
+    import difflib
+
+    plain = (RUNTIME / "pattern_regex.rs").read_text(encoding="utf-8").splitlines()
+    fancy = (RUNTIME / "pattern_fancy.rs").read_text(encoding="utf-8").splitlines()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=plain, b=fancy, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        assert tag == "insert", (tag, plain[i1:i2], fancy[j1:j2])
+        added = "\n".join(fancy[j1:j2])
+        assert "fancy" in added.lower(), added
+
+
 # ---------------------------------------------------------------------------------------------
 # escaping and naming
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Each test overrides one template of one target (a copy of the built-in with a marker added), checks
 the marker reaches the output and the rest is unchanged, and that the Python output still imports.
-docs/templates.md must describe every built-in template, so the documented contexts stay complete.
+docs/templates.md must describe every built-in template, so the documented contexts stay complete,
+and every runtime copied as a source file (``templates/<language>/runtime/``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ SCHEMA = ROOT / "tests" / "fixtures" / "schemas" / "features"
 
 # (language, template overridden, file it renders, marker as it appears in that file)
 CASES = [
-    ("python", "_runtime.py.jinja", "_runtime.py", "# audited by the platform team"),
+    ("python", "__init__.py.jinja", "__init__.py", "# audited by the platform team"),
     ("typescript", "index.ts.jinja", "index.ts", "// audited by the platform team"),
     ("rust", "lib.rs.jinja", "src/lib.rs", "// audited by the platform team"),
 ]
@@ -60,8 +61,8 @@ def test_one_template_overridden(tmp_path: Path, language: str, template: str, r
 
 def test_templates_from_the_configuration(tmp_path: Path) -> None:
     (tmp_path / "tpl" / "python").mkdir(parents=True)
-    builtin = (TEMPLATES / "python" / "_runtime.py.jinja").read_text(encoding="utf-8")
-    (tmp_path / "tpl" / "python" / "_runtime.py.jinja").write_text(builtin + "# from the config\n", encoding="utf-8")
+    builtin = (TEMPLATES / "python" / "types.py.jinja").read_text(encoding="utf-8")
+    (tmp_path / "tpl" / "python" / "types.py.jinja").write_text(builtin + "# from the config\n", encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(
         "[[tool.stepflow-codegen.targets]]\n"
         f'language = "python"\nschemas = ["{SCHEMA.as_posix()}"]\nout = "gen/pkg"\ntemplates = "tpl"\n',
@@ -69,7 +70,7 @@ def test_templates_from_the_configuration(tmp_path: Path) -> None:
     )
     r = run("generate", "-q", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "gen/pkg/_runtime.py").read_text(encoding="utf-8").endswith("# from the config\n")
+    assert (tmp_path / "gen/pkg/types.py").read_text(encoding="utf-8").endswith("# from the config\n")
     assert run("check", "-q", cwd=tmp_path).returncode == 0
 
 
@@ -89,11 +90,31 @@ def test_bad_templates_exit_2_without_traceback(tmp_path: Path, setup: str, word
     if setup in ("syntax-error", "unknown-variable"):
         (tpl / "python").mkdir()
         body = "{% if %}" if setup == "syntax-error" else "{{ no_such_variable.attribute }}"
-        (tpl / "python" / "_runtime.py.jinja").write_text(body, encoding="utf-8")
+        (tpl / "python" / "types.py.jinja").write_text(body, encoding="utf-8")
     r = run("python", str(SCHEMA), "-o", "out/pkg", "--templates", "tpl", cwd=tmp_path)
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert words in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "language,former,source",
+    [
+        ("python", "_runtime.py.jinja", "python/runtime/_runtime.py"),
+        ("typescript", "runtime.ts.jinja", "typescript/runtime/runtime.ts"),
+        ("rust", "runtime.rs.jinja", "rust/runtime/runtime.rs"),
+    ],
+)
+def test_override_of_a_former_runtime_template_is_refused(tmp_path: Path, language: str, former: str, source: str) -> None:
+    """The runtimes are source files copied as they are: an override of the template one used to be
+    would be ignored without a word, so it stops the run (exit 2, nothing written)."""
+    assert not (TEMPLATES / language / former).exists() and (TEMPLATES / source).is_file()
+    (tmp_path / "tpl" / language).mkdir(parents=True)
+    (tmp_path / "tpl" / language / former).write_text("{{ header }}\n", encoding="utf-8")
+    r = run(language, str(SCHEMA), "-o", "out/pkg", "--templates", "tpl", cwd=tmp_path)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert f"tpl/{language}/{former} overrides nothing" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -107,3 +128,10 @@ def test_docs_describe_every_builtin_template() -> None:
         if f"`{t.name}`" not in doc
     ]
     assert not missing, f"docs/templates.md does not describe: {missing}"
+    copied = [
+        f"{lang}/runtime/{f.name}"
+        for lang in ("python", "typescript", "rust")
+        for f in sorted((TEMPLATES / lang / "runtime").iterdir())
+        if f.suffix in (".py", ".ts", ".rs") and f"`runtime/{f.name}`" not in doc
+    ]
+    assert not copied, f"docs/templates.md does not list the copied runtime files: {copied}"

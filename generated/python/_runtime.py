@@ -24,6 +24,7 @@ converted (``1.0`` is accepted for an integer, as JSON Schema says).  Every reje
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import re
 import sys
@@ -31,7 +32,7 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation, localcontext
-from typing import Any, ClassVar, Type, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, overload
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -77,10 +78,9 @@ class OpenObject:
         if known is None:
             ns = vars(sys.modules[cls.__module__])
             hints = {
-                k: (
-                    eval(v, ns) if isinstance(v, str) else v
-                )  # noqa: S307 (generated names)
-                for k, v in cls.__dict__.get("__annotations__", {}).items()
+                # eval: the class's own annotations, names generated in its module
+                k: (eval(v, ns) if isinstance(v, str) else v)
+                for k, v in inspect.get_annotations(cls).items()
             }
             spec = []
             for attr, wire, default, _ in cls.__stepflow_fields__:
@@ -217,9 +217,8 @@ class UnionHook(metaclass=_UnionMeta):
         resolved = cls.__dict__.get("__stepflow_resolved__")
         if resolved is None:
             ns = vars(sys.modules[cls.__module__])
-            resolved = tuple(
-                eval(expr, ns) for expr in cls.__stepflow_variants__
-            )  # noqa: S307 (generated names)
+            # eval: the variants' names, generated in the union's module
+            resolved = tuple(eval(expr, ns) for expr in cls.__stepflow_variants__)
             cls.__stepflow_resolved__ = resolved
         return resolved
 
@@ -387,7 +386,7 @@ class Named:
 class Fail:
     """What a generated validator returns on failure (None means valid)."""
 
-    __slots__ = ("node", "keyword", "path")
+    __slots__ = ("keyword", "node", "path")
 
     def __init__(self, node: int, keyword: str) -> None:
         self.node = node
@@ -409,7 +408,7 @@ class Fail:
 class Seen:
     """The keys and indices a schema evaluated (for ``unevaluated*``)."""
 
-    __slots__ = ("props", "items")
+    __slots__ = ("items", "props")
 
     def __init__(self) -> None:
         self.props: set[str] = set()
@@ -468,11 +467,11 @@ def duplicate(items: list[Any]) -> int | None:
     return None
 
 
-def _decimal(x: int | float) -> Decimal:
+def _decimal(x: float) -> Decimal:
     return Decimal(x) if builtin_type(x) is int else Decimal(repr(x))
 
 
-def is_multiple(x: int | float, m: int | float) -> bool:
+def is_multiple(x: float, m: float) -> bool:
     """``multipleOf``, exact for the decimals the numbers were written as."""
     if builtin_type(x) is int and builtin_type(m) is int:
         return x % m == 0
@@ -611,7 +610,7 @@ def _require_tag(tp: Any) -> Any:
         return tp
     tag = "\x00no-variant" if isinstance(config.tag, str) else -(2**62) + 7
     never = msgspec.defstruct("NoVariant", [], tag_field=config.tag_field, tag=tag)
-    return typing.Union[tp, never]
+    return typing.Union[tp, never]  # noqa: UP007 (runtime type objects)
 
 
 def _plan(
@@ -641,7 +640,7 @@ def _plan(
 
 
 @overload
-def decode(data: bytes | str, type: Type[T]) -> T: ...
+def decode(data: bytes | str, type: type[T]) -> T: ...
 @overload
 def decode(data: bytes | str, type: Any) -> Any: ...
 def decode(data: bytes | str, type: Any) -> Any:
@@ -668,7 +667,7 @@ def decode(data: bytes | str, type: Any) -> Any:
 
 
 @overload
-def convert(obj: Any, type: Type[T]) -> T: ...
+def convert(obj: Any, type: type[T]) -> T: ...
 @overload
 def convert(obj: Any, type: Any) -> Any: ...
 def convert(obj: Any, type: Any) -> Any:
@@ -701,7 +700,7 @@ def exact(type: Any) -> bool:
 def validate(value: Any, type: Any) -> None:
     """Raise :class:`ValidationError` unless ``value`` (JSON-shaped data, or a value of a
     generated type) is valid for ``type``'s schema."""
-    _, target, check, _ = _plan(type)
+    _, _target, check, _ = _plan(type)
     if check is None:
         convert(_plain(value), type)
         return

@@ -109,7 +109,7 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
         exports=exports,
         body="\n\n".join(chunks).rstrip("\n") + "\n",
     )
-    files["_runtime.py"] = env.get_template("_runtime.py.jinja").render(header=hdr)
+    files["_runtime.py"] = runtime_file("_runtime.py", hdr)
     files["_validators.py"] = _render_validators(program, mapper, hdr, diags)
     method_exports: list[str] = []
     rpc: RpcModel | None = None

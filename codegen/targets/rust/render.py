@@ -10,7 +10,7 @@ from typing import Any
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...shell import comment_line
-from ...templating import environment
+from ...templating import environment, templates_dir
 from ..naming import NameTable
 from . import layout, server
 from .escape import rust_comment, rust_doc, rust_doc_inline, rust_str
@@ -127,12 +127,20 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
 
 
 def render_runtime(command: str, regex: bool = True, fancy: bool = True) -> str:
-    """``src/runtime.rs``; with ``regex``/``fancy`` it needs the ``regex``/``fancy-regex`` crates.
+    """``src/runtime.rs``: ``templates/rust/runtime/runtime.rs`` after the generated-file header, then,
+    when a schema has a ``pattern``, the ``Pattern`` engine: ``pattern_regex.rs`` (needs the ``regex``
+    crate) or, when a pattern needs look-around or backreferences, ``pattern_fancy.rs`` (``regex`` and
+    ``fancy-regex``).  All three are ordinary Rust files (rustfmt-checked as they are); nothing in
+    them is substituted, so a crate without patterns carries no regex code and no regex dependency.
 
     A harness that compiles the types of many schemas as modules of one crate (each case's
     ``src/types.rs`` as ``crate::<case>``) renders one runtime with both, as ``crate::runtime``."""
-    env = environment("rust", FILTERS)
-    return _tidy(env.get_template("runtime.rs.jinja").render(header=header(command), regex=regex, fancy=fancy and regex))
+    root = templates_dir() / "rust" / "runtime"
+    text = header(command) + "\n\n" + (root / "runtime.rs").read_text(encoding="utf-8")
+    if regex:
+        engine = "pattern_fancy.rs" if fancy else "pattern_regex.rs"
+        text += "\n" + (root / engine).read_text(encoding="utf-8")
+    return _tidy(text)
 
 
 def _nodes_by_source(validation: Validation | None) -> dict[tuple[str, str], int]:

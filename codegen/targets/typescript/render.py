@@ -15,7 +15,7 @@ from ..naming import protocol_decls
 from . import layout as L
 from .checks import CheckBuilder
 from .nodes import GraphBuilder
-from .server import server_files
+from .server import runtime_file, server_files
 from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
 from .types import (
     NEVER,
@@ -131,7 +131,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
         imports=_import_type(sorted(names[d.id] for d in ordered), "./types.js"),
         body="\n\n".join(check_chunks),
     )
-    files["runtime.ts"] = env.get_template("runtime.ts.jinja").render(header=hdr)
+    files["runtime.ts"] = runtime_file("runtime.ts", hdr)
     if protocol is not None:
         files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, mapper)
     files["index.ts"] = env.get_template("index.ts.jinja").render(header=hdr, protocol=protocol is not None)

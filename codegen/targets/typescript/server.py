@@ -22,6 +22,13 @@ NEEDED_METHODS = ("initialize", "initialized", "components/list", "components/in
 _GENERIC_CODES = frozenset({-32700, -32600, -32601, -32602, -32603, -32001})
 
 
+def runtime_file(name: str, hdr: str) -> str:
+    """A hand-written runtime file (``templates/typescript/runtime/NAME``, ordinary TypeScript
+    type-checked, linted and unit-tested as such) as generated output: the generated-file header, a
+    blank line, then the file as it is."""
+    return hdr + "\n\n" + (templates_dir() / "typescript" / "runtime" / name).read_text(encoding="utf-8")
+
+
 def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Diagnostics) -> dict[str, str]:
     """The runtime and ``components.ts``, or nothing (with a warning) when the protocol lacks them."""
     if not program.components:
@@ -39,9 +46,8 @@ def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Di
         )
         return {}
     files: dict[str, str] = {}
-    root = templates_dir() / "typescript" / "runtime"
     for name in RUNTIME_FILES:
-        files[name] = hdr + "\n\n" + (root / name).read_text(encoding="utf-8")
+        files[name] = runtime_file(name, hdr)
     execute = next(m for m in protocol.methods if m.name == "components/execute")
     specific = sorted({c for c in execute.errors if c not in _GENERIC_CODES}, reverse=True)
     failed = specific[0] if len(specific) == 1 else -32003

@@ -12,7 +12,6 @@ use serde_json::{Map, Number, Value};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::OnceLock;
 
 // ---------------------------------------------------------------------------------------------
 // serde adapters
@@ -1061,6 +1060,8 @@ fn multiple_of_f64(value: &Number, factor: &str) -> bool {
     let quotient = value.as_f64().unwrap_or(f64::NAN) / factor.parse::<f64>().unwrap_or(f64::NAN);
     quotient.is_finite() && quotient.fract() == 0.0
 }
+
+use std::sync::OnceLock;
 
 /// A `pattern` (ECMA-262, translated at generation time for the `regex` crate, or `fancy-regex`
 /// when it needs look-around or backreferences), compiled on first use. It matches anywhere in

@@ -1,5 +1,3 @@
-{{ header }}
-
 //! What the generated types share: serde adapters, the strict object and enum decoders, and the
 //! engine of the schema checks generated from the JSON Schema (every keyword, on JSON values).
 //!
@@ -11,9 +9,6 @@ use serde_json::{Map, Number, Value};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
-{% if regex %}
-use std::sync::OnceLock;
-{% endif %}
 
 // ---------------------------------------------------------------------------------------------
 // serde adapters
@@ -1062,76 +1057,3 @@ fn multiple_of_f64(value: &Number, factor: &str) -> bool {
     let quotient = value.as_f64().unwrap_or(f64::NAN) / factor.parse::<f64>().unwrap_or(f64::NAN);
     quotient.is_finite() && quotient.fract() == 0.0
 }
-{% if regex %}
-
-/// A `pattern` (ECMA-262, translated at generation time for the `regex` crate, or `fancy-regex`
-/// when it needs look-around or backreferences), compiled on first use. It matches anywhere in
-/// the string unless anchored, as in JSON Schema. A pattern that cannot be compiled matches
-/// nothing (the value is rejected, never silently accepted).
-#[derive(Debug)]
-pub struct Pattern {
-    source: &'static str,
-    rendered: &'static str,
-    engine: Engine,
-    compiled: OnceLock<Option<Compiled>>,
-}
-
-#[derive(Debug)]
-enum Engine {
-    Regex,
-{% if fancy %}
-    Fancy,
-{% endif %}
-    Unsupported,
-}
-
-#[derive(Debug)]
-enum Compiled {
-    Regex(regex::Regex),
-{% if fancy %}
-    Fancy(fancy_regex::Regex),
-{% endif %}
-}
-
-impl Pattern {
-    /// `source` as written in the schema, `rendered` for the `regex` crate.
-    pub const fn new(source: &'static str, rendered: &'static str) -> Self {
-        Pattern { source, rendered, engine: Engine::Regex, compiled: OnceLock::new() }
-    }
-{% if fancy %}
-
-    /// `source` as written in the schema, `rendered` for the `fancy-regex` crate.
-    pub const fn fancy(source: &'static str, rendered: &'static str) -> Self {
-        Pattern { source, rendered, engine: Engine::Fancy, compiled: OnceLock::new() }
-    }
-{% endif %}
-
-    /// A pattern no Rust engine can honour (reported at generation time): it matches nothing.
-    pub const fn unsupported(source: &'static str) -> Self {
-        Pattern { source, rendered: "", engine: Engine::Unsupported, compiled: OnceLock::new() }
-    }
-
-    /// The pattern as written in the schema.
-    pub const fn source(&self) -> &'static str {
-        self.source
-    }
-
-    /// Whether `value` matches (`false` when the pattern cannot be compiled).
-    pub fn is_match(&self, value: &str) -> bool {
-        let compiled = self.compiled.get_or_init(|| match self.engine {
-            Engine::Regex => regex::Regex::new(self.rendered).ok().map(Compiled::Regex),
-{% if fancy %}
-            Engine::Fancy => fancy_regex::Regex::new(self.rendered).ok().map(Compiled::Fancy),
-{% endif %}
-            Engine::Unsupported => None,
-        });
-        match compiled {
-            Some(Compiled::Regex(regex)) => regex.is_match(value),
-{% if fancy %}
-            Some(Compiled::Fancy(regex)) => regex.is_match(value).unwrap_or(false),
-{% endif %}
-            None => false,
-        }
-    }
-}
-{% endif %}

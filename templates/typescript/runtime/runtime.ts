@@ -1,5 +1,3 @@
-{{ header }}
-
 /**
  * The checks behind the generated validators: small combinators that accept exactly what JSON
  * Schema accepts for the keywords the generator carries. Values are JSON data (what JSON.parse
