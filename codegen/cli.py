@@ -755,7 +755,7 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
         if spec.language == "rust":
             from .targets.naming import snake
 
-            taken = {snake(e["name"]) for e in manifest_components(manifest)}
+            taken = {snake(e["name"]) for e in manifest_components(manifest) if e["name"] != name}
             if snake(name) in taken:
                 raise ScaffoldError(f"component name {name!r} makes the Rust method {snake(name)!r} of another component")
         elif not impl.is_file():
