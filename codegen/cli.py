@@ -679,7 +679,13 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
                       sync: bool, verbose: bool, quiet: bool) -> None:
     """Add component NAME: its schema file and manifest entry, regenerated code, and a stub in the
     implementation file (appended; nothing else in that file changes)."""
-    from .scaffold import ScaffoldError, add_schema, append_stub, find_manifests, import_of
+    from .scaffold import (
+        ScaffoldError,
+        add_schema,
+        append_stub,
+        find_manifests,
+        import_of,
+    )
 
     def go() -> int:
         specs, base = load_config(config)
@@ -746,7 +752,12 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
                description: str | None, verbose: bool, quiet: bool) -> int:
     """add-component in a TypeScript or Rust project (see codegen/scaffold_langs.py)."""
     from .scaffold import ScaffoldError, add_schema
-    from .scaffold_langs import append_ts_stub, check_component_name, manifest_components, write_rust_component
+    from .scaffold_langs import (
+        append_ts_stub,
+        check_component_name,
+        manifest_components,
+        write_rust_component,
+    )
 
     impl = base / spec.implementation  # type: ignore[operator]
     description = description or f"TODO: what {name} does."
@@ -758,6 +769,8 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
             taken = {snake(e["name"]) for e in manifest_components(manifest) if e["name"] != name}
             if snake(name) in taken:
                 raise ScaffoldError(f"component name {name!r} makes the Rust method {snake(name)!r} of another component")
+            if (impl / "mod.rs").is_symlink() or impl.is_symlink():
+                raise ScaffoldError(f"{impl} or {impl / 'mod.rs'} is a symlink; refusing to write through it")
         elif not impl.is_file():
             raise ScaffoldError(f"{impl} does not exist: the implementation file add-component appends to")
         schema_file, old_manifest = add_schema(manifest, name, description)
@@ -796,11 +809,10 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
 def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
     """The Python names the generated code gives component ``name`` (function, input, output, context)."""
     from .frontend import build_program
-    from .targets.python.components import build_components
-    from .targets.python.rpc import build_model
+    from .targets.python.components import build_components, write_default_ids
     from .targets.python.render import FILTERS
+    from .targets.python.rpc import build_model
     from .targets.python.types import PythonTypeMapper
-    from .targets.python.components import write_default_ids
     from .templating import environment
 
     diags = Diagnostics()

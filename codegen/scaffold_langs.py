@@ -47,10 +47,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 # ECMAScript reserved words (and strict-mode / module ones): not a function name
 JS_RESERVED = frozenset(
-    """break case catch class const continue debugger default delete do else enum export extends false finally
-    for function if import in instanceof new null return super switch this throw true try typeof var void
-    while with yield let static implements interface package private protected public await arguments eval
-    undefined NaN Infinity""".split()
+    ["break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "let", "static", "implements", "interface", "package", "private", "protected", "public", "await", "arguments", "eval", "undefined", "NaN", "Infinity"]
 )
 
 
@@ -121,7 +118,8 @@ def _environment() -> Any:
     from .templating import environment
 
     return environment("scaffold", (("tsstr", ts_string), ("ruststr", rust_str), ("toml", _toml_str),
-                                    ("comment", comment), ("mdtext", mdtext), ("shellword", lambda s: join([s]))))
+                                    ("comment", comment), ("mdtext", mdtext), ("shellword", lambda s: join([s])),
+                                    ("codespan", lambda s: " ".join(str(s).replace("`", "'").split()))))
 
 
 def _doc(language: str, text: str) -> str:
