@@ -43,7 +43,6 @@ from .scaffold import (
 from .targets.naming import pascal, snake
 
 CONFIG_FILE = "stepflow-codegen.toml"
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 # ECMAScript reserved words (and strict-mode / module ones): not a function name
 JS_RESERVED = frozenset(

@@ -46,3 +46,9 @@ def test_wheel_generates_the_protocol(tmp_path: Path) -> None:
     example = ROOT / "examples" / "ts-components" / "generated"
     for name in ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts", "components.ts"):
         assert (out / name).read_text().split("\n", 2)[2] == (example / name).read_text().split("\n", 2)[2], name
+    # the scaffold's templates, also those of `new --language typescript|rust` (one level deeper)
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for t in (ROOT / "templates" / "scaffold").rglob("*.jinja"):
+        assert "stepflow_codegen/templates/" + t.relative_to(ROOT / "templates").as_posix() in names, t
