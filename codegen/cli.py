@@ -703,6 +703,8 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
         if len(found) != 1:
             raise BadInput(f"found {len(found)} component manifests in {', '.join(spec.schemas)}; pass --manifest FILE")
         if spec.language != "python":
+            if sync:
+                raise BadInput(f"--sync is for Python projects; a {spec.language} stub is an async function")
             return _add_other(spec, specs, base, found[0], name, description, verbose, quiet)
         impl = base / spec.implementation  # type: ignore[operator]
         try:

@@ -246,3 +246,36 @@ def test_component_names_that_cannot_be_functions_are_refused(language: str, com
     r = codegen("new", "ok", "--language", language, "--component", component, cwd=tmp_path)
     assert r.returncode == 2 and f"component name {component!r}" in r.stderr, r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_typescript_stub_is_appended_with_its_own_import_when_the_file_has_none(tmp_path: Path) -> None:
+    from stepflow_codegen.scaffold_langs import append_ts_stub
+
+    impl = tmp_path / "impl.ts"
+    original = 'import { x } from "./other.js";\nexport const y = x;'  # no namespace import, no final newline
+    impl.write_text(original)
+    assert append_ts_stub(impl, "shout", "Shout.\nLoudly */ // here", "schemas/shout.json")
+    text = impl.read_text()
+    assert text.startswith(original + "\n")
+    added = text[len(original):]
+    assert 'import type * as T_shout from "./generated/types.js";' in added
+    assert "_input: T_shout.ShoutInput" in added and "Promise<T_shout.ShoutOutput>" in added
+    assert "*/ //" not in added  # the description cannot close the doc comment
+    # a file exporting it already gets nothing
+    assert not append_ts_stub(impl, "shout", "again", "schemas/shout.json")
+    assert impl.read_text() == text
+    impl.write_text("export const shout = async () => ({});\n")
+    assert not append_ts_stub(impl, "shout", "again", "schemas/shout.json")
+
+
+def test_add_component_sync_is_refused_outside_python(tmp_path: Path) -> None:
+    (tmp_path / "stepflow-codegen.toml").write_text(
+        '[[tool.stepflow-codegen.targets]]\nlanguage = "typescript"\nschemas = ["schemas/"]\nout = "src/generated"\n'
+        'implementation = "src/impl.ts"\n'
+    )
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "components.json").write_text(
+        json.dumps({"$schema": "urn:stepflow-codegen:components:v1", "components": []}))
+    r = codegen("add-component", "x", "--sync", cwd=tmp_path)
+    assert r.returncode == 2 and "--sync is for Python projects" in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["components.json", "schemas", "stepflow-codegen.toml"]
