@@ -281,11 +281,14 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
     if path is None:
         here = Path.cwd()
         for d in [here, *here.parents]:
-            if (d / "pyproject.toml").is_file():
-                path = d / "pyproject.toml"
+            # stepflow-codegen.toml (TypeScript and Rust projects of `new`) or pyproject.toml, with the
+            # same [tool.stepflow-codegen] table; the nearest directory wins, and in it stepflow-codegen.toml
+            found = [d / f for f in ("stepflow-codegen.toml", "pyproject.toml") if (d / f).is_file()]
+            if found:
+                path = found[0]
                 break
     if path is None or not path.is_file():
-        raise BadInput("no pyproject.toml found; pass --config FILE")
+        raise BadInput("no stepflow-codegen.toml or pyproject.toml found; pass --config FILE")
     import tomllib
 
     try:
@@ -629,13 +632,15 @@ def subprocess_out(cmd: list[str]) -> str:
               help="Where to create the project (default: ./NAME); must not exist or be empty.")
 @click.option("--component", "components", multiple=True, metavar="NAME",
               help="A component to create (repeatable; default: one example component, greet).")
+@click.option("--language", type=click.Choice(["python", "typescript", "rust"]), default="python", show_default=True,
+              help="The language of the project (typescript: npm + tsc; rust: cargo).")
 @click.option("--transport", type=click.Choice(["http", "stdio"]), default="http", show_default=True,
               help="What stepflow-config.yml and the server default to (StepFlow 0.9 launches HTTP servers; "
               "the other one gets stepflow-config.<transport>.yml).")
 @click.option("--codegen-source", default=None, metavar="DIR",
               help="The stepflow-codegen checkout the project depends on (default: where this one was installed from).")
 @_with_common
-def new_cmd(name: str, directory: Path | None, components: tuple[str, ...], transport: str,
+def new_cmd(name: str, directory: Path | None, components: tuple[str, ...], language: str, transport: str,
             codegen_source: str | None, verbose: bool, quiet: bool) -> None:
     """Create a component project NAME that runs under the StepFlow runtime.
 
@@ -643,14 +648,21 @@ def new_cmd(name: str, directory: Path | None, components: tuple[str, ...], tran
     test cases, tests and a README with the commands to set it up, run it and test it.
     """
     from .scaffold import ScaffoldError, new_project
+    from .scaffold_langs import CONFIG_FILE, new_project_other
 
     def go() -> int:
+        if language != "python" and transport != "http":
+            raise BadInput(f"--transport {transport}: a {language} project's stepflow-config.yml launches the server "
+                           "over HTTP (StepFlow 0.9); the server also takes --stdio")
         try:
-            project = new_project(name, directory, list(components), transport, codegen_source)
+            if language == "python":
+                project = new_project(name, directory, list(components), transport, codegen_source)
+            else:
+                project = new_project_other(language, name, directory, list(components), codegen_source)
         except ScaffoldError as e:
             raise BadInput(str(e)) from None
         try:
-            specs, base = load_config(project.root / "pyproject.toml")
+            specs, base = load_config(project.root / ("pyproject.toml" if language == "python" else CONFIG_FILE))
             for s in specs:
                 run_target(s, base, False, verbose, True)
             project.finish()
@@ -673,7 +685,7 @@ def new_cmd(name: str, directory: Path | None, components: tuple[str, ...], tran
 @click.argument("name")
 @click.option("--description", default=None, help="What the component does (the manifest's description).")
 @click.option("--config", type=click.Path(path_type=Path), default=None,
-              help="pyproject.toml with [tool.stepflow-codegen] (default: the nearest one).")
+              help="stepflow-codegen.toml or pyproject.toml with [tool.stepflow-codegen] (default: the nearest one).")
 @click.option("--manifest", type=click.Path(path_type=Path), default=None,
               help="The component manifest to add to, when the target has several.")
 @click.option("--sync", is_flag=True,
@@ -683,15 +695,21 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
                       sync: bool, verbose: bool, quiet: bool) -> None:
     """Add component NAME: its schema file and manifest entry, regenerated code, and a stub in the
     implementation file (appended; nothing else in that file changes)."""
-    from .scaffold import ScaffoldError, add_schema, append_stub, find_manifests, import_of
+    from .scaffold import (
+        ScaffoldError,
+        add_schema,
+        append_stub,
+        find_manifests,
+        import_of,
+    )
 
     def go() -> int:
         specs, base = load_config(config)
-        targets = [s for s in specs if s.language == "python" and s.implementation]
+        targets = [s for s in specs if s.language in ("python", "typescript", "rust") and s.implementation]
         if len(targets) != 1:
             raise BadInput(
-                "add-component needs exactly one python target with `implementation = \"<file>\"` in "
-                f"[tool.stepflow-codegen] (found {len(targets)})"
+                "add-component needs exactly one python, typescript or rust target with "
+                f"`implementation = \"<file>\"` in [tool.stepflow-codegen] (found {len(targets)})"
             )
         spec = targets[0]
         if manifest is not None:
@@ -700,6 +718,10 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
             found = [m.resolve() for m in find_manifests([base / s for s in spec.schemas])]
         if len(found) != 1:
             raise BadInput(f"found {len(found)} component manifests in {', '.join(spec.schemas)}; pass --manifest FILE")
+        if spec.language != "python":
+            if sync:
+                raise BadInput(f"--sync is for Python projects; a {spec.language} stub is an async function")
+            return _add_other(spec, specs, base, found[0], name, description, verbose, quiet)
         impl = base / spec.implementation  # type: ignore[operator]
         try:
             module = import_of(impl, base / spec.out, base)  # checked before anything is written
@@ -744,14 +766,71 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
     sys.exit(_guard(go))
 
 
+def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: Path, name: str,
+               description: str | None, verbose: bool, quiet: bool) -> int:
+    """add-component in a TypeScript or Rust project (see codegen/scaffold_langs.py)."""
+    from .scaffold import ScaffoldError, add_schema
+    from .scaffold_langs import (
+        append_ts_stub,
+        check_component_name,
+        manifest_components,
+        write_rust_component,
+    )
+
+    impl = base / spec.implementation  # type: ignore[operator]
+    description = description or f"TODO: what {name} does."
+    try:
+        check_component_name(spec.language, name)
+        if spec.language == "rust":
+            from .targets.naming import snake
+
+            taken = {snake(e["name"]) for e in manifest_components(manifest) if e["name"] != name}
+            if snake(name) in taken:
+                raise ScaffoldError(f"component name {name!r} makes the Rust method {snake(name)!r} of another component")
+            if (impl / "mod.rs").is_symlink() or impl.is_symlink():
+                raise ScaffoldError(f"{impl} or {impl / 'mod.rs'} is a symlink; refusing to write through it")
+        elif not impl.is_file():
+            raise ScaffoldError(f"{impl} does not exist: the implementation file add-component appends to")
+        schema_file, old_manifest = add_schema(manifest, name, description)
+    except ScaffoldError as e:
+        raise BadInput(str(e)) from None
+    schema_rel = schema_file.relative_to(base).as_posix() if schema_file.is_relative_to(base) else str(schema_file)
+    try:
+        for s in specs:
+            run_target(s, base, False, verbose, quiet)
+    except BaseException:
+        manifest.write_text(old_manifest, encoding="utf-8")
+        schema_file.unlink()
+        for s in specs:  # back to what it was
+            try:
+                run_target(s, base, False, False, True)
+            except BadInput:
+                pass
+        raise
+    try:
+        if spec.language == "typescript":
+            added = append_ts_stub(impl, name, description, schema_rel)
+            what = f"stub {name}() appended to {spec.implementation}" if added else \
+                f"{spec.implementation} defines {name}() already (left as it is)"
+        else:
+            added = write_rust_component(impl, manifest, name, description, schema_rel)
+            what = (f"stub {spec.implementation}/<name>.rs written" if added
+                    else f"{spec.implementation}/<name>.rs exists already (left as it is)") + \
+                f"; {spec.implementation}/mod.rs lists it"
+    except (ScaffoldError, OSError) as e:
+        raise BadInput(str(e)) from None
+    if not quiet:
+        click.echo(f"added {name}: {schema_rel}, {manifest.name}; {what}", err=True)
+    return EXIT_OK
+
+
 def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
     """The Python names the generated code gives component ``name`` (function, input, output, context)."""
     from .frontend import build_program
-    from .targets.python.components import build_components
-    from .targets.python.rpc import build_model
+    from .targets.python.components import build_components, write_default_ids
     from .targets.python.render import FILTERS
+    from .targets.python.rpc import build_model
     from .targets.python.types import PythonTypeMapper
-    from .targets.python.components import write_default_ids
     from .templating import environment
 
     diags = Diagnostics()

@@ -319,8 +319,15 @@ def new_project(
     )
     for c in comps:
         out[f"schemas/{c}.json"] = _json_text(component_schema(c))
-    # written into a staging directory beside the final one; finish() moves it into place once the
-    # package has been generated, discard() removes it: never a half-written project
+    staging = stage(root, out, source)
+    return NewProject(staging, pkg, comps, source, final=root, created=created)
+
+
+def stage(root: Path, out: dict[str, str], source: CodegenSource) -> Path:
+    """Write ``out`` (and the protocol schemas, under ``schemas/stepflow/``) into a staging directory
+    beside ``root``: the caller moves it into place once the code has been generated (finish()), or
+    removes it (discard()); never a half-written project."""
+    import os
     import tempfile
 
     try:
@@ -329,8 +336,6 @@ def new_project(
         raise ScaffoldError(f"cannot create {root.parent}: {e.strerror}") from None
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.stepflow-codegen-new-", dir=root.parent))
     try:
-        import os
-
         mask = os.umask(0)
         os.umask(mask)
         staging.chmod(0o777 & ~mask)  # mkdtemp makes it private; the project directory is not
@@ -344,7 +349,7 @@ def new_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return NewProject(staging, pkg, comps, source, final=root, created=created)
+    return staging
 
 
 # -- add-component ------------------------------------------------------------------------------

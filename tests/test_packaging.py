@@ -71,3 +71,9 @@ def test_wheel_generates_the_protocol(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-c", patterns], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout == render_runtime("x", regex=True, fancy=False) + render_runtime("x")
+    # the scaffold's templates, also those of `new --language typescript|rust` (one level deeper)
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for t in (ROOT / "templates" / "scaffold").rglob("*.jinja"):
+        assert "stepflow_codegen/templates/" + t.relative_to(ROOT / "templates").as_posix() in names, t

@@ -370,7 +370,7 @@ def test_add_component_outside_a_project(tmp_path: Path) -> None:
         '[[tool.stepflow-codegen.targets]]\nlanguage = "python"\nschemas = ["schemas/"]\nout = "generated/python"\n'
     )
     r = codegen("add-component", "x", cwd=tmp_path)
-    assert r.returncode == 2 and "needs exactly one python target with `implementation" in r.stderr
+    assert r.returncode == 2 and "needs exactly one python, typescript or rust target with `implementation" in r.stderr
 
 
 # -- CI recipes ------------------------------------------------------------------------------------
