@@ -171,12 +171,10 @@ def classify_unions(decls: dict[ir.TypeId, ir.Decl]) -> dict[ir.TypeId, ir.Decl]
         if not all(isinstance(r, ir.ObjectDecl) for r in resolved):
             return replace(e, discriminator=None)
         objs: list[ir.ObjectDecl] = resolved  # type: ignore[assignment]
+        # an OpenAPI discriminator whose variants do not pin the property (no const) is an annotation
+        # in JSON Schema: the value "fish" or "x" may still match a variant, so no decoder may reject a
+        # value by its tag; the variants are told apart by the keys they allow, and validators decide
         tag = tag_discriminator(objs, decls, preferred)
-        if tag is None and isinstance(e.discriminator, ir.TagDiscriminator) and e.discriminator.values:
-            # OpenAPI discriminator whose variants do not pin the property with a const: trust its mapping
-            flat = [x for v in e.discriminator.values for x in v]
-            if all(e.discriminator.values) and len(flat) == len(set(flat)):
-                tag = e.discriminator
         return replace(e, discriminator=tag or presence_discriminator(objs))
 
     return {k: map_decl(d, classify) for k, d in decls.items()}

@@ -154,13 +154,29 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
             continue
         out.files[lang] = files
     if "python" in out.files and "types.py" in out.files["python"]:
+        names = _python_names(program)
         for tid in {out.root_id, *out.ids.values()} - {None}:
             decl = program.get(tid)
             shown = f"{decl.source.file}#{decl.source.pointer}" if decl is not None and decl.source else tid
-            out.python_names[tid] = python_name(out.files["python"]["types.py"], shown)
+            # the Python target's own name for the declaration (a location split into an object and
+            # an "object or null" alias names both after it: the alias is the location's type)
+            out.python_names[tid] = names.get(tid) or python_name(out.files["python"]["types.py"], shown)
         out.python_name = out.python_names.get(out.root_id) if out.root_id else None
     out.gen_seconds = time.perf_counter() - t0
     return out
+
+
+def _python_names(program: Any) -> dict[str, str]:
+    """Declaration id -> its Python name, as the Python target's type mapper chooses it."""
+    try:
+        from stepflow_codegen.diagnostics import Diagnostics
+        from stepflow_codegen.targets.python.components import write_default_ids
+        from stepflow_codegen.targets.python.types import PythonTypeMapper
+
+        mapper = PythonTypeMapper(program, Diagnostics(), "preserve", write_default_ids(program))
+        return dict(mapper.name_of)
+    except Exception:  # the comment lookup below still works
+        return {}
 
 
 def python_name(types_py: str, type_id: str) -> str | None:

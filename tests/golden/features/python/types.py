@@ -129,15 +129,10 @@ class Base(_runtime.OpenObject):
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Bird
-class Bird(
-    msgspec.Struct,
-    kw_only=True,
-    forbid_unknown_fields=True,
-    tag_field="kind",
-    tag="bird",
-):
+class Bird(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Bird."""
 
+    kind: str
     wings: int | UnsetType = UNSET
 
 
@@ -363,15 +358,10 @@ class FeaturesRefPlus(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Fish
-class Fish(
-    msgspec.Struct,
-    kw_only=True,
-    forbid_unknown_fields=True,
-    tag_field="kind",
-    tag="Fish",
-):
+class Fish(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Fish."""
 
+    kind: str
     fins: int | UnsetType = UNSET
 
 
@@ -544,8 +534,20 @@ class V2(
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Animal
-Animal: TypeAlias = Annotated[Bird | Fish, _runtime.Named("Animal")]
-"""OpenAPI discriminator whose variants do not pin the tag: the mapping decides (Fish by its schema name)."""
+if TYPE_CHECKING:
+    Animal: TypeAlias = Bird | Fish
+else:
+
+    class Animal(_runtime.UnionHook):
+        """OpenAPI discriminator whose variants do not pin the tag: the mapping decides (Fish by its schema name)."""
+
+        __slots__ = ()
+        __stepflow_variants__ = ("Bird", "Fish")
+        __stepflow_kinds__ = (frozenset({"object"}), frozenset({"object"}))
+        __stepflow_presence__ = (
+            (frozenset({"kind"}), frozenset({"kind", "wings"})),
+            (frozenset({"kind"}), frozenset({"kind", "fins"})),
+        )
 
 
 # from tests/fixtures/schemas/features/features.json#/$defs/Contact

@@ -35,19 +35,20 @@ impl Serialize for Animal {
 impl<'de> Deserialize<'de> for Animal {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = serde_json::Value::deserialize(deserializer)?;
-        match value.get("kind").and_then(serde_json::Value::as_str) {
-            Some("bird") => rt::variant(value, Self::Bird),
-            Some("Fish") => rt::variant(value, Self::Fish),
-            _ => {
-                if let Ok(inner) = Deserialize::deserialize(&value) {
-                    return Ok(Self::Bird(inner));
-                }
-                if let Ok(inner) = Deserialize::deserialize(&value) {
-                    return Ok(Self::Fish(inner));
-                }
-                Err(rt::bad_tag("Animal", "kind", &value))
+        let mut errors = rt::UnionErrors::new("Animal");
+        if value.is_object() {
+            match <Bird as Deserialize>::deserialize(&value) {
+                Ok(inner) => return Ok(Self::Bird(inner)),
+                Err(error) => errors.push("Bird", error),
             }
         }
+        if value.is_object() {
+            match <Fish as Deserialize>::deserialize(&value) {
+                Ok(inner) => return Ok(Self::Fish(inner)),
+                Err(error) => errors.push("Fish", error),
+            }
+        }
+        Err(errors.finish(&value))
     }
 }
 
