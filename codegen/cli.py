@@ -728,19 +728,10 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
             schema_file, old_manifest = add_schema(found[0], name, description or f"TODO: what {name} does.")
         except ScaffoldError as e:
             raise BadInput(str(e)) from None
-        try:
+        with _rolled_back(specs, base, found[0], old_manifest, schema_file):
             for s in specs:
                 run_target(s, base, False, verbose, quiet)
             names = _component_names(spec, base, name)
-        except BaseException:
-            found[0].write_text(old_manifest, encoding="utf-8")
-            schema_file.unlink()
-            for s in specs:  # back to what it was
-                try:
-                    run_target(s, base, False, False, True)
-                except BadInput:
-                    pass
-            raise
         added = append_stub(
             impl,
             module,
@@ -764,6 +755,22 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
         return EXIT_OK
 
     sys.exit(_guard(go))
+
+
+@contextlib.contextmanager
+def _rolled_back(specs: list[TargetSpec], base: Path, manifest: Path, old_manifest: str, schema_file: Path) -> Iterator[None]:
+    """On any failure inside: the manifest and the schema files as they were, and every target regenerated from them."""
+    try:
+        yield
+    except BaseException:
+        manifest.write_text(old_manifest, encoding="utf-8")
+        schema_file.unlink()
+        for s in specs:
+            try:
+                run_target(s, base, False, False, True)
+            except BadInput:
+                pass
+        raise
 
 
 def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: Path, name: str,
@@ -795,18 +802,9 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
     except ScaffoldError as e:
         raise BadInput(str(e)) from None
     schema_rel = schema_file.relative_to(base).as_posix() if schema_file.is_relative_to(base) else str(schema_file)
-    try:
+    with _rolled_back(specs, base, manifest, old_manifest, schema_file):
         for s in specs:
             run_target(s, base, False, verbose, quiet)
-    except BaseException:
-        manifest.write_text(old_manifest, encoding="utf-8")
-        schema_file.unlink()
-        for s in specs:  # back to what it was
-            try:
-                run_target(s, base, False, False, True)
-            except BadInput:
-                pass
-        raise
     try:
         if spec.language == "typescript":
             added = append_ts_stub(impl, name, description, schema_rel)

@@ -192,6 +192,22 @@ def component_schema(name: str) -> dict[str, Any]:
     }
 
 
+def schema_files(project: str, specs: list[dict[str, Any]], comps: list[str]) -> dict[str, str]:
+    """A new project's manifest and one example schema file per component, as every language writes them."""
+    out = {
+        "schemas/components.json": _json_text(
+            {
+                "$schema": COMPONENTS_SCHEMA,
+                "description": f"The components of {project}: each one's input and output schema is in <name>.json.",
+                "components": [manifest_entry(s["name"], s["description"]) for s in specs],
+            }
+        )
+    }
+    for c in comps:
+        out[f"schemas/{c}.json"] = _json_text(component_schema(c))
+    return out
+
+
 def manifest_entry(name: str, description: str) -> dict[str, Any]:
     base = pascal(name)
     return {
@@ -310,15 +326,7 @@ def new_project(
     out[variant] = env.get_template("stepflow-config.yml.jinja").render(
         **ctx, mode=ctx["other_transport"], file=variant
     )
-    out["schemas/components.json"] = _json_text(
-        {
-            "$schema": COMPONENTS_SCHEMA,
-            "description": f"The components of {name}: each one's input and output schema is in <name>.json.",
-            "components": [manifest_entry(s["name"], s["description"]) for s in specs],
-        }
-    )
-    for c in comps:
-        out[f"schemas/{c}.json"] = _json_text(component_schema(c))
+    out.update(schema_files(name, specs, comps))
     staging = stage(root, out, source)
     return NewProject(staging, pkg, comps, source, final=root, created=created)
 

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from .frontend.components import NAME_RE
-from .frontend.loader import COMPONENTS_SCHEMA
 from .scaffold import (
     DEFAULT_COMPONENT,
     PROJECT_RE,
@@ -36,9 +35,7 @@ from .scaffold import (
     ScaffoldError,
     _json_text,
     _toml_str,
-    component_schema,
     find_codegen_source,
-    manifest_entry,
 )
 from .targets.naming import pascal, snake
 
@@ -294,16 +291,9 @@ def new_project_other(
     for rel, t in templates.items():
         out[rel] = env.get_template(f"{language}/{t}").render(**ctx)
     out["flows/example.yaml"] = _flow(name, plugin, specs[0])
-    out["schemas/components.json"] = _json_text(
-        {
-            "$schema": COMPONENTS_SCHEMA,
-            "description": f"The components of {name}: each one's input and output schema is in <name>.json.",
-            "components": [manifest_entry(s["name"], s["description"]) for s in specs],
-        }
-    )
-    for c in comps:
-        out[f"schemas/{c}.json"] = _json_text(component_schema(c))
-    from .scaffold import stage
+    from .scaffold import schema_files, stage
+
+    out.update(schema_files(name, specs, comps))
 
     staging = stage(root, out, source)
     result = NewProject(staging, plugin, comps, source, final=root, created=created)

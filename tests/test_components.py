@@ -480,3 +480,28 @@ def test_an_authors_error_or_component_type_never_renames_the_protocols(tmp_path
     assert "export interface MineComponent " in (tmp_path / "out" / "typescript" / "types.ts").read_text()
     rust = (tmp_path / "out" / "rust" / "src" / "types.rs").read_text()
     assert "pub type Component = String;" in rust and "pub struct MineComponent {" in rust and "pub struct Error {" in rust
+
+
+def test_component_server_decisions_are_shared() -> None:
+    """One decision for every target: the code a component failure answers with, and whether a server can be made."""
+    from stepflow_codegen.analysis.components import execution_failed_code, server_gap
+    from stepflow_codegen.diagnostics import Diagnostics
+    from stepflow_codegen.frontend import build_program
+    from stepflow_codegen.ir import model as ir
+
+    def protocol(errors: tuple[int, ...]) -> ir.Protocol:
+        execute = ir.Method("components/execute", "clientToServer", False, ir.AnyType(), ir.AnyType(), errors)
+        return ir.Protocol("P", None, "client", "server", (execute,))
+
+    assert execution_failed_code(protocol((-32600, -32001))) == -32003  # generic codes only: the 0.9 SDK's
+    assert execution_failed_code(protocol((-32601, -32100))) == -32100  # the one specific code (0.11.1's range)
+    assert execution_failed_code(protocol((-32100, -32101))) == -32003  # ambiguous: the 0.9 SDK's
+    protocol_only = build_program([ROOT / "schemas"], Diagnostics(), cwd=ROOT)
+    assert server_gap(protocol_only) is None  # no components: nothing to serve
+    assert execution_failed_code(protocol_only.protocol) == -32003  # type: ignore[arg-type]
+    seed = build_program([ROOT / "schemas", ROOT / "examples/seed-components/schemas/components.json"], Diagnostics(), cwd=ROOT)
+    assert seed.components and server_gap(seed) is None
+    no_table = build_program([ROOT / "schemas/protocol.json", ROOT / "examples/seed-components/schemas/components.json"],
+                             Diagnostics(), cwd=ROOT)
+    gap = server_gap(no_table)
+    assert gap is not None and "components/execute" in gap and "stepflow-components" in gap

@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...analysis.components import execution_failed_code
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ..naming import NameTable, pascal, snake
@@ -345,7 +346,6 @@ _OPTIONAL: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "blobs/put": (("data", "blob_type", "observability"), ("blob_id",)),
     "blobs/get": (("blob_id", "observability"), ("data", "blob_type")),
 }
-_GENERIC_CODES = frozenset({-32700, -32600, -32601, -32602, -32603, -32001})
 """JSON-RPC's own codes and the unknown-component code (not a component's failure)."""
 _INFO_FIELDS = ("component", "description", "input_schema", "output_schema")
 
@@ -425,12 +425,7 @@ def _profile(
             execute_result=mapper.ref(decls["components/execute"][1].id),  # type: ignore[union-attr]
             observability=ref_of(exec_fields["observability"], "components/execute's observability"),
         )
-        specific = sorted(
-            {c for c in by_name["components/execute"].errors if c not in _GENERIC_CODES},
-            reverse=True,
-        )
-        if len(specific) == 1:
-            prof.execution_failed = specific[0]
+        prof.execution_failed = execution_failed_code(protocol)
         if "blobs/put" in decls:
             pd, rd = decls["blobs/put"]
             prof.put_params = mapper.ref(pd.id)

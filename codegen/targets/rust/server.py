@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ...analysis.components import execution_failed_code, server_gap
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...templating import templates_dir
@@ -21,8 +22,6 @@ from .escape import rust_doc, rust_int, rust_str
 from .types import KEYWORDS, RustTypeMapper
 
 RUNTIME_FILES = ("rpc.rs", "stdio.rs", "http.rs", "server.rs")
-NEEDED_METHODS = ("initialize", "initialized", "components/list", "components/info", "components/execute", "blobs/put", "blobs/get")
-_GENERIC_CODES = frozenset({-32700, -32600, -32601, -32602, -32603, -32001})
 
 # the server's dependencies (pinned; the crate's Cargo.lock pins the rest)
 TOKIO = "1.47.1"
@@ -47,21 +46,13 @@ def server_deps() -> ServerDeps:
 
 def wanted(program: ir.Program, diags: Diagnostics) -> bool:
     """Whether to write the server (a warning when there are components but no 0.9 method table)."""
-    if not program.components:
-        return False
-    protocol = program.protocol
-    missing = [m for m in NEEDED_METHODS if protocol is None or m not in {x.name for x in protocol.methods}]
-    if protocol is None or protocol.profile != "stepflow-components" or missing:
+    gap = server_gap(program)
+    if gap is not None:
         first = program.components[0]
-        diags.warning(
-            "no-rust-server",
-            first.source.file if first.source else "",
-            first.source.pointer if first.source else "",
-            "the Rust component server needs the StepFlow 0.9 method table (profile "
-            f"stepflow-components, methods {', '.join(NEEDED_METHODS)}) among the inputs; only the types are generated",
-        )
+        where = first.source
+        diags.warning("no-rust-server", where.file if where else "", where.pointer if where else "", "the Rust component server " + gap)
         return False
-    return True
+    return bool(program.components)
 
 
 def server_files(program: ir.Program, hdr: str, mapper: RustTypeMapper, diags: Diagnostics) -> dict[str, str]:
@@ -72,9 +63,7 @@ def server_files(program: ir.Program, hdr: str, mapper: RustTypeMapper, diags: D
     root = templates_dir() / "rust" / "runtime"
     for name in RUNTIME_FILES:
         files[f"src/{name}"] = hdr + "\n\n" + (root / name).read_text(encoding="utf-8")
-    execute = next(m for m in protocol.methods if m.name == "components/execute")
-    specific = sorted({c for c in execute.errors if c not in _GENERIC_CODES}, reverse=True)
-    failed = specific[0] if len(specific) == 1 else -32003
+    failed = execution_failed_code(protocol)
     files["src/components.rs"] = _components(program, hdr, mapper, failed, diags)
     return files
 

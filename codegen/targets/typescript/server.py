@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...analysis.components import execution_failed_code, server_gap
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...templating import templates_dir
@@ -18,8 +19,6 @@ from . import layout as L
 from .escape import ts_doc, ts_key, ts_literal, ts_string
 
 RUNTIME_FILES = ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts")
-NEEDED_METHODS = ("initialize", "initialized", "components/list", "components/info", "components/execute", "blobs/put", "blobs/get")
-_GENERIC_CODES = frozenset({-32700, -32600, -32601, -32602, -32603, -32001})
 
 
 def runtime_file(name: str, hdr: str) -> str:
@@ -31,26 +30,18 @@ def runtime_file(name: str, hdr: str) -> str:
 
 def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Diagnostics) -> dict[str, str]:
     """The runtime and ``components.ts``, or nothing (with a warning) when the protocol lacks them."""
-    if not program.components:
+    gap = server_gap(program)
+    if not program.components or gap is not None:
+        if gap is not None:
+            where = program.components[0].source
+            diags.warning("no-ts-server", where.file if where else "", where.pointer if where else "", "the TypeScript component server " + gap)
         return {}
     protocol = program.protocol
-    missing = [m for m in NEEDED_METHODS if protocol is None or m not in {x.name for x in protocol.methods}]
-    if protocol is None or protocol.profile != "stepflow-components" or missing:
-        first = program.components[0]
-        diags.warning(
-            "no-ts-server",
-            first.source.file if first.source else "",
-            first.source.pointer if first.source else "",
-            "the TypeScript component server needs the StepFlow 0.9 method table (profile "
-            f"stepflow-components, methods {', '.join(NEEDED_METHODS)}) among the inputs; only the types are generated",
-        )
-        return {}
+    assert protocol is not None
     files: dict[str, str] = {}
     for name in RUNTIME_FILES:
         files[name] = runtime_file(name, hdr)
-    execute = next(m for m in protocol.methods if m.name == "components/execute")
-    specific = sorted({c for c in execute.errors if c not in _GENERIC_CODES}, reverse=True)
-    failed = specific[0] if len(specific) == 1 else -32003
+    failed = execution_failed_code(protocol)
     files["components.ts"] = _components(program, hdr, names, failed)
     return files
 
