@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from .diagnostics import printable
+
 
 def watch_loop(
     run: Callable[[], int],
@@ -64,7 +66,7 @@ def watch_loop(
                             break
                         click.echo(f"watch: waiting for changes in {len(paths)} path(s) (Ctrl-C to stop)", err=True)
                     continue
-                names = sorted({Path(p).name for _, p in changes})
+                names = sorted({printable(Path(p).name) for _, p in changes})
                 click.echo(f"watch: changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}", err=True)
                 break
             else:
