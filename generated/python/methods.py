@@ -565,14 +565,14 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
-def _fast_requests() -> tuple[msgspec.json.Decoder[Any], dict[type, Any]]:
+def _fast_requests() -> msgspec.json.Decoder[Any]:
     """One decoder for every well-formed request and notification whose params decode exactly.
 
     Tagged by ``method``: one pass over the bytes, no envelope.  Methods whose params need
-    validation are left out (their messages take the full path).
+    validation are left out (their messages take the full path).  Each decoded struct names the
+    public class it becomes (``_message``) and whether it is a notification.
     """
     structs: list[Any] = []
-    build: dict[type, Any] = {}
     for spec in METHODS.values():
         if not _runtime.exact(spec.params):
             continue
@@ -580,35 +580,36 @@ def _fast_requests() -> tuple[msgspec.json.Decoder[Any], dict[type, Any]]:
         if not spec.notification:
             fields.append(("id", JsonRpcId))
         fields.append(("params", _runtime._require_tag(spec.params)))
-        fast = msgspec.defstruct(
-            "Fast" + spec.message.__name__,
-            fields,
-            tag_field="method",
-            tag=spec.name,
-            kw_only=True,
-            forbid_unknown_fields=True,
+        structs.append(
+            msgspec.defstruct(
+                "Fast" + spec.message.__name__,
+                fields,
+                tag_field="method",
+                tag=spec.name,
+                kw_only=True,
+                forbid_unknown_fields=True,
+                namespace={
+                    "_message": spec.message,
+                    "_notification": spec.notification,
+                },
+            )
         )
-        structs.append(fast)
-        build[fast] = spec.message
     if not structs:  # pragma: no cover - a method table without methods
-        return msgspec.json.Decoder(NoReturn), build
+        return msgspec.json.Decoder(NoReturn)
     union = Union[tuple(structs)] if len(structs) > 1 else structs[0]
-    return msgspec.json.Decoder(union, dec_hook=_runtime.dec_hook), build
+    return msgspec.json.Decoder(union, dec_hook=_runtime.dec_hook)
 
 
-class _ResultHead(msgspec.Struct, forbid_unknown_fields=True):
-    jsonrpc: Literal["2.0"]
-    id: JsonRpcId
-    result: msgspec.Raw
+class _ResponseHead(msgspec.Struct, forbid_unknown_fields=True):
+    """A response's envelope in one pass: ``result`` left undecoded (empty when absent)."""
 
-
-class _ErrorHead(msgspec.Struct, forbid_unknown_fields=True):
     jsonrpc: Literal["2.0"]
     id: JsonRpcId | None
-    error: JsonRpcError
+    result: msgspec.Raw = msgspec.Raw()
+    error: JsonRpcError | UnsetType = UNSET
 
 
-_requests, _builders = _fast_requests()
+_requests = _fast_requests()
 _results: dict[str, tuple[msgspec.json.Decoder[Any], Any]] = {
     spec.name: (
         msgspec.json.Decoder(
@@ -641,8 +642,8 @@ _responses: dict[str, tuple[msgspec.json.Decoder[Any], Any]] = {
 """Method -> (decoder of the whole response, response class): one pass when the id comes first."""
 
 
-_result_head = msgspec.json.Decoder(_ResultHead)
-_error_head = msgspec.json.Decoder(_ErrorHead)
+_decode_request = _requests.decode
+_decode_head = msgspec.json.Decoder(_ResponseHead).decode
 _FAST_ERRORS = (msgspec.MsgspecError, RecursionError, UnicodeDecodeError)
 _LEADING_ID = re.compile(
     rb'\{"(?:jsonrpc":"2\.0",")?id":(?:"([^"\\\x00-\x1f]{0,256})"|(-?[0-9]{1,18})[,}])'
@@ -670,33 +671,26 @@ def decode_message(
     if type(data) is bytes:
         if data.find(b'"method"', 0, 128) >= 0:
             try:
-                fast = _requests.decode(data)
+                fast = _decode_request(data)
             except _FAST_ERRORS:
                 pass
             else:
-                message = _builders[type(fast)]
-                if hasattr(fast, "id"):
-                    return message(id=fast.id, params=fast.params)  # type: ignore[no-any-return]
-                return message(params=fast.params)  # type: ignore[no-any-return]
-        elif data.find(b'"error"', 0, 128) >= 0:
-            try:
-                error = _error_head.decode(data)
-            except _FAST_ERRORS:
-                pass
+                if fast._notification:
+                    return fast._message(params=fast.params)  # type: ignore[no-any-return]
+                return fast._message(id=fast.id, params=fast.params)  # type: ignore[no-any-return]
+        else:
+            if method_of is None:
+                lookup: Any = None
+            elif type(method_of) is dict or isinstance(method_of, Mapping):
+                lookup = method_of.get
             else:
-                return ErrorResponse(id=error.id, error=error.error)
-        elif method_of is not None:
-            lookup = (
-                method_of.get
-                if type(method_of) is dict or isinstance(method_of, Mapping)
-                else method_of
-            )
-            if len(data) > 512:
+                lookup = method_of
+            if lookup is not None and len(data) > 512:
                 m = _LEADING_ID.match(data)
                 if m is not None:
                     text = m.group(1)
                     rid: Any = text.decode() if text is not None else int(m.group(2))
-                    whole = _responses.get(lookup(rid))  # type: ignore[arg-type]
+                    whole = _responses.get(lookup(rid))
                     if whole is not None:
                         try:
                             answer = whole[0].decode(data)
@@ -706,18 +700,22 @@ def decode_message(
                             if answer.id == rid and type(answer.id) is type(rid):
                                 return whole[1](id=rid, result=answer.result)  # type: ignore[no-any-return]
             try:
-                head = _result_head.decode(data)
+                head = _decode_head(data)
             except _FAST_ERRORS:
                 pass
             else:
-                typed = _results.get(lookup(head.id))  # type: ignore[arg-type]
-                if typed is not None:
-                    try:
-                        result = typed[0].decode(head.result)
-                    except _FAST_ERRORS:
-                        pass
-                    else:
-                        return typed[1](id=head.id, result=result)  # type: ignore[no-any-return]
+                if head.error is not UNSET:
+                    if not head.result:
+                        return ErrorResponse(id=head.id, error=head.error)
+                elif head.result and head.id is not None and lookup is not None:
+                    typed = _results.get(lookup(head.id))
+                    if typed is not None:
+                        try:
+                            result = typed[0].decode(head.result)
+                        except _FAST_ERRORS:
+                            pass
+                        else:
+                            return typed[1](id=head.id, result=result)  # type: ignore[no-any-return]
     try:
         return _decode_message(data, method_of)
     except UnicodeDecodeError as e:
