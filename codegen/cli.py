@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .diagnostics import Diagnostics, SchemaError, Severity
+from .records import dataclass
 
 EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
 LANGUAGES = ("python", "typescript", "rust", "vectors")
@@ -585,6 +586,8 @@ _CHANGE_REPORTS: dict[tuple[str, tuple[str, ...]], Any] = {}
 def report_schema_changes(spec: TargetSpec, base: Path) -> None:
     """After ``generate`` rewrote a target: what changed in its schemas since git HEAD (the state the
     committed output was generated from), and which component implementations a breaking change hits."""
+    if not _may_be_tracked(base / spec.out):
+        return  # no git work tree holds the output, so git ls-files below would list nothing
     from .diffrun import DiffInputError, diff_against, git_toplevel, summary
     from .targets.naming import snake
 
@@ -617,6 +620,22 @@ def report_schema_changes(spec: TargetSpec, base: Path) -> None:
                 click.echo(f"    affects the implementation of component {comp!r}: {snake(comp) or 'component'}(){where}", err=True)
             else:
                 click.echo(f"    affects the implementation of component {comp!r}", err=True)
+
+
+def _may_be_tracked(out: Path) -> bool:
+    """False when ``out`` is in no git work tree: none of its folders (itself included) has a ``.git``
+    entry and no ``GIT_DIR``/``GIT_WORK_TREE`` points git elsewhere (a ``core.worktree`` setting that
+    moves a work tree away from its ``.git`` is not looked for).  This saves the two git processes of
+    :func:`report_schema_changes` for an output outside any repository."""
+    import os
+
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    try:
+        folder = out.resolve()
+    except (OSError, RuntimeError):
+        return True
+    return any(os.path.lexists(os.path.join(d, ".git")) for d in (folder, *folder.parents))
 
 
 def subprocess_out(cmd: list[str]) -> str:

@@ -7,7 +7,9 @@ run reports every problem.  Only the CLI decides what an error means for the exi
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from .records import dataclass
 
 
 class Severity(enum.IntEnum):

@@ -21,11 +21,12 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 
 from .ir import model as ir
 from .ir.passes import decl_exprs, walk_expr
+from .records import dataclass
 
 FORMAT = "stepflow-codegen-diff/v1"
 

@@ -23,8 +23,10 @@ Standard library only (shared by every target).
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
+
+from ..records import dataclass
 
 __all__ = ["PatternError", "Translation", "translate"]
 

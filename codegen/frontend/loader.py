@@ -25,12 +25,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from ..diagnostics import Diagnostics
+from ..records import dataclass
 
 
 def url2pathname(path: str) -> str:

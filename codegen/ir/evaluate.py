@@ -8,10 +8,11 @@ the generated validators of every language are compared with it.  Generated code
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Callable
 
+from ..records import dataclass
 from . import passes
 from . import validation as v
 from .model import MISSING

@@ -12,8 +12,10 @@ named things a target emits (classes, enums, aliases).  JSON-RPC methods are IR 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Literal, Union
+
+from ..records import dataclass
 
 if TYPE_CHECKING:
     from .validation import Validation

@@ -45,8 +45,9 @@ implementation the tests compare the targets and the front end with):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from ..records import dataclass
 from .model import MISSING, Source
 
 NodeId = int

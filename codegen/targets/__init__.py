@@ -8,10 +8,11 @@ imported lazily, so generating Python never imports the Rust target.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Literal
+
+from ..records import dataclass
 
 TARGETS = {
     "python": "stepflow_codegen.targets.python",

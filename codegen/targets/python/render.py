@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
+from ...records import dataclass
 from ...shell import comment_line
 from ...templating import environment, templates_dir
 from ..naming import pascal

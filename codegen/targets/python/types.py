@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import builtins
 import keyword
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import PurePosixPath
 from typing import Literal
 
+from ...records import dataclass
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import json_kinds, references, resolve_alias

@@ -24,11 +24,12 @@ semantics of :mod:`stepflow_codegen.ir.evaluate` (the reference the tests compar
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ...diagnostics import Diagnostics
 from ...ir import validation as v
 from ...ir.model import MISSING
+from ...records import dataclass
 from .escape import py_literal, py_str
 from .format import format_chunk
 

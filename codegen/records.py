@@ -1,0 +1,241 @@
+"""``dataclass``: ``dataclasses.dataclass`` without compiling its methods at import.
+
+``dataclasses`` writes the source of ``__init__``, ``__repr__``, ``__eq__`` (and for a frozen
+class ``__hash__``, ``__setattr__``, ``__delattr__``; with ``order=True`` four comparisons) for
+every class and compiles each one when the module is imported.  A protocol run imported 66
+dataclasses: about 250 ``compile`` calls, the largest part of our own modules' import time.
+A class made by this decorator is the same dataclass to every user:
+
+* ``dataclasses.fields``/``replace``/``asdict``/``is_dataclass`` work (the class carries real
+  ``dataclasses.Field`` objects and the ``__dataclass_params__`` of ``@dataclass`` with the same
+  arguments);
+* equality, ordering, hashing (the same hash values: ``hash`` of the tuple of the compared
+  fields), ``repr``, ``__match_args__`` and, for ``frozen=True``, the refusal to assign or delete a
+  field (``FrozenInstanceError``) behave as ``dataclasses.dataclass``'s; methods the class body
+  defines itself are kept, as ``dataclasses`` keeps them;
+* ``__init__`` is the code ``dataclasses`` writes (the same parameters, defaults, factories and
+  ``__post_init__`` call), compiled when the class is first instantiated: a run compiles the
+  constructors of the classes it uses, once each, and nothing else.
+
+The other methods are shared functions (an ``operator.attrgetter`` per class gives the compared
+fields as a tuple), so nothing else is compiled.  Only the arguments ``frozen`` and ``order`` are
+accepted; a class using a dataclass feature this module does not reproduce (``ClassVar``,
+``InitVar``, ``field(init=False)``, ``kw_only``, a dataclass base class) is handed to
+``dataclasses.dataclass`` itself, so it is never subtly different.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from operator import attrgetter
+from reprlib import recursive_repr
+from typing import Any, Callable, TypeVar, overload
+
+T = TypeVar("T", bound=type)
+
+_FIELD_KIND = dataclasses._FIELD  # type: ignore[attr-defined]  # the kind dataclasses.fields() lists
+_NO_DEFAULT = dataclasses.MISSING
+_FrozenInstanceError = dataclasses.FrozenInstanceError
+_PARAMS: dict[tuple[bool, bool], Any] = {}
+
+
+def _params(frozen: bool, order: bool) -> Any:
+    """The ``__dataclass_params__`` ``@dataclass(frozen=..., order=...)`` gives (made once, by dataclasses)."""
+    key = (frozen, order)
+    if key not in _PARAMS:
+        try:  # Python 3.11's signature
+            made = dataclasses._DataclassParams(True, True, True, order, False, frozen)  # type: ignore[attr-defined]
+        except TypeError:  # later ones have more parameters: let dataclasses make it
+            made = dataclasses.dataclass(frozen=frozen, order=order)(type("_Params", (), {})).__dataclass_params__  # type: ignore[attr-defined]
+        _PARAMS[key] = made
+    return _PARAMS[key]
+
+
+@overload
+def dataclass(cls: T, /) -> T: ...
+@overload
+def dataclass(*, frozen: bool = False, order: bool = False) -> Callable[[T], T]: ...
+def dataclass(cls: Any = None, /, *, frozen: bool = False, order: bool = False) -> Any:
+    """``dataclasses.dataclass(cls, frozen=frozen, order=order)`` (see the module docstring)."""
+    if cls is None:
+        return lambda c: _make(c, frozen, order)
+    return _make(cls, frozen, order)
+
+
+def _unsupported(cls: type, own: dict[str, Any]) -> bool:
+    if any(hasattr(b, "__dataclass_fields__") for b in cls.__mro__[1:]):
+        return True
+    for name, annotation in own.items():
+        text = annotation if isinstance(annotation, str) else repr(annotation)
+        if "ClassVar" in text or "InitVar" in text or "KW_ONLY" in text:
+            return True
+        value = cls.__dict__.get(name, _NO_DEFAULT)
+        if isinstance(value, dataclasses.Field) and (not value.init or value.kw_only is True):
+            return True
+    return "__slots__" in cls.__dict__
+
+
+def _make(cls: T, frozen: bool, order: bool) -> T:
+    own: dict[str, Any] = cls.__dict__.get("__annotations__", {})
+    if _unsupported(cls, own):
+        return dataclasses.dataclass(cls, frozen=frozen, order=order)
+    fields: dict[str, dataclasses.Field[Any]] = {}
+    for name, annotation in own.items():
+        value = cls.__dict__.get(name, _NO_DEFAULT)
+        if isinstance(value, dataclasses.Field):
+            f = value
+            if f.default is not _NO_DEFAULT and f.default_factory is not _NO_DEFAULT:
+                raise ValueError("cannot specify both default and default_factory")
+        else:
+            f = dataclasses.field(default=value)
+        if f.default is not _NO_DEFAULT and f.default.__class__.__hash__ is None:  # as dataclasses refuses them
+            raise ValueError(f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory")
+        f.name = name
+        f.type = annotation
+        f._field_type = _FIELD_KIND  # type: ignore[attr-defined]
+        if f.default is not _NO_DEFAULT:
+            setattr(cls, name, f.default)  # as dataclasses does: the class attribute is the default
+        elif isinstance(cls.__dict__.get(name), dataclasses.Field):
+            delattr(cls, name)  # a field() without a default leaves no class attribute
+        fields[name] = f
+    names = tuple(fields)
+    seen_default = False
+    for f in fields.values():
+        if f.default is not _NO_DEFAULT or f.default_factory is not _NO_DEFAULT:
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+
+    cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
+    cls.__dataclass_params__ = _params(frozen, order)  # type: ignore[attr-defined]
+    compared = tuple(f.name for f in fields.values() if f.compare)
+    hashed = tuple(f.name for f in fields.values() if (f.compare if f.hash is None else f.hash))
+    shown = tuple(f.name for f in fields.values() if f.repr)
+    key = _tuple_getter(compared)
+    methods: dict[str, Any] = {}
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init = _compile_init(cls, fields, frozen)
+        cls.__init__ = init  # type: ignore[misc]
+        init(self, *args, **kwargs)
+
+    methods["__init__"] = __init__
+
+    @recursive_repr()
+    def __repr__(self: Any) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
+        return f"{self.__class__.__qualname__}({inner})"
+
+    methods["__repr__"] = __repr__
+
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return key(self) == key(other)
+        return NotImplemented
+
+    methods["__eq__"] = __eq__
+    if order:
+        methods.update(_order_methods(key))
+
+    own_hash = cls.__dict__.get("__hash__", _NO_DEFAULT)
+    explicit_hash = own_hash is not _NO_DEFAULT and not (own_hash is None and "__eq__" in cls.__dict__)
+    if frozen:
+        field_names = frozenset(names)
+
+        def __setattr__(self: Any, name: str, value: Any) -> None:
+            if type(self) is cls or name in field_names:
+                raise _FrozenInstanceError(f"cannot assign to field {name!r}")
+            super(cls, self).__setattr__(name, value)  # type: ignore[misc, arg-type]
+
+        def __delattr__(self: Any, name: str) -> None:
+            if type(self) is cls or name in field_names:
+                raise _FrozenInstanceError(f"cannot delete field {name!r}")
+            super(cls, self).__delattr__(name)  # type: ignore[misc, arg-type]
+
+        for fn in (__setattr__, __delattr__):
+            if fn.__name__ in cls.__dict__:
+                raise TypeError(f"Cannot overwrite attribute {fn.__name__} in class {cls.__name__}")
+            methods[fn.__name__] = fn
+
+    for name, fn in methods.items():
+        if name not in cls.__dict__:
+            fn.__qualname__ = f"{cls.__qualname__}.{name}"
+            setattr(cls, name, fn)
+    if not explicit_hash:
+        if frozen:
+            hash_key = _tuple_getter(hashed)
+
+            def __hash__(self: Any) -> int:
+                return hash(hash_key(self))
+
+            __hash__.__qualname__ = f"{cls.__qualname__}.__hash__"
+            cls.__hash__ = __hash__  # type: ignore[method-assign, assignment]
+        else:
+            cls.__hash__ = None  # type: ignore[assignment]  # mutable and compared: unhashable, as dataclasses makes it
+    if "__match_args__" not in cls.__dict__:
+        cls.__match_args__ = names  # type: ignore[attr-defined]
+    if getattr(cls, "__doc__", None) is None:
+        cls.__doc__ = f"{cls.__name__}({', '.join(names)})"
+    return cls
+
+
+def _order_methods(key: Any) -> dict[str, Any]:
+    def __lt__(self: Any, other: Any) -> Any:
+        return key(self) < key(other) if other.__class__ is self.__class__ else NotImplemented
+
+    def __le__(self: Any, other: Any) -> Any:
+        return key(self) <= key(other) if other.__class__ is self.__class__ else NotImplemented
+
+    def __gt__(self: Any, other: Any) -> Any:
+        return key(self) > key(other) if other.__class__ is self.__class__ else NotImplemented
+
+    def __ge__(self: Any, other: Any) -> Any:
+        return key(self) >= key(other) if other.__class__ is self.__class__ else NotImplemented
+
+    return {"__lt__": __lt__, "__le__": __le__, "__gt__": __gt__, "__ge__": __ge__}
+
+
+def _tuple_getter(names: tuple[str, ...]) -> Any:
+    """``self -> (self.a, self.b, ...)``: a tuple for any number of names, as dataclasses compares."""
+    if len(names) >= 2:
+        return attrgetter(*names)
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda self: (one(self),)
+    return lambda self: ()
+
+
+_FACTORY = object()
+"""The parameter default of a field with a ``default_factory`` (dataclasses has its own marker)."""
+
+
+def _compile_init(cls: type, fields: dict[str, dataclasses.Field[Any]], frozen: bool) -> Any:
+    """The ``__init__`` ``dataclasses`` writes for ``cls``."""
+    params = ["self"]
+    body = []
+    env: dict[str, Any] = {"__setattr": object.__setattr__, "__FACTORY": _FACTORY}
+    for i, f in enumerate(fields.values()):
+        n = f.name
+        if f.default_factory is not _NO_DEFAULT:
+            env[f"__factory_{i}"] = f.default_factory
+            params.append(f"{n}=__FACTORY")
+            value = f"__factory_{i}() if {n} is __FACTORY else {n}"
+        elif f.default is not _NO_DEFAULT:
+            env[f"__default_{i}"] = f.default
+            params.append(f"{n}=__default_{i}")
+            value = n
+        else:
+            params.append(n)
+            value = n
+        body.append(f"__setattr(self, {n!r}, {value})" if frozen else f"self.{n} = {value}")
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
+    if not body:
+        body.append("pass")
+    lines = "\n".join(f"  {b}" for b in body)
+    source = f"def __make({', '.join(env)}):\n def __init__({', '.join(params)}):\n{lines}\n return __init__\n"
+    scope: dict[str, Any] = {}
+    exec(compile(source, f"<{cls.__qualname__}.__init__>", "exec"), {}, scope)  # noqa: S102 - our own source
+    init = scope["__make"](**env)
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init

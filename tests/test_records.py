@@ -1,0 +1,138 @@
+"""``stepflow_codegen.records.dataclass`` behaves as ``dataclasses.dataclass`` (same arguments).
+
+Every class is declared twice, once with each decorator, and the two are compared on construction
+(positional, keyword, defaults, factories, ``__post_init__``, errors), equality, hashing, ordering,
+``repr``, frozenness, ``__match_args__`` and the ``dataclasses`` functions the code base uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from typing import Any
+
+import pytest
+
+from stepflow_codegen import records
+from stepflow_codegen.ir import model as ir
+
+
+def _pair(frozen: bool, order: bool = False) -> tuple[type, type]:
+    made = []
+    for deco in (dataclasses.dataclass, records.dataclass):
+
+        @deco(frozen=frozen, order=order)
+        class Thing:
+            """A thing."""
+
+            a: int
+            b: str = "x"
+            c: list[int] = dataclasses.field(default_factory=list)
+            d: dict[str, int] = dataclasses.field(default_factory=dict, compare=False, repr=False, hash=False)
+            e: tuple[int, ...] = dataclasses.field(default=(1, 2))
+
+            def __post_init__(self) -> None:
+                self.d.update({"n": len(self.c)})
+
+            def total(self) -> int:
+                return self.a + sum(self.c)
+
+        made.append(Thing)
+    return made[0], made[1]
+
+
+def _calls() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    return [((1,), {}), ((1, "y"), {}), ((1,), {"c": [1, 2]}), ((), {"a": 3, "e": (3,)}), ((1, "y", [4], {"k": 1}, ()), {})]
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+@pytest.mark.parametrize("order", [True, False])
+def test_same_as_dataclasses(frozen: bool, order: bool) -> None:
+    ref, ours = _pair(frozen, order)
+    assert dataclasses.is_dataclass(ours)
+    assert [(f.name, f.type, f.default, f.default_factory, f.compare, f.hash, f.repr) for f in dataclasses.fields(ours)] == [
+        (f.name, f.type, f.default, f.default_factory, f.compare, f.hash, f.repr) for f in dataclasses.fields(ref)
+    ]
+    assert ours.__match_args__ == ref.__match_args__
+    assert ours.__dataclass_params__.frozen == frozen and ours.__dataclass_params__.order == order  # type: ignore[attr-defined]
+    assert ours.b == ref.b and ours.e == ref.e and not hasattr(ours, "c")
+    objs = []
+    for args, kwargs in _calls():
+        r, o = ref(*args, **kwargs), ours(*args, **kwargs)
+        assert repr(o).replace("test_same_as_dataclasses.<locals>.", "") == repr(r).replace("test_same_as_dataclasses.<locals>.", "")
+        assert dataclasses.asdict(o) == dataclasses.asdict(r)
+        assert dataclasses.astuple(o) == dataclasses.astuple(r)
+        assert o.d == r.d and o.total() == r.total()
+        assert dataclasses.replace(o, b="z") == ours(**{**dataclasses.asdict(o), "b": "z"})
+        objs.append((r, o))
+    for r1, o1 in objs:
+        for r2, o2 in objs:
+            assert (o1 == o2) == (r1 == r2) and (o1 != o2) == (r1 != r2)
+            if order:
+                assert (o1 < o2, o1 <= o2, o1 > o2, o1 >= o2) == (r1 < r2, r1 <= r2, r1 > r2, r1 >= r2)
+    assert ours(1) != ref(1) and ours(1).__eq__(ref(1)) is NotImplemented
+    if frozen:
+        o = ours(1, c=[1])
+        r = ref(1, c=[1])
+        with pytest.raises(TypeError):  # lists are unhashable in both
+            hash(r)
+        with pytest.raises(TypeError):
+            hash(o)
+        assert hash(ours(1, e=(5,), c=(7,))) == hash(ref(1, e=(5,), c=(7,)))  # type: ignore[arg-type]
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'a'"):
+            o.a = 2  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'b'"):
+            del o.b  # type: ignore[misc]
+    else:
+        assert ours.__hash__ is None and ref.__hash__ is None
+        o = ours(1)
+        o.a = 5
+        assert o.a == 5
+    for args, kwargs in [((), {}), ((1,), {"a": 2}), ((1,), {"zz": 2}), ((1, 2, 3, 4, 5, 6), {})]:
+        with pytest.raises(TypeError) as ours_error:
+            ours(*args, **kwargs)
+        with pytest.raises(TypeError) as ref_error:
+            ref(*args, **kwargs)
+        assert str(ours_error.value) == str(ref_error.value)
+
+
+def test_refusals_match() -> None:
+    for deco in (dataclasses.dataclass, records.dataclass):
+        with pytest.raises(ValueError, match="mutable default"):
+
+            @deco
+            class Bad:
+                xs: list[int] = []  # noqa: RUF012
+
+        with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+            @deco
+            class Bad2:
+                a: int = 1
+                b: int
+
+
+def test_unsupported_features_fall_back_to_dataclasses() -> None:
+    @records.dataclass(frozen=True)
+    class WithInitFalse:
+        a: int
+        b: int = dataclasses.field(init=False, default=3)
+
+    assert WithInitFalse(1).b == 3 and dataclasses.fields(WithInitFalse)[1].init is False
+
+    @records.dataclass(frozen=True)
+    class Sub(WithInitFalse):
+        c: int = 0
+
+    assert Sub(1, 2) == Sub(1, 2) and Sub(1, 2).c == 2
+
+
+def test_ir_nodes_behave_as_before() -> None:
+    s = ir.Source("a.json", "/x")
+    t = ir.StringType(source=s) if "source" in {f.name for f in dataclasses.fields(ir.StringType)} else ir.StringType()
+    assert t == pickle.loads(pickle.dumps(t)) and hash(t) == hash(pickle.loads(pickle.dumps(t)))
+    assert dataclasses.replace(s, pointer="/y") == ir.Source("a.json", "/y")
+    assert hash(s) == hash(("a.json", "/x")) and repr(s) == "Source(file='a.json', pointer='/x')"
+    match s:
+        case ir.Source(f, p):
+            assert (f, p) == ("a.json", "/x")
