@@ -228,8 +228,11 @@ def main() -> int:
     only = {s.strip() for s in args.only.split(",") if s.strip()}
 
     ours, qt = ours_bin(), quicktype_bin()
-    # as bench_generate.py: byte-compile the editable checkout so no run pays for compiling it
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "codegen")], check=False)
+    # as bench_generate.py: ours installed from this checkout as a wheel (byte-compiled, not editable)
+    sys.path.insert(0, str(HERE))
+    from bench_generate import install_checkout
+
+    print(install_checkout())
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     print(f"stepflow-codegen ({REPO}), Python {sys.version.split()[0]}; quicktype {QUICKTYPE_VERSION}, node {node}; "
           f"{os.cpu_count()} CPUs; {args.runs} runs after {args.warmup} warm-up, median wall time")  # fmt: skip

@@ -2,7 +2,7 @@
 # Create the benchmark's isolated venv at bench/.work/venv (git-ignored) with the pinned peer
 # (datamodel-code-generator, plus msgspec for its msgspec output), the pinned Kubernetes
 # definitions (kubernetes-validate ships them), mypy for --typecheck, and stepflow-codegen
-# itself installed editable from this checkout.
+# itself installed from this checkout as a wheel (not editable).
 #
 #   bash bench/setup.sh && bench/.work/venv/bin/python bench/bench_generate.py
 set -euo pipefail
@@ -36,7 +36,9 @@ fi
     "kubernetes-validate==${K8S_VALIDATE_VERSION}" \
     msgspec \
     mypy
-"${PIP[@]}" install "${CONSTRAINTS[@]}" -e "$REPO"
+# ours as users install it: a wheel, not editable (an editable install adds a finder to every Python
+# start of this venv); bench_generate.py reinstalls it whenever the checkout has changed
+"${PIP[@]}" install "${CONSTRAINTS[@]}" "$REPO"
 
 # Locate the v1.37.0 _definitions.json inside the installed kubernetes_validate package and
 # record its path for bench_generate.py (which also searches on its own if the file is missing).
