@@ -55,24 +55,29 @@ _IGNORED = {"id", "source", "annotates", "resource", "integer_strict"}
 _OBJECT_OK = {"types", "properties", "required", "additional_properties"}
 
 
-def _assertions(n: v.Node, formats: bool) -> set[str]:
-    out = set()
-    for f in fields(n):
-        if f.name in _IGNORED:
-            continue
-        value = getattr(n, f.name)
-        if f.name == "const":
+_CHECKED: tuple[str, ...] = ()
+"""The fields of :class:`v.Node` that hold assertions (all but :data:`_IGNORED`), in field order."""
+
+
+def _assertions(n: v.Node, formats: bool) -> frozenset[str]:
+    global _CHECKED
+    if not _CHECKED:
+        _CHECKED = tuple(f.name for f in fields(v.Node) if f.name not in _IGNORED)
+    out = []
+    for name in _CHECKED:
+        value = getattr(n, name)
+        if name == "const":
             if value is not ir.MISSING:
-                out.add(f.name)
-        elif f.name == "format":
+                out.append(name)
+        elif name == "format":
             if value is not None and formats:
-                out.add(f.name)
-        elif f.name == "enum":
+                out.append(name)
+        elif name == "enum":
             if value is not None:
-                out.add(f.name)
+                out.append(name)
         elif not (value is None or value is False or (isinstance(value, tuple) and not value)):
-            out.add(f.name)
-    return out
+            out.append(name)
+    return frozenset(out)
 
 
 class _Exact:
@@ -83,12 +88,15 @@ class _Exact:
         self.decls = {d.id: d for d in program.decls}
         self.ev = Evaluator(self.v)
         self.assuming: set[tuple[str, int]] = set()
+        self._asserted: dict[int, frozenset[str]] = {}
 
-    def node(self, nid: int, inplace: frozenset[int] = frozenset()) -> tuple[v.Node, set[str]] | None:
+    def node(self, nid: int, inplace: frozenset[int] = frozenset()) -> tuple[v.Node, frozenset[str]] | None:
         """The node after following pure ``$ref``s, with its assertions (None: an in-place cycle)."""
         while True:
             n = self.v.nodes[nid]
-            a = _assertions(n, self.v.assert_formats)
+            a = self._asserted.get(nid)
+            if a is None:
+                a = self._asserted[nid] = _assertions(n, self.v.assert_formats)
             if a == {"ref"} and n.ref is not None:
                 if nid in inplace:
                     return None
@@ -156,7 +164,7 @@ class _Exact:
             return "integer" in types or "number" in types
         return kind in types
 
-    def scalar(self, e: ir.TypeExpr, n: v.Node, a: set[str]) -> bool:
+    def scalar(self, e: ir.TypeExpr, n: v.Node, a: frozenset[str]) -> bool:
         kind = {"null": "null", "bool": "boolean", "int": "integer", "number": "number", "string": "string"}[e.kind]
         if not self._kind_ok(n.types, kind):
             return False
@@ -193,7 +201,7 @@ class _Exact:
         return True
 
     # -- containers -----------------------------------------------------------------------------
-    def array(self, e: ir.ArrayType, n: v.Node, a: set[str]) -> bool:
+    def array(self, e: ir.ArrayType, n: v.Node, a: frozenset[str]) -> bool:
         if not self._kind_ok(n.types, "array") or e.constraints.unique_items:
             return False
         if a - {"types", "items", "min_items", "max_items"}:
@@ -204,7 +212,7 @@ class _Exact:
                 return False
         return n.items is None or self.captures(e.items, n.items)
 
-    def fixed_tuple(self, e: ir.TupleType, n: v.Node, a: set[str]) -> bool:
+    def fixed_tuple(self, e: ir.TupleType, n: v.Node, a: frozenset[str]) -> bool:
         if e.rest is not None or (e.constraints.min_items or 0) < len(e.items) or e.constraints.unique_items:
             return False
         if not self._kind_ok(n.types, "array") or a - {"types", "prefix_items", "items", "min_items", "max_items"}:
@@ -221,7 +229,7 @@ class _Exact:
                 return False
         return all(self.captures(t, c) for t, c in zip(e.items, n.prefix_items))
 
-    def map(self, e: ir.MapType, n: v.Node, a: set[str]) -> bool:
+    def map(self, e: ir.MapType, n: v.Node, a: frozenset[str]) -> bool:
         if e.key_pattern is not None or not self._kind_ok(n.types, "object"):
             return False
         if a - {"types", "additional_properties", "min_properties", "max_properties"}:
@@ -234,7 +242,7 @@ class _Exact:
             return True  # no value is ever checked
         return n.additional_properties is None or self.captures(e.values, n.additional_properties)
 
-    def obj(self, d: ir.ObjectDecl, n: v.Node, a: set[str]) -> bool:
+    def obj(self, d: ir.ObjectDecl, n: v.Node, a: frozenset[str]) -> bool:
         if not self._kind_ok(n.types, "object") or a - _OBJECT_OK:
             return False
         required = {f.wire_name for f in d.fields if f.required}
@@ -255,7 +263,7 @@ class _Exact:
         return True
 
     # -- unions ---------------------------------------------------------------------------------
-    def union(self, e: ir.UnionType, n: v.Node, a: set[str]) -> bool:
+    def union(self, e: ir.UnionType, n: v.Node, a: frozenset[str]) -> bool:
         saved = set(self.assuming)
         if all(self.captures(x, n.id) for x in e.variants):
             return True

@@ -26,6 +26,7 @@ import json
 import os
 import stat
 from dataclasses import field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
@@ -90,6 +91,7 @@ def draft_of(uri: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def normalize_uri(uri: str) -> str:
     """The form URIs are compared in: no fragment, lower-case scheme and host, ``/`` for an empty http path."""
     uri = urldefrag(uri)[0]
@@ -105,6 +107,7 @@ def normalize_uri(uri: str) -> str:
     return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
+@lru_cache(maxsize=4096)
 def join_uri(base: str, ref: str) -> str:
     """``urljoin`` that also works for bases whose scheme urljoin does not know (``urn:``, ``tag:``)."""
     if ref.startswith("#"):

@@ -66,20 +66,26 @@ class ValidatorModule:
     """Declaration id -> the function validating it (``_v12``)."""
 
 
+_OTHER_KEYWORDS: tuple[str, ...] = ()
+"""The fields of a validation node besides its reference (made on first use)."""
+
+
 def _pure_ref(n: v.Node, dynamic: bool) -> bool:
     """The node only applies ``$ref`` (its function would just call the target's)."""
     if n.ref is None or (dynamic and n.resource is not None):
         return False
-    from dataclasses import fields
+    global _OTHER_KEYWORDS
+    if not _OTHER_KEYWORDS:
+        from dataclasses import fields
 
-    for f in fields(n):
-        if f.name in ("id", "source", "ref", "annotates", "resource", "format"):
-            continue
-        value = getattr(n, f.name)
-        if f.name == "const":
+        skipped = ("id", "source", "ref", "annotates", "resource", "format")
+        _OTHER_KEYWORDS = tuple(f.name for f in fields(v.Node) if f.name not in skipped)
+    for name in _OTHER_KEYWORDS:
+        value = getattr(n, name)
+        if name == "const":
             if value is not MISSING:
                 return False
-        elif f.name == "enum":
+        elif name == "enum":
             if value is not None:
                 return False
         elif not (value is None or value is False or (isinstance(value, tuple) and not value)):
