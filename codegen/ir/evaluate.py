@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import field
-from decimal import Decimal, InvalidOperation, localcontext
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..records import dataclass
 from . import passes
 from . import validation as v
 from .model import MISSING
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,16 @@ def is_integer(x: Any, strict: bool = False) -> bool:
 
 
 def _decimal(x: int | float) -> Decimal:
+    from decimal import Decimal
+
     return Decimal(x) if isinstance(x, int) else Decimal(repr(x))
 
 
 def is_multiple(x: int | float, m: int | float) -> bool:
     """Exact for the decimals the two numbers were written as (their shortest round-trip text)."""
+    # imported here, not at the top: loading the _decimal extension costs a run ~4 ms it rarely needs
+    from decimal import InvalidOperation, localcontext
+
     try:
         with localcontext() as ctx:
             ctx.prec = 2000
