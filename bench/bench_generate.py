@@ -125,36 +125,42 @@ def run_process(argv: list[str], cwd: Path, log_dir: Path) -> Run:
 
 
 # -- our tool, installed as users install it -------------------------------------------------------
-def _checkout_files() -> dict[str, Path]:
-    """The checkout's files a wheel ships, by their path inside the installed ``stepflow_codegen``."""
-    files = {p.relative_to(REPO / "codegen").as_posix(): p for p in (REPO / "codegen").rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".json")}
-    files.update({"templates/" + p.relative_to(REPO / "templates").as_posix(): p for p in (REPO / "templates").rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".jinja", ".md", ".py", ".ts", ".rs")})
-    return files
+def _checkout_digest() -> str:
+    """A digest of everything a wheel of this checkout is built from."""
+    import hashlib
+
+    h = hashlib.sha256()
+    files = [REPO / "pyproject.toml"]
+    for folder in ("codegen", "templates"):
+        files += sorted(p for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for p in files:
+        h.update(p.relative_to(REPO).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def install_checkout(python: str = sys.executable) -> str:
     """Install this checkout into the bench venv as a user installs it: a wheel, not editable.
 
     An editable install (what ``pip install -e`` makes) puts a finder into ``site`` that every Python
-    start of the venv runs (about 7 ms); pip's regular install byte-compiles the package, as it does
-    dmcg's.  Reinstalled only when the installed copy differs from the checkout.  Returns what was done.
+    start of the venv runs; pip's regular install byte-compiles the package, as it does dmcg's.
+    Reinstalled when the checkout changed since the last install (``bench/.work/installed``).
     """
     probe = subprocess.run(
         [python, "-c", "import stepflow_codegen, pathlib; print(pathlib.Path(stepflow_codegen.__file__).parent)"],
         capture_output=True, text=True,
     )  # fmt: skip
     installed = Path(probe.stdout.strip()) if probe.returncode == 0 else None
-    if installed is not None and installed.resolve() != (REPO / "codegen").resolve():
-        if all((installed / rel).is_file() and (installed / rel).read_bytes() == p.read_bytes()
-               for rel, p in _checkout_files().items()):  # fmt: skip
-            return f"stepflow-codegen installed (wheel) at {installed}, same as the checkout"
+    record = WORK / "installed"
+    digest = _checkout_digest()
+    editable = installed is not None and installed.resolve() == (REPO / "codegen").resolve()
+    if installed is not None and not editable and record.is_file() and record.read_text().strip() == digest:
+        return f"stepflow-codegen installed (wheel) at {installed}, built from the checkout as it is"
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--force-reinstall", str(REPO)],
         check=True,
     )  # fmt: skip
-    return f"stepflow-codegen reinstalled from the checkout (a wheel, not editable), was {installed or 'missing'}"
+    record.write_text(digest + "\n")
+    return f"stepflow-codegen reinstalled from the checkout (a wheel, not editable); was {installed or 'missing'}"
 
 
 # -- what to run -----------------------------------------------------------------------------------

@@ -891,5 +891,37 @@ def lint_cmd(schemas: tuple[str, ...], verbose: bool, quiet: bool) -> None:
     sys.exit(_guard(go))
 
 
+def entry() -> None:
+    """The ``stepflow-codegen`` console script: :func:`main`, then a quick exit (as mypy's command line does).
+
+    Once the command has finished, the exit handlers run (``atexit``, ``weakref.finalize``), the
+    standard streams are flushed, and the process ends without tearing the interpreter down: freeing
+    every module and object one by one took about 13 % of a protocol run.  Every file the command
+    wrote is closed by then.  An exit status that is not a number, or another thread still running,
+    takes Python's own way out.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as e:
+        code = e.code
+    if code is None:
+        code = 0
+    threading = sys.modules.get("threading")
+    if not isinstance(code, int) or (threading is not None and threading.active_count() > 1):
+        raise SystemExit(code)  # Python's own exit (it also waits for other threads)
+    import atexit
+    import os
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken pipe: what Python's own exit would ignore too
+            if stream is sys.stdout:
+                code = code or 120  # Python exits 120 when it cannot flush stdout
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()
