@@ -10,6 +10,10 @@ Run it from the bench venv that ``bench/setup.sh`` makes::
 
     bash bench/setup.sh && bench/.work/venv/bin/python bench/bench_generate.py [--runs N] [--typecheck]
 
+Ours is timed as users install it: a wheel of this checkout in the bench venv, not an editable
+install (whose ``site`` finder every Python start would pay, dmcg's not); it is reinstalled first
+whenever the checkout changed (:func:`install_checkout`).  dmcg keeps its normal install.
+
 Inputs:
 
 * ``protocol``: StepFlow's ``schemas/`` (protocol.json + methods.json).  Ours:

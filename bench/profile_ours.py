@@ -318,6 +318,9 @@ def main() -> int:
         "shows what the run would cost if templates laid everything out themselves",
     )
     args = ap.parse_args()
+    from bench_generate import install_checkout
+
+    print(install_checkout())  # profile the checkout as it is, installed as bench_generate.py times it
     with tempfile.TemporaryDirectory(prefix="stepflow-profile-") as tmp:
         scratch = Path(tmp)
         inputs = resolve_inputs(args.inputs, scratch)
