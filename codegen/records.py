@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 from operator import attrgetter
 from reprlib import recursive_repr
-from typing import Any, Callable, TypeVar, overload
+from typing import Any, Callable, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T", bound=type)
 
@@ -55,6 +55,7 @@ def _params(frozen: bool, order: bool) -> Any:
 def dataclass(cls: T, /) -> T: ...
 @overload
 def dataclass(*, frozen: bool = False, order: bool = False) -> Callable[[T], T]: ...
+@dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))  # type checkers see a dataclass
 def dataclass(cls: Any = None, /, *, frozen: bool = False, order: bool = False) -> Any:
     """``dataclasses.dataclass(cls, frozen=frozen, order=order)`` (see the module docstring)."""
     if cls is None:
@@ -78,7 +79,7 @@ def _unsupported(cls: type, own: dict[str, Any]) -> bool:
 def _make(cls: T, frozen: bool, order: bool) -> T:
     own: dict[str, Any] = cls.__dict__.get("__annotations__", {})
     if _unsupported(cls, own):
-        return dataclasses.dataclass(cls, frozen=frozen, order=order)
+        return dataclasses.dataclass(cls, frozen=frozen, order=order)  # type: ignore[return-value]
     fields: dict[str, dataclasses.Field[Any]] = {}
     for name, annotation in own.items():
         value = cls.__dict__.get(name, _NO_DEFAULT)
@@ -173,7 +174,7 @@ def _make(cls: T, frozen: bool, order: bool) -> T:
         else:
             cls.__hash__ = None  # type: ignore[assignment]  # mutable and compared: unhashable, as dataclasses makes it
     if "__match_args__" not in cls.__dict__:
-        cls.__match_args__ = names  # type: ignore[attr-defined]
+        cls.__match_args__ = names  # type: ignore[attr-defined, misc]
     if getattr(cls, "__doc__", None) is None:
         cls.__doc__ = f"{cls.__name__}({', '.join(names)})"
     return cls

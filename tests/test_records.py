@@ -127,6 +127,37 @@ def test_unsupported_features_fall_back_to_dataclasses() -> None:
     assert Sub(1, 2) == Sub(1, 2) and Sub(1, 2).c == 2
 
 
+def test_dataclass_subclass_of_a_record() -> None:
+    """A dataclass deriving from one of ours (dataclasses makes it) sees the base's fields and frozenness."""
+
+    @records.dataclass(frozen=True)
+    class Base:
+        a: int
+        b: str = "x"
+
+    @records.dataclass(frozen=True)
+    class Sub(Base):
+        c: int = 0
+
+    @dataclasses.dataclass(frozen=True)
+    class RefBase:
+        a: int
+        b: str = "x"
+
+    @dataclasses.dataclass(frozen=True)
+    class RefSub(RefBase):
+        c: int = 0
+
+    assert [f.name for f in dataclasses.fields(Sub)] == [f.name for f in dataclasses.fields(RefSub)] == ["a", "b", "c"]
+    assert Sub(1, "y", 2) == Sub(1, "y", 2) != Sub(1)
+    assert hash(Sub(1, "y", 2)) == hash(RefSub(1, "y", 2))
+    with pytest.raises(TypeError, match="cannot inherit non-frozen dataclass from a frozen one"):
+
+        @dataclasses.dataclass
+        class Thawed(Base):
+            c: int = 0
+
+
 def test_ir_nodes_behave_as_before() -> None:
     s = ir.Source("a.json", "/x")
     t = ir.StringType(source=s) if "source" in {f.name for f in dataclasses.fields(ir.StringType)} else ir.StringType()
