@@ -94,6 +94,7 @@ def _make(cls: T, frozen: bool, order: bool) -> T:
         f.name = name
         f.type = annotation
         f._field_type = _FIELD_KIND  # type: ignore[attr-defined]
+        f.kw_only = False  # type: ignore[assignment]  # as dataclasses resolves it (a dataclass subclass reads it)
         if f.default is not _NO_DEFAULT:
             setattr(cls, name, f.default)  # as dataclasses does: the class attribute is the default
         elif isinstance(cls.__dict__.get(name), dataclasses.Field):

@@ -12,7 +12,6 @@ import pickle
 from typing import Any
 
 import pytest
-
 from stepflow_codegen import records
 from stepflow_codegen.ir import model as ir
 
@@ -50,9 +49,11 @@ def _calls() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
 def test_same_as_dataclasses(frozen: bool, order: bool) -> None:
     ref, ours = _pair(frozen, order)
     assert dataclasses.is_dataclass(ours)
-    assert [(f.name, f.type, f.default, f.default_factory, f.compare, f.hash, f.repr) for f in dataclasses.fields(ours)] == [
-        (f.name, f.type, f.default, f.default_factory, f.compare, f.hash, f.repr) for f in dataclasses.fields(ref)
-    ]
+    def described(cls: type) -> list[tuple[Any, ...]]:
+        return [(f.name, f.type, f.default, f.default_factory, f.compare, f.hash, f.repr, f.init, f.kw_only, f.metadata)
+                for f in dataclasses.fields(cls)]  # fmt: skip
+
+    assert described(ours) == described(ref)
     assert ours.__match_args__ == ref.__match_args__
     assert ours.__dataclass_params__.frozen == frozen and ours.__dataclass_params__.order == order  # type: ignore[attr-defined]
     assert ours.b == ref.b and ours.e == ref.e and not hasattr(ours, "c")
