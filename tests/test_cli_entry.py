@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,3 +62,19 @@ def test_other_threads_get_pythons_exit(tmp_path: Path) -> None:
     r = _run(tmp_path, "--version", prelude=prelude)
     assert r.returncode == 0, r.stderr
     assert marker.read_text() == "done"
+
+
+def test_outputs_outside_git_skip_the_change_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``report_schema_changes`` runs git only for an output some work tree may hold."""
+    from stepflow_codegen.cli import _may_be_tracked
+
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    if any((p / ".git").exists() for p in (tmp_path, *tmp_path.parents)):
+        raise AssertionError(f"{tmp_path} is inside a git work tree; this test needs one that is not")
+    assert not _may_be_tracked(tmp_path / "out" / "python")
+    assert _may_be_tracked(ROOT / "generated" / "python")
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    assert _may_be_tracked(tmp_path / "repo" / "not-yet" / "python")
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "repo" / ".git"))
+    assert _may_be_tracked(tmp_path / "out" / "python")
