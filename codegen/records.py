@@ -2,8 +2,9 @@
 
 ``dataclasses`` writes the source of ``__init__``, ``__repr__``, ``__eq__`` (and for a frozen
 class ``__hash__``, ``__setattr__``, ``__delattr__``; with ``order=True`` four comparisons) for
-every class and compiles each one when the module is imported.  A protocol run imported 66
-dataclasses: about 250 ``compile`` calls, the largest part of our own modules' import time.
+every class and compiles each one when the module is imported.  A protocol run imported 62
+dataclasses (29 of them the IR's): nearly 300 ``compile`` calls, the largest part of our own
+modules' import time.
 A class made by this decorator is the same dataclass to every user:
 
 * ``dataclasses.fields``/``replace``/``asdict``/``is_dataclass`` work (the class carries real
