@@ -218,7 +218,8 @@ def parse_json_file(path: Path, display: str) -> Any:
     except (ValueError, RecursionError) as e:
         raise LoadError(display, "", f"invalid JSON: {e}", "fix the JSON syntax (schemas must be JSON documents)") from None
     try:
-        _check_values(data, display)
+        if not _values_ok(data):
+            _check_values(data, display)  # finds the first bad value again, with its pointer, and raises
     except RecursionError:
         raise LoadError(display, "", "the document is nested too deeply", "flatten it with $defs") from None
     return data
@@ -230,6 +231,23 @@ def _has_lone_surrogate(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def _values_ok(node: Any) -> bool:
+    """Whether :func:`_check_values` would accept ``node`` (the same walk, without building pointers)."""
+    if isinstance(node, str):
+        return not _has_lone_surrogate(node)
+    if isinstance(node, float):
+        return not (node != node or node in (float("inf"), float("-inf")))
+    if isinstance(node, list):  # loops, not all(...): one frame per level, as _check_values recurses
+        for item in node:
+            if not _values_ok(item):
+                return False
+    elif isinstance(node, dict):
+        for k, item in node.items():
+            if _has_lone_surrogate(k) or not _values_ok(item):
+                return False
+    return True
 
 
 def _check_values(node: Any, display: str, pointer: str = "") -> None:
