@@ -9,7 +9,9 @@ every file of tests/fixtures/differential/schemas, and every schema of the real 
 has one) and each ``$defs``/``definitions`` entry.
 
 Documents per declaration, all labelled by ``jsonschema`` (Draft7Validator or
-Draft202012Validator, chosen by the file's ``$schema``; ``format`` is an annotation, as in the tool):
+Draft202012Validator, chosen by the file's ``$schema``; ``format`` is an annotation, as in the tool;
+patterns are ECMA-262 as the spec says, evaluated by ``regress`` instead of Python's ``re``:
+tests/suite/ecma.py):
 
 * instances hypothesis-jsonschema draws from the declaration (``derandomize=True``, a bounded
   number of examples, no example database: the same documents on every run);
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .ecma import ecma_patterns
 from .fetch import ROOT
 from .harness import LANGS, Outcome, Unit, run_units
 
@@ -133,7 +136,8 @@ class Oracle:
             cls = _validator_class(self.docs[file])
             v = cls({"$ref": self.uris[file] + "#" + pointer}, registry=self.registry)
             self.validators[target] = v
-        return bool(v.is_valid(value))
+        with ecma_patterns():
+            return bool(v.is_valid(value))
 
 
 # --------------------------------------------------------------------------------------------- documents
