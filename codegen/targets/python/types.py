@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Literal
 
+from ...analysis.unions import single_value_variants, tag_claims, unions_of
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import json_kinds, references, resolve_alias
@@ -168,41 +169,29 @@ class PythonTypeMapper:
 
     # -- planning ---------------------------------------------------------------------------
     def _plan_tagged_unions(self) -> None:
-        claims: dict[str, set[tuple[str, str | int]]] = {}
-        unions: list[tuple[ir.UnionType, list[str]]] = []
-        for u in self._all_unions():
-            if not isinstance(u.discriminator, ir.TagDiscriminator) or not u.discriminator.values:
-                continue
-            ids = []
-            ok = True
-            for v, values in zip(u.variants, u.discriminator.values):
-                if not isinstance(v, ir.RefType) or len(values) != 1 or not isinstance(values[0], (str, int)) or isinstance(values[0], bool):
-                    ok = False
-                    break
-                d = self.decls[v.target]
+        """msgspec tagged unions: sound single-value tags (shared analysis) that are strings or
+        integers, on closed structs; an object is tagged only when every such union agrees on its tag."""
+
+        def expressible(u: ir.UnionType) -> bool:
+            for target, value in single_value_variants(self.decls, u) or []:
+                d = self.decls[target]
+                if not isinstance(value, (str, int)) or isinstance(value, bool):
+                    return False
                 if not isinstance(d, ir.ObjectDecl) or not d.closed or d.id in self.runtime_closed:
-                    ok = False
-                    break
-                ids.append(v.target)
-            if not ok:
-                continue
-            for i, values in zip(ids, u.discriminator.values):
-                claims.setdefault(i, set()).add((u.discriminator.property, values[0]))  # type: ignore[arg-type]
-            unions.append((u, ids))
-        for u, ids in unions:
+                    return False
+            return True
+
+        unions, claims = tag_claims(self.decls, self._all_unions(), expressible)
+        for u in unions:
+            ids = [v.target for v in u.variants if isinstance(v, ir.RefType)]
             if all(len(claims[i]) == 1 for i in ids):
                 for i in ids:
-                    self.tags[i] = next(iter(claims[i]))
+                    prop, _, value = next(iter(claims[i]))
+                    self.tags[i] = (prop, value)  # type: ignore[assignment]
                 self.native_unions.add(repr(u))
 
     def _all_unions(self) -> list[ir.UnionType]:
-        from ...ir.passes import decl_exprs, walk_expr
-
-        out = []
-        for d in self.decls.values():
-            for e in decl_exprs(d):
-                out.extend(x for x in walk_expr(e) if isinstance(x, ir.UnionType))
-        return out
+        return unions_of(self.decls.values())
 
     def _plan_hooks(self) -> None:
         for d in self.decls.values():

@@ -33,6 +33,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from ...analysis.unions import single_value_variants, tag_claims, unions_of
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import decl_exprs, walk_expr
@@ -303,19 +304,7 @@ class RustTypeMapper:
 
     def _plan_tagged(self) -> None:
         """Unions that become serde internally tagged enums (the tag lives in the enum, not the structs)."""
-        unions: list[ir.UnionType] = []
-        for d in self.program.decls:
-            for e in decl_exprs(d):
-                unions.extend(x for x in walk_expr(e) if isinstance(x, ir.UnionType))
-        claims: dict[str, set[tuple[str, str]]] = {}
-        candidates: list[ir.UnionType] = []
-        for u in unions:
-            if self._tag_candidate(u):
-                candidates.append(u)
-                assert isinstance(u.discriminator, ir.TagDiscriminator)
-                for v, values in zip(u.variants, u.discriminator.values):
-                    assert isinstance(v, ir.RefType)
-                    claims.setdefault(v.target, set()).add((u.discriminator.property, str(values[0])))
+        candidates, claims = tag_claims(self.decls, unions_of(self.program.decls), self._tag_candidate)
         # every other reference to a variant object makes it ineligible (it must carry its tag)
         elsewhere: set[str] = {r.type for r in self.program.roots}
         if self.program.protocol:
@@ -332,7 +321,7 @@ class RustTypeMapper:
             if all(len(claims[i]) == 1 and i not in elsewhere for i in ids) and len(set(ids)) == len(ids):
                 for i in ids:
                     self.tagged_variants[i] = u.discriminator.property
-                    self.tagged_values[i] = next(iter(claims[i]))[1]
+                    self.tagged_values[i] = str(next(iter(claims[i]))[2])
         self.tagged_unions = {
             repr(u) for u in candidates if all(isinstance(v, ir.RefType) and v.target in self.tagged_variants for v in u.variants)
         }
@@ -356,21 +345,12 @@ class RustTypeMapper:
             self._refs_outside(c, candidates, out)
 
     def _tag_candidate(self, u: ir.UnionType) -> bool:
-        disc = u.discriminator
-        if not isinstance(disc, ir.TagDiscriminator) or not disc.values or len(disc.values) != len(u.variants):
-            return False
+        """serde can make a sound single-value tag (shared analysis) an internally tagged enum when
+        the tags are strings and the union is an enum of exactly its direct variants."""
         if self.union_shape(u)[0] != "enum" or len(self.flat(u)) != len(u.variants):
             return False
-        for v, values in zip(u.variants, disc.values):
-            if not isinstance(v, ir.RefType) or len(values) != 1 or not isinstance(values[0], str):
-                return False
-            d = self.decls.get(v.target)
-            if not isinstance(d, ir.ObjectDecl):
-                return False
-            f = next((f for f in d.fields if f.wire_name == disc.property), None)
-            if f is None or not f.required or not isinstance(f.type, ir.LiteralType) or f.type.value != values[0]:
-                return False
-        return True
+        variants = single_value_variants(self.decls, u) or []
+        return all(isinstance(value, str) for _, value in variants)
 
     def _collect_synth(self) -> None:
         """Inline types that need a name in Rust: consts and unions that are not ``T | null``."""

@@ -12,7 +12,6 @@ from pathlib import PurePosixPath
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from ...ir.passes import resolve_alias
 from ..naming import enum_member_names as shared_enum_member_names
 from ..naming import NameTable, naming_order, pascal, report_renames
 from . import layout as L
@@ -387,33 +386,3 @@ def _json_text(value: object) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-
-def sound_tag(decls: dict[str, ir.Decl], u: ir.UnionType) -> bool:
-    """Whether the union's tag alone decides the variant: every variant requires the tag property
-    and its type allows exactly the tag values the discriminator lists for it."""
-    disc = u.discriminator
-    if not isinstance(disc, ir.TagDiscriminator) or len(disc.values) != len(u.variants):
-        return False
-    seen: set[tuple[str, object]] = set()
-    for v, values in zip(u.variants, disc.values):
-        d = resolve_alias(decls, v)
-        if not isinstance(d, ir.ObjectDecl):
-            return False
-        fld = next((f for f in d.fields if f.wire_name == disc.property and f.required), None)
-        if fld is None:
-            return False
-        t = resolve_alias(decls, fld.type)
-        if isinstance(t, ir.LiteralType):
-            allowed = [t.value]
-        elif isinstance(t, ir.EnumDecl):
-            allowed = [m.value for m in t.members]
-        else:
-            return False
-        keyed = {(type(x).__name__, x) for x in allowed}
-        if keyed != {(type(x).__name__, x) for x in values} or not values:
-            return False
-        if keyed & seen:
-            return False
-        seen |= keyed
-    return True
