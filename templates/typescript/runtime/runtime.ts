@@ -803,7 +803,11 @@ export class Graph {
    * `formats`: the check of asserted formats (`--formats assert`); without it a node with a
    * `format` rejects every string (never silently accepts).
    */
-  constructor(private readonly formats?: FormatCheck) {}
+  private readonly formats: FormatCheck | undefined;
+
+  constructor(formats?: FormatCheck) {
+    this.formats = formats;
+  }
 
   /** Adds node `id`. */
   add(id: number, spec: NodeSpec): void {
