@@ -85,7 +85,8 @@ def _display_path(raw: str, base: Path) -> str:
     return shown
 
 
-_ProgramKey = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+_ProgramKey = tuple[Any, ...]
+"""(base, schemas, root names, kinds, formats, ref roots, URI map): what the IR depends on."""
 _PROGRAMS: dict[_ProgramKey, tuple[Any, list[Any]]] | None = None
 """While ``generate``/``check`` run every configured target: the IRs built so far, by (base, schemas,
 root names). None elsewhere, so a command that writes schemas never sees a stale IR."""

@@ -233,9 +233,16 @@ def _authority(a: str) -> bool:
         inside, rest = a[1:end], a[end + 1 :]
         if inside[:1] in ("v", "V"):
             dot = inside.find(".")
-            if dot < 2 or not all(c in _HEX for c in inside[1:dot]) or dot + 1 == len(inside):
+            if (
+                dot < 2
+                or not all(c in _HEX for c in inside[1:dot])
+                or dot + 1 == len(inside)
+            ):
                 return False
-            if not _uri_chars(inside[dot + 1 :], _UNRESERVED + _SUB_DELIMS + ":") or "%" in inside:
+            if (
+                not _uri_chars(inside[dot + 1 :], _UNRESERVED + _SUB_DELIMS + ":")
+                or "%" in inside
+            ):
                 return False
         elif not is_ipv6(inside):
             return False
@@ -319,7 +326,11 @@ def is_email(s: str) -> bool:
             if atom == "":
                 return False
             for c in atom:
-                if c not in _ALPHA and c not in _DIGITS and c not in "!#$%&'*+-/=?^_`{|}~":
+                if (
+                    c not in _ALPHA
+                    and c not in _DIGITS
+                    and c not in "!#$%&'*+-/=?^_`{|}~"
+                ):
                     return False
     if domain.startswith("[") and domain.endswith("]"):
         inside = domain[1:-1]
@@ -355,7 +366,8 @@ def is_relative_json_pointer(s: str) -> bool:
 
 def is_regex(s: str) -> bool:
     """Python's ``re`` compiles it (ECMA-262 and Python differ at the edges: ``(?<name>...)``
-    needs Python 3.x's ``(?P<name>...)``, ``\\d`` is Unicode in Python... see docs/conformance.md)."""
+    needs Python 3.x's ``(?P<name>...)``, ``\\d`` is Unicode in Python... see docs/conformance.md).
+    """
     try:
         re.compile(s)
     except (re.error, OverflowError, RecursionError):
