@@ -788,13 +788,13 @@ function keyword(
   return false;
 }
 
+/** Whether a string is valid for a format (formats.ts's `checkFormat`). */
+export type FormatCheck = (format: string, value: string) => boolean;
+
 /**
  * A validation graph: the nodes of one module, added once (`add`) and compiled on first use.
  * `check(n)` is the check of node `n` for a whole value.
  */
-/** Whether a string is valid for a format (formats.ts's `checkFormat`). */
-export type FormatCheck = (format: string, value: string) => boolean;
-
 export class Graph {
   private readonly specs: NodeSpec[] = [];
   private readonly compiled: (Compiled | undefined)[] = [];
