@@ -34,6 +34,8 @@ class TargetSpec:
     """The hand-written implementation file of the components (``add-component`` appends to it)."""
     kinds: str = "convention"
     """How an untyped schema is typed: ``convention`` (by the kind its keywords apply to) or ``spec``."""
+    formats: str = "annotate"
+    """``format``: an annotation (``annotate``) or, for the formats every target checks, an assertion (``assert``)."""
     templates: str | None = None
     """A templates directory overriding built-in templates (``DIR/<language>/<template>``)."""
     ref_roots: list[str] = field(default_factory=list)
@@ -51,6 +53,8 @@ class TargetSpec:
             parts += ["--defaults", self.defaults]
         if self.kinds != "convention":
             parts += ["--kinds", self.kinds]
+        if self.formats != "annotate":
+            parts += ["--formats", self.formats]
         if self.templates:
             parts += ["--templates", self.templates]
         for r in self.ref_roots:
@@ -81,7 +85,8 @@ def _display_path(raw: str, base: Path) -> str:
     return shown
 
 
-_ProgramKey = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+_ProgramKey = tuple[Any, ...]
+"""(base, schemas, root names, kinds, formats, ref roots, URI map): what the IR depends on."""
 _PROGRAMS: dict[_ProgramKey, tuple[Any, list[Any]]] | None = None
 """While ``generate``/``check`` run every configured target: the IRs built so far, by (base, schemas,
 root names). None elsewhere, so a command that writes schemas never sees a stale IR."""
@@ -125,6 +130,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
             tuple(spec.schemas),
             tuple(sorted(roots.items())),
             spec.kinds,
+            spec.formats,
             tuple(spec.ref_roots),
             tuple(spec.uri_map),
         )
@@ -139,6 +145,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
                 roots,
                 cwd=base,
                 kinds=spec.kinds,
+                formats=spec.formats,
                 allowed_roots=[base / r for r in spec.ref_roots],
                 uri_map=_uri_map(spec, base),
             )
@@ -304,7 +311,8 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         if not isinstance(t, dict):
             raise BadInput(f"{where}: must be a table")
         unknown = set(t) - {
-            "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "templates",
+            "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "formats",
+            "templates",
             "ref-roots", "map-uri",
         }
         if unknown:
@@ -319,6 +327,9 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         kinds = t.get("kinds", "convention")
         if kinds not in ("convention", "spec"):
             raise BadInput(f"{where}: kinds must be 'convention' or 'spec'")
+        formats = t.get("formats", "annotate")
+        if formats not in ("annotate", "assert"):
+            raise BadInput(f"{where}: formats must be 'annotate' or 'assert'")
         _warn_outside(path, where, base=path.parent, out=str(t["out"]), schemas=[str(s) for s in schemas],
                       implementation=str(t["implementation"]) if "implementation" in t else None)
         specs.append(
@@ -331,6 +342,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 defaults=defaults,
                 implementation=str(t["implementation"]) if "implementation" in t else None,
                 kinds=kinds,
+                formats=formats,
                 templates=str(t["templates"]) if "templates" in t else None,
                 ref_roots=[str(r) for r in t.get("ref-roots", [])],
                 uri_map=[f"{k}={v}" for k, v in (t.get("map-uri") or {}).items()],
@@ -405,6 +417,10 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
                   help="convention: a schema without 'type' whose keywords apply to one JSON kind only (properties, "
                   "items, minLength...) is typed as that kind, as type generators do; spec: it is typed as any JSON "
                   "value, as the specification says (validation is the same either way).")
+    @click.option("--formats", type=click.Choice(["annotate", "assert"]), default="annotate", show_default=True,
+                  help="annotate: 'format' is an annotation, as JSON Schema says; assert: the formats date-time, date, "
+                  "time, duration, email, hostname, ipv4, ipv6, uri, uri-reference, uuid, regex, json-pointer and "
+                  "relative-json-pointer are checked (other formats stay annotations).")
     @click.option("--templates", default=None, metavar="DIR",
                   help="Templates directory: DIR/<language>/<name> replaces the built-in template <name> "
                   "(see docs/templates.md).")
@@ -415,10 +431,10 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
     @click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
     @_with_common
     def command(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None,
-                defaults: str, kinds: str, templates: str | None, ref_roots: tuple[str, ...],
+                defaults: str, kinds: str, formats: str, templates: str | None, ref_roots: tuple[str, ...],
                 uri_map: tuple[str, ...], check: bool, verbose: bool, quiet: bool) -> None:
         spec = TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
-                          list(root_names), package, defaults, kinds=kinds,
+                          list(root_names), package, defaults, kinds=kinds, formats=formats,
                           templates=templates.rstrip("/") if templates else None,
                           ref_roots=list(ref_roots), uri_map=list(uri_map))
         sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))

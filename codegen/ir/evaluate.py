@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Callable
 
-from . import passes
+from . import formats, passes
 from . import validation as v
 from .model import MISSING
 
@@ -150,6 +150,9 @@ class Evaluator:
                 return fail("maxLength")
             if n.pattern is not None and not self.search(n.pattern, x):
                 return fail("pattern")
+            fmt = self.v.asserted_format(n)
+            if fmt is not None and not formats.check(fmt, x):
+                return fail("format")
         d = depth + 1
         # in-place applicators
         if n.ref is not None:

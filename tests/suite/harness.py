@@ -116,6 +116,7 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
             # the suite's remotes are also served by their URL (a remote whose $id differs from it)
             uri_map={**uri_map(), "http://localhost:1234/": folder / "remotes"},
             kinds=os.environ.get("STEPFLOW_SUITE_KINDS", "convention"),
+            formats=os.environ.get("STEPFLOW_SUITE_FORMATS", "annotate"),
         )
     except SchemaError:
         errs = [d.render() for d in diags.sorted() if d.severity.name == "ERROR"] or ["schema error"]

@@ -17,7 +17,7 @@ from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
 from .types import Defaults, PyDecl, PythonTypeMapper
-from .validators import build_validators
+from .validators import build_validators, uses_formats
 
 LINE = 88
 
@@ -111,6 +111,8 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
     )
     files["_runtime.py"] = runtime_file("_runtime.py", hdr)
     files["_validators.py"] = _render_validators(program, mapper, hdr, diags)
+    if uses_formats(files["_validators.py"]):
+        files["_formats.py"] = runtime_file("_formats.py", hdr)
     method_exports: list[str] = []
     rpc: RpcModel | None = None
     if program.protocol is not None:

@@ -97,7 +97,7 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         runtime=options.runtime,
     )
     regex, fancy = nodes.regex, nodes.fancy
-    files["src/runtime.rs"] = render_runtime(options.command, regex, fancy)
+    files["src/runtime.rs"] = render_runtime(options.command, regex, fancy, nodes.formats, nodes.format_regex)
     protocol = None
     if program.protocol is not None:
         protocol = _protocol_view(program.protocol, mapper, diags)
@@ -126,7 +126,8 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
     return {k: _tidy(v) for k, v in sorted(files.items())}
 
 
-def render_runtime(command: str, regex: bool = True, fancy: bool = True) -> str:
+def render_runtime(command: str, regex: bool = True, fancy: bool = True, formats: bool = False,
+                   format_regex: bool = False) -> str:
     """``src/runtime.rs``: ``templates/rust/runtime/runtime.rs`` after the generated-file header, then,
     when a schema has a ``pattern``, the ``Pattern`` engine: ``pattern_regex.rs`` (needs the ``regex``
     crate) or, when a pattern needs look-around or backreferences, ``pattern_fancy.rs`` (``regex`` and
@@ -134,12 +135,19 @@ def render_runtime(command: str, regex: bool = True, fancy: bool = True) -> str:
     them is substituted, so a crate without patterns carries no regex code and no regex dependency.
 
     A harness that compiles the types of many schemas as modules of one crate (each case's
-    ``src/types.rs`` as ``crate::<case>``) renders one runtime with both, as ``crate::runtime``."""
+    ``src/types.rs`` as ``crate::<case>``) renders one runtime with both, as ``crate::runtime``.
+
+    ``formats``: some schema asserts a format (``--formats assert``): ``formats.rs`` follows, and
+    ``format_regex.rs`` too when the ``regex`` format is asserted (it needs the ``regex`` crate)."""
     root = templates_dir() / "rust" / "runtime"
     text = header(command) + "\n\n" + (root / "runtime.rs").read_text(encoding="utf-8")
     if regex:
         engine = "pattern_fancy.rs" if fancy else "pattern_regex.rs"
         text += "\n" + (root / engine).read_text(encoding="utf-8")
+    if formats:
+        text += "\n" + (root / "formats.rs").read_text(encoding="utf-8")
+        if format_regex:
+            text += "\n" + (root / "format_regex.rs").read_text(encoding="utf-8")
     return _tidy(text)
 
 

@@ -129,9 +129,12 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
         header=hdr,
         inputs=list(program.inputs),
         imports=_import_type(sorted(names[d.id] for d in ordered), "./types.js"),
+        formats=graph is not None and graph.formats,
         body="\n\n".join(check_chunks),
     )
     files["runtime.ts"] = runtime_file("runtime.ts", hdr)
+    if graph is not None and graph.formats:
+        files["formats.ts"] = runtime_file("formats.ts", hdr)
     if protocol is not None:
         files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, mapper)
     files["index.ts"] = env.get_template("index.ts.jinja").render(header=hdr, protocol=protocol is not None)
