@@ -77,6 +77,7 @@ USAGE = """\
 import {
   parseSettings,
   withDefaultsSettings,
+  withoutDefaultsSettings,
   isSettings,
   ValidationError,
   type Settings,
@@ -91,7 +92,9 @@ if (isSettings(written)) {
   const s: string = settings.name + settings.hostile + settings.level;
   const b: boolean = settings.verbose;
   const p: string | null = settings.parent;
-  void [n, s, b, p];
+  // a decoded value is also a value to write
+  const back: SettingsInput = withoutDefaultsSettings(settings);
+  void [n, s, b, p, back];
 }
 // @ts-expect-error a decoded Settings always holds its defaulted properties
 const notDecoded: Settings = { count: 1 };
@@ -131,6 +134,27 @@ out.rejected = rejected;
 out.validUnchanged = [g.isSettings({}), g.validateSettings({}).length];
 out.withDefaults = g.withDefaultsPoint({ x: 1 });
 out.noDefaultsType = g.parseSettingsLevel("info");
+out.stripAbsent = g.withoutDefaultsSettings(g.parseSettings({}));
+out.stripPresent = g.withoutDefaultsSettings(g.parseSettings(present));
+const written = JSON.parse('{"scale":-0.0,"retries":3,"tags":["a","b"],"origin":{"x":1},"hostile":' + JSON.stringify(d.hostile) +
+  ',"inner":{"depth":1,"point":{"x":2,"y":0}},"shape":{"kind":"square","side":2},"items":[{"depth":1},{"depth":2}]}');
+const writtenBefore = JSON.stringify(written);
+out.stripEqual = g.withoutDefaultsSettings(written);
+out.stripUntouched = JSON.stringify(written) === writtenBefore;
+out.stripZero = g.withoutDefaultsSettings({ scale: 0 });
+// decode(encode(x)) == x, as the Python target's round trip (JSON equality: -0 is not 0, key order aside)
+const eq = (a, b) => typeof a === "number" ? Object.is(a, b)
+  : Array.isArray(a) ? Array.isArray(b) && a.length === b.length && a.every((x, i) => eq(x, b[i]))
+  : a !== null && typeof a === "object" ? b !== null && typeof b === "object" && !Array.isArray(b)
+    && Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => Object.hasOwn(b, k) && eq(a[k], b[k]))
+  : a === b;
+const roundTrips = [];
+for (const v of [{}, present, nested, written, { shape: { kind: "circle", radius: 1 } }, { env: { __proto__: "p", k: "v" } }]) {
+  const value = g.parseSettings(v);
+  const again = g.parseSettings(JSON.parse(JSON.stringify(g.withoutDefaultsSettings(value))));
+  roundTrips.push(eq(again, value));
+}
+out.roundTrips = roundTrips;
 console.log(JSON.stringify(out));
 """
 
@@ -215,6 +239,13 @@ def test_tsc_strict_prettier_and_node(built: tuple[Path, str]) -> None:
     assert out["validUnchanged"] == [True, 0]
     assert out["withDefaults"] == {"x": 1, "y": 0}
     assert out["noDefaultsType"] == "info"
+    # the way back: properties equal to their default (type included) are not written
+    assert out["stripAbsent"] == {}
+    assert out["stripPresent"] == {k: v for k, v in out["present"].items() if k != "hostile"}  # as it was given
+    assert out["stripEqual"] == {"inner": {"point": {"x": 2}}, "shape": {"kind": "square"}, "items": [{}, {"depth": 2}]}
+    assert out["stripUntouched"] is True
+    assert out["stripZero"] == {"scale": 0}  # 0 is not the default -0.0
+    assert out["roundTrips"] == [True] * 6
 
 
 def test_python_makes_the_same_decision(tmp_path: Path) -> None:

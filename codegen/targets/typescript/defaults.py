@@ -1,6 +1,6 @@
 """``--defaults apply`` for TypeScript: which fields decode to their default, which declarations
-therefore get an ``XInput`` type beside the decoded ``X``, and the fill plans (``_fillX``) the
-generated ``parseX`` / ``withDefaultsX`` run (``templates/typescript/runtime/defaults.ts``).
+therefore get an ``XInput`` type beside the decoded ``X``, and the plans (``_defaultsX``) the
+generated ``parseX`` / ``withDefaultsX`` / ``withoutDefaultsX`` run (``templates/typescript/runtime/defaults.ts``).
 
 Whether a default can be applied at all is decided once for every target
 (:mod:`stepflow_codegen.analysis.defaults`); this module only lays out what follows from it.
@@ -50,7 +50,7 @@ class DefaultPlan:
                 )
         self.differs = self._differs()
         """Declarations whose decoded type differs from what is written (they hold an applied
-        default, or refer to one that does): they get an ``XInput`` type and a ``_fillX`` plan."""
+        default, or refer to one that does): they get an ``XInput`` type and a ``_defaultsX`` plan."""
 
     def _differs(self) -> set[str]:
         out = {d_id for d_id, _ in self.applied}
@@ -74,8 +74,8 @@ def default_value(value: object) -> L.Node:
     return L.arrow(L.call("JSON.parse", [L.text(ts_string(text), "string")]))
 
 
-class FillBuilder:
-    """``dft.fill*`` compositions: which parts of a value may hold absent defaulted properties."""
+class PlanBuilder:
+    """``dft.*`` plans (``defaults.ts``): where in a value properties with defaults may be absent."""
 
     def __init__(self, plan: DefaultPlan, checks: CheckBuilder, names: dict[str, str], cyclic: frozenset[str] = frozenset()):
         self.plan = plan
@@ -86,28 +86,28 @@ class FillBuilder:
         filled through such a reference, which would pick the same variant forever."""
 
     def const(self, type_id: str) -> str:
-        # type names are PascalCase: "_fill" + a name never equals a check's "_" + a name
-        return "_fill" + self.names[type_id]
+        # type names are PascalCase: "_defaults" + a name never equals a check's "_" + a name
+        return "_defaults" + self.names[type_id]
 
     def expr(self, e: ir.TypeExpr) -> L.Node | None:
-        """The filling of a value of type ``e``; None when nothing in it can have a default."""
+        """The plan of a value of type ``e``; None when nothing in it can have a default."""
         if isinstance(e, ir.RefType):
             if e.target not in self.plan.differs or e.target in self.cyclic:
                 return None
-            return L.call("dft.fillRef", [L.arrow(L.text(self.const(e.target)))])
+            return L.call("dft.ref", [L.arrow(L.text(self.const(e.target)))])
         if isinstance(e, ir.ArrayType):
             items = self.expr(e.items)
-            return None if items is None else L.call("dft.fillArray", [items])
+            return None if items is None else L.call("dft.array", [items])
         if isinstance(e, ir.TupleType):
             parts = [self.expr(i) for i in e.items]
             rest = self.expr(e.rest) if e.rest is not None else None
             if rest is None and all(p is None for p in parts):
                 return None
             items = L.array_literal([p if p is not None else L.text("null") for p in parts])
-            return L.call("dft.fillTuple", [items, rest if rest is not None else L.text("null")])
+            return L.call("dft.tuple", [items, rest if rest is not None else L.text("null")])
         if isinstance(e, ir.MapType):
             values = self.expr(e.values)
-            return None if values is None else L.call("dft.fillMap", [values])
+            return None if values is None else L.call("dft.map", [values])
         if isinstance(e, ir.UnionType):
             fills = [self.expr(x) for x in e.variants]
             if all(f is None for f in fills):
@@ -116,11 +116,11 @@ class FillBuilder:
                 L.array_literal([self.checks.expr(x), f if f is not None else L.text("null")])
                 for x, f in zip(e.variants, fills)
             ]
-            return L.call("dft.fillUnion", [L.array_literal(cases)])
+            return L.call("dft.union", [L.array_literal(cases)])
         return None
 
     def decl(self, d: ir.Decl) -> L.Node:
-        """The filling of a declaration of :attr:`DefaultPlan.differs`."""
+        """The plan of a declaration of :attr:`DefaultPlan.differs`."""
         if isinstance(d, ir.ObjectDecl):
             props = []
             for f in d.fields:
@@ -139,11 +139,11 @@ class FillBuilder:
                 )
             extra = self.expr(d.additional) if d.additional is not None else None
             args = [L.array_literal(props)] + ([extra] if extra is not None else [])
-            return L.call("dft.fillObject", args)
+            return L.call("dft.object", args)
         if isinstance(d, ir.AliasDecl):
             filled = self.expr(d.target)
-            return filled if filled is not None else L.call("dft.fillObject", [L.array_literal([])])
+            return filled if filled is not None else L.call("dft.object", [L.array_literal([])])
         raise TypeError(d)
 
 
-__all__ = ["DefaultPlan", "FillBuilder", "default_value"]
+__all__ = ["DefaultPlan", "PlanBuilder", "default_value"]

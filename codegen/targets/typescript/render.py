@@ -14,7 +14,7 @@ from ...templating import environment
 from ..naming import protocol_decls
 from . import layout as L
 from .checks import CheckBuilder
-from .defaults import DefaultPlan, FillBuilder
+from .defaults import DefaultPlan, PlanBuilder
 from .nodes import GraphBuilder
 from .server import runtime_file, server_files
 from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
@@ -104,7 +104,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in names.items()})
 
     cyclic = frozenset(bare_cycles(by_id))
-    fills = FillBuilder(plan, checks, names, cyclic) if plan is not None else None
+    fills = PlanBuilder(plan, checks, names, cyclic) if plan is not None else None
     for type_id in sorted(cyclic):
         d = by_id[type_id]
         diags.warning(
@@ -347,7 +347,7 @@ def _render_check(
     bare: frozenset[str],
     node: int | None,
     written: str | None = None,
-    fills: FillBuilder | None = None,
+    fills: PlanBuilder | None = None,
 ) -> str:
     """``written``: the type a valid value is (``name``, or its input type when a decoded value
     holds applied defaults); ``fills``: with ``--defaults apply``, ``parseX`` and ``withDefaultsX``."""
@@ -360,7 +360,7 @@ def _render_check(
     ]
     has_fill = fills is not None and d.id in fills.plan.differs
     if fills is not None and has_fill:
-        parts.append(L.render([L.assignment(f"const {fills.const(d.id)}: dft.Fill", fills.decl(d)), ";"]))
+        parts.append(L.render([L.assignment(f"const {fills.const(d.id)}: dft.Plan", fills.decl(d)), ";"]))
     parts += [
         "",
         f"/** Whether `v` is {_article(written)} {{@link {written}}}. */",
@@ -385,17 +385,28 @@ def _render_check(
             parts += [
                 "",
                 "/** A copy of `v` with every absent property that has a schema default set to it (deep). */",
-                _with_defaults(name, written, L.Node([apply.doc, f" as {name}"])),
+                _with_defaults(f"withDefaults{name}", written, name, L.Node([apply.doc, f" as {name}"])),
+                "",
+                "/**",
+                " * A copy of `v` without the properties equal to their default (as JSON values, type",
+                " * included), deep: what to write (`JSON.stringify`) so defaults are never written back.",
+                " */",
+                _with_defaults(
+                    f"withoutDefaults{name}",
+                    written,  # a decoded value is one too
+                    written,
+                    L.Node([L.call("dft.withoutDefaults", [fill, L.text("v")]).doc, f" as {written}"]),
+                ),
             ]
     return "\n".join(parts)
 
 
-def _with_defaults(name: str, written: str, body: L.Node) -> str:
-    one = f"export function withDefaults{name}(v: {written}): {name} {{"
+def _with_defaults(function: str, param: str, ret: str, body: L.Node) -> str:
+    one = f"export function {function}(v: {param}): {ret} {{"
     statement = "  " + L.render(["return ", body.doc, ";"], 2)
     if len(one) <= L.WIDTH:
         return f"{one}\n{statement}\n}}"
-    return f"export function withDefaults{name}(\n  v: {written},\n): {name} {{\n{statement}\n}}"
+    return f"export function {function}(\n  v: {param},\n): {ret} {{\n{statement}\n}}"
 
 
 def _render_schema_table(decls: list[ir.Decl], names: dict[str, str]) -> str:
