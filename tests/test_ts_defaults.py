@@ -343,3 +343,63 @@ def test_every_fixture_compiles_and_is_prettier_stable_in_apply_mode(tmp_path: P
     assert proc.returncode == 0, "tsc failed:\n" + proc.stdout + proc.stderr
     proc = run([str(tools / "prettier"), "--check", "fixtures/"], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_input_names_never_take_a_schema_name(tmp_path: Path) -> None:
+    from stepflow_codegen.diagnostics import Diagnostics
+    from stepflow_codegen.frontend import build_program
+    from stepflow_codegen.targets.typescript.render import TsOptions, render_typescript
+
+    schema = {
+        "$defs": {
+            "Foo": {"type": "object", "properties": {"a": {"type": "integer", "default": 1}}},
+            "FooInput": {"type": "object", "properties": {"b": {"type": "string"}}},
+            "ValidationError": {"type": "string"},
+        }
+    }
+    (tmp_path / "s.json").write_text(json.dumps(schema), encoding="utf-8")
+    diags = Diagnostics()
+    program = build_program([tmp_path / "s.json"], diags, cwd=tmp_path)
+    files = render_typescript(program, TsOptions("x", "x", defaults="apply"), diags)
+    assert "export interface FooInput {\n  b?: string;" in files["types.ts"]
+    assert "export interface FooInput_2 {\n  /** @default 1 */\n  a?: number;" in files["types.ts"]
+    assert "export function withDefaultsFoo(v: FooInput_2): Foo {" in files["validators.ts"]
+    assert "export type SValidationError = string;" in files["types.ts"]  # reserved in this mode only
+    text = "".join(d.render() + "\n" for d in diags.sorted())
+    assert "'FooInput' is already used" in text
+    preserve = render_typescript(build_program([tmp_path / "s.json"], Diagnostics(), cwd=tmp_path), TsOptions("x", "x"), Diagnostics())
+    assert "export type ValidationError = string;" in preserve["types.ts"] and "Input_2" not in preserve["types.ts"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "default", "problem"),
+    [
+        ({"type": "integer"}, 1.0, None),  # 1.0 is an integer in JSON Schema
+        ({"type": "integer"}, True, "does not fit"),
+        ({"type": "number", "multipleOf": 2}, 3, "rejects"),
+        ({"enum": [1, "a"]}, "a", None),
+        ({"enum": [1, "a"]}, True, "does not fit"),
+        ({"type": "string", "pattern": "^x"}, "y", "rejects"),
+        ({"type": "object", "properties": {"k": {"type": "string"}}, "additionalProperties": False}, {"z": 1}, "does not fit"),
+        ({"type": "object", "properties": {"k": {"type": "string"}}, "required": ["k"]}, {}, "does not fit"),
+        ({"type": "array", "items": {"type": "boolean"}}, [True, 0], "does not fit"),
+        ({"type": ["string", "null"]}, None, None),
+        ({"allOf": [{"type": "integer"}, {"maximum": 3}]}, 4, "rejects"),
+    ],
+)
+def test_the_shared_decision(tmp_path: Path, schema: dict[str, Any], default: Any, problem: str | None) -> None:
+    from stepflow_codegen.analysis.defaults import default_problem
+    from stepflow_codegen.diagnostics import Diagnostics
+    from stepflow_codegen.frontend import build_program
+    from stepflow_codegen.ir import model as ir
+
+    doc = {"title": "T", "type": "object", "properties": {"p": {**schema, "default": default}}}
+    (tmp_path / "t.json").write_text(json.dumps(doc), encoding="utf-8")
+    program = build_program([tmp_path / "t.json"], Diagnostics(), cwd=tmp_path)
+    decl = next(d for d in program.decls if isinstance(d, ir.ObjectDecl) and any(f.wire_name == "p" for f in d.fields))
+    field = next(f for f in decl.fields if f.wire_name == "p")
+    found = default_problem(program, decl, field)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found, found
