@@ -33,7 +33,9 @@ def server_files(
 ) -> dict[str, str]:
     """The runtime and ``components.ts``, or nothing (with a warning) when the protocol lacks them.
     ``written``: the types values are written as (``XInput`` where a decoded ``X`` holds applied
-    defaults, ``--defaults apply``): an input is decoded with its defaults, an output may omit them."""
+    defaults, ``--defaults apply``): an input is checked as written and handed over with its
+    defaults; an output is the decoded type, so its defaults are always written (a flow reading it
+    applies none, as the Python target writes them)."""
     gap = server_gap(program)
     if not program.components or gap is not None:
         if gap is not None:
@@ -84,7 +86,7 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
     out.append("/** The functions to implement, one per component; a function may omit the context. */")
     out.append("export interface Implementation {")
     for c in comps:
-        i, o = _type_name(c.input, names), _type_name(c.output, written)
+        i, o = _type_name(c.input, names), _type_name(c.output, names)
         if c.description:
             out.append(ts_doc(c.description, "  "))
         one = f"  readonly {ts_key(c.name)}: (input: {i}, context: StepflowContext) => {o} | Promise<{o}>;"
@@ -104,7 +106,7 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
     out.append(_ENTRY)
     entries = []
     for c in comps:
-        i, o = _type_name(c.input, names), _type_name(c.output, written)
+        i, o = _type_name(c.input, names), _type_name(c.output, names)
         bi, bo = i.removeprefix("T."), o.removeprefix("T.")
         sig = f"(input: {bi}, context: StepflowContext) => {bo} | Promise<{bo}>"
         desc = L.text(ts_string(c.description), "string") if c.description is not None else L.text("undefined")
