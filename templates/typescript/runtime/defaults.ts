@@ -244,9 +244,8 @@ export function parse(
   type: string,
   v: unknown,
 ): unknown {
-  const problems = explain(check, v);
-  if (problems.length > 0) {
-    throw new ValidationError(type, problems);
+  if (!check(v, "", null)) {
+    throw new ValidationError(type, explain(check, v));
   }
   return withDefaults(plan, v);
 }
