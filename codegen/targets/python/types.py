@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Literal
 
+from ...analysis.defaults import DefaultCheck
 from ...analysis.unions import single_value_variants, tag_claims, unions_of
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
@@ -113,6 +114,8 @@ class PythonTypeMapper:
         self.widened: set[str] = set()
         """Declarations whose Python type accepts more than their shape (their typed decode is not exact)."""
         self._current: str | None = None
+        self.default_check = DefaultCheck({d.id: d for d in program.decls}, program.validation)
+        """Whether a schema default can be applied: the decision every target shares."""
         self.decls = {d.id: self._python_view(d) for d in program.decls}
         self.names = NameTable("python type", RESERVED_TYPE_NAMES)
         self.name_of: dict[str, str] = {}
@@ -151,7 +154,7 @@ class PythonTypeMapper:
         if not d.closed or self.defaults != "apply" or d.id in self.write_defaults:
             return False
         for f in d.fields:
-            if not f.required and isinstance(f.default, (list, dict)) and f.default:
+            if not f.required and isinstance(f.default, (list, dict)) and f.default and self.default_check.usable(d, f):
                 if self.default_source(f.type, f.default) is not None:
                     return True
         return False
@@ -557,7 +560,16 @@ class PythonTypeMapper:
             nullable = "None" in ann.split(" | ")
             if not f.required:
                 source = None
-                if self.defaults == "apply" and f.default is not ir.MISSING:
+                problem = self.default_check.problem(d, f) if self.defaults == "apply" else None
+                if problem is not None:
+                    where = f.source or d.source
+                    self.diags.warning(
+                        "default-not-applied",
+                        where.file if where else "",
+                        where.pointer if where else "",
+                        f"{problem}: it is not applied, the field stays UNSET when absent",
+                    )
+                elif self.defaults == "apply" and f.default is not ir.MISSING:
                     source = self.default_source(f.type, f.default)
                     if source is None:
                         self._warn(

@@ -14,6 +14,7 @@ from ...templating import environment
 from ..naming import protocol_decls
 from . import layout as L
 from .checks import CheckBuilder
+from .defaults import DefaultPlan, PlanBuilder
 from .nodes import GraphBuilder
 from .server import runtime_file, server_files
 from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
@@ -50,6 +51,8 @@ class TsOptions:
     name: str
     command: str
     templates: Path | None = None
+    defaults: str = "preserve"
+    """``apply``: absent properties decode to their schema default (``parseX``, ``XInput`` types)."""
 
 
 @dataclass
@@ -89,10 +92,19 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
                 decls.append(ir.AliasDecl(type_id, (m.name, part), e, None, m.source))
                 synthesized[(i, part)] = type_id
     by_id = {d.id: d for d in decls}
-    names = TsNames(decls, diags, protocol_decls(program)).of
-    mapper = TsMapper(by_id, names, _exclusive_keys(by_id))
+    plan = DefaultPlan(by_id, program.validation, diags) if options.defaults == "apply" else None
+    differs = frozenset(plan.differs) if plan is not None else frozenset()
+    ts_names = TsNames(decls, diags, protocol_decls(program), differs, apply=plan is not None)
+    names = ts_names.of
+    # what is written (the wire, a writer's value): XInput where a decoded X holds applied defaults
+    written = {k: ts_names.input_of.get(k, v) for k, v in names.items()}
+    exclusive = _exclusive_keys(by_id)
+    mapper = TsMapper(by_id, names, exclusive, frozenset(plan.applied) if plan is not None else frozenset())
+    input_mapper = TsMapper(by_id, written, exclusive)
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in names.items()})
+
     cyclic = frozenset(bare_cycles(by_id))
+    fills = PlanBuilder(plan, checks, names, cyclic) if plan is not None else None
     for type_id in sorted(cyclic):
         d = by_id[type_id]
         diags.warning(
@@ -105,7 +117,12 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     ordered = sorted(decls, key=lambda d: (names[d.id], d.id))
     files: dict[str, str] = {}
 
-    type_chunks = [_render_type(d, names[d.id], mapper, cyclic if d.id in cyclic else frozenset()) for d in ordered]
+    type_chunks = []
+    for d in ordered:
+        bare = cyclic if d.id in cyclic else frozenset()
+        type_chunks.append(_render_type(d, names[d.id], mapper, bare))
+        if d.id in differs:
+            type_chunks.append(_render_type(d, written[d.id], input_mapper, bare, decoded=names[d.id]))
     files["types.ts"] = env.get_template("types.ts.jinja").render(
         header=hdr, inputs=list(program.inputs), body="\n\n".join(type_chunks)
     )
@@ -119,7 +136,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
             if nid is not None:
                 node_of[d.id] = graph.add(nid)
     check_chunks = [
-        _render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id))
+        _render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id), written[d.id], fills)
         for d in ordered
     ]
     if graph is not None and node_of:
@@ -128,17 +145,23 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     files["validators.ts"] = env.get_template("validators.ts.jinja").render(
         header=hdr,
         inputs=list(program.inputs),
-        imports=_import_type(sorted(names[d.id] for d in ordered), "./types.js"),
+        imports=_import_type(sorted({names[d.id] for d in ordered} | {written[d.id] for d in ordered}), "./types.js"),
         formats=graph is not None and graph.formats,
         body="\n\n".join(check_chunks),
+        defaults=fills is not None,
     )
     files["runtime.ts"] = runtime_file("runtime.ts", hdr)
     if graph is not None and graph.formats:
         files["formats.ts"] = runtime_file("formats.ts", hdr)
+    if fills is not None:
+        files["defaults.ts"] = runtime_file("defaults.ts", hdr)
     if protocol is not None:
-        files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, mapper)
-    files["index.ts"] = env.get_template("index.ts.jinja").render(header=hdr, protocol=protocol is not None)
-    files.update(server_files(program, hdr, names, diags))
+        # messages are what is written: a method's params and result are the input types
+        files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, input_mapper, written)
+    files["index.ts"] = env.get_template("index.ts.jinja").render(
+        header=hdr, protocol=protocol is not None, defaults=fills is not None
+    )
+    files.update(server_files(program, hdr, names, diags, written))
     node = any('from "node:' in text for text in files.values())
     files.update(package_files(options.name, options.command, _package_description(program), sorted(files), node))
     return {k: v for k, v in sorted(files.items())}
@@ -230,8 +253,13 @@ def _package_description(program: ir.Program) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _render_type(d: ir.Decl, name: str, mapper: TsMapper, bare: frozenset[str]) -> str:
-    out = [_source_comment(d), "\n", _doc_block(d.doc)]
+def _render_type(d: ir.Decl, name: str, mapper: TsMapper, bare: frozenset[str], decoded: str | None = None) -> str:
+    """``decoded``: ``name`` is the input type of that decoded type (``--defaults apply``)."""
+    doc = d.doc
+    if decoded is not None:
+        note = f"{{@link {decoded}}} as written: a property with a schema default may be absent (`parse{decoded}` fills it in)."
+        doc = f"{doc}\n\n{note}" if doc else note
+    out = [_source_comment(d), "\n", _doc_block(doc)]
     if isinstance(d, ir.ObjectDecl):
         members = mapper.object_members(d)
         if not members:
@@ -315,20 +343,73 @@ def _article(name: str) -> str:
     return "an" if name[:1] in "AEIOU" else "a"
 
 
-def _render_check(d: ir.Decl, name: str, checks: CheckBuilder, bare: frozenset[str], node: int | None) -> str:
+def _render_check(
+    d: ir.Decl,
+    name: str,
+    checks: CheckBuilder,
+    bare: frozenset[str],
+    node: int | None,
+    written: str | None = None,
+    fills: PlanBuilder | None = None,
+) -> str:
+    """``written``: the type a valid value is (``name``, or its input type when a decoded value
+    holds applied defaults); ``fills``: with ``--defaults apply``, ``parseX`` and ``withDefaultsX``."""
     const = "_" + name
+    written = written or name
     check = L.call("graph.check", [L.text(str(node), "number")]) if node is not None else checks.decl(d, bare)
     parts = [
         _source_comment(d),
         L.render([L.assignment(f"const {const}: rt.Check", check), ";"]),
+    ]
+    has_fill = fills is not None and d.id in fills.plan.differs
+    if fills is not None and has_fill:
+        parts.append(L.render([L.assignment(f"const {fills.const(d.id)}: dft.Plan", fills.decl(d)), ";"]))
+    parts += [
         "",
-        f"/** Whether `v` is {_article(name)} {{@link {name}}}. */",
-        _guard(f"export function is{name}", f"v is {name}", L.call(const, [L.text("v"), L.text('""'), L.text("null")])),
+        f"/** Whether `v` is {_article(written)} {{@link {written}}}. */",
+        _guard(f"export function is{name}", f"v is {written}", L.call(const, [L.text("v"), L.text('""'), L.text("null")])),
         "",
-        f"/** Why `v` is not {_article(name)} {{@link {name}}}: one message per problem, none when it is one. */",
+        f"/** Why `v` is not {_article(written)} {{@link {written}}}: one message per problem, none when it is one. */",
         _guard(f"export function validate{name}", "string[]", L.call("rt.explain", [L.text(const), L.text("v")])),
     ]
+    if fills is not None:
+        fill = L.text(fills.const(d.id)) if has_fill else L.text("null")
+        decode = L.call("dft.parse", [L.text(const), fill, L.text(ts_string(name), "string"), L.text("v")])
+        parts += [
+            "",
+            "/**",
+            f" * `v` as {_article(name)} {{@link {name}}}: checked (else `ValidationError` with the problems), then",
+            " * copied with every absent property that has a schema default set to it (deep).",
+            " */",
+            _guard(f"export function parse{name}", name, L.Node([decode.doc, f" as {name}"])),
+        ]
+        if has_fill:
+            apply = L.call("dft.withDefaults", [fill, L.text("v")])
+            parts += [
+                "",
+                "/** A copy of `v` with every absent property that has a schema default set to it (deep). */",
+                _with_defaults(f"withDefaults{name}", written, name, L.Node([apply.doc, f" as {name}"])),
+                "",
+                "/**",
+                " * A copy of `v` without the properties equal to their default (as JSON values, type",
+                " * included), deep: what to write (`JSON.stringify`) so defaults are never written back.",
+                " */",
+                _with_defaults(
+                    f"withoutDefaults{name}",
+                    written,  # a decoded value is one too
+                    written,
+                    L.Node([L.call("dft.withoutDefaults", [fill, L.text("v")]).doc, f" as {written}"]),
+                ),
+            ]
     return "\n".join(parts)
+
+
+def _with_defaults(function: str, param: str, ret: str, body: L.Node) -> str:
+    one = f"export function {function}(v: {param}): {ret} {{"
+    statement = "  " + L.render(["return ", body.doc, ";"], 2)
+    if len(one) <= L.WIDTH:
+        return f"{one}\n{statement}\n}}"
+    return f"export function {function}(\n  v: {param},\n): {ret} {{\n{statement}\n}}"
 
 
 def _render_schema_table(decls: list[ir.Decl], names: dict[str, str]) -> str:
@@ -365,12 +446,18 @@ def _render_methods(
     names: dict[str, str],
     synthesized: dict[tuple[int, str], str],
     mapper: TsMapper,
+    written: dict[str, str] | None = None,
 ) -> str:
+    """``written``: the type a message holds for each declaration (its input type where a decoded
+    value holds applied defaults); the validators keep the declaration's name."""
     used: set[str] = set()
+    types = written or names
+    wire: dict[str, str] = {}
 
     def type_name(i: int, part: str, e: ir.TypeExpr) -> str:
         type_id = e.target if isinstance(e, ir.RefType) else synthesized[(i, part)]
-        used.add(names[type_id])
+        used.add(types[type_id])
+        wire[names[type_id]] = types[type_id]
         return names[type_id]
 
     methods: list[TsMethod] = []
@@ -381,8 +468,8 @@ def _render_methods(
         key = ts_key(m.name)
         errors = union([literal(c) for c in m.errors]) if m.errors else NEVER
         rows = [
-            ("params", ref(params)),
-            ("result", ref(result) if result else NEVER),
+            ("params", ref(wire[params])),
+            ("result", ref(wire[result]) if result else NEVER),
             ("direction", literal(m.direction)),
             ("notification", keyword("true" if m.notification else "false")),
             ("errors", errors),

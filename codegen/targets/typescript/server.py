@@ -28,8 +28,14 @@ def runtime_file(name: str, hdr: str) -> str:
     return hdr + "\n\n" + (templates_dir() / "typescript" / "runtime" / name).read_text(encoding="utf-8")
 
 
-def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Diagnostics) -> dict[str, str]:
-    """The runtime and ``components.ts``, or nothing (with a warning) when the protocol lacks them."""
+def server_files(
+    program: ir.Program, hdr: str, names: dict[str, str], diags: Diagnostics, written: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The runtime and ``components.ts``, or nothing (with a warning) when the protocol lacks them.
+    ``written``: the types values are written as (``XInput`` where a decoded ``X`` holds applied
+    defaults, ``--defaults apply``): an input is checked as written and handed over with its
+    defaults; an output is the decoded type, so its defaults are always written (a flow reading it
+    applies none, as the Python target writes them)."""
     gap = server_gap(program)
     if not program.components or gap is not None:
         if gap is not None:
@@ -42,7 +48,7 @@ def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Di
     for name in RUNTIME_FILES:
         files[name] = runtime_file(name, hdr)
     failed = execution_failed_code(protocol)
-    files["components.ts"] = _components(program, hdr, names, failed)
+    files["components.ts"] = _components(program, hdr, names, failed, written or names)
     return files
 
 
@@ -71,7 +77,7 @@ def _fits(line: str) -> bool:
     return L.width(line) <= L.WIDTH
 
 
-def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: int) -> str:
+def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: int, written: dict[str, str]) -> str:
     comps = program.components
     out: list[str] = [hdr, ""]
     out.append(_PREAMBLE)
@@ -90,7 +96,12 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
             out.append(f"  readonly {ts_key(c.name)}: (")
             out.append(f"    input: {i},")
             out.append("    context: StepflowContext,")
-            out.append(f"  ) => {o} | Promise<{o}>;")
+            if _fits(f"  ) => {o} | Promise<{o}>;"):
+                out.append(f"  ) => {o} | Promise<{o}>;")
+            else:
+                out.append("  ) =>")
+                out.append(f"    | {o}")
+                out.append(f"    | Promise<{o}>;")
     out.append("}")
     out.append(_ENTRY)
     entries = []
@@ -125,12 +136,20 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
         out.append(f"      outputSchema: c{n}.outputSchema,")
         out.append(f"      isInput: V.is{bare},")
         out.append(f"      validateInput: V.validate{bare},")
-        call = f"implementation[{ts_string(c.name)}](input, context),"
+        assert isinstance(c.input, ir.RefType)
+        arg = f"V.withDefaults{bare}(input)" if written[c.input.target] != names[c.input.target] else "input"
+        call = f"implementation[{ts_string(c.name)}]({arg}, context),"
         if _fits(f"      execute: (input, context) => {call}"):
             out.append(f"      execute: (input, context) => {call}")
-        else:
+        elif _fits(f"        {call}"):
             out.append("      execute: (input, context) =>")
             out.append(f"        {call}")
+        else:
+            out.append("      execute: (input, context) =>")
+            out.append(f"        implementation[{ts_string(c.name)}](")
+            out.append(f"          {arg},")
+            out.append("          context,")
+            out.append("        ),")
         out.append("    });")
         out.append("  }")
     out.append(_CREATE)

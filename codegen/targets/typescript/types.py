@@ -49,6 +49,9 @@ GENERATED_NAMES = frozenset(
     """.split()
 )
 RESERVED_TYPE_NAMES = ES_GLOBALS | GENERATED_NAMES
+APPLY_NAMES = frozenset({"ValidationError"})
+"""Names index.ts also exports with ``--defaults apply`` (reserved only then: the default output's
+names never change)."""
 
 
 def _base_name(d: ir.Decl) -> str:
@@ -66,9 +69,18 @@ class TsNames:
     """Type names for every declaration: PascalCase, reserved names and clashes resolved with the
     schema file's name as a prefix, then ``_2``, ``_3``...; every rename is reported."""
 
-    def __init__(self, decls: list[ir.Decl], diags: Diagnostics, first: frozenset[str] = frozenset()):
-        self.table = NameTable("typescript type", RESERVED_TYPE_NAMES)
+    def __init__(
+        self,
+        decls: list[ir.Decl],
+        diags: Diagnostics,
+        first: frozenset[str] = frozenset(),
+        inputs: frozenset[str] = frozenset(),
+        apply: bool = False,
+    ):
+        """``inputs``: declarations that also get an input type (``XInput``); ``apply``: ``--defaults apply``."""
+        self.table = NameTable("typescript type", RESERVED_TYPE_NAMES | (APPLY_NAMES if apply else frozenset()))
         self.of: dict[str, str] = {}
+        self.input_of: dict[str, str] = {}
 
         for d in naming_order(decls, first):
             wanted = _base_name(d)
@@ -81,6 +93,9 @@ class TsNames:
                 alternatives=[prefixed],
                 fix_reserved=lambda n, p=prefixed: p,
             )
+        # after every schema name: an input type never takes a name from a schema type
+        for d in naming_order([d for d in decls if d.id in inputs], first):
+            self.input_of[d.id] = self.table.claim(self.of[d.id] + "Input", " ".join(d.name) + " (input)", _where(d))
         report_renames(diags, self.table.renames, "TypeScript type")
 
 
@@ -258,6 +273,9 @@ class TsMapper:
     names: dict[str, str]
     exclusive_keys: dict[str, list[str]] = field(default_factory=dict)
     """Closed object id -> keys of sibling variants in presence-discriminated unions (``?: never``)."""
+    applied: frozenset[tuple[str, str]] = frozenset()
+    """(object id, wire name) of the optional properties a decoded value always holds (their schema
+    default is applied, ``--defaults apply``): not optional in this mapping's types."""
 
     def expr(self, e: ir.TypeExpr, bare: frozenset[str] = frozenset()) -> TsType:
         """``bare``: aliases that may not be referred to here (see :func:`bare_cycles`)."""
@@ -327,7 +345,8 @@ class TsMapper:
                 tags.append("@default " + _json_text(f.default))
             if f.deprecated:
                 tags.append("@deprecated")
-            members.append(Member(ts_key(f.wire_name), t, optional=not f.required, doc=f.doc, tags=tuple(tags)))
+            optional = not f.required and (d.id, f.wire_name) not in self.applied
+            members.append(Member(ts_key(f.wire_name), t, optional=optional, doc=f.doc, tags=tuple(tags)))
         declared = {f.wire_name for f in d.fields}
         for k in self.exclusive_keys.get(d.id, []):
             if k not in declared:
@@ -337,7 +356,7 @@ class TsMapper:
                 value = UNKNOWN
             else:
                 parts = [self.expr(d.additional)] + [self.expr(f.type) for f in d.fields]
-                if any(not f.required for f in d.fields):
+                if any(not f.required and (d.id, f.wire_name) not in self.applied for f in d.fields):
                     parts.append(keyword("undefined"))
                 value = union(parts)
             members.append(Member("", value, index=True))
