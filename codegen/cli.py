@@ -32,6 +32,8 @@ class TargetSpec:
     defaults: str = "preserve"
     implementation: str | None = None
     """The hand-written implementation file of the components (``add-component`` appends to it)."""
+    integers: str = "native"
+    """``native`` (64-bit integer types) or ``exact`` (any JSON integer; Rust: ``serde_json::Number``)."""
     kinds: str = "convention"
     """How an untyped schema is typed: ``convention`` (by the kind its keywords apply to) or ``spec``."""
     templates: str | None = None
@@ -51,6 +53,8 @@ class TargetSpec:
             parts += ["--defaults", self.defaults]
         if self.kinds != "convention":
             parts += ["--kinds", self.kinds]
+        if self.integers != "native":
+            parts += ["--integers", self.integers]
         if self.templates:
             parts += ["--templates", self.templates]
         for r in self.ref_roots:
@@ -150,6 +154,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
                 name=name,
                 command=spec.command(),
                 defaults=spec.defaults,  # type: ignore[arg-type]
+                integers=spec.integers,  # type: ignore[arg-type]
                 templates=_templates_dir(spec, base),
             ),
             diags,
@@ -305,6 +310,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
             raise BadInput(f"{where}: must be a table")
         unknown = set(t) - {
             "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "templates",
+            "integers",
             "ref-roots", "map-uri",
         }
         if unknown:
@@ -319,6 +325,9 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         kinds = t.get("kinds", "convention")
         if kinds not in ("convention", "spec"):
             raise BadInput(f"{where}: kinds must be 'convention' or 'spec'")
+        integers = t.get("integers", "native")
+        if integers not in ("native", "exact"):
+            raise BadInput(f"{where}: integers must be 'native' or 'exact'")
         _warn_outside(path, where, base=path.parent, out=str(t["out"]), schemas=[str(s) for s in schemas],
                       implementation=str(t["implementation"]) if "implementation" in t else None)
         specs.append(
@@ -331,6 +340,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 defaults=defaults,
                 implementation=str(t["implementation"]) if "implementation" in t else None,
                 kinds=kinds,
+                integers=integers,
                 templates=str(t["templates"]) if "templates" in t else None,
                 ref_roots=[str(r) for r in t.get("ref-roots", [])],
                 uri_map=[f"{k}={v}" for k, v in (t.get("map-uri") or {}).items()],
@@ -405,6 +415,11 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
                   help="convention: a schema without 'type' whose keywords apply to one JSON kind only (properties, "
                   "items, minLength...) is typed as that kind, as type generators do; spec: it is typed as any JSON "
                   "value, as the specification says (validation is the same either way).")
+    @click.option("--integers", type=click.Choice(["native", "exact"]), default="native", show_default=True,
+                  help="Rust: native: integers are i64/u64 (narrower per 'format'), chosen from the schema bounds, and "
+                  "a larger one is rejected with an error naming it; exact: an integer whose bounds do not prove "
+                  "it fits 64 bits is a serde_json::Number (arbitrary_precision), exact to the digit. Python "
+                  "integers are always exact; TypeScript numbers keep validity (beyond 2^53 not the digits).")
     @click.option("--templates", default=None, metavar="DIR",
                   help="Templates directory: DIR/<language>/<name> replaces the built-in template <name> "
                   "(see docs/templates.md).")
@@ -415,10 +430,10 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
     @click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
     @_with_common
     def command(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None,
-                defaults: str, kinds: str, templates: str | None, ref_roots: tuple[str, ...],
+                defaults: str, kinds: str, integers: str, templates: str | None, ref_roots: tuple[str, ...],
                 uri_map: tuple[str, ...], check: bool, verbose: bool, quiet: bool) -> None:
         spec = TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
-                          list(root_names), package, defaults, kinds=kinds,
+                          list(root_names), package, defaults, kinds=kinds, integers=integers,
                           templates=templates.rstrip("/") if templates else None,
                           ref_roots=list(ref_roots), uri_map=list(uri_map))
         sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))

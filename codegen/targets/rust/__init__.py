@@ -39,4 +39,8 @@ def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> d
 
     if check(program, diags):
         return {}
-    return render_rust(program, RustOptions(options.name, options.command, options.templates), diags)
+    return render_rust(
+        program,
+        RustOptions(options.name, options.command, options.templates, integers=options.integers, defaults=options.defaults),
+        diags,
+    )

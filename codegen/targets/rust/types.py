@@ -27,6 +27,7 @@ Decisions (argued in docs/rust.md):
 from __future__ import annotations
 
 import collections
+import math
 import itertools
 
 import json
@@ -167,8 +168,9 @@ def _src(source: ir.Source | None) -> tuple[str, str]:
 
 
 class RustTypeMapper:
-    def __init__(self, program: ir.Program, diags: Diagnostics):
+    def __init__(self, program: ir.Program, diags: Diagnostics, integers: str = "native"):
         self.program = program
+        self.exact_integers = integers == "exact"
         self.diags = diags
         self.decls: dict[str, ir.Decl] = {d.id: d for d in program.decls}
         self.kind: dict[str, str] = {}
@@ -268,7 +270,7 @@ class RustTypeMapper:
         if isinstance(e, ir.RefType):
             return False
         if isinstance(e, ir.IntType):
-            return bool(self._int_checks(e, _int_type(e)))
+            return bool(self._int_checks(e, _int_type(e, self.exact_integers)))
         if isinstance(e, (ir.NumberType, ir.StringType)):
             c = e.constraints
             if isinstance(e, ir.StringType):
@@ -562,7 +564,10 @@ class RustTypeMapper:
         if isinstance(e, ir.BoolType):
             return RType("bool")
         if isinstance(e, ir.IntType):
-            return RType(_int_type(e))
+            rust = _int_type(e, self.exact_integers)
+            if rust == "Number":
+                self.uses.add("Number")
+            return RType(rust)
         if isinstance(e, ir.NumberType):
             self.uses.add("Number")
             return RType("Number")
@@ -681,16 +686,16 @@ class RustTypeMapper:
 
     # -- validation ---------------------------------------------------------------------------
     def _int_checks(self, e: ir.IntType, rust: str) -> list[tuple[str, object]]:
-        lo, hi = INT_RANGES[rust]
+        lo, hi = INT_RANGES.get(rust, (None, None))
         c = e.constraints
         out: list[tuple[str, object]] = []
-        if c.minimum is not None and c.minimum > lo:
+        if c.minimum is not None and (lo is None or c.minimum > lo):
             out.append(("minimum", c.minimum))
-        if c.exclusive_minimum is not None and c.exclusive_minimum >= lo:
+        if c.exclusive_minimum is not None and (lo is None or c.exclusive_minimum >= lo):
             out.append(("exclusive_minimum", c.exclusive_minimum))
-        if c.maximum is not None and c.maximum < hi:
+        if c.maximum is not None and (hi is None or c.maximum < hi):
             out.append(("maximum", c.maximum))
-        if c.exclusive_maximum is not None and c.exclusive_maximum <= hi:
+        if c.exclusive_maximum is not None and (hi is None or c.exclusive_maximum <= hi):
             out.append(("exclusive_maximum", c.exclusive_maximum))
         if c.multiple_of is not None and c.multiple_of != 1:
             out.append(("multiple_of", c.multiple_of))
@@ -972,11 +977,31 @@ def _empty_object(t: ir.MapType) -> bool:
     return c.max_properties == 0 and t.key_pattern is None and c.min_properties in (None, 0)
 
 
-def _int_type(e: ir.IntType) -> str:
+def int_bounds(c: ir.Constraints) -> tuple[int | float | None, int | float | None]:
+    """The least and greatest integer the bounds allow (None: unbounded on that side)."""
+    lo = c.minimum if c.minimum is not None else (c.exclusive_minimum + 1 if isinstance(c.exclusive_minimum, int) else None)
+    if lo is None and isinstance(c.exclusive_minimum, float):
+        lo = math.floor(c.exclusive_minimum) + 1
+    hi = c.maximum if c.maximum is not None else (c.exclusive_maximum - 1 if isinstance(c.exclusive_maximum, int) else None)
+    if hi is None and isinstance(c.exclusive_maximum, float):
+        hi = math.ceil(c.exclusive_maximum) - 1
+    return lo, hi
+
+
+def _int_type(e: ir.IntType, exact: bool = False) -> str:
+    """The Rust type of an integer: from ``format``; else ``u64`` when ``minimum >= 0``, else
+    ``i64`` (``--integers native``); with ``--integers exact`` those only when the bounds prove the
+    value fits, else ``Number`` (any JSON integer, exactly)."""
     if e.format in INT_TYPES:
         return INT_TYPES[e.format]
-    c = e.constraints
-    lo = c.minimum if c.minimum is not None else (c.exclusive_minimum + 1 if isinstance(c.exclusive_minimum, int) else None)
-    if lo is not None and lo >= 0:
-        return "u64"
-    return "i64"
+    if not exact:
+        c = e.constraints
+        lo = c.minimum if c.minimum is not None else (c.exclusive_minimum + 1 if isinstance(c.exclusive_minimum, int) else None)
+        return "u64" if lo is not None and lo >= 0 else "i64"
+    lo, hi = int_bounds(e.constraints)
+    if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
+        if lo >= 0 and hi <= INT_RANGES["u64"][1]:
+            return "u64"
+        if INT_RANGES["i64"][0] <= lo and hi <= INT_RANGES["i64"][1]:
+            return "i64"
+    return "Number"
