@@ -70,7 +70,7 @@ def lib_name(crate: str) -> str:
 
 def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -> dict[str, str]:
     env = environment("rust", FILTERS, options.templates)
-    mapper = RustTypeMapper(program, diags, integers=options.integers)
+    mapper = RustTypeMapper(program, diags, integers=options.integers, defaults=options.defaults)
     decls = mapper.render_decls()
     nodes = NodeRenderer(program.validation or Validation(()), diags)
     by_source = _nodes_by_source(program.validation)

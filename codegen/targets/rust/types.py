@@ -36,6 +36,7 @@ from pathlib import PurePosixPath
 
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
+from ...analysis.defaults import DefaultChecker, write_default_ids
 from ...ir.passes import decl_exprs, walk_expr
 from ..naming import NameTable, Rename, naming_order, protocol_decls, report_renames, snake, words
 from . import layout
@@ -136,6 +137,8 @@ class RDecl:
     fields: list[str] = field(default_factory=list)
     closed: bool = True
     derive_default: bool = False
+    defaults: list[str] = field(default_factory=list)
+    """``--defaults apply``: the functions of the struct's applied defaults (``impl`` body lines)."""
     # enums
     members: list[tuple[str, str, str]] = field(default_factory=list)
     """(variant, Rust literal of the wire value, doc) for enums."""
@@ -168,9 +171,14 @@ def _src(source: ir.Source | None) -> tuple[str, str]:
 
 
 class RustTypeMapper:
-    def __init__(self, program: ir.Program, diags: Diagnostics, integers: str = "native"):
+    def __init__(self, program: ir.Program, diags: Diagnostics, integers: str = "native", defaults: str = "preserve"):
         self.program = program
         self.exact_integers = integers == "exact"
+        self.apply_defaults = defaults == "apply"
+        self._default_checker: DefaultChecker | None = None
+        self.write_defaults = write_default_ids(program) if self.apply_defaults else frozenset()
+        """Objects that write values equal to their default (component inputs and outputs: flows
+        read them without applying schema defaults), as in the Python target."""
         self.diags = diags
         self.decls: dict[str, ir.Decl] = {d.id: d for d in program.decls}
         self.kind: dict[str, str] = {}
@@ -820,8 +828,14 @@ class RustTypeMapper:
             t = self.rtype(f.type, d.id)
             chunk: list[str] = []
             doc = f.doc or ""
+            applied = not f.required and self._applies_default(f, d)
             if f.default is not ir.MISSING:
-                doc += ("\n\n" if doc else "") + f"Default: `{json.dumps(f.default, ensure_ascii=False)}` (applied by the reader, not by serde)."
+                shown = json.dumps(f.default, ensure_ascii=False)
+                doc += ("\n\n" if doc else "") + (
+                    (f"Default: `{shown}` (decoded when absent; not written when equal)." if d.id not in self.write_defaults
+                     else f"Default: `{shown}` (decoded when absent; written, as component data is).") if applied
+                    else f"Default: `{shown}` (applied by the reader, not by serde)."
+                )
             if f.deprecated:
                 doc += ("\n\n" if doc else "") + "Deprecated."
             if doc:
@@ -834,6 +848,26 @@ class RustTypeMapper:
                 if t.option:
                     self.uses.add("rt")
                     chunk.append(layout.attr(4, "serde", ['deserialize_with = "rt::required"']))
+            elif applied:
+                all_optional = False  # a derived Default would not be the schema's
+                self.uses.add("rt")
+                ty = t.text
+                bare = unraw(ident)
+                default_fn, is_default_fn = f"default_{bare}", f"is_default_{bare}"
+                omit = d.id not in self.write_defaults
+                attrs = [f'default = "{r.name}::{default_fn}"']
+                if omit:
+                    attrs.append(f'skip_serializing_if = "{r.name}::{is_default_fn}"')
+                chunk.append(layout.attr(4, "serde", attrs))
+                text = self._str(json.dumps(f.default, ensure_ascii=False, separators=(",", ":")), f.source or d.source)
+                static = f"        static DEFAULT: rt::Json = rt::Json::new({text});"
+                r.defaults.append(
+                    f"    fn {default_fn}() -> {ty} {{\n{static}\n        rt::default_of(&DEFAULT)\n    }}"
+                )
+                if omit:
+                    r.defaults.append(
+                        f"    fn {is_default_fn}<T: Serialize>(value: &T) -> bool {{\n{static}\n        rt::is_default(value, &DEFAULT)\n    }}"
+                    )
             else:
                 self.uses.add("rt")
                 ty = f"Option<{t.text}>"
@@ -856,6 +890,80 @@ class RustTypeMapper:
             )
         r.fields = lines
         r.derive_default = all_optional
+
+    # -- defaults (--defaults apply) ------------------------------------------------------------
+    def _applies_default(self, f: ir.Field, d: ir.ObjectDecl) -> bool:
+        """Whether the optional field ``f`` takes its schema default when absent: ``--defaults
+        apply``, a default the field's Rust type holds and the schema accepts (else a warning)."""
+        if not self.apply_defaults or f.default is ir.MISSING:
+            return False
+        why = None
+        if not self._default_fits(f.type, f.default):
+            why = "its Rust type cannot hold it" if not _holds_object(f.default) else "a default holding a struct is not applied"
+        else:
+            if self._default_checker is None:
+                self._default_checker = DefaultChecker(self.program)
+            why = self._default_checker.rejection(f)
+        if why is None:
+            return True
+        self._warn(
+            f.source or d.source,
+            "default-not-applied",
+            f"the default {json.dumps(f.default, ensure_ascii=False)[:80]} is not applied: {why}; the field stays an Option (None when absent)",
+        )
+        return False
+
+    def _default_fits(self, e: ir.TypeExpr, value: object, depth: int = 0) -> bool:
+        """Whether the JSON ``value`` decodes as the Rust type of ``e`` (objects never: a default
+        holding a struct is not applied, as in the Python target)."""
+        if depth > 30:
+            return False
+        if isinstance(e, ir.AnyType):
+            return True  # a serde_json::Value
+        if isinstance(e, ir.NullType):
+            return value is None
+        if isinstance(e, ir.BoolType):
+            return isinstance(value, bool)
+        if isinstance(e, ir.IntType):
+            if not isinstance(value, int) or isinstance(value, bool):
+                return False
+            lo, hi = INT_RANGES.get(_int_type(e, self.exact_integers), (None, None))
+            return lo is None or hi is None or lo <= value <= hi
+        if isinstance(e, ir.NumberType):
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        if isinstance(e, ir.StringType):
+            return isinstance(value, str)
+        if isinstance(e, ir.LiteralType):
+            return type(value) is type(e.value) and value == e.value
+        if isinstance(e, ir.RefType):
+            target = self.decls[e.target]
+            if isinstance(target, ir.EnumDecl):
+                return any(type(m.value) is type(value) and m.value == value for m in target.members)
+            if isinstance(target, ir.AliasDecl):
+                return self._default_fits(target.target, value, depth + 1)
+            return False
+        if isinstance(e, ir.ArrayType):
+            return isinstance(value, list) and all(self._default_fits(e.items, x, depth + 1) for x in value)
+        if isinstance(e, ir.TupleType):
+            if not isinstance(value, list):
+                return False
+            if self._tuple_is_fixed(e):
+                return len(value) == len(e.items) and all(self._default_fits(t, x, depth + 1) for t, x in zip(e.items, value))
+            if not e.items and e.rest is not None:
+                return all(self._default_fits(e.rest, x, depth + 1) for x in value)
+            return not _holds_object(value)
+        if isinstance(e, ir.MapType):
+            return isinstance(value, dict) and all(self._default_fits(e.values, x, depth + 1) for x in value.values())
+        if isinstance(e, ir.UnionType):
+            shape, rest, has_null = self.union_shape(e)
+            if value is None:
+                return has_null or shape == "any"
+            if shape == "any":
+                return True
+            # a dispatched union decodes the first variant that accepts the value: only scalars and
+            # arrays of scalars are applied (objects are not)
+            return any(self._default_fits(v, value, depth + 1) for v in rest) and not _holds_object(value)
+        return False
 
     def _closed_by_additional(self, d: ir.ObjectDecl) -> bool:
         """A closed object stays a ``deny_unknown_fields`` struct only when ``additionalProperties:
@@ -970,6 +1078,12 @@ class RustTypeMapper:
             "null": "Null",
             "union": "Union",
         }.get(v.kind, "Variant")
+
+
+def _holds_object(value: object) -> bool:
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_holds_object(x) for x in value)
 
 
 def _empty_object(t: ir.MapType) -> bool:

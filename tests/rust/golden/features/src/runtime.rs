@@ -992,6 +992,43 @@ fn is_integral(number: &Number) -> bool {
             .is_some_and(|(_, digits, exponent)| digits.is_empty() || exponent >= 0)
 }
 
+/// `--defaults apply`: the schema's default of a field (its JSON, which the generator checked
+/// has the field's type and is accepted by the schema) as the field's type.
+///
+/// # Panics
+///
+/// If the default does not have the field's type (the generator keeps such a field an `Option`).
+pub fn default_of<T: DeserializeOwned>(json: &Json) -> T {
+    match T::deserialize(json.get()) {
+        Ok(value) => value,
+        Err(error) => panic!("the schema default {} does not decode: {error}", json.text),
+    }
+}
+
+/// `--defaults apply`: whether a field's value is its default as a JSON value, type included
+/// (`1` is not `1.0` nor `true`, `0.0` is not `-0.0`), so that it is not written when encoding.
+pub fn is_default<T: Serialize>(value: &T, json: &Json) -> bool {
+    serde_json::to_value(value).is_ok_and(|value| same_json(&value, json.get()))
+}
+
+/// JSON equality with the number's type: integers by value, floats bit for bit.
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.is_f64(), y.is_f64()) {
+            (true, true) => x.as_f64().map(f64::to_bits) == y.as_f64().map(f64::to_bits),
+            (false, false) => x.to_string() == y.to_string(),
+            _ => false,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, a)| y.get(k).is_some_and(|b| same_json(a, b)))
+        }
+        _ => a == b,
+    }
+}
+
 /// A constant of the schema (`const`, `enum`), parsed from its JSON text on first use.
 #[derive(Debug)]
 pub struct Json {
