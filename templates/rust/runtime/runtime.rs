@@ -1084,7 +1084,8 @@ impl From<&Number> for Num {
             Self::Int(i128::from(int))
         } else if let Some(int) = value.as_u64() {
             Self::Int(i128::from(int))
-        } else if let Some(int) = value.to_string().parse::<i128>().ok().filter(|_| !value.is_f64())
+        } else if let Some(int) =
+            (!value.is_f64()).then(|| value.to_string().parse::<i128>().ok()).flatten()
         {
             // an integer beyond 64 bits (serde_json's `arbitrary_precision`)
             Self::Int(int)
