@@ -32,6 +32,8 @@ class TargetSpec:
     defaults: str = "preserve"
     implementation: str | None = None
     """The hand-written implementation file of the components (``add-component`` appends to it)."""
+    integers: str = "native"
+    """``native`` (64-bit integer types) or ``exact`` (any JSON integer; Rust: ``serde_json::Number``)."""
     kinds: str = "convention"
     """How an untyped schema is typed: ``convention`` (by the kind its keywords apply to) or ``spec``."""
     formats: str = "annotate"
@@ -55,6 +57,8 @@ class TargetSpec:
             parts += ["--kinds", self.kinds]
         if self.formats != "annotate":
             parts += ["--formats", self.formats]
+        if self.integers != "native":
+            parts += ["--integers", self.integers]
         if self.templates:
             parts += ["--templates", self.templates]
         for r in self.ref_roots:
@@ -157,6 +161,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
                 name=name,
                 command=spec.command(),
                 defaults=spec.defaults,  # type: ignore[arg-type]
+                integers=spec.integers,  # type: ignore[arg-type]
                 templates=_templates_dir(spec, base),
             ),
             diags,
@@ -312,7 +317,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
             raise BadInput(f"{where}: must be a table")
         unknown = set(t) - {
             "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "formats",
-            "templates",
+            "integers", "templates",
             "ref-roots", "map-uri",
         }
         if unknown:
@@ -330,6 +335,9 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         formats = t.get("formats", "annotate")
         if formats not in ("annotate", "assert"):
             raise BadInput(f"{where}: formats must be 'annotate' or 'assert'")
+        integers = t.get("integers", "native")
+        if integers not in ("native", "exact"):
+            raise BadInput(f"{where}: integers must be 'native' or 'exact'")
         _warn_outside(path, where, base=path.parent, out=str(t["out"]), schemas=[str(s) for s in schemas],
                       implementation=str(t["implementation"]) if "implementation" in t else None)
         specs.append(
@@ -343,6 +351,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 implementation=str(t["implementation"]) if "implementation" in t else None,
                 kinds=kinds,
                 formats=formats,
+                integers=integers,
                 templates=str(t["templates"]) if "templates" in t else None,
                 ref_roots=[str(r) for r in t.get("ref-roots", [])],
                 uri_map=[f"{k}={v}" for k, v in (t.get("map-uri") or {}).items()],
@@ -421,6 +430,11 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
                   help="annotate: 'format' is an annotation, as JSON Schema says; assert: the formats date-time, date, "
                   "time, duration, email, hostname, ipv4, ipv6, uri, uri-reference, uuid, regex, json-pointer and "
                   "relative-json-pointer are checked (other formats stay annotations).")
+    @click.option("--integers", type=click.Choice(["native", "exact"]), default="native", show_default=True,
+                  help="Rust: native: integers are i64/u64 (narrower per 'format'), chosen from the schema bounds, and "
+                  "a larger one is rejected with an error naming it; exact: an integer whose bounds do not prove "
+                  "it fits 64 bits is a serde_json::Number (arbitrary_precision), exact to the digit. Python "
+                  "integers are always exact; TypeScript numbers keep validity (beyond 2^53 not the digits).")
     @click.option("--templates", default=None, metavar="DIR",
                   help="Templates directory: DIR/<language>/<name> replaces the built-in template <name> "
                   "(see docs/templates.md).")
@@ -431,10 +445,10 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
     @click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
     @_with_common
     def command(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None,
-                defaults: str, kinds: str, formats: str, templates: str | None, ref_roots: tuple[str, ...],
-                uri_map: tuple[str, ...], check: bool, verbose: bool, quiet: bool) -> None:
+                defaults: str, kinds: str, formats: str, integers: str, templates: str | None,
+                ref_roots: tuple[str, ...], uri_map: tuple[str, ...], check: bool, verbose: bool, quiet: bool) -> None:
         spec = TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
-                          list(root_names), package, defaults, kinds=kinds, formats=formats,
+                          list(root_names), package, defaults, kinds=kinds, formats=formats, integers=integers,
                           templates=templates.rstrip("/") if templates else None,
                           ref_roots=list(ref_roots), uri_map=list(uri_map))
         sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
@@ -841,7 +855,8 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
 def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
     """The Python names the generated code gives component ``name`` (function, input, output, context)."""
     from .frontend import build_program
-    from .targets.python.components import build_components, write_default_ids
+    from .analysis.defaults import write_default_ids
+    from .targets.python.components import build_components
     from .targets.python.render import FILTERS
     from .targets.python.rpc import build_model
     from .targets.python.types import PythonTypeMapper

@@ -18,8 +18,11 @@ A default is usable when
   evaluator (:mod:`stepflow_codegen.ir.evaluate`), so ``minimum``, ``pattern``... count too.
 
 What a target can *express* is its own business (the Python target does not apply a default holding
-objects: msgspec would share one instance between values); that is a further restriction, never a
-widening.
+objects: msgspec would share one instance between values; the Rust target needs the value to fit its
+integer types); that is a further restriction, never a widening.
+
+:func:`write_default_ids` is the other shared decision: which declarations keep their defaults when
+*encoded* (those a component's input or output reaches).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import math
 from ..ir import model as ir
 from ..ir import validation as v
 from ..ir.evaluate import Evaluator
-from ..ir.passes import resolve_alias
+from ..ir.passes import references, resolve_alias, walk_expr
 
 _MAX_DEPTH = 64
 
@@ -168,4 +171,31 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-__all__ = ["DefaultCheck", "default_problem", "field_node", "fits"]
+def write_default_ids(program: ir.Program) -> frozenset[str]:
+    """Declarations reachable from a component's input or output: they keep their defaults when
+    encoded (as hand-written msgspec Structs do), because flows and other SDKs read component
+    data without applying schema defaults."""
+    todo = [
+        x.target
+        for c in program.components
+        for e in (c.input, c.output)
+        for x in walk_expr(e)
+        if isinstance(x, ir.RefType)
+    ]
+    seen: set[str] = set()
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        d = program.get(t)
+        if d is None:
+            continue
+        seen.add(t)
+        todo.extend(references(d))
+        for suffix in ("/object", "/enum"):  # "object | null" and "enum | null" keep their object/enum apart
+            if program.get(t + suffix) is not None:
+                todo.append(t + suffix)
+    return frozenset(seen)
+
+
+__all__ = ["DefaultCheck", "default_problem", "field_node", "fits", "write_default_ids"]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from ...ir.passes import references, walk_expr
 from ..naming import NameTable, snake
 from .escape import py_comment, py_docstring, py_literal, py_str
 from .format import format_chunk
@@ -71,33 +70,6 @@ class ComponentsModel:
     server: str
     stdio_server: str
     exports: list[str] = field(default_factory=lambda: sorted(EXPORTS))
-
-
-def write_default_ids(program: ir.Program) -> frozenset[str]:
-    """Declarations reachable from a component's input or output: they keep their defaults when
-    encoded (as hand-written msgspec Structs do), because flows and other SDKs read component
-    data without applying schema defaults."""
-    todo = [
-        x.target
-        for c in program.components
-        for e in (c.input, c.output)
-        for x in walk_expr(e)
-        if isinstance(x, ir.RefType)
-    ]
-    seen: set[str] = set()
-    while todo:
-        t = todo.pop()
-        if t in seen:
-            continue
-        d = program.get(t)
-        if d is None:
-            continue
-        seen.add(t)
-        todo.extend(references(d))
-        for suffix in ("/object", "/enum"):  # "object | null" and "enum | null" keep their object/enum apart
-            if program.get(t + suffix) is not None:
-                todo.append(t + suffix)
-    return frozenset(seen)
 
 
 def json_literal(value: ir.JSON, indent: str) -> str:
@@ -181,4 +153,4 @@ def build_components(
     )
 
 
-__all__ = ["ComponentsModel", "EXPORTS", "PyComponent", "build_components", "json_literal", "write_default_ids"]
+__all__ = ["ComponentsModel", "EXPORTS", "PyComponent", "build_components", "json_literal"]

@@ -12,7 +12,8 @@ from ...shell import comment_line
 from ...templating import environment, templates_dir
 from ..naming import pascal
 from .components import EXPORTS as COMPONENT_EXPORTS
-from .components import build_components, write_default_ids
+from ...analysis.defaults import write_default_ids
+from .components import build_components
 from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model

@@ -51,6 +51,10 @@ class RustOptions:
     crate: str
     command: str
     templates: Path | None = None
+    integers: str = "native"
+    """``native``: integers are ``i64``/``u64`` (narrower per ``format``); ``exact``: an integer the
+    bounds do not prove 64-bit is a ``serde_json::Number`` (``arbitrary_precision`` enabled)."""
+    defaults: str = "preserve"
     runtime: str = "crate::runtime"
     """The path of the runtime module from ``types.rs`` (a harness compiling many schemas as
     modules of one crate shares one runtime)."""
@@ -66,7 +70,7 @@ def lib_name(crate: str) -> str:
 
 def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -> dict[str, str]:
     env = environment("rust", FILTERS, options.templates)
-    mapper = RustTypeMapper(program, diags)
+    mapper = RustTypeMapper(program, diags, integers=options.integers, defaults=options.defaults)
     decls = mapper.render_decls()
     nodes = NodeRenderer(program.validation or Validation(()), diags)
     by_source = _nodes_by_source(program.validation)
@@ -118,6 +122,7 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         description=_toml_str(_description(program)),
         serde=SERDE,
         serde_json=SERDE_JSON,
+        exact=options.integers == "exact",
         regex=REGEX if regex else None,
         fancy=FANCY_REGEX if fancy else None,
         server=server.server_deps() if serving else None,
