@@ -43,7 +43,7 @@ def cargo(crate: Path, *args: str) -> str:
 def test_defaults_not_applied_are_reported_with_file_and_pointer(tmp_path: Path) -> None:
     stderr = generate(CASES / "defaults.json", tmp_path / "defaultscheck", "--defaults", "apply")
     at = "tests/rust/defaults/defaults.json#/$defs/Settings/properties/"
-    assert f"{at}badMin: warning[default-not-applied]: the default 0 is not applied: the schema rejects its own default (minimum)" in stderr
+    assert f"{at}badMin: warning[default-not-applied]: the default 0 is not applied: the schema rejects the default 0 (minimum)" in stderr
     assert f"{at}badType: warning[default-not-applied]: the default 5 is not applied: its Rust type cannot hold it" in stderr
     assert f"{at}inner: warning[default-not-applied]: the default" in stderr
     assert stderr.count("default-not-applied") == 3, stderr
