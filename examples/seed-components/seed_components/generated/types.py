@@ -13,14 +13,8 @@ from msgspec import UNSET, Meta, UnsetType
 from . import _runtime, _validators
 
 __all__ = [
-    "BatchProcessingInput",
-    "BatchProcessingOutput",
     "BlobId",
     "BlobType",
-    "BulkInsertInput",
-    "BulkInsertOutput",
-    "CacheDataInput",
-    "CacheDataOutput",
     "Component",
     "ComponentExecuteParams",
     "ComponentExecuteResult",
@@ -30,10 +24,6 @@ __all__ = [
     "ComponentInfoParams",
     "ComponentInfoResult",
     "ComponentListParams",
-    "DatabaseQueryInput",
-    "DatabaseQueryOutput",
-    "DistributedProcessingInput",
-    "DistributedProcessingOutput",
     "Error",
     "ErrorCode",
     "ExecutionStatus",
@@ -44,10 +34,6 @@ __all__ = [
     "GetBlobParams",
     "GetBlobResult",
     "GetRunProtocolParams",
-    "HealthCheckInput",
-    "HealthCheckOutput",
-    "HttpRequestInput",
-    "HttpRequestOutput",
     "InitializeParams",
     "InitializeResult",
     "Initialized",
@@ -63,16 +49,10 @@ __all__ = [
     "Notification",
     "ObservabilityContext",
     "OverrideType",
-    "ProcessDataInput",
-    "ProcessDataOutput",
     "PutBlobParams",
     "PutBlobResult",
     "RequestId",
     "ResultOrder",
-    "RetrieveCacheInput",
-    "RetrieveCacheOutput",
-    "RobustProcessingInput",
-    "RobustProcessingOutput",
     "RunStatusProtocol",
     "Schema",
     "StepOverride",
@@ -165,65 +145,6 @@ class ResultOrder(enum.StrEnum):
     BY_COMPLETION = "by_completion"
 
 
-# from examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingInput
-class BatchProcessingInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Items to process in parallel batches."""
-
-    items: list[dict[str, Any]]
-    batch_size: int = 100
-    max_workers: int = 4
-
-
-# from examples/seed-components/schemas/batch_processing.json#/$defs/BatchProcessingOutput
-class BatchProcessingOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The processed items and statistics."""
-
-    processed_items: list[dict[str, Any]]
-    processing_stats: dict[str, Any]
-
-
-# from examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertInput
-class BulkInsertInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Records to insert (or upsert) in batches."""
-
-    connection_string: str
-    table_name: str
-    records: list[dict[str, Any]]
-    batch_size: int = 1000
-    upsert_key: list[str] | None = None
-    """Columns of the conflict target; absent: plain INSERT."""
-
-
-# from examples/seed-components/schemas/bulk_insert.json#/$defs/BulkInsertOutput
-class BulkInsertOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """How much was written."""
-
-    success: bool
-    records_processed: int
-    batches_processed: int
-    execution_time_ms: int
-    error_message: str | None = None
-
-
-# from examples/seed-components/schemas/cache_data.json#/$defs/CacheDataInput
-class CacheDataInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Data to cache in StepFlow's blob store."""
-
-    key: str
-    data: dict[str, Any]
-    ttl_minutes: int = 60
-
-
-# from examples/seed-components/schemas/cache_data.json#/$defs/CacheDataOutput
-class CacheDataOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Where the cache entry is."""
-
-    blob_id: str
-    cache_key: str
-    expires_at: str
-    """ISO 8601 local time."""
-
-
 # from schemas/protocol.json#/$defs/ComponentExecuteParams
 class ComponentExecuteParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Params of `components/execute` (runtime -> server). All four fields are required."""
@@ -296,56 +217,6 @@ class ComponentInfoResult(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tr
 
     info: ComponentInfo
     """Information about the component."""
-
-
-# from examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryInput
-class DatabaseQueryInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A query on a pooled connection."""
-
-    connection_string: str
-    query: str
-    """Positional parameters are $1, $2..."""
-    parameters: list[Any] | None = None
-    fetch_mode: str = "all"
-    """"all", "one" or "none" (execute only)."""
-    timeout: int = 30
-
-
-# from examples/seed-components/schemas/database_query.json#/$defs/DatabaseQueryOutput
-class DatabaseQueryOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The rows, or the error."""
-
-    success: bool
-    rows: list[dict[str, Any]] | None = None
-    row_count: int = 0
-    execution_time_ms: int = 0
-    error_message: str | None = None
-
-
-# from examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingInput
-class DistributedProcessingInput(
-    msgspec.Struct, kw_only=True, forbid_unknown_fields=True
-):
-    """A task for a distributed worker."""
-
-    task_id: str
-    data: dict[str, Any]
-    processing_mode: str = "standard"
-    priority: int = 1
-    """Higher runs faster (the simulated delay is 1/priority seconds, at least 0.1)."""
-
-
-# from examples/seed-components/schemas/distributed_processing.json#/$defs/DistributedProcessingOutput
-class DistributedProcessingOutput(
-    msgspec.Struct, kw_only=True, forbid_unknown_fields=True
-):
-    """The task's result and which server ran it."""
-
-    task_id: str
-    result: dict[str, Any]
-    processing_time_ms: int
-    server_id: str
-    session_id: str | None = None
 
 
 # from schemas/protocol.json#/$defs/Error
@@ -441,44 +312,6 @@ class GetRunProtocolParams(
 
     def __post_init__(self) -> None:
         _runtime.use_defaults(self)
-
-
-# from examples/seed-components/schemas/health_check.json#/$defs/HealthCheckOutput
-class HealthCheckOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The server's health."""
-
-    status: str
-    server_id: str
-    uptime_seconds: int
-
-
-# from examples/seed-components/schemas/http_request.json#/$defs/HttpRequestInput
-class HttpRequestInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """An HTTP request, retried on connection errors."""
-
-    url: str
-    method: str = "GET"
-    headers: dict[str, Any] | None = None
-    json_data: dict[str, Any] | None = None
-    """Sent as the JSON body."""
-    timeout: int = 30
-    """Seconds per attempt."""
-    retries: int = 3
-    """Attempts after the first (backoff 1 s, 2 s, 4 s...)."""
-
-
-# from examples/seed-components/schemas/http_request.json#/$defs/HttpRequestOutput
-class HttpRequestOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The response (success: status below 400)."""
-
-    success: bool
-    status_code: int
-    """0 when no response arrived."""
-    data: dict[str, Any] | None = None
-    """The JSON body, or {"text": body} when it is not JSON."""
-    error_message: str | None = None
-    response_time_ms: int
-    attempts_made: int
 
 
 # from schemas/protocol.json#/$defs/InitializeParams
@@ -601,28 +434,6 @@ class ObservabilityContext(msgspec.Struct, kw_only=True, forbid_unknown_fields=T
     """The id of the step being executed. Present for step-level requests."""
 
 
-# from examples/seed-components/schemas/process_data.json#/$defs/ProcessDataInput
-class ProcessDataInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A record to process and the rules to apply to its string values."""
-
-    data: dict[str, Any]
-    """The record; its string values are transformed."""
-    processing_rules: dict[str, Any] | None = None
-    """Flags uppercase, lowercase, title_case (the first one set applies)."""
-    include_metadata: bool = True
-    """Also return what was done."""
-
-
-# from examples/seed-components/schemas/process_data.json#/$defs/ProcessDataOutput
-class ProcessDataOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The processed record."""
-
-    processed_data: dict[str, Any]
-    metadata: dict[str, Any]
-    """Empty unless include_metadata."""
-    processing_time_ms: int
-
-
 # from schemas/protocol.json#/$defs/PutBlobParams
 class PutBlobParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Params of `blobs/put` (server -> runtime, snake_case). Stores `data` in the runtime's blob store."""
@@ -641,45 +452,6 @@ class PutBlobResult(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     blob_id: BlobId
     """The content-addressed id of the stored blob."""
-
-
-# from examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheInput
-class RetrieveCacheInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A cache entry to read."""
-
-    blob_id: str
-
-
-# from examples/seed-components/schemas/retrieve_cache.json#/$defs/RetrieveCacheOutput
-class RetrieveCacheOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The cached data, unless missing or expired."""
-
-    found: bool
-    data: dict[str, Any] | None = None
-    is_expired: bool = False
-    cached_at: str | None = None
-
-
-# from examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingInput
-class RobustProcessingInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A record to clean up, with retries."""
-
-    data: dict[str, Any]
-    strict_mode: bool = False
-    """Fail on values that are not strings or numbers (else skip them)."""
-    max_retries: int = 3
-
-
-# from examples/seed-components/schemas/robust_processing.json#/$defs/RobustProcessingOutput
-class RobustProcessingOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The cleaned record, or the error."""
-
-    success: bool
-    processed_data: dict[str, Any] | None = None
-    error_message: str | None = None
-    error_code: str | None = None
-    """EMPTY_INPUT, INVALID_TYPE, UNEXPECTED_ERROR or MAX_RETRIES_EXCEEDED."""
-    retries_attempted: int = 0
 
 
 # from schemas/protocol.json#/$defs/RunStatusProtocol
@@ -768,13 +540,6 @@ FlowResult: TypeAlias = Annotated[
     FlowResultSuccess | FlowResultFailed, _runtime.Named("FlowResult")
 ]
 """The outcome of a flow (or item): a tagged union on `outcome` (`success` or `failed`). There is no `skipped` outcome at 0.9.0."""
-
-
-# from examples/seed-components/schemas/health_check.json#/$defs/HealthCheckInput
-HealthCheckInput: TypeAlias = Annotated[
-    dict[str, Any], _runtime.Named("HealthCheckInput")
-]
-"""health_check reads no input: any object (send {}) is accepted."""
 
 
 # from schemas/protocol.json#/$defs/Initialized
