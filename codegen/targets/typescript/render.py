@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,13 +12,15 @@ from ...ir import model as ir
 from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...shell import comment_line
 from ...templating import environment
-from ..naming import protocol_decls
+from ...analysis.namespaces import author_decls
 from . import layout as L
 from .checks import CheckBuilder
 from .nodes import GraphBuilder
 from .server import runtime_file, server_files
 from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
 from .types import (
+    AUTHOR_MODULE,
+    PROTOCOL_NAMESPACE,
     NEVER,
     Member,
     TsMapper,
@@ -89,7 +92,8 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
                 decls.append(ir.AliasDecl(type_id, (m.name, part), e, None, m.source))
                 synthesized[(i, part)] = type_id
     by_id = {d.id: d for d in decls}
-    names = TsNames(decls, diags, protocol_decls(program)).of
+    authors = author_decls(program)
+    names = TsNames(decls, diags, authors).of
     mapper = TsMapper(by_id, names, _exclusive_keys(by_id))
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in names.items()})
     cyclic = frozenset(bare_cycles(by_id))
@@ -102,7 +106,8 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
             f"{names[type_id]} refers to itself through unions alone (no object or array in between), which "
             "has no meaning; TypeScript sees such a reference as JsonValue and its validator accepts any JSON value there",
         )
-    ordered = sorted(decls, key=lambda d: (names[d.id], d.id))
+    everything = sorted(decls, key=lambda d: (names[d.id], d.id))
+    ordered = [d for d in everything if d.id not in authors]
     files: dict[str, str] = {}
 
     type_chunks = [_render_type(d, names[d.id], mapper, cyclic if d.id in cyclic else frozenset()) for d in ordered]
@@ -115,6 +120,8 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     node_of: dict[str, int] = {}
     if graph is not None and program.validation is not None:
         for d in sorted(decls, key=lambda d: d.id):
+            if d.id in authors:
+                continue
             nid = program.validation.node_for(d.id)
             if nid is not None:
                 node_of[d.id] = graph.add(nid)
@@ -124,7 +131,9 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     ]
     if graph is not None and node_of:
         check_chunks.insert(0, graph.render())
-    check_chunks.append(_render_schema_table([d for d in decls if d.id not in synthesized.values()], names))
+    check_chunks.append(
+        _render_schema_table([d for d in decls if d.id not in synthesized.values() and d.id not in authors], names)
+    )
     files["validators.ts"] = env.get_template("validators.ts.jinja").render(
         header=hdr,
         inputs=list(program.inputs),
@@ -134,8 +143,14 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     files["runtime.ts"] = runtime_file("runtime.ts", hdr)
     if protocol is not None:
         files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, mapper)
-    files["index.ts"] = env.get_template("index.ts.jinja").render(header=hdr, protocol=protocol is not None)
-    files.update(server_files(program, hdr, names, diags))
+    if authors:
+        files[f"{AUTHOR_MODULE}.ts"] = _render_author_module(
+            env, hdr, program, [d for d in everything if d.id in authors], by_id, names, cyclic
+        )
+    files["index.ts"] = env.get_template("index.ts.jinja").render(
+        header=hdr, protocol=protocol is not None, authors=AUTHOR_MODULE if authors else None
+    )
+    files.update(server_files(program, hdr, names, diags, authors))
     node = any('from "node:' in text for text in files.values())
     files.update(package_files(options.name, options.command, _package_description(program), sorted(files), node))
     return {k: v for k, v in sorted(files.items())}
@@ -220,6 +235,55 @@ def _package_description(program: ir.Program) -> str:
         version = f" {program.protocol.version}" if program.protocol.version else ""
         return f"Types, validators and JSON-RPC messages of {program.protocol.name}{version}"
     return "Types and validators generated from " + ", ".join(program.inputs)
+
+
+# ---------------------------------------------------------------------------------------------
+# component_types.ts
+# ---------------------------------------------------------------------------------------------
+
+
+def _render_author_module(
+    env: object,
+    hdr: str,
+    program: ir.Program,
+    decls: list[ir.Decl],
+    by_id: dict[str, ir.Decl],
+    names: dict[str, str],
+    cyclic: frozenset[str],
+) -> str:
+    """``component_types.ts``: the component authors' types and their validators, apart from the
+    protocol's (a protocol type they name is ``protocol.Name``, from ``types.ts``)."""
+    mine = {d.id for d in decls}
+    view = {k: (v if k in mine else f"{PROTOCOL_NAMESPACE}.{v}") for k, v in names.items()}
+    mapper = TsMapper(by_id, view, _exclusive_keys(by_id))
+    checks = CheckBuilder(by_id, {k: "_" + v for k, v in view.items()})
+    type_chunks = [_render_type(d, names[d.id], mapper, cyclic if d.id in cyclic else frozenset()) for d in decls]
+    graph = GraphBuilder(program.validation) if program.validation is not None else None
+    node_of: dict[str, int] = {}
+    if graph is not None and program.validation is not None:
+        for d in sorted(decls, key=lambda d: d.id):
+            nid = program.validation.node_for(d.id)
+            if nid is not None:
+                node_of[d.id] = graph.add(nid)
+    check_chunks = [
+        _render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id))
+        for d in decls
+    ]
+    if graph is not None and node_of:
+        check_chunks.insert(0, graph.render())
+    check_chunks.append(_render_schema_table(decls, names, AUTHOR_MODULE))
+    types_body = "\n\n".join(type_chunks)
+    checks_body = "\n\n".join(check_chunks)
+    return env.get_template(f"{AUTHOR_MODULE}.ts.jinja").render(  # type: ignore[attr-defined]
+        header=hdr,
+        inputs=sorted({d.id.split("#", 1)[0] for d in decls}),
+        protocol_import=(
+            f'import type * as {PROTOCOL_NAMESPACE} from "./types.js";' if f"{PROTOCOL_NAMESPACE}." in types_body else ""
+        ),
+        json_import='import type { JsonValue } from "./types.js";' if re.search(r"(?<![\w.$])JsonValue\b", types_body) else "",
+        types=types_body,
+        checks=checks_body,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,7 +392,7 @@ def _render_check(d: ir.Decl, name: str, checks: CheckBuilder, bare: frozenset[s
     return "\n".join(parts)
 
 
-def _render_schema_table(decls: list[ir.Decl], names: dict[str, str]) -> str:
+def _render_schema_table(decls: list[ir.Decl], names: dict[str, str], module: str = "types") -> str:
     """``TYPES_BY_SCHEMA_ID``: every schema declaration's checks by its id (``file#pointer``), sorted
     by id, for code that knows a type only by where the schema declares it (conformance vectors,
     generic validation)."""
@@ -340,7 +404,7 @@ def _render_schema_table(decls: list[ir.Decl], names: dict[str, str]) -> str:
     return "\n".join(
         [
             "/**",
-            " * Every type of types.ts by schema id: `file#pointer`, where the schema declares it (as",
+            f" * Every type of {module}.ts by schema id: `file#pointer`, where the schema declares it (as",
             " * diagnostics and the conformance vectors name types). For code that knows a type only by its",
             " * schema; `TYPES_BY_SCHEMA_ID.get(id)?.validate(v)`.",
             " */",
