@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use serde_json::{Map, Number};
 
 use stepflow::components::{self, ComponentError, Components, Context, Outcome};
-use stepflow::types::{MathOperationInput, MathOperationInputOperation, MathOperationOutput};
+use stepflow::component_types::{MathOperationInput, MathOperationInputOperation, MathOperationOutput};
 
 struct Math;
 

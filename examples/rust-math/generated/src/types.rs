@@ -12,7 +12,7 @@
 
 use crate::runtime::{self as rt, Validate};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 // from schemas/protocol.json#/$defs/BlobId
@@ -915,82 +915,6 @@ impl Validate for ListComponentsResult {
     }
 }
 
-// from examples/rust-math/schemas/math.json#/$defs/MathOperationInput
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MathOperationInput {
-    pub operation: MathOperationInputOperation,
-    pub operands: Vec<Number>,
-    /// The properties the schema does not declare, kept as they came (written back on encode).
-    #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
-}
-
-impl Validate for MathOperationInput {
-    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n1, value, path, errors);
-    }
-}
-
-// from examples/rust-math/schemas/math.json#/$defs/MathOperationInput/properties/operation
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum MathOperationInputOperation {
-    #[serde(rename = "add")]
-    Add,
-    #[serde(rename = "multiply")]
-    Multiply,
-    #[serde(rename = "power")]
-    Power,
-}
-
-impl MathOperationInputOperation {
-    /// The value as written on the wire.
-    pub const fn value(self) -> &'static str {
-        match self {
-            Self::Add => "add",
-            Self::Multiply => "multiply",
-            Self::Power => "power",
-        }
-    }
-
-    /// The variant written as `value` on the wire, if any.
-    pub fn from_value(value: &str) -> Option<Self> {
-        match value {
-            "add" => Some(Self::Add),
-            "multiply" => Some(Self::Multiply),
-            "power" => Some(Self::Power),
-            _ => None,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for MathOperationInputOperation {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        rt::string_enum(deserializer, "MathOperationInputOperation", Self::from_value)
-    }
-}
-
-impl Validate for MathOperationInputOperation {
-    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n2, value, path, errors);
-    }
-}
-
-// from examples/rust-math/schemas/math.json#/$defs/MathOperationOutput
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MathOperationOutput {
-    pub result: Number,
-    pub operation_performed: String,
-    /// The properties the schema does not declare, kept as they came (written back on encode).
-    #[serde(flatten)]
-    pub additional_properties: Map<String, Value>,
-}
-
-impl Validate for MathOperationOutput {
-    fn validate_json(value: &Value, path: &rt::Path<'_>, errors: &mut rt::Errors) {
-        rt::run(check::n5, value, path, errors);
-    }
-}
-
 // from schemas/protocol.json#
 /// A message of the StepFlow component protocol as StepFlow 0.9.0 speaks it on the wire (JSON-RPC 2.0, one JSON object per message; batches are not supported). Every message matches exactly one of the four envelope kinds: a request (id + method), a notification (method, no id), a success response (id + result) or an error response (id + error). Params and results are typed per method by methods.json. Derived from the stepflow-rs sources at tag stepflow-py-0.9.0 (bc34aa48) and a capture of real 0.9.0 traffic; protocol objects are closed (additionalProperties false), which is stricter than the 0.9.0 runtime (serde, no deny_unknown_fields) and the Python SDK (msgspec), both of which silently ignore unknown keys.
 #[derive(Clone, Debug, PartialEq)]
@@ -1612,21 +1536,6 @@ pub type WorkflowOverrides = BTreeMap<String, StepOverride>;
 /// diagnostics and the conformance vectors name types), sorted by id; see [`type_by_schema_id`].
 pub static TYPES_BY_SCHEMA_ID: &[rt::SchemaType] = &[
     rt::SchemaType {
-        id: "examples/rust-math/schemas/math.json#/$defs/MathOperationInput",
-        name: "MathOperationInput",
-        roundtrip: rt::roundtrip::<MathOperationInput>,
-    },
-    rt::SchemaType {
-        id: "examples/rust-math/schemas/math.json#/$defs/MathOperationInput/properties/operation",
-        name: "MathOperationInputOperation",
-        roundtrip: rt::roundtrip::<MathOperationInputOperation>,
-    },
-    rt::SchemaType {
-        id: "examples/rust-math/schemas/math.json#/$defs/MathOperationOutput",
-        name: "MathOperationOutput",
-        roundtrip: rt::roundtrip::<MathOperationOutput>,
-    },
-    rt::SchemaType {
         id: "schemas/protocol.json#",
         name: "Message",
         roundtrip: rt::roundtrip::<Message>,
@@ -1958,279 +1867,61 @@ mod check {
     const S66: &str = "must be the constant \"2.0\"";
     const S67: &str = "components";
     const S68: &str = "misses the required property \"components\"";
-    const S69: &str = "operation";
-    const S70: &str = "misses the required property \"operation\"";
-    const S71: &str = "operands";
-    const S72: &str = "misses the required property \"operands\"";
-    const S73: &str = "[\"add\",\"multiply\",\"power\"]";
-    const S74: &str = "operation_performed";
-    const S75: &str = "misses the required property \"operation_performed\"";
-    const S76: &str = "[\"initialize\",\"initialized\",\"components/list\",\"components/info\",\"components/execute\",\"components/infer_schema\",\"blobs/put\",\"blobs/get\",\"runs/submit\",\"runs/get\"]";
-    const S77: &str = "jsonrpc";
-    const S78: &str = "misses the required property \"jsonrpc\"";
-    const S79: &str = "id";
-    const S80: &str = "misses the required property \"id\"";
-    const S81: &str = "method";
-    const S82: &str = "misses the required property \"method\"";
-    const S83: &str = "params";
-    const S84: &str = "misses the required property \"params\"";
-    const S85: &str = "trace_id";
-    const S86: &str = "span_id";
-    const S87: &str = "run_id";
-    const S88: &str = "flow_id";
-    const S89: &str = "step_id";
-    const S90: &str = "[\"merge_patch\",\"json_patch\"]";
-    const S91: &str = "[\"by_index\",\"by_completion\"]";
-    const S92: &str = "flowId";
-    const S93: &str = "misses the required property \"flowId\"";
-    const S94: &str = "items";
-    const S95: &str = "misses the required property \"items\"";
-    const S96: &str = "createdAt";
-    const S97: &str = "misses the required property \"createdAt\"";
-    const S98: &str = "flowName";
-    const S99: &str = "results";
-    const S100: &str = "value";
-    const S101: &str = "misses the required property \"value\"";
-    const S102: &str = "$type";
-    const S103: &str = "inputs";
-    const S104: &str = "misses the required property \"inputs\"";
-    const S105: &str = "maxConcurrency";
-    const S106: &str = "overrides";
+    const S69: &str = "[\"initialize\",\"initialized\",\"components/list\",\"components/info\",\"components/execute\",\"components/infer_schema\",\"blobs/put\",\"blobs/get\",\"runs/submit\",\"runs/get\"]";
+    const S70: &str = "jsonrpc";
+    const S71: &str = "misses the required property \"jsonrpc\"";
+    const S72: &str = "id";
+    const S73: &str = "misses the required property \"id\"";
+    const S74: &str = "method";
+    const S75: &str = "misses the required property \"method\"";
+    const S76: &str = "params";
+    const S77: &str = "misses the required property \"params\"";
+    const S78: &str = "trace_id";
+    const S79: &str = "span_id";
+    const S80: &str = "run_id";
+    const S81: &str = "flow_id";
+    const S82: &str = "step_id";
+    const S83: &str = "[\"merge_patch\",\"json_patch\"]";
+    const S84: &str = "[\"by_index\",\"by_completion\"]";
+    const S85: &str = "flowId";
+    const S86: &str = "misses the required property \"flowId\"";
+    const S87: &str = "items";
+    const S88: &str = "misses the required property \"items\"";
+    const S89: &str = "createdAt";
+    const S90: &str = "misses the required property \"createdAt\"";
+    const S91: &str = "flowName";
+    const S92: &str = "results";
+    const S93: &str = "value";
+    const S94: &str = "misses the required property \"value\"";
+    const S95: &str = "$type";
+    const S96: &str = "inputs";
+    const S97: &str = "misses the required property \"inputs\"";
+    const S98: &str = "maxConcurrency";
+    const S99: &str = "overrides";
     const B0: Num = Num::Int(0);
-    const S107: &str = "must be >= 0";
+    const S100: &str = "must be >= 0";
     const B1: Num = Num::Int(4294967295);
-    const S108: &str = "must be <= 4294967295";
-    const S109: &str = "must be a string or null";
-    const S110: &str = "\"failed\"";
-    const S111: &str = "must be the constant \"failed\"";
-    const S112: &str = "\"success\"";
-    const S113: &str = "must be the constant \"success\"";
-    const S114: &str = "must be a boolean";
-    const S115: &str = "must be an array";
-    const S116: &str = "must have at least 1 items";
-    const S117: &str = "must be a number";
-    const S118: &str = "must be an array or null";
-    const S119: &str = "must be an integer or null";
-    const S120: &str = "must be null";
+    const S101: &str = "must be <= 4294967295";
+    const S102: &str = "must be a string or null";
+    const S103: &str = "\"failed\"";
+    const S104: &str = "must be the constant \"failed\"";
+    const S105: &str = "\"success\"";
+    const S106: &str = "must be the constant \"success\"";
+    const S107: &str = "must be a boolean";
+    const S108: &str = "must be an array";
+    const S109: &str = "must be an array or null";
+    const S110: &str = "must be an integer or null";
+    const S111: &str = "must be null";
 
     static J0: Json = Json::new(S1);
     static J1: Json = Json::new(S27);
     static J2: Json = Json::new(S28);
     static J3: Json = Json::new(S65);
-    static J4: Json = Json::new(S73);
-    static J5: Json = Json::new(S76);
-    static J6: Json = Json::new(S90);
-    static J7: Json = Json::new(S91);
-    static J8: Json = Json::new(S110);
-    static J9: Json = Json::new(S112);
-
-    pub(super) fn n1(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S69) {
-                    ok = false;
-                    if cx.fail(at, "required", S70) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S71) {
-                    ok = false;
-                    if cx.fail(at, "required", S72) {
-                        break 'node;
-                    }
-                }
-                if let Some(value) = map.get(S69) {
-                    if !n2(value, cx, &at.key(S69), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-                if let Some(value) = map.get(S71) {
-                    if !n3(value, cx, &at.key(S71), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n2(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-            if !json_in(x, J4.get()) {
-                ok = false;
-                if cx.fail(at, "enum", S2) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n3(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: array
-            if !has_type(x, 8, false) {
-                ok = false;
-                if cx.fail(at, "type", S115) {
-                    break 'node;
-                }
-            }
-            if let Value::Array(items) = x {
-                if items.is_empty() {
-                    ok = false;
-                    if cx.fail(at, "minItems", S116) {
-                        break 'node;
-                    }
-                }
-                for (i, item) in items.iter().enumerate() {
-                    if !n4(item, cx, &at.index(i), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n4(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: number
-            if !has_type(x, 16, false) {
-                ok = false;
-                if cx.fail(at, "type", S117) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n5(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: object
-            if !has_type(x, 4, false) {
-                ok = false;
-                if cx.fail(at, "type", S3) {
-                    break 'node;
-                }
-            }
-            if let Value::Object(map) = x {
-                if !map.contains_key(S34) {
-                    ok = false;
-                    if cx.fail(at, "required", S35) {
-                        break 'node;
-                    }
-                }
-                if !map.contains_key(S74) {
-                    ok = false;
-                    if cx.fail(at, "required", S75) {
-                        break 'node;
-                    }
-                }
-                if let Some(value) = map.get(S34) {
-                    if !n6(value, cx, &at.key(S34), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-                if let Some(value) = map.get(S74) {
-                    if !n7(value, cx, &at.key(S74), None) {
-                        ok = false;
-                        if cx.stop() {
-                            break 'node;
-                        }
-                    }
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n6(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: number
-            if !has_type(x, 16, false) {
-                ok = false;
-                if cx.fail(at, "type", S117) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
-
-    pub(super) fn n7(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
-        if !cx.enter(at) {
-            return false;
-        }
-        let mut ok = true;
-        'node: {
-            // type: string
-            if !has_type(x, 64, false) {
-                ok = false;
-                if cx.fail(at, "type", S0) {
-                    break 'node;
-                }
-            }
-        }
-        cx.leave();
-        ok
-    }
+    static J4: Json = Json::new(S69);
+    static J5: Json = Json::new(S83);
+    static J6: Json = Json::new(S84);
+    static J7: Json = Json::new(S103);
+    static J8: Json = Json::new(S105);
 
     pub(super) fn n8(x: &Value, cx: &mut Cx, at: &Path<'_>, _out: Out<'_>) -> bool {
         if !cx.enter(at) {
@@ -2295,27 +1986,27 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S77) {
+                if !map.contains_key(S70) {
                     ok = false;
-                    if cx.fail(at, "required", S78) {
+                    if cx.fail(at, "required", S71) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S79) {
+                if !map.contains_key(S72) {
                     ok = false;
-                    if cx.fail(at, "required", S80) {
+                    if cx.fail(at, "required", S73) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S81) {
+                if !map.contains_key(S74) {
                     ok = false;
-                    if cx.fail(at, "required", S82) {
+                    if cx.fail(at, "required", S75) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S83) {
+                if !map.contains_key(S76) {
                     ok = false;
-                    if cx.fail(at, "required", S84) {
+                    if cx.fail(at, "required", S77) {
                         break 'node;
                     }
                 }
@@ -2323,7 +2014,7 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S77 {
+                    if key == S70 {
                         matched = true;
                         if !n11(value, cx, &here, None) {
                             ok = false;
@@ -2332,7 +2023,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S79 {
+                    if key == S72 {
                         matched = true;
                         if !n13(value, cx, &here, None) {
                             ok = false;
@@ -2341,7 +2032,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S81 {
+                    if key == S74 {
                         matched = true;
                         if !n17(value, cx, &here, None) {
                             ok = false;
@@ -2350,7 +2041,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S83 {
+                    if key == S76 {
                         matched = true;
                         if !n19(value, cx, &here, None) {
                             ok = false;
@@ -2524,7 +2215,7 @@ mod check {
                     break 'node;
                 }
             }
-            if !json_in(x, J5.get()) {
+            if !json_in(x, J4.get()) {
                 ok = false;
                 if cx.fail(at, "enum", S2) {
                     break 'node;
@@ -2584,21 +2275,21 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S77) {
+                if !map.contains_key(S70) {
                     ok = false;
-                    if cx.fail(at, "required", S78) {
+                    if cx.fail(at, "required", S71) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S81) {
+                if !map.contains_key(S74) {
                     ok = false;
-                    if cx.fail(at, "required", S82) {
+                    if cx.fail(at, "required", S75) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S83) {
+                if !map.contains_key(S76) {
                     ok = false;
-                    if cx.fail(at, "required", S84) {
+                    if cx.fail(at, "required", S77) {
                         break 'node;
                     }
                 }
@@ -2606,7 +2297,7 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S77 {
+                    if key == S70 {
                         matched = true;
                         if !n23(value, cx, &here, None) {
                             ok = false;
@@ -2615,7 +2306,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S81 {
+                    if key == S74 {
                         matched = true;
                         if !n24(value, cx, &here, None) {
                             ok = false;
@@ -2624,7 +2315,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S83 {
+                    if key == S76 {
                         matched = true;
                         if !n25(value, cx, &here, None) {
                             ok = false;
@@ -2729,15 +2420,15 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S77) {
+                if !map.contains_key(S70) {
                     ok = false;
-                    if cx.fail(at, "required", S78) {
+                    if cx.fail(at, "required", S71) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S79) {
+                if !map.contains_key(S72) {
                     ok = false;
-                    if cx.fail(at, "required", S80) {
+                    if cx.fail(at, "required", S73) {
                         break 'node;
                     }
                 }
@@ -2751,7 +2442,7 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S77 {
+                    if key == S70 {
                         matched = true;
                         if !n29(value, cx, &here, None) {
                             ok = false;
@@ -2760,7 +2451,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S79 {
+                    if key == S72 {
                         matched = true;
                         if !n30(value, cx, &here, None) {
                             ok = false;
@@ -2881,15 +2572,15 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S77) {
+                if !map.contains_key(S70) {
                     ok = false;
-                    if cx.fail(at, "required", S78) {
+                    if cx.fail(at, "required", S71) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S79) {
+                if !map.contains_key(S72) {
                     ok = false;
-                    if cx.fail(at, "required", S80) {
+                    if cx.fail(at, "required", S73) {
                         break 'node;
                     }
                 }
@@ -2903,7 +2594,7 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S77 {
+                    if key == S70 {
                         matched = true;
                         if !n36(value, cx, &here, None) {
                             ok = false;
@@ -2912,7 +2603,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S79 {
+                    if key == S72 {
                         matched = true;
                         if !n37(value, cx, &here, None) {
                             ok = false;
@@ -3159,7 +2850,7 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S85 {
+                    if key == S78 {
                         matched = true;
                         if !n47(value, cx, &here, None) {
                             ok = false;
@@ -3168,7 +2859,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S86 {
+                    if key == S79 {
                         matched = true;
                         if !n48(value, cx, &here, None) {
                             ok = false;
@@ -3177,7 +2868,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S87 {
+                    if key == S80 {
                         matched = true;
                         if !n49(value, cx, &here, None) {
                             ok = false;
@@ -3186,7 +2877,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S88 {
+                    if key == S81 {
                         matched = true;
                         if !n50(value, cx, &here, None) {
                             ok = false;
@@ -3195,7 +2886,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S89 {
+                    if key == S82 {
                         matched = true;
                         if !n54(value, cx, &here, None) {
                             ok = false;
@@ -3226,7 +2917,7 @@ mod check {
             // type: string, null
             if !has_type(x, 65, false) {
                 ok = false;
-                if cx.fail(at, "type", S109) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
@@ -3244,7 +2935,7 @@ mod check {
             // type: string, null
             if !has_type(x, 65, false) {
                 ok = false;
-                if cx.fail(at, "type", S109) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
@@ -3262,7 +2953,7 @@ mod check {
             // type: string, null
             if !has_type(x, 65, false) {
                 ok = false;
-                if cx.fail(at, "type", S109) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
@@ -3343,7 +3034,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -3361,7 +3052,7 @@ mod check {
             // type: string, null
             if !has_type(x, 65, false) {
                 ok = false;
-                if cx.fail(at, "type", S109) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
@@ -3521,13 +3212,13 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
                 if gt(num, B1) {
                     ok = false;
-                    if cx.fail(at, "maximum", S108) {
+                    if cx.fail(at, "maximum", S101) {
                         break 'node;
                     }
                 }
@@ -3591,7 +3282,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -3662,13 +3353,13 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
                 if gt(num, B1) {
                     ok = false;
-                    if cx.fail(at, "maximum", S108) {
+                    if cx.fail(at, "maximum", S101) {
                         break 'node;
                     }
                 }
@@ -3789,7 +3480,7 @@ mod check {
             // type: array
             if !has_type(x, 8, false) {
                 ok = false;
-                if cx.fail(at, "type", S115) {
+                if cx.fail(at, "type", S108) {
                     break 'node;
                 }
             }
@@ -3924,7 +3615,7 @@ mod check {
             // type: string, null
             if !has_type(x, 65, false) {
                 ok = false;
-                if cx.fail(at, "type", S109) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
@@ -3987,7 +3678,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -4050,7 +3741,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -4326,13 +4017,13 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
                 if gt(num, B1) {
                     ok = false;
-                    if cx.fail(at, "maximum", S108) {
+                    if cx.fail(at, "maximum", S101) {
                         break 'node;
                     }
                 }
@@ -4611,7 +4302,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -4778,7 +4469,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -4976,7 +4667,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -5094,15 +4785,15 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S92) {
+                if !map.contains_key(S85) {
                     ok = false;
-                    if cx.fail(at, "required", S93) {
+                    if cx.fail(at, "required", S86) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S103) {
+                if !map.contains_key(S96) {
                     ok = false;
-                    if cx.fail(at, "required", S104) {
+                    if cx.fail(at, "required", S97) {
                         break 'node;
                     }
                 }
@@ -5110,7 +4801,7 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S92 {
+                    if key == S85 {
                         matched = true;
                         if !n132(value, cx, &here, None) {
                             ok = false;
@@ -5119,7 +4810,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S103 {
+                    if key == S96 {
                         matched = true;
                         if !n133(value, cx, &here, None) {
                             ok = false;
@@ -5137,7 +4828,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S105 {
+                    if key == S98 {
                         matched = true;
                         if !n136(value, cx, &here, None) {
                             ok = false;
@@ -5146,7 +4837,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S106 {
+                    if key == S99 {
                         matched = true;
                         if !n137(value, cx, &here, None) {
                             ok = false;
@@ -5203,7 +4894,7 @@ mod check {
             // type: array
             if !has_type(x, 8, false) {
                 ok = false;
-                if cx.fail(at, "type", S115) {
+                if cx.fail(at, "type", S108) {
                     break 'node;
                 }
             }
@@ -5248,7 +4939,7 @@ mod check {
             // type: boolean
             if !has_type(x, 2, false) {
                 ok = false;
-                if cx.fail(at, "type", S114) {
+                if cx.fail(at, "type", S107) {
                     break 'node;
                 }
             }
@@ -5266,14 +4957,14 @@ mod check {
             // type: integer, null
             if !has_type(x, 33, false) {
                 ok = false;
-                if cx.fail(at, "type", S119) {
+                if cx.fail(at, "type", S110) {
                     break 'node;
                 }
             }
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
@@ -5389,9 +5080,9 @@ mod check {
                 }
             }
             if let Value::Object(map) = x {
-                if !map.contains_key(S100) {
+                if !map.contains_key(S93) {
                     ok = false;
-                    if cx.fail(at, "required", S101) {
+                    if cx.fail(at, "required", S94) {
                         break 'node;
                     }
                 }
@@ -5399,7 +5090,7 @@ mod check {
                     let key = key.as_str();
                     let here = at.key(key);
                     let mut matched = false;
-                    if key == S102 {
+                    if key == S95 {
                         matched = true;
                         if !n142(value, cx, &here, None) {
                             ok = false;
@@ -5408,7 +5099,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S100 {
+                    if key == S93 {
                         matched = true;
                         if !n144(value, cx, &here, None) {
                             ok = false;
@@ -5460,7 +5151,7 @@ mod check {
                     break 'node;
                 }
             }
-            if !json_in(x, J6.get()) {
+            if !json_in(x, J5.get()) {
                 ok = false;
                 if cx.fail(at, "enum", S2) {
                     break 'node;
@@ -5497,7 +5188,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -5560,7 +5251,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -5678,7 +5369,7 @@ mod check {
             // type: boolean
             if !has_type(x, 2, false) {
                 ok = false;
-                if cx.fail(at, "type", S114) {
+                if cx.fail(at, "type", S107) {
                     break 'node;
                 }
             }
@@ -5696,7 +5387,7 @@ mod check {
             // type: boolean
             if !has_type(x, 2, false) {
                 ok = false;
-                if cx.fail(at, "type", S114) {
+                if cx.fail(at, "type", S107) {
                     break 'node;
                 }
             }
@@ -5735,7 +5426,7 @@ mod check {
                     break 'node;
                 }
             }
-            if !json_in(x, J7.get()) {
+            if !json_in(x, J6.get()) {
                 ok = false;
                 if cx.fail(at, "enum", S2) {
                     break 'node;
@@ -5800,7 +5491,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -5829,9 +5520,9 @@ mod check {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S92) {
+                if !map.contains_key(S85) {
                     ok = false;
-                    if cx.fail(at, "required", S93) {
+                    if cx.fail(at, "required", S86) {
                         break 'node;
                     }
                 }
@@ -5841,15 +5532,15 @@ mod check {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S94) {
+                if !map.contains_key(S87) {
                     ok = false;
-                    if cx.fail(at, "required", S95) {
+                    if cx.fail(at, "required", S88) {
                         break 'node;
                     }
                 }
-                if !map.contains_key(S96) {
+                if !map.contains_key(S89) {
                     ok = false;
-                    if cx.fail(at, "required", S97) {
+                    if cx.fail(at, "required", S90) {
                         break 'node;
                     }
                 }
@@ -5866,7 +5557,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S92 {
+                    if key == S85 {
                         matched = true;
                         if !n163(value, cx, &here, None) {
                             ok = false;
@@ -5875,7 +5566,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S98 {
+                    if key == S91 {
                         matched = true;
                         if !n164(value, cx, &here, None) {
                             ok = false;
@@ -5893,7 +5584,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S94 {
+                    if key == S87 {
                         matched = true;
                         if !n167(value, cx, &here, None) {
                             ok = false;
@@ -5902,7 +5593,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S96 {
+                    if key == S89 {
                         matched = true;
                         if !n175(value, cx, &here, None) {
                             ok = false;
@@ -5920,7 +5611,7 @@ mod check {
                             }
                         }
                     }
-                    if key == S99 {
+                    if key == S92 {
                         matched = true;
                         if !n177(value, cx, &here, None) {
                             ok = false;
@@ -5986,7 +5677,7 @@ mod check {
             // type: string, null
             if !has_type(x, 65, false) {
                 ok = false;
-                if cx.fail(at, "type", S109) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
@@ -6175,7 +5866,7 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
@@ -6201,7 +5892,7 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
@@ -6227,7 +5918,7 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
@@ -6253,7 +5944,7 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
@@ -6279,7 +5970,7 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
@@ -6316,7 +6007,7 @@ mod check {
             // type: string, null
             if !has_type(x, 65, false) {
                 ok = false;
-                if cx.fail(at, "type", S109) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
@@ -6334,7 +6025,7 @@ mod check {
             // type: array, null
             if !has_type(x, 9, false) {
                 ok = false;
-                if cx.fail(at, "type", S118) {
+                if cx.fail(at, "type", S109) {
                     break 'node;
                 }
             }
@@ -6465,7 +6156,7 @@ mod check {
             if let Value::Number(num) = x {
                 if lt(num, B0) {
                     ok = false;
-                    if cx.fail(at, "minimum", S107) {
+                    if cx.fail(at, "minimum", S100) {
                         break 'node;
                     }
                 }
@@ -6656,9 +6347,9 @@ mod check {
                     break 'node;
                 }
             }
-            if !json_eq(x, J9.get()) {
+            if !json_eq(x, J8.get()) {
                 ok = false;
-                if cx.fail(at, "const", S113) {
+                if cx.fail(at, "const", S106) {
                     break 'node;
                 }
             }
@@ -6775,9 +6466,9 @@ mod check {
                     break 'node;
                 }
             }
-            if !json_eq(x, J8.get()) {
+            if !json_eq(x, J7.get()) {
                 ok = false;
-                if cx.fail(at, "const", S111) {
+                if cx.fail(at, "const", S104) {
                     break 'node;
                 }
             }
@@ -6935,7 +6626,7 @@ mod check {
             // type: null
             if !has_type(x, 1, false) {
                 ok = false;
-                if cx.fail(at, "type", S120) {
+                if cx.fail(at, "type", S111) {
                     break 'node;
                 }
             }
@@ -6953,7 +6644,7 @@ mod check {
             // type: string, null
             if !has_type(x, 65, false) {
                 ok = false;
-                if cx.fail(at, "type", S109) {
+                if cx.fail(at, "type", S102) {
                     break 'node;
                 }
             }
