@@ -431,57 +431,6 @@ def test_components_are_served_with_canonical_schemas(package: Path) -> None:
     asyncio.run(go())
 
 
-def test_an_authors_error_or_component_type_never_renames_the_protocols(tmp_path: Path) -> None:
-    """A component schema may define ``Error`` or ``Component``: the protocol's types keep their names
-    in every language; the author's are prefixed with their file's name, reported at their file."""
-    import shutil
-    import subprocess
-    import sys
-
-    schemas = tmp_path / "schemas"
-    schemas.mkdir()
-    for f in (ROOT / "schemas").glob("*.json"):
-        shutil.copy(f, schemas / f.name)
-    (schemas / "mine.json").write_text(json.dumps({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$defs": {
-            "Error": {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"],
-                      "additionalProperties": False},
-            "Component": {"type": "object", "properties": {"name": {"type": "string"}, "error": {"$ref": "#/$defs/Error"}},
-                          "required": ["name"], "additionalProperties": False},
-            "Out": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"], "additionalProperties": False},
-        },
-    }))
-    (schemas / "components.json").write_text(json.dumps({
-        "$schema": "urn:stepflow-codegen:components:v1",
-        "components": [{"name": "check", "description": "x", "input": {"$ref": "mine.json#/$defs/Component"},
-                        "output": {"$ref": "mine.json#/$defs/Out"}}],
-    }))
-    for language in ("python", "typescript", "rust"):
-        r = subprocess.run([sys.executable, "-m", "stepflow_codegen", language, "schemas/", "-o", f"out/{language}"],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
-        assert "schemas/protocol.json" not in r.stderr, r.stderr  # nothing of the protocol renamed
-        assert "schemas/mine.json#/$defs/Component: warning[name-collision]" in r.stderr, r.stderr
-    types = (tmp_path / "out" / "python" / "types.py").read_text()
-    # the protocol's Component (a component's path, a string) and Error (a JSON-RPC error) keep their names
-    assert '\nComponent: TypeAlias = Annotated[str, _runtime.Named("Component")]' in types
-    assert "\nclass Error(" in types and "\nclass MineComponent(" in types and "\nclass MineError(" in types
-    code = (
-        "import python as p\n"
-        "assert 'code' in p.Error.__struct_fields__\n"
-        "assert p.decode(b'\"/x\"', p.Component) == '/x'\n"
-        "c = p.decode(b'{\"name\": \"x\", \"error\": {\"reason\": \"r\"}}', p.MineComponent)\n"
-        "assert c.error.reason == 'r'\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path / "out", capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert "export type Component = string;" in (tmp_path / "out" / "typescript" / "types.ts").read_text()
-    assert "export interface MineComponent " in (tmp_path / "out" / "typescript" / "types.ts").read_text()
-    rust = (tmp_path / "out" / "rust" / "src" / "types.rs").read_text()
-    assert "pub type Component = String;" in rust and "pub struct MineComponent {" in rust and "pub struct Error {" in rust
-
-
 def test_component_server_decisions_are_shared() -> None:
     """One decision for every target: the code a component failure answers with, and whether a server can be made."""
     from stepflow_codegen.analysis.components import execution_failed_code, server_gap

@@ -62,3 +62,17 @@ def namespace_of(program: ir.Program) -> dict[str, str]:
     """Declaration id -> ``PROTOCOL`` or ``AUTHOR``."""
     authors = author_decls(program)
     return {d.id: AUTHOR if d.id in authors else PROTOCOL for d in program.decls}
+
+
+def namespace_inputs(program: ir.Program) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The input files each namespace's module says it was generated from: (the protocol's, the
+    authors'). Without authors' declarations, every input is the protocol's (as before); with them,
+    the authors' schema files and the component manifests are not, so the protocol's module reads
+    exactly as it does without the components."""
+    authors = author_decls(program)
+    if not authors:
+        return tuple(program.inputs), ()
+    author_files = {d.source.file for d in program.decls if d.id in authors and d.source is not None}
+    manifests = {c.source.file for c in program.components if c.source is not None}
+    protocol = tuple(i for i in program.inputs if i not in author_files and i not in manifests)
+    return protocol, tuple(sorted(author_files))

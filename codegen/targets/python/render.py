@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...analysis.namespaces import namespace_inputs
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...shell import comment_line
@@ -103,9 +104,10 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
     chunks = [format_chunk(env.get_template(f"decl_{d.kind}.jinja").render(d=d).strip("\n") + "\n") for d in decls]
     exports = sorted(d.name for d in decls)
     files: dict[str, str] = {}
+    protocol_inputs, _ = namespace_inputs(program)
     files["types.py"] = env.get_template("types.py.jinja").render(
         header=hdr,
-        inputs=list(program.inputs),
+        inputs=list(protocol_inputs),
         exports=exports,
         body="\n\n".join(chunks).rstrip("\n") + "\n",
     )
@@ -184,10 +186,9 @@ def _render_author_types(env: Any, program: ir.Program, mapper: PythonTypeMapper
     decls = mapper.ordered(AUTHOR_MODULE)
     chunks = [format_chunk(env.get_template(f"decl_{d.kind}.jinja").render(d=d).strip("\n") + "\n") for d in decls]
     protocol = sorted(t for t in mapper.used if t not in mapper.author)
-    files = sorted({t.split("#", 1)[0] for t in mapper.author})
     return env.get_template(f"{AUTHOR_MODULE}.py.jinja").render(
         header=hdr,
-        inputs=files,
+        inputs=list(namespace_inputs(program)[1]),
         exports=sorted(d.name for d in decls),
         imports=sorted({mapper.name_of[t] for t in protocol if t not in mapper.local}),
         protocol_alias=PROTOCOL_ALIAS if any(t in mapper.local for t in protocol) else None,

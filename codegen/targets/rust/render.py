@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...analysis.namespaces import namespace_inputs
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...shell import comment_line
@@ -129,7 +130,7 @@ def _types_module(
     authors = module == AUTHOR_MODULE
     text = env.get_template("types.rs.jinja").render(
         header=header(options.command),
-        inputs=sorted({k.split("#", 1)[0] for k in mapper.author}) if authors else list(program.inputs),
+        inputs=list(namespace_inputs(program)[1 if authors else 0]),
         uses=mapper.uses,
         validate=any(d.kind != "alias" for d in decls),
         body="\n\n".join(c.strip("\n") for c in chunks),

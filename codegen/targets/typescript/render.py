@@ -12,7 +12,7 @@ from ...ir import model as ir
 from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...shell import comment_line
 from ...templating import environment
-from ...analysis.namespaces import author_decls
+from ...analysis.namespaces import author_decls, namespace_inputs
 from . import layout as L
 from .checks import CheckBuilder
 from .nodes import GraphBuilder
@@ -94,7 +94,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     by_id = {d.id: d for d in decls}
     authors = author_decls(program)
     names = TsNames(decls, diags, authors).of
-    mapper = TsMapper(by_id, names, _exclusive_keys(by_id))
+    mapper = TsMapper(by_id, names, _exclusive_keys(by_id, frozenset(by_id) - authors))
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in names.items()})
     cyclic = frozenset(bare_cycles(by_id))
     for type_id in sorted(cyclic):
@@ -112,7 +112,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
 
     type_chunks = [_render_type(d, names[d.id], mapper, cyclic if d.id in cyclic else frozenset()) for d in ordered]
     files["types.ts"] = env.get_template("types.ts.jinja").render(
-        header=hdr, inputs=list(program.inputs), body="\n\n".join(type_chunks)
+        header=hdr, inputs=list(namespace_inputs(program)[0]), body="\n\n".join(type_chunks)
     )
     # every declaration with a validation node is checked by the validation graph (exactly what the
     # schema accepts); a declaration without one (a method's inline params) by its shape
@@ -136,7 +136,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     )
     files["validators.ts"] = env.get_template("validators.ts.jinja").render(
         header=hdr,
-        inputs=list(program.inputs),
+        inputs=list(namespace_inputs(program)[0]),
         imports=_import_type(sorted(names[d.id] for d in ordered), "./types.js"),
         body="\n\n".join(check_chunks),
     )
@@ -255,7 +255,7 @@ def _render_author_module(
     protocol's (a protocol type they name is ``protocol.Name``, from ``types.ts``)."""
     mine = {d.id for d in decls}
     view = {k: (v if k in mine else f"{PROTOCOL_NAMESPACE}.{v}") for k, v in names.items()}
-    mapper = TsMapper(by_id, view, _exclusive_keys(by_id))
+    mapper = TsMapper(by_id, view, _exclusive_keys(by_id, frozenset(mine)))
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in view.items()})
     type_chunks = [_render_type(d, names[d.id], mapper, cyclic if d.id in cyclic else frozenset()) for d in decls]
     graph = GraphBuilder(program.validation) if program.validation is not None else None
@@ -276,7 +276,7 @@ def _render_author_module(
     checks_body = "\n\n".join(check_chunks)
     return env.get_template(f"{AUTHOR_MODULE}.ts.jinja").render(  # type: ignore[attr-defined]
         header=hdr,
-        inputs=sorted({d.id.split("#", 1)[0] for d in decls}),
+        inputs=list(namespace_inputs(program)[1]),
         protocol_import=(
             f'import type * as {PROTOCOL_NAMESPACE} from "./types.js";' if f"{PROTOCOL_NAMESPACE}." in types_body else ""
         ),
@@ -324,14 +324,18 @@ def _member(m: Member, indent: str) -> str:
     return doc + indent + L.render([member_doc(m), ";"], len(indent)) + "\n"
 
 
-def _exclusive_keys(decls: dict[str, ir.Decl]) -> dict[str, list[str]]:
-    """For closed objects in unions told apart by present keys: the keys of the other variants.
+def _exclusive_keys(decls: dict[str, ir.Decl], module: frozenset[str]) -> dict[str, list[str]]:
+    """For closed objects in unions told apart by present keys: the keys of the other variants
+    (the unions and objects of ``module``'s declarations only: an author's union never changes a
+    protocol type).
 
     Declaring them ``?: never`` makes the variants mutually exclusive for the type checker (an object
     with both ``result`` and ``error`` is not a response) and lets ``msg.result !== undefined``
     narrow.  Exact, because a closed object can never hold an undeclared key."""
     out: dict[str, set[str]] = {}
     for d in decls.values():
+        if d.id not in module:
+            continue
         for e in decl_exprs(d):
             for u in walk_expr(e):
                 if not isinstance(u, ir.UnionType) or not isinstance(u.discriminator, ir.PresenceDiscriminator):
@@ -341,7 +345,7 @@ def _exclusive_keys(decls: dict[str, ir.Decl]) -> dict[str, list[str]]:
                     continue
                 for i, o in enumerate(objs):
                     assert isinstance(o, ir.ObjectDecl)
-                    if not o.closed:
+                    if not o.closed or o.id not in module:
                         continue
                     own = {f.wire_name for f in o.fields}
                     for j, other in enumerate(objs):

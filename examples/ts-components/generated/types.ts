@@ -2,7 +2,7 @@
 // regenerate with: stepflow-codegen typescript schemas/ examples/ts-components/schemas/ -o examples/ts-components/generated
 
 /**
- * Types generated from examples/ts-components/schemas/batch_process_images.json, examples/ts-components/schemas/components.json, examples/ts-components/schemas/process_image.json, schemas/methods.json, schemas/protocol.json.
+ * Types generated from schemas/methods.json, schemas/protocol.json.
  *
  * Optional properties (`name?:`) may be absent; nullable ones (`| null`) are present and may hold
  * null. Open objects carry an index signature for the keys they do not declare.

@@ -2,7 +2,7 @@
 // regenerate with: stepflow-codegen typescript schemas/ examples/ts-components/schemas/ -o examples/ts-components/generated
 
 /**
- * Runtime validators for the types of types.ts, generated from examples/ts-components/schemas/batch_process_images.json, examples/ts-components/schemas/components.json, examples/ts-components/schemas/process_image.json, schemas/methods.json, schemas/protocol.json.
+ * Runtime validators for the types of types.ts, generated from schemas/methods.json, schemas/protocol.json.
  *
  * `isX(v)` is a type guard; `validateX(v)` lists what is wrong (a JSON pointer and a message per
  * problem). Both accept exactly the JSON values the schema accepts.
