@@ -133,13 +133,20 @@ def test_components_need_the_stepflow_protocol(tmp_path: Path) -> None:
 
 
 def test_a_schema_type_named_like_a_components_helper(tmp_path: Path) -> None:
+    """An author's type lives in component_types.py: named like a name of components.py
+    (``Implementation``), it keeps its name and components.py names it through its module."""
     io = json.loads(json.dumps(IO))
     io["$defs"]["Implementation"] = io["$defs"].pop("Out")
     project(tmp_path, manifest(entry(output={"$ref": "io.json#/$defs/Implementation"})))
     write(tmp_path / "io.json", io)
     r = run("python", *map(str, PROTOCOL), "components.json", "-o", "out", cwd=tmp_path)
-    assert r.returncode == 2
-    assert "'Implementation' collides with a name of the generated components module" in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert "class Implementation(" in (tmp_path / "out" / "component_types.py").read_text()
+    components = (tmp_path / "out" / "components.py").read_text()
+    assert "ComponentFunction[In, _component_types.Implementation]" in components
+    code = "import out\nfrom out import component_types as c\nassert out.COMPONENTS[0].output_type is c.Implementation\n"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 # -- IR and canonical schemas ---------------------------------------------------------------------
@@ -304,7 +311,8 @@ def _import(package: Path) -> Any:
 
 def test_stubs_type_check_and_are_black(package: Path) -> None:
     gen = package / "pkg" / "gen"
-    r = subprocess.run([sys.executable, "-m", "black", "--check", "-q", str(gen / "components.py"), str(gen / "__init__.py")],
+    r = subprocess.run([sys.executable, "-m", "black", "--check", "-q", str(gen / "components.py"), str(gen / "__init__.py"),
+                        str(gen / "component_types.py")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(gen)], capture_output=True, text=True,
@@ -313,8 +321,10 @@ def test_stubs_type_check_and_are_black(package: Path) -> None:
     text = (gen / "components.py").read_text()
     assert "    def thing(self) -> ComponentFunction[In, Out]:" in text
     assert '        """Does the thing."""' in text
-    # component types keep their defaults on the wire (flows read them as they are)
-    types_text = (gen / "types.py").read_text()
+    # component types keep their defaults on the wire (flows read them as they are); they live
+    # apart from the protocol's types
+    assert "class Out(" not in (gen / "types.py").read_text()
+    types_text = (gen / "component_types.py").read_text()
     assert "class Out(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):" in types_text
     assert "omit_defaults" not in types_text.split("class Out(")[1].split("class ")[0]
 
@@ -328,7 +338,7 @@ def _module(name: str, **functions: Any) -> types.ModuleType:
 
 def test_start_up_check_names_component_expected_and_found(package: Path) -> None:
     gen = _import(package)
-    In, Out, Ctx = gen.In, gen.Out, gen.StepflowContext
+    In, Out, Ctx = gen.component_types.In, gen.component_types.Out, gen.StepflowContext
 
     def thing(input: In, context: Ctx) -> Out:
         return Out(n=len(input.name))
@@ -383,7 +393,7 @@ def test_unresolvable_annotations_are_reported(package: Path, tmp_path: Path) ->
     src = tmp_path / "lazy_impl.py"
     src.write_text(
         "from __future__ import annotations\nfrom typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from pkg.gen import In, Out\n"
+        "if TYPE_CHECKING:\n    from pkg.gen.component_types import In, Out\n"
         "def thing(input: In) -> Out: ...\ndef other_thing(input: In) -> Out: ...\n"
     )
     sys.path.insert(0, str(tmp_path))
@@ -399,13 +409,13 @@ def test_components_are_served_with_canonical_schemas(package: Path) -> None:
     gen = _import(package)
 
     def thing(input: Any) -> Any:
-        return gen.Out(n=len(input.name))
+        return gen.component_types.Out(n=len(input.name))
 
     def other_thing(input: Any) -> Any:
-        return gen.Out()
+        return gen.component_types.Out()
 
-    thing.__annotations__ = {"input": gen.In, "return": gen.Out}
-    other_thing.__annotations__ = {"input": gen.In, "return": gen.Out}
+    thing.__annotations__ = {"input": gen.component_types.In, "return": gen.component_types.Out}
+    other_thing.__annotations__ = {"input": gen.component_types.In, "return": gen.component_types.Out}
     server = gen.create_server(_module("impl", thing=thing, other_thing=other_thing))
 
     async def go() -> None:
