@@ -315,3 +315,63 @@ def test_rust(generated: dict[str, Any]) -> None:
     assert clippy.returncode == 0, clippy.stdout[-4000:] + clippy.stderr[-6000:]
     fmt = _cargo(crate, "fmt", "--check")
     assert fmt.returncode == 0, fmt.stdout[-4000:] + fmt.stderr[-2000:]
+
+
+SCAFFOLD_NAMES = {"python": "nsdemo", "typescript": "nsdemo-ts", "rust": "nsdemo-rs"}
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_a_scaffolded_project_using_such_names_passes_its_tests(language: str, tmp_path: Path) -> None:
+    """``new`` in each language, its component schema given ``Error``, ``Component`` and
+    ``ProtocolError`` (and a property of the protocol's ``Component`` type), ``add-component``,
+    then the project's own tests (Python: pytest with mypy --strict and ``check``; TypeScript:
+    ``npm ci && npm test``; Rust: ``cargo build && cargo test``, its README's test command)."""
+    from test_scaffold import clean_env, readme_commands
+    from test_scaffold_ts_rs import passed, run_env
+
+    name = SCAFFOLD_NAMES[language]
+    root = tmp_path / name
+    r = codegen("new", name, "--language", language, "--dir", str(root), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    schema_file = root / "schemas" / "greet.json"
+    schema = json.loads(schema_file.read_text())
+    for key in ("Error", "Component", "ProtocolError"):
+        schema["$defs"][key] = {"type": "object", "properties": {"detail": {"type": "string"}}, "additionalProperties": False}
+    schema["$defs"]["GreetInput"]["properties"].update(
+        error={"$ref": "#/$defs/Error"},
+        component={"$ref": "#/$defs/Component"},
+        problem={"$ref": "#/$defs/ProtocolError"},
+        path={"$ref": "stepflow/protocol.json#/$defs/Component"},
+    )
+    schema_file.write_text(json.dumps(schema, indent=2))
+    r = codegen("generate", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert "name-collision" not in r.stderr and "protocol.json" not in r.stderr, r.stderr
+    r = codegen("add-component", "shout", cwd=root)
+    assert r.returncode == 0, r.stderr
+    if language == "python":
+        generated = root / name / "generated"
+        assert "\nclass Error(" in (generated / "component_types.py").read_text()
+        assert "\nclass Error(" in (generated / "types.py").read_text()  # the protocol's, untouched
+        assert "from .generated.component_types import ShoutInput, ShoutOutput" in (root / name / "impl.py").read_text()
+        (root / ".venv").symlink_to(ROOT / ".venv")  # every dev dependency, and this checkout's stepflow-codegen
+        t = subprocess.run([str(root / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                           cwd=root, env=clean_env(), capture_output=True, text=True, timeout=900)
+        assert t.returncode == 0 and re.search(r"\b[1-9][0-9]* passed", t.stdout) and "failed" not in t.stdout, t.stdout + t.stderr
+        return
+    if language == "typescript":
+        authors = (root / "src" / "generated" / "component_types.ts").read_text()
+        assert "export interface Component {" in authors and "export interface ProtocolError {" in authors
+        assert "export type Component = string;" in (root / "src" / "generated" / "types.ts").read_text()
+        assert 'import type * as T_shout from "./generated/component_types.js";' not in (root / "src" / "impl.ts").read_text()
+    else:
+        authors = (root / "generated" / "src" / "component_types.rs").read_text()
+        assert "pub struct Error {" in authors and "pub struct Component {" in authors
+        assert "pub type Component = String;" in (root / "generated" / "src" / "types.rs").read_text()
+        assert "use stepflow::component_types::{ShoutInput, ShoutOutput};" in (root / "src" / "components" / "shout.rs").read_text()
+        # the dependencies built once for the Rust tests (the same Cargo.lock): only the project compiles
+        CARGO_TARGET.mkdir(parents=True, exist_ok=True)
+        (root / "target").symlink_to(CARGO_TARGET)
+    _, test_cmd = readme_commands(root)
+    t = subprocess.run(["bash", "-c", test_cmd], cwd=root, env=run_env(), capture_output=True, text=True, timeout=1800)
+    assert passed(language, t), t.stdout[-4000:] + t.stderr[-4000:]
