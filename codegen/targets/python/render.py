@@ -174,6 +174,7 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
         server_exports=rpc.server_exports if rpc else [],
         client_exports=rpc.client_exports if rpc else [],
         component_exports=sorted(component_exports),
+        authors=AUTHOR_MODULE if mapper.author else None,
         all_exports=sorted(all_exports),
         protocol=program.protocol,
     )

@@ -12,6 +12,9 @@ or HTTP; ``InMemoryRuntime``, ``RuntimeHandlers``, ``StepflowClient``, ``blob_id
 
 Components (components.py): implement the functions of ``Implementation`` in a module of your
 own and serve it with ``create_server(module)``.
+
+The component schemas' own types are in ``component_types`` (not re-exported here: apart from the
+protocol's types, a name of theirs may also be a protocol type's).
 """
 
 from ._rpc import ConnectionLost, Limits, RpcError, TransportError
