@@ -11,9 +11,6 @@ from __future__ import annotations
 from ..ir import model as ir
 from ..ir.passes import references, walk_expr
 
-PROTOCOL = "protocol"
-AUTHOR = "author"
-
 
 def _reach(program: ir.Program, exprs: list[ir.TypeExpr]) -> set[str]:
     todo = [x.target for e in exprs for x in walk_expr(e) if isinstance(x, ir.RefType)]
@@ -54,14 +51,8 @@ def author_decls(program: ir.Program) -> frozenset[str]:
     }
     authors |= _reach(program, [e for c in program.components for e in (c.input, c.output)]) - protocol
     # nothing of the protocol may refer to an author's declaration (the modules import one way)
-    closed = _reach(program, [ir.RefType(t) for t in sorted(set(d.id for d in program.decls) - authors)])
+    closed = _reach(program, [ir.RefType(t) for t in sorted({d.id for d in program.decls} - authors)])
     return frozenset(t for t in authors if t not in closed and program.get(t) is not None)
-
-
-def namespace_of(program: ir.Program) -> dict[str, str]:
-    """Declaration id -> ``PROTOCOL`` or ``AUTHOR``."""
-    authors = author_decls(program)
-    return {d.id: AUTHOR if d.id in authors else PROTOCOL for d in program.decls}
 
 
 def namespace_inputs(program: ir.Program) -> tuple[tuple[str, ...], tuple[str, ...]]:
