@@ -773,6 +773,7 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
             description or f"TODO: what {name} does.",
             schema_file.relative_to(base).as_posix() if schema_file.is_relative_to(base) else str(schema_file),
             sync=sync,
+            author_types=names["authors"],  # type: ignore[arg-type]
         )
         if not quiet:
             click.echo(
@@ -869,7 +870,9 @@ def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
     model = build_components(program, mapper, Diagnostics(), rpc.context, rpc.server, rpc.stdio_server)
     for c in model.components:
         if c.name == name:
-            return {"function": c.function, "input": c.input, "output": c.output, "context": rpc.context}
+            authors = sorted({n for n, mine in c.types if mine})
+            return {"function": c.function, "input": c.types[0][0], "output": c.types[1][0], "context": rpc.context,
+                    "authors": authors}  # type: ignore[dict-item]
     raise BadInput(f"component {name!r} is not in the generated code")
 
 

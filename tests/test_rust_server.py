@@ -547,7 +547,7 @@ def test_names_that_could_collide_compile_and_serve(tmp_path: Path) -> None:
         f"    async fn {m}(&self, input: Pair, _: &Context) -> Outcome<Sum> {{\n" + body.format(op=op) + "    }\n" for m, op in methods.items()
     )
     (project / "src" / "main.rs").write_text(
-        "use stepflow::components::{self, Components, Context, Outcome};\nuse stepflow::types::{Pair, Sum};\n\n"
+        "use stepflow::component_types::{Pair, Sum};\nuse stepflow::components::{self, Components, Context, Outcome};\n\n"
         "struct Odd;\n\nimpl Components for Odd {\n" + impls + "}\n\nfn main() -> std::process::ExitCode {\n    components::main(Odd)\n}\n"
     )
     generate(project / "generated", project / "schemas", package="odd-components")

@@ -644,11 +644,14 @@ def build_validators(
     exact: frozenset[str],
     header: str,
     diags: Diagnostics,
+    authors: frozenset[str] = frozenset(),
 ) -> str:
     """The text of ``_validators.py``.
 
     ``decl_nodes``: declaration id -> node; ``names``: declaration id -> Python name; ``exact``:
-    declaration ids whose typed decode needs no validation.
+    declaration ids whose typed decode needs no validation; ``authors``: the declarations of
+    ``component_types.py``, whose names are in ``COMPONENT_VALIDATORS`` and ``COMPONENT_EXACT``
+    (a name of their own module may also be a protocol type's).
     """
     lines = [header, HEADER_DOC, "", "from __future__ import annotations", ""]
     if validation is None or not decl_nodes:
@@ -657,6 +660,11 @@ def build_validators(
             "",
             "VALIDATORS: dict[str, Validator] = {}",
             "EXACT: frozenset[str] = frozenset()",
+            *(
+                ["COMPONENT_VALIDATORS: dict[str, Validator] = {}", "COMPONENT_EXACT: frozenset[str] = frozenset()"]
+                if authors
+                else []
+            ),
             "SCHEMA: dict[int, str] = {}",
             "",
         ]
@@ -692,14 +700,16 @@ def build_validators(
         out += "".join(gen.pattern_lines)
     out += "\n\n" + "\n\n".join(funcs)
     out += "\n\n" + "".join(gen.tables) if gen.tables else ""
-    top = sorted(decl_nodes, key=lambda d: names[d])
-    entries = "".join(f"    {py_str(names[d])}: {gen.fn(decl_nodes[d])},\n" for d in top)
-    out += "\nVALIDATORS: dict[str, Validator] = {\n" + entries + "}\n"
-    ex = [names[d] for d in top if d in exact]
-    if ex:
-        out += "EXACT: frozenset[str] = frozenset(\n    {\n" + "".join(f"        {py_str(x)},\n" for x in ex) + "    }\n)\n"
-    else:
-        out += "EXACT: frozenset[str] = frozenset()\n"
+    groups = [("", False)] + ([("COMPONENT_", True)] if authors else [])
+    for prefix, mine in groups:
+        top = sorted((d for d in decl_nodes if (d in authors) == mine), key=lambda d: (names[d], d))
+        entries = "".join(f"    {py_str(names[d])}: {gen.fn(decl_nodes[d])},\n" for d in top)
+        out += f"\n{prefix}VALIDATORS: dict[str, Validator] = {{\n" + entries + "}\n"
+        ex = [names[d] for d in top if d in exact]
+        if ex:
+            out += f"{prefix}EXACT: frozenset[str] = frozenset(\n    {{\n" + "".join(f"        {py_str(x)},\n" for x in ex) + "    }\n)\n"
+        else:
+            out += f"{prefix}EXACT: frozenset[str] = frozenset()\n"
     schema = "".join(
         f"    {nid}: {py_str(validation.nodes[nid].source.file + '#' + validation.nodes[nid].source.pointer)},\n"
         for nid in order

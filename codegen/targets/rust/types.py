@@ -39,7 +39,8 @@ from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...analysis.defaults import DefaultCheck, write_default_ids
 from ...ir.passes import decl_exprs, walk_expr
-from ..naming import NameTable, Rename, naming_order, protocol_decls, report_renames, snake, words
+from ...analysis.namespaces import author_decls
+from ..naming import NameTable, Rename, naming_order, report_renames, snake, words
 from . import layout
 from .escape import NotRepresentable, rust_comment, rust_doc, rust_int, rust_str
 
@@ -60,6 +61,8 @@ RESERVED_TYPE_NAMES = frozenset(
     ValidationError ValidationErrors DecodeError Path Num Pattern ObjectOnly UnionErrors Formatter
     Cow Rc Arc Cell RefCell PhantomData OnceLock Regex""".split()
 )
+AUTHOR_MODULE = "component_types"
+"""The module of the component authors' types (``types`` holds the protocol's)."""
 RESERVED_FIELD_NAMES = frozenset({"additional_properties"})
 RESERVED_VARIANT_NAMES = frozenset({"Self"})
 
@@ -191,11 +194,19 @@ class RustTypeMapper:
         self.tagged_values: dict[str, str] = {}
         """Object id -> the tag value of its serde-tagged union's variant (written when it stands alone)."""
         self.names = NameTable("rust type", RESERVED_TYPE_NAMES)
+        self.author_names = NameTable("rust component type", RESERVED_TYPE_NAMES)
+        self.author = author_decls(program)
+        """The component authors' declarations: module ``component_types``, a name table of its own."""
+        self.author_keys: set[str] = set()
+        """Their keys, with the synthesized types they own."""
+        self.module = "types"
+        """The module being rendered: ``types`` or ``component_types``."""
         self.name_of: dict[str, str] = {}
         self.uses: set[str] = set()
         self._plan_kinds()
         self._plan_tagged()
         self._collect_synth()
+        self.author_keys = set(self.author) | {s.key for s in self.synth.values() if s.owner in self.author}
         self._assign_names()
         self._plan_boxes()
 
@@ -406,7 +417,8 @@ class RustTypeMapper:
             elif isinstance(e, ir.MapType):
                 visit(e.values, hint + ("value",), owner, source, False)
 
-        for d in self.program.decls:
+        # the protocol's first: an inline type both use is the protocol's (its module never names an author's)
+        for d in sorted(self.program.decls, key=lambda d: d.id in self.author):
             if isinstance(d, ir.ObjectDecl):
                 for f in d.fields:
                     if d.id in self.tagged_variants and f.wire_name == self.tagged_variants[d.id]:
@@ -424,28 +436,36 @@ class RustTypeMapper:
                     visit(d.target, tuple(d.name), d.id, d.source, False)
 
     def _assign_names(self) -> None:
-        for d in naming_order(self.program.decls, protocol_decls(self.program)):
+        for d in naming_order(self.program.decls):
             stem = PurePosixPath(d.id.split("#", 1)[0]).name.split(".")[0]
             where = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
-            self.name_of[d.id] = self._claim(rust_pascal(*d.name), " ".join(d.name), where, stem)
+            self.name_of[d.id] = self._claim(rust_pascal(*d.name), " ".join(d.name), where, stem, table=self._table(d.id))
         for s in self.synth.values():
             owner = self.name_of.get(s.owner, "")
             hint = owner + rust_pascal(*s.hint[1:]) if owner else rust_pascal(*s.hint)
             where = f"{s.source.file}#{s.source.pointer}" if s.source else s.owner
             stem = PurePosixPath(s.owner.split("#", 1)[0]).name.split(".")[0]
-            self.name_of[s.key] = self._claim(hint, " ".join(s.hint), where, stem)
+            self.name_of[s.key] = self._claim(hint, " ".join(s.hint), where, stem, table=self._table(s.key))
         for r in self.names.renames:
             self._report_type_rename(r)
+        for r in self.author_names.renames:
+            report_renames(self.diags, [r], f"Rust type (of {AUTHOR_MODULE})")
 
-    def _claim(self, wanted: str, original: str, where: str, stem: str, report: bool = True) -> str:
+    def _table(self, key: str) -> NameTable:
+        return self.author_names if key in self.author_keys else self.names
+
+    def _claim(
+        self, wanted: str, original: str, where: str, stem: str, report: bool = True, table: NameTable | None = None
+    ) -> str:
+        table = self.names if table is None else table
         if not wanted or not wanted[0].isalpha():
             wanted = "Type" + wanted
         prefixed = rust_pascal(stem) + wanted
         alternatives = itertools.chain([prefixed], (f"{wanted}{i}" for i in range(2, 1000)))
-        before = len(self.names.renames)
-        chosen = self.names.claim(wanted, original, where, alternatives=alternatives, fix_reserved=lambda n: prefixed)
+        before = len(table.renames)
+        chosen = table.claim(wanted, original, where, alternatives=alternatives, fix_reserved=lambda n: prefixed)
         if not report:
-            del self.names.renames[before:]
+            del table.renames[before:]
         return chosen
 
     def _report_type_rename(self, r: Rename) -> None:
@@ -540,7 +560,14 @@ class RustTypeMapper:
 
     # -- type expressions ---------------------------------------------------------------------
     def ref_name(self, key: str, qual: str = "") -> str:
-        return qual + self.name_of[key]
+        """The name of ``key`` where it is used: ``qual`` (``types::``) from another module of the
+        crate (``component_types::`` for an author's type); in ``component_types``, a protocol
+        type is ``types::Name``."""
+        if qual:
+            return (f"{AUTHOR_MODULE}::" if key in self.author_keys else qual) + self.name_of[key]
+        if self.module == AUTHOR_MODULE and key not in self.author_keys:
+            return "types::" + self.name_of[key]
+        return self.name_of[key]
 
     def rtype(self, e: ir.TypeExpr, owner: str | None, byvalue: bool = True, qual: str = "") -> RType:
         """The Rust type of ``e`` used inside nominal type ``owner`` (``byvalue``: not behind a Vec or map)."""
@@ -719,10 +746,12 @@ class RustTypeMapper:
             )
         return [chosen[f.wire_name] for f in fields]
 
-    def render_decls(self) -> list[RDecl]:
-        """Every declaration, sorted by Rust name."""
-        out = [self.decl(d) for d in self.program.decls]
-        out += [self.synth_decl(s) for s in self.synth.values()]
+    def render_decls(self, module: str = "types") -> list[RDecl]:
+        """Every declaration of ``module`` (``types`` or ``component_types``), sorted by Rust name."""
+        self.module = module
+        mine = module == AUTHOR_MODULE
+        out = [self.decl(d) for d in self.program.decls if (d.id in self.author_keys) == mine]
+        out += [self.synth_decl(s) for s in self.synth.values() if (s.key in self.author_keys) == mine]
         return sorted(out, key=lambda r: (r.name, r.key))
 
     def _comment(self, source: ir.Source | None, key: str) -> str:

@@ -52,6 +52,12 @@ RESERVED_TYPE_NAMES = ES_GLOBALS | GENERATED_NAMES
 APPLY_NAMES = frozenset({"ValidationError"})
 """Names index.ts also exports with ``--defaults apply`` (reserved only then: the default output's
 names never change)."""
+AUTHOR_MODULE = "component_types"
+"""The module of the component authors' types and validators (``types.ts`` holds the protocol's)."""
+PROTOCOL_NAMESPACE = "protocol"
+"""How ``component_types.ts`` names ``types.ts`` (``protocol.Error``): no author's name can shadow it."""
+AUTHOR_MODULE_NAMES = frozenset({"TYPES_BY_SCHEMA_ID"})
+"""Names ``component_types.ts`` declares besides its types."""
 
 
 def _base_name(d: ir.Decl) -> str:
@@ -67,26 +73,32 @@ def _where(d: ir.Decl) -> str:
 
 class TsNames:
     """Type names for every declaration: PascalCase, reserved names and clashes resolved with the
-    schema file's name as a prefix, then ``_2``, ``_3``...; every rename is reported."""
+    schema file's name as a prefix, then ``_2``, ``_3``...; every rename is reported.
+
+    The component authors' declarations (``authors``: they live in ``component_types.ts``) have a
+    name table of their own, so their names may be the protocol's too."""
 
     def __init__(
         self,
         decls: list[ir.Decl],
         diags: Diagnostics,
-        first: frozenset[str] = frozenset(),
+        authors: frozenset[str] = frozenset(),
         inputs: frozenset[str] = frozenset(),
         apply: bool = False,
     ):
         """``inputs``: declarations that also get an input type (``XInput``); ``apply``: ``--defaults apply``."""
-        self.table = NameTable("typescript type", RESERVED_TYPE_NAMES | (APPLY_NAMES if apply else frozenset()))
+        reserved = RESERVED_TYPE_NAMES | (APPLY_NAMES if apply else frozenset())
+        self.table = NameTable("typescript type", reserved)
+        self.author_table = NameTable("typescript component type", reserved | AUTHOR_MODULE_NAMES)
         self.of: dict[str, str] = {}
         self.input_of: dict[str, str] = {}
 
-        for d in naming_order(decls, first):
+        for d in naming_order(decls):
             wanted = _base_name(d)
             stem = PurePosixPath(d.id.split("#", 1)[0]).name.split(".")[0]
             prefixed = pascal(stem) + wanted
-            self.of[d.id] = self.table.claim(
+            table = self.author_table if d.id in authors else self.table
+            self.of[d.id] = table.claim(
                 wanted,
                 " ".join(d.name),
                 _where(d),
@@ -94,9 +106,11 @@ class TsNames:
                 fix_reserved=lambda n, p=prefixed: p,
             )
         # after every schema name: an input type never takes a name from a schema type
-        for d in naming_order([d for d in decls if d.id in inputs], first):
-            self.input_of[d.id] = self.table.claim(self.of[d.id] + "Input", " ".join(d.name) + " (input)", _where(d))
+        for d in naming_order([d for d in decls if d.id in inputs]):
+            table = self.author_table if d.id in authors else self.table
+            self.input_of[d.id] = table.claim(self.of[d.id] + "Input", " ".join(d.name) + " (input)", _where(d))
         report_renames(diags, self.table.renames, "TypeScript type")
+        report_renames(diags, self.author_table.renames, f"TypeScript type (of {AUTHOR_MODULE}.ts)")
 
 
 def enum_member_names(d: ir.EnumDecl) -> list[str]:
