@@ -300,13 +300,14 @@ def test_component_server_hands_the_implementation_its_defaults(tmp_path: Path) 
     (tmp_path / "tsconfig.json").write_text(json.dumps({"compilerOptions": options, "include": ["gen/*.ts"]}))
     done = subprocess.run([str(tsc), "-p", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    types = (tmp_path / "gen" / "types.ts").read_text()
+    # the components' types are their authors': component_types.ts, the C namespace of components.ts
+    types = (tmp_path / "gen" / "component_types.ts").read_text()
     components = (tmp_path / "gen" / "components.ts").read_text()
     assert "  include_metadata: boolean;" in types and "  include_metadata?: boolean;" in types
-    assert "V.withDefaultsProcessDataInput(input)" in components
+    assert "C.withDefaultsProcessDataInput(input)" in components
     # an output is the decoded type: its defaults are always written (a flow applies none)
     assert "export interface RetrieveCacheOutput {" in types and "  is_expired: boolean;" in types
-    assert "=> T.RetrieveCacheOutput | Promise<T.RetrieveCacheOutput>;" in components
+    assert "=> C.RetrieveCacheOutput | Promise<C.RetrieveCacheOutput>;" in components
     (tmp_path / "out" / "runner.mjs").write_text(SERVER_RUNNER)
     p = subprocess.run(["node", "runner.mjs"], cwd=tmp_path / "out", capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
