@@ -375,3 +375,84 @@ def test_a_scaffolded_project_using_such_names_passes_its_tests(language: str, t
     _, test_cmd = readme_commands(root)
     t = subprocess.run(["bash", "-c", test_cmd], cwd=root, env=run_env(), capture_output=True, text=True, timeout=1800)
     assert passed(language, t), t.stdout[-4000:] + t.stderr[-4000:]
+
+
+SETTINGS = {  # an author's type with a schema default and an asserted format
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$defs": {
+        "Settings": {
+            "type": "object",
+            "properties": {
+                "retries": {"type": "integer", "minimum": 0, "default": 3},
+                "when": {"type": "string", "format": "date"},
+                "error": {"$ref": "#/$defs/Error"},
+            },
+            "additionalProperties": False,
+        },
+        "Error": {"type": "object", "properties": {"reason": {"type": "string", "default": "none"}}},
+    },
+}
+
+
+def test_authors_module_with_defaults_applied_and_formats_asserted(tmp_path: Path) -> None:
+    """``--defaults apply --formats assert``: the authors' module fills in their defaults and checks
+    their formats (Python imported and type-checked, TypeScript compiled and run, Rust built)."""
+    schemas = tmp_path / "schemas"
+    write_schemas(schemas, authors=False)
+    (schemas / "settings.json").write_text(json.dumps(SETTINGS))
+    (schemas / "components.json").write_text(json.dumps({
+        "$schema": "urn:stepflow-codegen:components:v1",
+        "components": [{"name": "configure", "input": {"$ref": "settings.json#/$defs/Settings"},
+                        "output": {"$ref": "settings.json#/$defs/Settings"}}],
+    }))
+    for language in LANGS:
+        package = ["--package", "stepflow-test"] if language == "rust" else []
+        r = codegen(language, "schemas/", "-o", f"out/{language}", "--defaults", "apply", "--formats", "assert", *package,
+                    cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    out = tmp_path / "out"
+    # Python
+    (out / "usage.py").write_text(
+        "from python import ValidationError, decode\n"
+        "from python import component_types as mine\n\n"
+        "s = decode(b'{\"error\": {}}', mine.Settings)\n"
+        "assert s.retries == 3 and isinstance(s.error, mine.Error) and s.error.reason == 'none', s\n"
+        "try:\n"
+        "    decode(b'{\"when\": \"2024-02-30\"}', mine.Settings)\n"
+        "except ValidationError as e:\n"
+        "    assert e.pointer == '/when' and e.keyword == 'format', (e.pointer, e.keyword)\n"
+        "else:\n"
+        "    raise AssertionError('format not asserted')\n"
+        "print('ok')\n"
+    )
+    run = subprocess.run([sys.executable, "usage.py"], cwd=out, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout == "ok\n", run.stdout + run.stderr
+    mypy = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "python", "usage.py"], cwd=out,
+                          capture_output=True, text=True, timeout=600)
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+    # TypeScript
+    ts = out / "typescript"
+    authors = (ts / "component_types.ts").read_text()
+    assert 'import * as dft from "./defaults.js";' in authors and 'import { checkFormat } from "./formats.js";' in authors
+    (ts / "usage.ts").write_text(
+        'import { component_types as mine } from "./index.js";\n'
+        "function check(ok: boolean, what: string): void {\n"
+        "  if (!ok) throw new Error(what);\n"
+        "}\n"
+        "const s: mine.Settings = mine.parseSettings(JSON.parse('{\"error\": {}}'));\n"
+        'check(s.retries === 3 && s.error?.reason === "none", "defaults filled in");\n'
+        'check(!mine.isSettings({ when: "2024-02-30" }) && mine.isSettings({ when: "2024-02-29" }), "format");\n'
+        'check(JSON.stringify(mine.withoutDefaultsSettings(s)) === \'{"error":{}}\', "defaults not written back");\n'
+        'console.log("ok");\n'
+    )
+    (ts / "node_modules").symlink_to(TS_TOOLS / "node_modules")
+    done = subprocess.run([str(_tsc()), "-p", "tsconfig.json"], cwd=ts, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    run = subprocess.run(["node", "dist/usage.js"], cwd=ts, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout == "ok\n", run.stdout + run.stderr
+    # Rust: the authors' module (defaults, the format check) builds with the protocol's
+    crate = out / "rust"
+    assert "fn default_" in (crate / "src" / "component_types.rs").read_text()
+    assert "pub fn format_date(" in (crate / "src" / "runtime.rs").read_text()
+    build = _cargo(crate, "build", "--quiet")
+    assert build.returncode == 0, build.stdout + build.stderr
