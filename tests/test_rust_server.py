@@ -117,9 +117,9 @@ def test_generation_is_deterministic_and_carries_the_runtime(tmp_path: Path) -> 
 
 def test_runtime_sources_are_rustfmt_clean() -> None:
     """templates/rust/runtime/*.rs as they are in the repository (their rustfmt.toml is the crates'):
-    the server's four files, the types' runtime.rs and its two pattern engines."""
+    the server's four files, the types' runtime.rs, its two pattern engines and the format checks."""
     files = sorted(str(p) for p in RUNTIME.glob("*.rs"))
-    assert len(files) == 7
+    assert len(files) == 9
     r = subprocess.run(["rustfmt", "--edition", "2021", "--check", *files], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
 
