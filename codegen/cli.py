@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 generated code is stale (``--check``/``check``) or the 
 from __future__ import annotations
 
 import contextlib
-import gc
 import sys
 from collections.abc import Iterator
 from dataclasses import field
@@ -19,12 +18,6 @@ import click
 from . import __version__
 from .diagnostics import Diagnostics, SchemaError, Severity
 from .records import dataclass
-
-# A run builds many small objects and frees few of them before it exits; Python's default collects the
-# youngest generation every 700 net allocations, about 8 % of a protocol run (imports included).  The
-# command line collects less often (what mypy does too), unless the host program tuned the collector.
-if gc.get_threshold() == (700, 10, 10):
-    gc.set_threshold(100_000, 50, 50)
 
 EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
 LANGUAGES = ("python", "typescript", "rust", "vectors")
@@ -40,8 +33,12 @@ class TargetSpec:
     defaults: str = "preserve"
     implementation: str | None = None
     """The hand-written implementation file of the components (``add-component`` appends to it)."""
+    integers: str = "native"
+    """``native`` (64-bit integer types) or ``exact`` (any JSON integer; Rust: ``serde_json::Number``)."""
     kinds: str = "convention"
     """How an untyped schema is typed: ``convention`` (by the kind its keywords apply to) or ``spec``."""
+    formats: str = "annotate"
+    """``format``: an annotation (``annotate``) or, for the formats every target checks, an assertion (``assert``)."""
     templates: str | None = None
     """A templates directory overriding built-in templates (``DIR/<language>/<template>``)."""
     ref_roots: list[str] = field(default_factory=list)
@@ -59,6 +56,10 @@ class TargetSpec:
             parts += ["--defaults", self.defaults]
         if self.kinds != "convention":
             parts += ["--kinds", self.kinds]
+        if self.formats != "annotate":
+            parts += ["--formats", self.formats]
+        if self.integers != "native":
+            parts += ["--integers", self.integers]
         if self.templates:
             parts += ["--templates", self.templates]
         for r in self.ref_roots:
@@ -89,7 +90,8 @@ def _display_path(raw: str, base: Path) -> str:
     return shown
 
 
-_ProgramKey = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+_ProgramKey = tuple[Any, ...]
+"""(base, schemas, root names, kinds, formats, ref roots, URI map): what the IR depends on."""
 _PROGRAMS: dict[_ProgramKey, tuple[Any, list[Any]]] | None = None
 """While ``generate``/``check`` run every configured target: the IRs built so far, by (base, schemas,
 root names). None elsewhere, so a command that writes schemas never sees a stale IR."""
@@ -133,6 +135,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
             tuple(spec.schemas),
             tuple(sorted(roots.items())),
             spec.kinds,
+            spec.formats,
             tuple(spec.ref_roots),
             tuple(spec.uri_map),
         )
@@ -147,6 +150,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
                 roots,
                 cwd=base,
                 kinds=spec.kinds,
+                formats=spec.formats,
                 allowed_roots=[base / r for r in spec.ref_roots],
                 uri_map=_uri_map(spec, base),
             )
@@ -158,6 +162,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
                 name=name,
                 command=spec.command(),
                 defaults=spec.defaults,  # type: ignore[arg-type]
+                integers=spec.integers,  # type: ignore[arg-type]
                 templates=_templates_dir(spec, base),
             ),
             diags,
@@ -312,7 +317,8 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         if not isinstance(t, dict):
             raise BadInput(f"{where}: must be a table")
         unknown = set(t) - {
-            "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "templates",
+            "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "formats",
+            "integers", "templates",
             "ref-roots", "map-uri",
         }
         if unknown:
@@ -327,6 +333,12 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
         kinds = t.get("kinds", "convention")
         if kinds not in ("convention", "spec"):
             raise BadInput(f"{where}: kinds must be 'convention' or 'spec'")
+        formats = t.get("formats", "annotate")
+        if formats not in ("annotate", "assert"):
+            raise BadInput(f"{where}: formats must be 'annotate' or 'assert'")
+        integers = t.get("integers", "native")
+        if integers not in ("native", "exact"):
+            raise BadInput(f"{where}: integers must be 'native' or 'exact'")
         _warn_outside(path, where, base=path.parent, out=str(t["out"]), schemas=[str(s) for s in schemas],
                       implementation=str(t["implementation"]) if "implementation" in t else None)
         specs.append(
@@ -339,6 +351,8 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 defaults=defaults,
                 implementation=str(t["implementation"]) if "implementation" in t else None,
                 kinds=kinds,
+                formats=formats,
+                integers=integers,
                 templates=str(t["templates"]) if "templates" in t else None,
                 ref_roots=[str(r) for r in t.get("ref-roots", [])],
                 uri_map=[f"{k}={v}" for k, v in (t.get("map-uri") or {}).items()],
@@ -413,6 +427,15 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
                   help="convention: a schema without 'type' whose keywords apply to one JSON kind only (properties, "
                   "items, minLength...) is typed as that kind, as type generators do; spec: it is typed as any JSON "
                   "value, as the specification says (validation is the same either way).")
+    @click.option("--formats", type=click.Choice(["annotate", "assert"]), default="annotate", show_default=True,
+                  help="annotate: 'format' is an annotation, as JSON Schema says; assert: the formats date-time, date, "
+                  "time, duration, email, hostname, ipv4, ipv6, uri, uri-reference, uuid, regex, json-pointer and "
+                  "relative-json-pointer are checked (other formats stay annotations).")
+    @click.option("--integers", type=click.Choice(["native", "exact"]), default="native", show_default=True,
+                  help="Rust: native: integers are i64/u64 (narrower per 'format'), chosen from the schema bounds, and "
+                  "a larger one is rejected with an error naming it; exact: an integer whose bounds do not prove "
+                  "it fits 64 bits is a serde_json::Number (arbitrary_precision), exact to the digit. Python "
+                  "integers are always exact; TypeScript numbers keep validity (beyond 2^53 not the digits).")
     @click.option("--templates", default=None, metavar="DIR",
                   help="Templates directory: DIR/<language>/<name> replaces the built-in template <name> "
                   "(see docs/templates.md).")
@@ -423,10 +446,10 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
     @click.option("--check", is_flag=True, help="Render in memory, print a unified diff and exit 1 if OUT is stale.")
     @_with_common
     def command(schemas: tuple[str, ...], out: str, root_names: tuple[str, ...], package: str | None,
-                defaults: str, kinds: str, templates: str | None, ref_roots: tuple[str, ...],
-                uri_map: tuple[str, ...], check: bool, verbose: bool, quiet: bool) -> None:
+                defaults: str, kinds: str, formats: str, integers: str, templates: str | None,
+                ref_roots: tuple[str, ...], uri_map: tuple[str, ...], check: bool, verbose: bool, quiet: bool) -> None:
         spec = TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
-                          list(root_names), package, defaults, kinds=kinds,
+                          list(root_names), package, defaults, kinds=kinds, formats=formats, integers=integers,
                           templates=templates.rstrip("/") if templates else None,
                           ref_roots=list(ref_roots), uri_map=list(uri_map))
         sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
@@ -769,6 +792,7 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
             description or f"TODO: what {name} does.",
             schema_file.relative_to(base).as_posix() if schema_file.is_relative_to(base) else str(schema_file),
             sync=sync,
+            author_types=names["authors"],  # type: ignore[arg-type]
         )
         if not quiet:
             click.echo(
@@ -851,7 +875,8 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
 def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
     """The Python names the generated code gives component ``name`` (function, input, output, context)."""
     from .frontend import build_program
-    from .targets.python.components import build_components, write_default_ids
+    from .analysis.defaults import write_default_ids
+    from .targets.python.components import build_components
     from .targets.python.render import FILTERS
     from .targets.python.rpc import build_model
     from .targets.python.types import PythonTypeMapper
@@ -864,7 +889,9 @@ def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
     model = build_components(program, mapper, Diagnostics(), rpc.context, rpc.server, rpc.stdio_server)
     for c in model.components:
         if c.name == name:
-            return {"function": c.function, "input": c.input, "output": c.output, "context": rpc.context}
+            authors = sorted({n for n, mine in c.types if mine})
+            return {"function": c.function, "input": c.types[0][0], "output": c.types[1][0], "context": rpc.context,
+                    "authors": authors}  # type: ignore[dict-item]
     raise BadInput(f"component {name!r} is not in the generated code")
 
 

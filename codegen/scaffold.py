@@ -29,6 +29,7 @@ from typing import Any
 from .frontend.components import NAME_RE
 from .frontend.loader import COMPONENTS_SCHEMA
 from .targets.naming import pascal, snake
+from .targets.python.types import AUTHOR_MODULE
 
 PROJECT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 DEFAULT_COMPONENT = "greet"
@@ -430,11 +431,13 @@ _DEF_RE = r"^(async\s+)?def\s+{}\s*\("
 
 
 def append_stub(implementation: Path, module: str, function: str, input_type: str, output_type: str,
-                context: str, name: str, description: str, schema_rel: str, sync: bool = False) -> bool:
+                context: str, name: str, description: str, schema_rel: str, sync: bool = False,
+                author_types: "list[str] | tuple[str, ...]" = ()) -> bool:
     """Append the stub of ``function`` unless the file defines it already; never rewrites a line.
 
     The stub is ``async`` and takes the ``context`` (blob calls are awaited) unless ``sync``; it
-    imports only the names the file does not import from the generated package yet.
+    imports only the names the file does not import from the generated package yet: the component
+    authors' types (``author_types``) from its ``component_types`` module, the others from the package.
     """
     from .templating import environment
     from .targets.python.escape import py_comment, py_docstring, py_str
@@ -443,8 +446,17 @@ def append_stub(implementation: Path, module: str, function: str, input_type: st
     if re.search(_DEF_RE.format(re.escape(function)), text, re.MULTILINE):
         return False
     wanted = ([] if sync else [context]) + [input_type, output_type]
-    have = _imported_names(text, module)
-    imports = [n for n in dict.fromkeys(wanted) if n not in have]
+    authors_module = f"{module}.{AUTHOR_MODULE}"
+    groups = []
+    for mod, names in (
+        (authors_module, [n for n in dict.fromkeys(wanted) if n in author_types]),
+        (module, [n for n in dict.fromkeys(wanted) if n not in author_types]),
+    ):
+        have = _imported_names(text, mod)
+        todo = [n for n in names if n not in have]
+        if todo:
+            groups.append((mod, todo))
+    imports = groups
     env = environment("scaffold", (("pystr", py_str), ("toml", _toml_str), ("comment", py_comment)))
     stub = env.get_template("stub.py.jinja").render(
         module=module,

@@ -309,13 +309,14 @@ def append_ts_stub(implementation: Path, name: str, description: str, schema_rel
     if re.search(rf"^\s*export\s+(async\s+)?(function\s*\*?\s*|const\s+|let\s+|var\s+){re.escape(name)}\b", text, re.MULTILINE) or \
             re.search(rf"^\s*export\s*\{{[^}}]*\b{re.escape(name)}\b", text, re.MULTILINE):
         return False
-    m = re.search(r"""^\s*import\s+type\s+\*\s+as\s+([A-Za-z_$][\w$]*)\s+from\s+["']\./generated/types\.js["']""", text,
-                  re.MULTILINE)
+    # the component's types are the schemas' own: generated/component_types.ts (apart from the protocol's types.ts)
+    m = re.search(r"""^\s*import\s+type\s+\*\s+as\s+([A-Za-z_$][\w$]*)\s+from\s+["']\./generated/component_types\.js["']""",
+                  text, re.MULTILINE)
     if m:
         alias, import_line = m.group(1), ""
     else:
         alias = f"T_{name}"
-        import_line = f'import type * as {alias} from "./generated/types.js";'
+        import_line = f'import type * as {alias} from "./generated/component_types.js";'
     spec = {**_spec("typescript", name, description), "schema": schema_rel, "doc": _doc("typescript", description)}
     stub = _environment().get_template("typescript/stub.ts.jinja").render(**spec, alias=alias, import_line=import_line)
     trailing = len(text) - len(text.rstrip("\n"))

@@ -238,3 +238,24 @@ def test_several_targets_of_one_language_in_one_config(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     r = run("check", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+
+
+def test_integers_config_key_matches_the_cli_and_is_checked(tmp_path: Path) -> None:
+    """``integers = "exact"`` in the configuration is ``--integers exact`` (same bytes); other
+    languages accept it; a bad value is exit 2."""
+    write(tmp_path / "schemas" / "n.json", {"$defs": {"N": {"type": "object", "properties": {"n": {"type": "integer"}}}}})
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.stepflow-codegen]\n[[tool.stepflow-codegen.targets]]\nlanguage = "rust"\nschemas = ["schemas/"]\n'
+        'out = "gen/ncrate"\nintegers = "exact"\n'
+        '[[tool.stepflow-codegen.targets]]\nlanguage = "python"\nschemas = ["schemas/"]\nout = "gen/npy"\nintegers = "exact"\n',
+    )
+    r = run("generate", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "pub n: Option<Number>," in (tmp_path / "gen" / "ncrate" / "src" / "types.rs").read_text(encoding="utf-8")
+    assert run("rust", "schemas/", "-o", "gen/ncrate", "--integers", "exact", "--check", cwd=tmp_path).returncode == 0
+    assert run("rust", "schemas/", "-o", "gen/ncrate", "--check", cwd=tmp_path).returncode == 1
+    assert run("python", "schemas/", "-o", "gen/npy", "--integers", "exact", "--check", cwd=tmp_path).returncode == 0
+    write(tmp_path / "pyproject.toml", "[tool.stepflow-codegen]\ntargets = [{language = 'rust', schemas = 'schemas', out = 'y', integers = 'big'}]\n")
+    r = run("check", cwd=tmp_path)
+    assert r.returncode == 2 and "integers must be 'native' or 'exact'" in r.stderr

@@ -78,3 +78,21 @@ def test_outputs_outside_git_skip_the_change_report(tmp_path: Path, monkeypatch:
     assert _may_be_tracked(tmp_path / "repo" / "not-yet" / "python")
     monkeypatch.setenv("GIT_DIR", str(tmp_path / "repo" / ".git"))
     assert _may_be_tracked(tmp_path / "out" / "python")
+
+
+def test_importing_the_cli_leaves_the_collector_alone() -> None:
+    """Only the console script tunes the garbage collector (stepflow_codegen.console), never an import."""
+    code = (
+        "import gc\n"
+        "before = gc.get_threshold()\n"
+        "import stepflow_codegen.cli\n"
+        "assert gc.get_threshold() == before, gc.get_threshold()\n"
+        "from stepflow_codegen import console\n"
+        "assert gc.get_threshold() == before\n"
+        "print('ok')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout == "ok\n", r.stdout + r.stderr
+    r = subprocess.run([sys.executable, "-m", "stepflow_codegen", "--version"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and r.stdout.strip(), r.stderr

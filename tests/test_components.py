@@ -133,13 +133,20 @@ def test_components_need_the_stepflow_protocol(tmp_path: Path) -> None:
 
 
 def test_a_schema_type_named_like_a_components_helper(tmp_path: Path) -> None:
+    """An author's type lives in component_types.py: named like a name of components.py
+    (``Implementation``), it keeps its name and components.py names it through its module."""
     io = json.loads(json.dumps(IO))
     io["$defs"]["Implementation"] = io["$defs"].pop("Out")
     project(tmp_path, manifest(entry(output={"$ref": "io.json#/$defs/Implementation"})))
     write(tmp_path / "io.json", io)
     r = run("python", *map(str, PROTOCOL), "components.json", "-o", "out", cwd=tmp_path)
-    assert r.returncode == 2
-    assert "'Implementation' collides with a name of the generated components module" in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert "class Implementation(" in (tmp_path / "out" / "component_types.py").read_text()
+    components = (tmp_path / "out" / "components.py").read_text()
+    assert "ComponentFunction[In, _component_types.Implementation]" in components
+    code = "import out\nfrom out import component_types as c\nassert out.COMPONENTS[0].output_type is c.Implementation\n"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 # -- IR and canonical schemas ---------------------------------------------------------------------
@@ -304,7 +311,8 @@ def _import(package: Path) -> Any:
 
 def test_stubs_type_check_and_are_black(package: Path) -> None:
     gen = package / "pkg" / "gen"
-    r = subprocess.run([sys.executable, "-m", "black", "--check", "-q", str(gen / "components.py"), str(gen / "__init__.py")],
+    r = subprocess.run([sys.executable, "-m", "black", "--check", "-q", str(gen / "components.py"), str(gen / "__init__.py"),
+                        str(gen / "component_types.py")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(gen)], capture_output=True, text=True,
@@ -313,8 +321,10 @@ def test_stubs_type_check_and_are_black(package: Path) -> None:
     text = (gen / "components.py").read_text()
     assert "    def thing(self) -> ComponentFunction[In, Out]:" in text
     assert '        """Does the thing."""' in text
-    # component types keep their defaults on the wire (flows read them as they are)
-    types_text = (gen / "types.py").read_text()
+    # component types keep their defaults on the wire (flows read them as they are); they live
+    # apart from the protocol's types
+    assert "class Out(" not in (gen / "types.py").read_text()
+    types_text = (gen / "component_types.py").read_text()
     assert "class Out(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):" in types_text
     assert "omit_defaults" not in types_text.split("class Out(")[1].split("class ")[0]
 
@@ -328,7 +338,7 @@ def _module(name: str, **functions: Any) -> types.ModuleType:
 
 def test_start_up_check_names_component_expected_and_found(package: Path) -> None:
     gen = _import(package)
-    In, Out, Ctx = gen.In, gen.Out, gen.StepflowContext
+    In, Out, Ctx = gen.component_types.In, gen.component_types.Out, gen.StepflowContext
 
     def thing(input: In, context: Ctx) -> Out:
         return Out(n=len(input.name))
@@ -383,7 +393,7 @@ def test_unresolvable_annotations_are_reported(package: Path, tmp_path: Path) ->
     src = tmp_path / "lazy_impl.py"
     src.write_text(
         "from __future__ import annotations\nfrom typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from pkg.gen import In, Out\n"
+        "if TYPE_CHECKING:\n    from pkg.gen.component_types import In, Out\n"
         "def thing(input: In) -> Out: ...\ndef other_thing(input: In) -> Out: ...\n"
     )
     sys.path.insert(0, str(tmp_path))
@@ -399,13 +409,13 @@ def test_components_are_served_with_canonical_schemas(package: Path) -> None:
     gen = _import(package)
 
     def thing(input: Any) -> Any:
-        return gen.Out(n=len(input.name))
+        return gen.component_types.Out(n=len(input.name))
 
     def other_thing(input: Any) -> Any:
-        return gen.Out()
+        return gen.component_types.Out()
 
-    thing.__annotations__ = {"input": gen.In, "return": gen.Out}
-    other_thing.__annotations__ = {"input": gen.In, "return": gen.Out}
+    thing.__annotations__ = {"input": gen.component_types.In, "return": gen.component_types.Out}
+    other_thing.__annotations__ = {"input": gen.component_types.In, "return": gen.component_types.Out}
     server = gen.create_server(_module("impl", thing=thing, other_thing=other_thing))
 
     async def go() -> None:
@@ -429,57 +439,6 @@ def test_components_are_served_with_canonical_schemas(package: Path) -> None:
         assert e.value.code == -32602
 
     asyncio.run(go())
-
-
-def test_an_authors_error_or_component_type_never_renames_the_protocols(tmp_path: Path) -> None:
-    """A component schema may define ``Error`` or ``Component``: the protocol's types keep their names
-    in every language; the author's are prefixed with their file's name, reported at their file."""
-    import shutil
-    import subprocess
-    import sys
-
-    schemas = tmp_path / "schemas"
-    schemas.mkdir()
-    for f in (ROOT / "schemas").glob("*.json"):
-        shutil.copy(f, schemas / f.name)
-    (schemas / "mine.json").write_text(json.dumps({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$defs": {
-            "Error": {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"],
-                      "additionalProperties": False},
-            "Component": {"type": "object", "properties": {"name": {"type": "string"}, "error": {"$ref": "#/$defs/Error"}},
-                          "required": ["name"], "additionalProperties": False},
-            "Out": {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"], "additionalProperties": False},
-        },
-    }))
-    (schemas / "components.json").write_text(json.dumps({
-        "$schema": "urn:stepflow-codegen:components:v1",
-        "components": [{"name": "check", "description": "x", "input": {"$ref": "mine.json#/$defs/Component"},
-                        "output": {"$ref": "mine.json#/$defs/Out"}}],
-    }))
-    for language in ("python", "typescript", "rust"):
-        r = subprocess.run([sys.executable, "-m", "stepflow_codegen", language, "schemas/", "-o", f"out/{language}"],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
-        assert "schemas/protocol.json" not in r.stderr, r.stderr  # nothing of the protocol renamed
-        assert "schemas/mine.json#/$defs/Component: warning[name-collision]" in r.stderr, r.stderr
-    types = (tmp_path / "out" / "python" / "types.py").read_text()
-    # the protocol's Component (a component's path, a string) and Error (a JSON-RPC error) keep their names
-    assert '\nComponent: TypeAlias = Annotated[str, _runtime.Named("Component")]' in types
-    assert "\nclass Error(" in types and "\nclass MineComponent(" in types and "\nclass MineError(" in types
-    code = (
-        "import python as p\n"
-        "assert 'code' in p.Error.__struct_fields__\n"
-        "assert p.decode(b'\"/x\"', p.Component) == '/x'\n"
-        "c = p.decode(b'{\"name\": \"x\", \"error\": {\"reason\": \"r\"}}', p.MineComponent)\n"
-        "assert c.error.reason == 'r'\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path / "out", capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert "export type Component = string;" in (tmp_path / "out" / "typescript" / "types.ts").read_text()
-    assert "export interface MineComponent " in (tmp_path / "out" / "typescript" / "types.ts").read_text()
-    rust = (tmp_path / "out" / "rust" / "src" / "types.rs").read_text()
-    assert "pub type Component = String;" in rust and "pub struct MineComponent {" in rust and "pub struct Error {" in rust
 
 
 def test_component_server_decisions_are_shared() -> None:

@@ -48,6 +48,7 @@ if str(EXAMPLE) not in sys.path:
     sys.path.insert(0, str(EXAMPLE))
 
 from seed_components import generated as gen  # noqa: E402
+from seed_components.generated import component_types as ct  # noqa: E402  (the components' own types)
 from seed_components import impl  # noqa: E402
 
 
@@ -112,12 +113,13 @@ SEED_CLASSES = seed_classes()
 
 def test_the_seed_has_the_classes_we_describe() -> None:
     assert len(SEED_CLASSES) == 19
-    assert set(SEED_CLASSES) <= set(gen.__all__)
+    assert set(SEED_CLASSES) <= set(ct.__all__)
+    assert not set(SEED_CLASSES) & set(gen.__all__)  # apart from the protocol's
 
 
 @pytest.mark.parametrize("name", sorted(SEED_CLASSES))
 def test_generated_struct_is_the_seeds(name: str) -> None:
-    seed, ours = SEED_CLASSES[name], getattr(gen, name)
+    seed, ours = SEED_CLASSES[name], getattr(ct, name)
     seed_fields = msgspec.inspect.type_info(seed).fields
     our_fields = msgspec.inspect.type_info(ours).fields
     assert [f.name for f in our_fields] == [f.name for f in seed_fields]
@@ -199,7 +201,7 @@ def test_reported_schemas_are_the_canonical_ones() -> None:
         assert spec.input_schema == comps[spec.name].input_schema
         assert spec.output_schema == comps[spec.name].output_schema
         Draft202012Validator.check_schema(spec.input_schema)
-        assert spec.input_type is getattr(gen, comps[spec.name].input.target.rsplit("/", 1)[1])
+        assert spec.input_type is getattr(ct, comps[spec.name].input.target.rsplit("/", 1)[1])
 
 
 # -- the seed's unit tests, on the implementation -------------------------------------------------
@@ -223,12 +225,12 @@ class MockContext(gen.StepflowContext):  # type: ignore[misc]
 
 
 def test_process_data_basic() -> None:
-    input_data = gen.ProcessDataInput(
+    input_data = ct.ProcessDataInput(
         data={"name": "john doe", "email": "john@example.com"}, processing_rules={"title_case": True},
         include_metadata=True,
     )
     result = impl.process_data(input_data, MockContext())
-    assert isinstance(result, gen.ProcessDataOutput)
+    assert isinstance(result, ct.ProcessDataOutput)
     assert result.processed_data["name"] == "John Doe"
     # the seed expects the e-mail unchanged, but its process_data title-cases every string value
     assert result.processed_data["email"] == "John@Example.Com"
@@ -237,7 +239,7 @@ def test_process_data_basic() -> None:
 
 
 def test_process_data_no_rules() -> None:
-    input_data = gen.ProcessDataInput(data={"name": "john doe", "status": "active"}, include_metadata=False)
+    input_data = ct.ProcessDataInput(data={"name": "john doe", "status": "active"}, include_metadata=False)
     result = impl.process_data(input_data, MockContext())
     assert result.processed_data == input_data.data
     assert result.metadata == {}
@@ -246,19 +248,19 @@ def test_process_data_no_rules() -> None:
 def test_cache_data_and_retrieve() -> None:
     async def go() -> None:
         context = MockContext()
-        result = await impl.cache_data(gen.CacheDataInput(key="test_key", data={"test": "value"}, ttl_minutes=60),
+        result = await impl.cache_data(ct.CacheDataInput(key="test_key", data={"test": "value"}, ttl_minutes=60),
                                        context)
         assert result.cache_key == "test_key" and result.blob_id.startswith("blob_")
         cached = await context.get_blob(result.blob_id)
         assert cached["data"] == {"test": "value"} and cached["cache_key"] == "test_key"
-        got = await impl.retrieve_cache(gen.RetrieveCacheInput(blob_id=result.blob_id), context)
-        assert got == gen.RetrieveCacheOutput(found=True, data={"test": "value"}, is_expired=False,
+        got = await impl.retrieve_cache(ct.RetrieveCacheInput(blob_id=result.blob_id), context)
+        assert got == ct.RetrieveCacheOutput(found=True, data={"test": "value"}, is_expired=False,
                                               cached_at=cached["cached_at"])
-        old = await impl.cache_data(gen.CacheDataInput(key="k", data={"a": 1}, ttl_minutes=-1), context)
-        expired = await impl.retrieve_cache(gen.RetrieveCacheInput(blob_id=old.blob_id), context)
+        old = await impl.cache_data(ct.CacheDataInput(key="k", data={"a": 1}, ttl_minutes=-1), context)
+        expired = await impl.retrieve_cache(ct.RetrieveCacheInput(blob_id=old.blob_id), context)
         assert expired.found and expired.is_expired and expired.data is None
-        missing = await impl.retrieve_cache(gen.RetrieveCacheInput(blob_id="nope"), context)
-        assert missing == gen.RetrieveCacheOutput(found=False)
+        missing = await impl.retrieve_cache(ct.RetrieveCacheInput(blob_id="nope"), context)
+        assert missing == ct.RetrieveCacheOutput(found=False)
 
     asyncio.run(go())
 
@@ -305,16 +307,16 @@ def loopback() -> Iterator[str]:
 
 def test_http_request_against_a_loopback_server(loopback: str) -> None:
     ctx = MockContext()
-    got = impl.http_request(gen.HttpRequestInput(url=loopback + "/json"), ctx)
+    got = impl.http_request(ct.HttpRequestInput(url=loopback + "/json"), ctx)
     assert got.success and got.status_code == 200 and got.attempts_made == 1 and got.error_message is None
     assert got.data == {"method": "GET", "agent": "StepFlow-Component/1.0", "body": None}
-    got = impl.http_request(gen.HttpRequestInput(url=loopback + "/json", method="POST", json_data={"a": 1}), ctx)
+    got = impl.http_request(ct.HttpRequestInput(url=loopback + "/json", method="POST", json_data={"a": 1}), ctx)
     assert got.data == {"method": "POST", "agent": "StepFlow-Component/1.0", "body": {"a": 1}}
-    got = impl.http_request(gen.HttpRequestInput(url=loopback + "/text"), ctx)
+    got = impl.http_request(ct.HttpRequestInput(url=loopback + "/text"), ctx)
     assert got.data == {"text": "plain words"}
-    got = impl.http_request(gen.HttpRequestInput(url=loopback + "/missing"), ctx)
+    got = impl.http_request(ct.HttpRequestInput(url=loopback + "/missing"), ctx)
     assert not got.success and got.status_code == 404 and got.error_message == "HTTP 404"
-    refused = impl.http_request(gen.HttpRequestInput(url="http://127.0.0.1:9/", retries=0, timeout=2), ctx)
+    refused = impl.http_request(ct.HttpRequestInput(url="http://127.0.0.1:9/", retries=0, timeout=2), ctx)
     assert not refused.success and refused.status_code == 0 and refused.attempts_made == 1 and refused.error_message
 
 
@@ -322,26 +324,26 @@ def test_database_components_on_sqlite(tmp_path: Path) -> None:
     db = str(tmp_path / "seed.db")
 
     async def go() -> None:
-        q = await impl.database_query(gen.DatabaseQueryInput(
+        q = await impl.database_query(ct.DatabaseQueryInput(
             connection_string=db, query="CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)", fetch_mode="none"))
         assert q.success, q.error_message
         records = [{"id": i, "name": f"user{i}"} for i in range(5)]
-        ins = await impl.bulk_insert(gen.BulkInsertInput(connection_string=db, table_name="users", records=records,
+        ins = await impl.bulk_insert(ct.BulkInsertInput(connection_string=db, table_name="users", records=records,
                                                           batch_size=2))
         assert (ins.success, ins.records_processed, ins.batches_processed) == (True, 5, 3)
-        up = await impl.bulk_insert(gen.BulkInsertInput(connection_string=db, table_name="users",
+        up = await impl.bulk_insert(ct.BulkInsertInput(connection_string=db, table_name="users",
                                                          records=[{"id": 1, "name": "renamed"}], upsert_key=["id"]))
         assert up.success, up.error_message
-        dup = await impl.bulk_insert(gen.BulkInsertInput(connection_string=db, table_name="users",
+        dup = await impl.bulk_insert(ct.BulkInsertInput(connection_string=db, table_name="users",
                                                           records=[{"id": 1, "name": "again"}]))
         assert not dup.success and "UNIQUE" in (dup.error_message or "")
-        rows = await impl.database_query(gen.DatabaseQueryInput(
+        rows = await impl.database_query(ct.DatabaseQueryInput(
             connection_string=db, query="SELECT id, name FROM users WHERE id >= $1 ORDER BY id", parameters=[3]))
         assert rows.rows == [{"id": 3, "name": "user3"}, {"id": 4, "name": "user4"}] and rows.row_count == 2
-        one = await impl.database_query(gen.DatabaseQueryInput(
+        one = await impl.database_query(ct.DatabaseQueryInput(
             connection_string=db, query="SELECT name FROM users WHERE id = $1", parameters=[1], fetch_mode="one"))
         assert one.rows == [{"name": "renamed"}]
-        bad = await impl.database_query(gen.DatabaseQueryInput(connection_string=db, query="SELECT * FROM nope"))
+        bad = await impl.database_query(ct.DatabaseQueryInput(connection_string=db, query="SELECT * FROM nope"))
         assert not bad.success and "no such table" in (bad.error_message or "")
 
     asyncio.run(go())
@@ -349,18 +351,18 @@ def test_database_components_on_sqlite(tmp_path: Path) -> None:
 
 def test_robust_batch_distributed_health() -> None:
     ctx = MockContext()
-    ok = impl.robust_processing(gen.RobustProcessingInput(data={"a": "  hello world ", "n": 3, "x": [1]}), ctx)
-    assert ok == gen.RobustProcessingOutput(success=True, processed_data={"a": "Hello World", "n": 3})
-    strict = impl.robust_processing(gen.RobustProcessingInput(data={"x": [1]}, strict_mode=True), ctx)
+    ok = impl.robust_processing(ct.RobustProcessingInput(data={"a": "  hello world ", "n": 3, "x": [1]}), ctx)
+    assert ok == ct.RobustProcessingOutput(success=True, processed_data={"a": "Hello World", "n": 3})
+    strict = impl.robust_processing(ct.RobustProcessingInput(data={"x": [1]}, strict_mode=True), ctx)
     assert (strict.success, strict.error_code, strict.retries_attempted) == (False, "INVALID_TYPE", 0)
-    empty = impl.robust_processing(gen.RobustProcessingInput(data={}, max_retries=2), ctx)
+    empty = impl.robust_processing(ct.RobustProcessingInput(data={}, max_retries=2), ctx)
     assert (empty.success, empty.error_code, empty.retries_attempted) == (False, "EMPTY_INPUT", 2)
-    batch = asyncio.run(impl.batch_processing(gen.BatchProcessingInput(items=[{"i": i} for i in range(5)],
+    batch = asyncio.run(impl.batch_processing(ct.BatchProcessingInput(items=[{"i": i} for i in range(5)],
                                                                        batch_size=2), ctx))
     assert sorted(x["i"] for x in batch.processed_items) == [0, 1, 2, 3, 4]
     assert all(x["processed"] for x in batch.processed_items)
     assert batch.processing_stats == {"total_items": 5, "batches_processed": 3, "batch_size": 2, "workers_used": 4}
-    dist = impl.distributed_processing(gen.DistributedProcessingInput(task_id="t1", data={"m": 1}, priority=10))
+    dist = impl.distributed_processing(ct.DistributedProcessingInput(task_id="t1", data={"m": 1}, priority=10))
     assert dist.task_id == "t1" and dist.result["mode"] == "standard" and dist.processing_time_ms >= 100
     health = impl.health_check({})
     assert health.status == "healthy" and health.uptime_seconds >= 0

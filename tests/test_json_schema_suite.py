@@ -90,3 +90,53 @@ def test_spec_exact_kinds_pass_every_ignores_non_x_test(monkeypatch: pytest.Monk
         assert not failing, f"{lang}: {len(failing)} 'ignores non-X' tests disagree with --kinds spec:\n  " + "\n  ".join(failing[:50])
         agreed = sum(r.agrees for r in res[lang])
         assert agreed / len(res[lang]) >= 0.99, (lang, agreed, len(res[lang]))
+
+
+# -- optional format tests, generated with --formats assert -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def format_results() -> tuple[dict[str, list[suite.Result]], dict[str, Any]]:
+    res, stats = suite.run(list(LANGS), list(suite.FORMAT_DRAFTS), work=ROOT / ".cache" / "suite-work" / "pytest-formats",
+                           log=lambda m: print(m, file=sys.stderr), formats=True)
+    report = suite.write_report(res, stats, "formats", formats=True)
+    print("\n" + suite.headline(res, formats=True) + "\n\n" + suite.table(res, by_file=False) + f"\n(report: {report})")
+    return res, stats
+
+
+def test_formats_suite_is_complete(format_results: tuple[dict[str, list[suite.Result]], dict[str, Any]]) -> None:
+    """Every asserted format's file of draft-07 and 2020-12 ran (draft-07 has no duration.json nor uuid.json),
+    and unknown.json (an unknown format stays an annotation, even with --formats assert)."""
+    res, _ = format_results
+    from stepflow_codegen.ir.formats import ASSERTED
+
+    for lang in LANGS:
+        files = {(r.test.draft, r.test.file) for r in res[lang]}
+        want = {(d, f"optional/format/{f}.json") for d in suite.FORMAT_DRAFTS for f in (*ASSERTED, "unknown")}
+        want -= {("draft7", "optional/format/duration.json"), ("draft7", "optional/format/uuid.json")}
+        assert files == want, sorted(want ^ files)
+        per = suite.summary(res)[lang]
+        # the pinned suite (jsonschema 4.23.0): 320 draft-07 and 374 2020-12 tests for these formats
+        assert (per["draft7"]["tests"], per["draft2020-12"]["tests"]) == (320, 374), per
+        # the invalid examples are rejected because the format is asserted (not by accident)
+        invalid = [r for r in res[lang] if not r.test.valid]
+        assert len(invalid) > 250 and all("format" in (r.outcome.error or "") for r in invalid if r.agrees), lang
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_formats_agreement_only_improves(lang: str, format_results: tuple[dict[str, list[suite.Result]], dict[str, Any]]) -> None:
+    res, _ = format_results
+    new, fixed, stale = suite.compare_expected(lang, res[lang], formats=True)
+    path = suite.expected_path(lang, formats=True).relative_to(ROOT)
+    problems = []
+    if new:
+        problems.append(f"{len(new)} optional format test(s) now disagree in {lang} (not in {path}):\n  " + "\n  ".join(new[:200]))
+    if fixed:
+        problems.append(f"{len(fixed)} listed format test(s) now agree in {lang}: remove them from {path} (or run: "
+                        f"python -m tests.suite.run --formats assert --lang {lang} --update-expected):\n  " + "\n  ".join(fixed))
+    if stale:
+        problems.append(f"{len(stale)} test(s) in {path} are not in the suite:\n  " + "\n  ".join(stale[:50]))
+    assert not problems, "\n\n".join(problems)
+    # the goal of the option: at least 95 % of each draft's optional format tests agree
+    for d, x in suite.summary(res)[lang].items():
+        assert x["pct"] >= 95.0, (lang, d, x)

@@ -117,9 +117,9 @@ def test_generation_is_deterministic_and_carries_the_runtime(tmp_path: Path) -> 
 
 def test_runtime_sources_are_rustfmt_clean() -> None:
     """templates/rust/runtime/*.rs as they are in the repository (their rustfmt.toml is the crates'):
-    the server's four files, the types' runtime.rs and its two pattern engines."""
+    the server's four files, the types' runtime.rs, its two pattern engines and the format checks."""
     files = sorted(str(p) for p in RUNTIME.glob("*.rs"))
-    assert len(files) == 7
+    assert len(files) == 9
     r = subprocess.run(["rustfmt", "--edition", "2021", "--check", *files], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -547,7 +547,7 @@ def test_names_that_could_collide_compile_and_serve(tmp_path: Path) -> None:
         f"    async fn {m}(&self, input: Pair, _: &Context) -> Outcome<Sum> {{\n" + body.format(op=op) + "    }\n" for m, op in methods.items()
     )
     (project / "src" / "main.rs").write_text(
-        "use stepflow::components::{self, Components, Context, Outcome};\nuse stepflow::types::{Pair, Sum};\n\n"
+        "use stepflow::component_types::{Pair, Sum};\nuse stepflow::components::{self, Components, Context, Outcome};\n\n"
         "struct Odd;\n\nimpl Components for Odd {\n" + impls + "}\n\nfn main() -> std::process::ExitCode {\n    components::main(Odd)\n}\n"
     )
     generate(project / "generated", project / "schemas", package="odd-components")

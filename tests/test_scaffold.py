@@ -240,8 +240,8 @@ def test_add_component_and_schema_changes_keep_the_authors_code(tmp_path: Path) 
     text = impl.read_text()
     assert text.startswith(authored), "add-component changed existing code"
     stub = text[len(authored):]
-    # StepflowContext is imported by the file already: only the new types are
-    assert "from .generated import SummarizeInput, SummarizeOutput  # noqa: E402" in stub
+    # StepflowContext is imported by the file already: only the new types are, from their own module
+    assert "from .generated.component_types import SummarizeInput, SummarizeOutput  # noqa: E402" in stub
     assert "StepflowContext," not in stub and "import StepflowContext" not in stub
     # async with the context, so put_blob/get_blob can be awaited in it
     assert "async def summarize(input: SummarizeInput, context: StepflowContext) -> SummarizeOutput:" in stub
@@ -250,7 +250,7 @@ def test_add_component_and_schema_changes_keep_the_authors_code(tmp_path: Path) 
     r = codegen("add-component", "count", "--sync", cwd=root)
     assert r.returncode == 0, r.stderr
     sync_stub = impl.read_text()[len(text):]
-    assert "from .generated import CountInput, CountOutput  # noqa: E402" in sync_stub
+    assert "from .generated.component_types import CountInput, CountOutput  # noqa: E402" in sync_stub
     assert "\ndef count(input: CountInput) -> CountOutput:" in sync_stub
     text = impl.read_text()
     imported = [line for line in text.splitlines() if "import" in line]

@@ -258,7 +258,7 @@ def test_the_typescript_stub_is_appended_with_its_own_import_when_the_file_has_n
     text = impl.read_text()
     assert text.startswith(original + "\n")
     added = text[len(original):]
-    assert 'import type * as T_shout from "./generated/types.js";' in added
+    assert 'import type * as T_shout from "./generated/component_types.js";' in added
     assert "_input: T_shout.ShoutInput" in added and "Promise<T_shout.ShoutOutput>" in added
     assert "*/ //" not in added  # the description cannot close the doc comment
     # a file exporting it already gets nothing

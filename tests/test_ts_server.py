@@ -550,7 +550,7 @@ def test_names_that_could_collide_compile_and_serve(tmp_path: Path) -> None:
         "StepflowServer": {"type": "integer"},
     }}))
     (project / "impl.ts").write_text(
-        'import type { ComponentEntry, Implementation, StepflowServer } from "./generated/types.js";\n'
+        'import type { ComponentEntry, Implementation, StepflowServer } from "./generated/component_types.js";\n'
         'import { createServer } from "./generated/components.js";\n'
         "const impl = {\n"
         "  constructor: (input: Implementation): StepflowServer => input.a,\n"

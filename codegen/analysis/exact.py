@@ -47,6 +47,7 @@ from dataclasses import fields
 from ..ir import model as ir
 from ..ir import validation as v
 from ..ir.evaluate import Evaluator
+from ..ir.formats import ASSERTED
 from ..ir.passes import json_kind, json_kinds
 
 __all__ = ["exact_decls"]
@@ -70,7 +71,7 @@ def _assertions(n: v.Node, formats: bool) -> frozenset[str]:
             if value is not ir.MISSING:
                 out.append(name)
         elif name == "format":
-            if value is not None and formats:
+            if value is not None and formats and value in ASSERTED:
                 out.append(name)
         elif name == "enum":
             if value is not None:

@@ -27,18 +27,22 @@ def build_program(
     uri_map: dict[str, Path] | None = None,
     allowed_roots: list[Path] | None = None,
     kinds: str = "convention",
+    formats: str = "annotate",
 ) -> ir.Program:
     """Load, resolve and convert; raise :class:`SchemaError` if any error was found.
 
     ``root_names`` maps a schema file (as given, or its key) to the name of its root type.
     ``kinds``: ``"convention"`` types a schema without ``type`` by the one JSON kind its keywords
     apply to (``properties`` -> object); ``"spec"`` types it as any JSON value.  Validation is the
-    same either way.  ``uri_map`` serves references below a URI prefix from a local folder;
+    same either way.  ``formats``: ``"annotate"`` keeps ``format`` as an annotation (the default, as
+    JSON Schema says); ``"assert"`` asserts the formats of :data:`~..ir.formats.ASSERTED`.  ``uri_map`` serves references below a URI prefix from a local folder;
     ``allowed_roots`` are folders (besides those of the inputs) referenced files may be read from.
     """
     try:
         ws = Workspace(inputs, diags, cwd, allowed_roots=allowed_roots, uri_map=uri_map)
-        builder = ValidationBuilder(ws, diags)
+        if formats not in ("annotate", "assert"):
+            raise ValueError(f"formats must be 'annotate' or 'assert', not {formats!r}")
+        builder = ValidationBuilder(ws, diags, assert_formats=formats == "assert")
         for key in list(ws.inputs):
             if ws.docs[key].is_schema:
                 builder.document(key)

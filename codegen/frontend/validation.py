@@ -54,9 +54,11 @@ def _is_number(x: Any) -> bool:
 
 
 class ValidationBuilder:
-    def __init__(self, ws: Workspace, diags: Diagnostics):
+    def __init__(self, ws: Workspace, diags: Diagnostics, assert_formats: bool = False):
         self.ws = ws
         self.diags = diags
+        self.assert_formats = assert_formats
+        """``--formats assert``: the graph asserts the formats of :data:`~..ir.formats.ASSERTED`."""
         self.ids: dict[tuple[str, str], int] = {}
         self.nodes: list[v.Node | None] = []
         self.dynamic: list[tuple[int, str, int]] = []
@@ -131,7 +133,9 @@ class ValidationBuilder:
                     stack.extend(nodes[c].in_place())
         for nid in annotates:
             nodes[nid] = _replace(nodes[nid], annotates=True)
-        return v.Validation(tuple(nodes), tuple(sorted(types.items())), dynamic=bool(resolved))
+        return v.Validation(
+            tuple(nodes), tuple(sorted(types.items())), dynamic=bool(resolved), assert_formats=self.assert_formats
+        )
 
     def _check_cycles(self, nodes: list[v.Node]) -> None:
         """A cycle of in-place applicators ($ref to itself, allOf back to itself...) never ends on any instance.

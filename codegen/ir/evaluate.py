@@ -12,7 +12,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..records import dataclass
-from . import passes
+from . import formats, passes
 from . import validation as v
 from .model import MISSING
 
@@ -158,6 +158,9 @@ class Evaluator:
                 return fail("maxLength")
             if n.pattern is not None and not self.search(n.pattern, x):
                 return fail("pattern")
+            fmt = self.v.asserted_format(n)
+            if fmt is not None and not formats.check(fmt, x):
+                return fail("format")
         d = depth + 1
         # in-place applicators
         if n.ref is not None:

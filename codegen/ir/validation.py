@@ -40,7 +40,9 @@ implementation the tests compare the targets and the front end with):
   :attr:`Node.annotates` says which nodes must report what they evaluated (computed once).
 * The dynamic scope is the list of schema resources entered on the way to a node, outermost first;
   a node with :attr:`Node.resource` set enters that resource.
-* ``format`` is an annotation: it is kept, and asserted only when :attr:`Validation.assert_formats`.
+* ``format`` is an annotation: it is kept, and asserted only when :attr:`Validation.assert_formats`,
+  and then only the formats of :data:`.formats.ASSERTED` (:meth:`Validation.asserted_format`), on
+  strings, as :func:`.formats.check` does.
 """
 
 from __future__ import annotations
@@ -183,6 +185,7 @@ class Validation:
     dynamic: bool = False
     """Some node uses ``dynamic_ref``: validators carry the dynamic scope."""
     assert_formats: bool = False
+    """``--formats assert``: the formats of :data:`.formats.ASSERTED` are assertions."""
     _index: dict[str, NodeId] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -190,6 +193,14 @@ class Validation:
 
     def node_for(self, type_id: str) -> NodeId | None:
         return self._index.get(type_id)
+
+    def asserted_format(self, n: Node) -> str | None:
+        """The format node ``n`` asserts (None: none, or only an annotation)."""
+        from .formats import ASSERTED
+
+        if self.assert_formats and n.format is not None and n.format in ASSERTED:
+            return n.format
+        return None
 
     def reachable(self, start: NodeId) -> list[NodeId]:
         """Every node reachable from ``start`` (itself included), in a stable order."""

@@ -29,6 +29,9 @@ class TargetOptions:
     command: str
     """The regenerate command printed in every file's header."""
     defaults: Literal["preserve", "apply"] = "preserve"
+    integers: Literal["native", "exact"] = "native"
+    """How integers beyond 64 bits are held where the target's integer types stop there (Rust):
+    ``native`` (64-bit types, a clean error beyond) or ``exact`` (any JSON integer, exactly)."""
     templates: Path | None = None
     """A user's templates directory overriding built-in templates (``DIR/<language>/<template>``)."""
 

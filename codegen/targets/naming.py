@@ -16,7 +16,7 @@ from ..records import dataclass
 
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostics
-    from ..ir.model import Decl, EnumMember, Program
+    from ..ir.model import Decl, EnumMember
 
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
 
@@ -135,60 +135,26 @@ def report_renames(diags: "Diagnostics", renames: list[Rename], what: str) -> No
         )
 
 
-def naming_order(decls: "Iterable[Decl]", first: "frozenset[str] | set[str]" = frozenset()) -> "list[Decl]":
+def naming_order(decls: "Iterable[Decl]") -> "list[Decl]":
     """The order in which declarations claim names, the same in every target.
 
-    The declarations in ``first`` (the protocol's: :func:`protocol_decls`) before all others, so a
-    type an author's component schema defines never takes a protocol type's name (the author's type
-    is the one prefixed with its file's name, and the rename is reported at the author's file and
-    pointer).  Within each group: ``$defs``/``definitions`` entries first (they carry the names
-    schema authors chose), then file roots, then inline types named after their path; ties broken by
-    id, so output is deterministic.
+    ``$defs``/``definitions`` entries first (they carry the names schema authors chose), then file
+    roots, then inline types named after their path; ties broken by id, so output is deterministic.
+    The protocol's declarations and the component authors' claim names in tables of their own (one
+    module each: ``codegen/analysis/namespaces.py`` decides which is which), so neither renames the
+    other's.
     """
 
-    def priority(d: "Decl") -> tuple[int, int, str]:
-        group = 0 if d.id in first else 1
+    def priority(d: "Decl") -> tuple[int, str]:
         pointer = d.id.split("#", 1)[1]
         parts = pointer.split("/")
         if len(parts) == 3 and parts[1] in ("$defs", "definitions"):
-            return (group, 0, d.id)
+            return (0, d.id)
         if pointer == "":
-            return (group, 1, d.id)
-        return (group, 2, d.id)
+            return (1, d.id)
+        return (2, d.id)
 
     return sorted(decls, key=priority)
-
-
-def protocol_decls(program: "Program") -> frozenset[str]:
-    """The declarations that claim names first: all but those of the component authors' schema files.
-
-    An author's file is one holding a type a component's input or output uses (directly or through
-    references) that no method of the method table uses; every declaration of such a file yields
-    its name to the protocol's (none without components).
-    """
-    from ..ir import model as ir
-    from ..ir.passes import references, walk_expr
-
-    def reach(exprs: "list[ir.TypeExpr]") -> set[str]:
-        todo = [x.target for e in exprs for x in walk_expr(e) if isinstance(x, ir.RefType)]
-        seen: set[str] = set()
-        while todo:
-            t = todo.pop()
-            if t in seen:
-                continue
-            seen.add(t)
-            d = program.get(t)
-            if d is not None:
-                todo.extend(references(d))
-        return seen
-
-    if not program.components:
-        return frozenset(d.id for d in program.decls)
-    methods = program.protocol.methods if program.protocol is not None else ()
-    protocol = reach([e for m in methods for e in (m.params, m.result) if e is not None])
-    authors = reach([e for c in program.components for e in (c.input, c.output)]) - protocol
-    author_files = {t.split("#", 1)[0] for t in authors}
-    return frozenset(d.id for d in program.decls if d.id.split("#", 1)[0] not in author_files)
 
 
 def enum_member_names(members: "Iterable[EnumMember]", namespace: str, reserved: frozenset[str] = frozenset()) -> list[str]:

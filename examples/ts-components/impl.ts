@@ -15,8 +15,8 @@ import type {
   ImageOperation,
   ImageProcessInput,
   ImageProcessOutput,
-  JsonValue,
-} from "./generated/types.js";
+} from "./generated/component_types.js";
+import type { JsonValue } from "./generated/types.js";
 
 interface Grey {
   width: number;

@@ -9,7 +9,9 @@ every file of tests/fixtures/differential/schemas, and every schema of the real 
 has one) and each ``$defs``/``definitions`` entry.
 
 Documents per declaration, all labelled by ``jsonschema`` (Draft7Validator or
-Draft202012Validator, chosen by the file's ``$schema``; ``format`` is an annotation, as in the tool):
+Draft202012Validator, chosen by the file's ``$schema``; ``format`` is an annotation, as in the tool;
+patterns are ECMA-262 as the spec says, evaluated by ``regress`` instead of Python's ``re``:
+tests/suite/ecma.py):
 
 * instances hypothesis-jsonschema draws from the declaration (``derandomize=True``, a bounded
   number of examples, no example database: the same documents on every run);
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .ecma import ecma_patterns
 from .fetch import ROOT
 from .harness import LANGS, Outcome, Unit, run_units
 
@@ -133,7 +136,8 @@ class Oracle:
             cls = _validator_class(self.docs[file])
             v = cls({"$ref": self.uris[file] + "#" + pointer}, registry=self.registry)
             self.validators[target] = v
-        return bool(v.is_valid(value))
+        with ecma_patterns():
+            return bool(v.is_valid(value))
 
 
 # --------------------------------------------------------------------------------------------- documents
@@ -436,24 +440,42 @@ def _build_only(out: Path, names: list[str] | None) -> None:
     }), encoding="utf-8")
 
 
-def run(langs: list[str], names: list[str] | None = None, work: Path | None = None, log: Any = print
-        ) -> tuple[dict[str, list[Result]], dict[str, Any]]:
+Built = tuple[list[Unit], list[list[Doc]], dict[str, Any]]
+
+
+def run(langs: list[str], names: list[str] | None = None, work: Path | None = None, log: Any = print,
+        integers: str = "native", built: Built | None = None) -> tuple[dict[str, list[Result]], dict[str, Any]]:
+    """Every language's outcome on every document. ``integers``: the targets' ``--integers`` (Rust:
+    ``exact`` holds integers beyond 64 bits); ``built``: the documents of an earlier
+    :func:`build_stable` (the same ``names``)."""
+    import os
+
     t0 = time.perf_counter()
-    units, docs, notes = build_stable(names, log)
+    units, docs, notes = built or build_stable(names, log)
     stats: dict[str, Any] = {"build_seconds": round(time.perf_counter() - t0, 1), **notes}
-    outcomes, rstats = run_units(units, langs, work or ROOT / ".cache" / "suite-work" / "fuzz", log=log)
+    default = ROOT / ".cache" / "suite-work" / ("fuzz" if integers == "native" else f"fuzz-{integers}")
+    saved = os.environ.get("STEPFLOW_SUITE_INTEGERS")
+    os.environ["STEPFLOW_SUITE_INTEGERS"] = integers
+    try:
+        outcomes, rstats = run_units(units, langs, work or default, log=log)
+    finally:
+        if saved is None:
+            os.environ.pop("STEPFLOW_SUITE_INTEGERS")
+        else:
+            os.environ["STEPFLOW_SUITE_INTEGERS"] = saved
     stats.update(rstats)
     results = {lang: [Result(d, o) for ds, os_ in zip(docs, outcomes[lang]) for d, o in zip(ds, os_)]
                for lang in langs}
     return results, stats
 
 
-def expected_path(lang: str) -> Path:
-    return EXPECTED_DIR / f"fuzz-{lang}.txt"
+def expected_path(lang: str, integers: str = "native") -> Path:
+    """The list of ``lang``'s disagreements (``fuzz-rust-exact.txt`` for Rust with ``--integers exact``)."""
+    return EXPECTED_DIR / (f"fuzz-{lang}.txt" if integers == "native" else f"fuzz-{lang}-{integers}.txt")
 
 
-def read_expected(lang: str) -> dict[str, str]:
-    p = expected_path(lang)
+def read_expected(lang: str, integers: str = "native") -> dict[str, str]:
+    p = expected_path(lang, integers)
     out: dict[str, str] = {}
     if p.is_file():
         for line in p.read_text(encoding="utf-8").split("\n"):
@@ -463,8 +485,8 @@ def read_expected(lang: str) -> dict[str, str]:
     return out
 
 
-def write_expected(lang: str, results: list[Result], sets: set[str]) -> None:
-    keep = {k: v for k, v in read_expected(lang).items() if k.split("/", 2)[0] + "/" + k.split("/", 2)[1] not in sets}
+def write_expected(lang: str, results: list[Result], sets: set[str], integers: str = "native") -> None:
+    keep = {k: v for k, v in read_expected(lang, integers).items() if k.split("/", 2)[0] + "/" + k.split("/", 2)[1] not in sets}
     for r in results:
         if not r.agrees:
             keep[r.doc.id] = r.reason.encode("ascii", "backslashreplace").decode("ascii")
@@ -472,14 +494,15 @@ def write_expected(lang: str, results: list[Result], sets: set[str]) -> None:
         f"# Differential fuzzing (tests/suite/fuzz.py): documents the generated {lang} code judges differently",
         "# from jsonschema today. One id per line (set/file#pointer::sha1 of the document), a TAB, '# ', why,",
         "# where the document came from, and the document. This list may only shrink (tests/test_differential_fuzz.py).",
-        "# Regenerate: python -m tests.suite.fuzz --lang LANG --update-expected",
+        "# Regenerate: python -m tests.suite.fuzz --lang LANG --update-expected"
+        + (f" --integers {integers}" if integers != "native" else ""),
     ]
     lines += [f"{k}\t# {keep[k]}" for k in sorted(keep)]
-    expected_path(lang).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected_path(lang, integers).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def compare_expected(lang: str, results: list[Result]) -> tuple[list[str], list[str], list[str]]:
-    expected = read_expected(lang)
+def compare_expected(lang: str, results: list[Result], integers: str = "native") -> tuple[list[str], list[str], list[str]]:
+    expected = read_expected(lang, integers)
     sets = {r.doc.set for r in results}
     ran = {r.doc.id: r for r in results}
     new = [f"{r.doc.id}\t# {r.reason}" for r in results if not r.agrees and r.doc.id not in expected]
@@ -512,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--failures", action="store_true")
     ap.add_argument("--update-expected", action="store_true")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--integers", choices=["native", "exact"], default="native",
+                    help="the targets' --integers (Rust: exact holds integers beyond 64 bits; its own expected list)")
     ap.add_argument("--build-only", type=Path, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.build_only:
@@ -519,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     langs = list(LANGS) if not a.lang or "all" in a.lang else list(dict.fromkeys(a.lang))
     t0 = time.perf_counter()
-    results, stats = run(langs, a.set, log=lambda m: print(m, file=sys.stderr))
+    results, stats = run(langs, a.set, log=lambda m: print(m, file=sys.stderr), integers=a.integers)
     stats["total_seconds"] = round(time.perf_counter() - t0, 1)
     print(summary(results))
     if a.failures:
@@ -534,9 +559,9 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0
     for lang in langs:
         if a.update_expected:
-            write_expected(lang, results[lang], {r.doc.set for r in results[lang]})
+            write_expected(lang, results[lang], {r.doc.set for r in results[lang]}, a.integers)
         elif a.check:
-            new, fixed, stale = compare_expected(lang, results[lang])
+            new, fixed, stale = compare_expected(lang, results[lang], a.integers)
             for x in new:
                 print(f"{lang}: NEW DISAGREEMENT {x}")
             for x in fixed:

@@ -116,6 +116,7 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
             # the suite's remotes are also served by their URL (a remote whose $id differs from it)
             uri_map={**uri_map(), "http://localhost:1234/": folder / "remotes"},
             kinds=os.environ.get("STEPFLOW_SUITE_KINDS", "convention"),
+            formats=os.environ.get("STEPFLOW_SUITE_FORMATS", "annotate"),
         )
     except SchemaError:
         errs = [d.render() for d in diags.sorted() if d.severity.name == "ERROR"] or ["schema error"]
@@ -145,7 +146,11 @@ def generate(unit: Unit, folder: Path, langs: Iterable[str]) -> Generated:
         try:
             d2 = Diagnostics()
             d2.items.extend(diags.items)
-            files = load(lang).render(program, TargetOptions(name="unit", command="stepflow-codegen"), d2)
+            # STEPFLOW_SUITE_INTEGERS: the targets' --integers (native by default; exact for Rust's
+            # integers beyond 64 bits)
+            integers = os.environ.get("STEPFLOW_SUITE_INTEGERS", "native")
+            options = TargetOptions(name="unit", command="stepflow-codegen", integers=integers)  # type: ignore[arg-type]
+            files = load(lang).render(program, options, d2)
             if d2.has_errors:
                 errs = [d.render() for d in d2.sorted() if d.severity.name == "ERROR"]
                 raise RuntimeError(errs[0] if errs else "render error")
@@ -170,7 +175,7 @@ def _python_names(program: Any) -> dict[str, str]:
     """Declaration id -> its Python name, as the Python target's type mapper chooses it."""
     try:
         from stepflow_codegen.diagnostics import Diagnostics
-        from stepflow_codegen.targets.python.components import write_default_ids
+        from stepflow_codegen.analysis.defaults import write_default_ids
         from stepflow_codegen.targets.python.types import PythonTypeMapper
 
         mapper = PythonTypeMapper(program, Diagnostics(), "preserve", write_default_ids(program))
@@ -504,7 +509,11 @@ def _run_rust(units: list[Unit], gens: list[Generated], names: list[str], pendin
         try:
             cargo = tomllib.loads(files.get("Cargo.toml", ""))
             for k, v in cargo.get("dependencies", {}).items():
-                deps.setdefault(k, v)
+                old = deps.setdefault(k, v)
+                if isinstance(old, dict) and isinstance(v, dict):  # the union of the units' features
+                    old["features"] = sorted(set(old.get("features", [])) | set(v.get("features", [])))
+                elif isinstance(v, dict) and v.get("features"):
+                    deps[k] = {**v, "version": old} if isinstance(old, str) else v
         except tomllib.TOMLDecodeError as e:
             unit_errors[i] = f"rust: Cargo.toml does not parse: {e}"
             continue

@@ -2,6 +2,7 @@
 
     python -m tests.suite.run --lang python|typescript|rust|all [--draft 7 --draft 2020-12 ...]
                               [--file items.json ...] [--failures] [--update-expected] [--json OUT]
+                              [--kinds convention|spec] [--formats assert]
 
 Each test case's schema becomes its own schema file (``$schema`` set to the case's draft when
 absent, so the tool knows the dialect), generated in-process; the suite's remotes
@@ -17,6 +18,11 @@ like ``{"properties": ...}`` may be typed as that kind.
 
 Expected failures (``tests/suite/expected_failures/<lang>.txt``) list the disagreeing tests;
 ``--update-expected`` rewrites them from this run (only for the drafts run).
+
+``--formats assert`` runs the optional ``format`` tests instead (``optional/format/<format>.json``
+of draft-07 and 2020-12, for the formats ``stepflow-codegen --formats assert`` checks, and
+``unknown.json``), generated with ``--formats assert``; their expected failures are
+``expected_failures/formats-<lang>.txt``.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ REMOTE_BASE = "http://localhost:1234/"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected_failures"
 REPORT_DIR = ROOT / ".cache" / "conformance"
 HEADLINE_DRAFTS = ("draft7", "draft2020-12")
+FORMAT_DRAFTS = ("draft7", "draft2020-12")
+"""The drafts whose optional format tests ``--formats assert`` runs."""
 
 # the JSON kind each keyword file's keyword applies to (for the "ignores non-X" tests)
 KEYWORD_KIND = {
@@ -61,7 +69,7 @@ KEYWORD_KIND = {
          "unevaluatedItems", "minContains", "maxContains"],
         "array",
     ),
-    **dict.fromkeys(["minLength", "maxLength", "pattern", "format"], "string"),
+    **dict.fromkeys(["minLength", "maxLength", "pattern", "format", "optional/format"], "string"),
     **dict.fromkeys(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"], "number"),
 }
 
@@ -114,7 +122,7 @@ def test_id(draft: str, file: str, case: str, test: str) -> str:
 
 
 def is_ignores_non_x(file: str, schema: Any, description: str, data: Any) -> bool:
-    kind = KEYWORD_KIND.get(file.removesuffix(".json"))
+    kind = KEYWORD_KIND.get("optional/format" if file.startswith("optional/format/") else file.removesuffix(".json"))
     if kind is None or not isinstance(schema, dict) or "type" in schema:
         return False
     if not re.search(r"\bignore[sd]?\b", description, re.IGNORECASE):
@@ -122,21 +130,33 @@ def is_ignores_non_x(file: str, schema: Any, description: str, data: Any) -> boo
     return json_kind(data) != kind
 
 
-def load_cases(drafts: list[str], files: list[str] | None = None) -> list[Case]:
+def format_files() -> tuple[str, ...]:
+    """The optional format test files ``--formats assert`` runs: one per asserted format, and
+    ``unknown.json`` (an unknown format stays an annotation)."""
+    from stepflow_codegen.ir.formats import ASSERTED
+
+    return (*ASSERTED, "unknown")
+
+
+def load_cases(drafts: list[str], files: list[str] | None = None, formats: bool = False) -> list[Case]:
     tests_dir = suite_dir() / "tests"
     cases = []
     for draft in drafts:
-        for path in sorted((tests_dir / draft).glob("*.json")):
+        folder = tests_dir / draft / "optional" / "format" if formats else tests_dir / draft
+        for path in sorted(folder.glob("*.json")):
             if files and path.name not in files and path.stem not in files:
                 continue
+            if formats and path.stem not in format_files():
+                continue
+            name = f"optional/format/{path.name}" if formats else path.name
             for c in json.loads(path.read_text(encoding="utf-8")):
                 tests = [
-                    Test(test_id(draft, path.name, c["description"], t["description"]), draft, path.name,
+                    Test(test_id(draft, name, c["description"], t["description"]), draft, name,
                          c["description"], t["description"], t["data"], bool(t["valid"]),
-                         is_ignores_non_x(path.name, c["schema"], t["description"], t["data"]))
+                         is_ignores_non_x(name, c["schema"], t["description"], t["data"]))
                     for t in c["tests"]
                 ]
-                cases.append(Case(draft, path.name, c["description"], c["schema"], tests))
+                cases.append(Case(draft, name, c["description"], c["schema"], tests))
     return cases
 
 
@@ -235,9 +255,25 @@ class Result:
 
 
 def run(langs: list[str], drafts: list[str], files: list[str] | None = None, work: Path | None = None,
-        log: Any = print) -> tuple[dict[str, list[Result]], dict[str, Any]]:
-    work = work or ROOT / ".cache" / "suite-work" / "suite"
-    cases = load_cases(drafts, files)
+        log: Any = print, formats: bool = False) -> tuple[dict[str, list[Result]], dict[str, Any]]:
+    """``formats``: the optional format tests, generated with ``--formats assert`` (sets
+    ``STEPFLOW_SUITE_FORMATS`` for the harness while it runs)."""
+    work = work or ROOT / ".cache" / "suite-work" / ("formats" if formats else "suite")
+    cases = load_cases(drafts, files, formats)
+    if formats:
+        saved = os.environ.get("STEPFLOW_SUITE_FORMATS")
+        os.environ["STEPFLOW_SUITE_FORMATS"] = "assert"
+        try:
+            return _run(cases, langs, work, log)
+        finally:
+            if saved is None:
+                os.environ.pop("STEPFLOW_SUITE_FORMATS", None)
+            else:
+                os.environ["STEPFLOW_SUITE_FORMATS"] = saved
+    return _run(cases, langs, work, log)
+
+
+def _run(cases: list[Case], langs: list[str], work: Path, log: Any) -> tuple[dict[str, list[Result]], dict[str, Any]]:
     units = units_for(cases)
     outcomes, stats = run_units(units, langs, work, log=log)
     results: dict[str, list[Result]] = {}
@@ -308,26 +344,32 @@ def _reason_class(r: Result) -> str:
     return reason.split(":", 1)[0] + ": " + reason.split(":", 2)[1].strip() if reason.count(":") >= 2 else reason
 
 
-def headline(results: dict[str, list[Result]]) -> str:
+def headline(results: dict[str, list[Result]], formats: bool = False) -> str:
     s = summary(results)
     parts = []
     for lang, per in s.items():
         for d in HEADLINE_DRAFTS:
             if d in per:
-                parts.append(f"{lang} {d}: {per[d]['core_pct']} % ({per[d]['core_agreed']}/{per[d]['core_tests']})")
+                if formats:
+                    parts.append(f"{lang} {d}: {per[d]['pct']} % ({per[d]['agreed']}/{per[d]['tests']}), excluding "
+                                 f"'ignores non-X' {per[d]['core_pct']} % ({per[d]['core_agreed']}/{per[d]['core_tests']})")
+                else:
+                    parts.append(f"{lang} {d}: {per[d]['core_pct']} % ({per[d]['core_agreed']}/{per[d]['core_tests']})")
+    if formats:
+        return "JSON Schema Test Suite optional format tests (--formats assert) agreement: " + "; ".join(parts)
     return "JSON Schema Test Suite agreement excluding 'ignores non-X' tests: " + "; ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------- expected failures
 
 
-def expected_path(lang: str) -> Path:
-    return EXPECTED_DIR / f"{lang}.txt"
+def expected_path(lang: str, formats: bool = False) -> Path:
+    return EXPECTED_DIR / f"{'formats-' if formats else ''}{lang}.txt"
 
 
-def read_expected(lang: str) -> dict[str, str]:
+def read_expected(lang: str, formats: bool = False) -> dict[str, str]:
     """Test id -> reason.  Format: one test id per line, a TAB, then ``# reason``."""
-    p = expected_path(lang)
+    p = expected_path(lang, formats)
     out: dict[str, str] = {}
     if not p.is_file():
         return out
@@ -343,8 +385,8 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()).encode("ascii", "backslashreplace").decode("ascii")
 
 
-def write_expected(lang: str, results: list[Result], drafts: list[str]) -> None:
-    keep = {k: v for k, v in read_expected(lang).items() if k.split("/", 1)[0] not in drafts}
+def write_expected(lang: str, results: list[Result], drafts: list[str], formats: bool = False) -> None:
+    keep = {k: v for k, v in read_expected(lang, formats).items() if k.split("/", 1)[0] not in drafts}
     for r in results:
         if not r.agrees:
             keep[r.test.id] = _one_line(r.reason)
@@ -354,15 +396,22 @@ def write_expected(lang: str, results: list[Result], drafts: list[str]) -> None:
         "# tests/test_json_schema_suite.py fails on a disagreement not listed here, and on a listed test that",
         "# now agrees (remove its line). Regenerate: python -m tests.suite.run --lang LANG --update-expected",
     ]
+    if formats:
+        lines[0] = (f"# Optional format tests (--formats assert) of the JSON Schema Test Suite the generated {lang} "
+                    "code disagrees on today.")
+        lines[2] = ("# tests/test_json_schema_suite.py (test_formats_*) fails on a disagreement not listed here, and "
+                    "on a listed test that")
+        lines[3] = ("# now agrees (remove its line). Regenerate: python -m tests.suite.run --formats assert --lang "
+                    "LANG --update-expected")
     for k in sorted(keep, key=lambda t: (DRAFTS.index(t.split("/", 1)[0]), t)):
         lines.append(f"{k}\t# {keep[k]}")
-    expected_path(lang).parent.mkdir(parents=True, exist_ok=True)
-    expected_path(lang).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected_path(lang, formats).parent.mkdir(parents=True, exist_ok=True)
+    expected_path(lang, formats).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def compare_expected(lang: str, results: list[Result]) -> tuple[list[str], list[str], list[str]]:
+def compare_expected(lang: str, results: list[Result], formats: bool = False) -> tuple[list[str], list[str], list[str]]:
     """(new disagreements, listed tests that now agree, listed tests that do not exist)."""
-    expected = read_expected(lang)
+    expected = read_expected(lang, formats)
     drafts = {r.test.draft for r in results}
     files = {f"{r.test.draft}/{r.test.file}" for r in results}
     ran = {r.test.id: r for r in results}
@@ -373,11 +422,12 @@ def compare_expected(lang: str, results: list[Result]) -> tuple[list[str], list[
     return new, fixed, stale
 
 
-def write_report(results: dict[str, list[Result]], stats: dict[str, Any], name: str = "suite") -> Path:
+def write_report(results: dict[str, list[Result]], stats: dict[str, Any], name: str = "suite",
+                 formats: bool = False) -> Path:
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     path = REPORT_DIR / f"{name}.md"
     path.write_text(
-        f"{headline(results)}\n\n{table(results)}\n\nstats: {json.dumps(stats)}\n", encoding="utf-8"
+        f"{headline(results, formats)}\n\n{table(results)}\n\nstats: {json.dumps(stats)}\n", encoding="utf-8"
     )
     (REPORT_DIR / f"{name}.json").write_text(json.dumps({"summary": summary(results), "stats": stats}, indent=1),
                                              encoding="utf-8")
@@ -395,14 +445,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write the summary as JSON here")
     ap.add_argument("--kinds", choices=["convention", "spec"], default="convention",
                     help="how the tool types schemas without 'type' (stepflow-codegen --kinds)")
+    ap.add_argument("--formats", choices=["annotate", "assert"], default="annotate",
+                    help="assert: run the optional format tests of draft-07 and 2020-12 with stepflow-codegen "
+                    "--formats assert (expected failures: expected_failures/formats-<lang>.txt)")
     a = ap.parse_args(argv)
     os.environ["STEPFLOW_SUITE_KINDS"] = a.kinds
+    formats = a.formats == "assert"
     langs = list(LANGS) if not a.lang or "all" in a.lang else list(dict.fromkeys(a.lang))
-    drafts = [normalize_draft(d) for d in a.draft] if a.draft else list(DRAFTS)
+    drafts = [normalize_draft(d) for d in a.draft] if a.draft else list(FORMAT_DRAFTS if formats else DRAFTS)
     t0 = time.perf_counter()
-    results, stats = run(langs, drafts, a.file, log=lambda m: print(m, file=sys.stderr))
+    results, stats = run(langs, drafts, a.file, log=lambda m: print(m, file=sys.stderr), formats=formats)
     stats["total_seconds"] = round(time.perf_counter() - t0, 1)
-    print(headline(results))
+    print(headline(results, formats))
     print()
     print(table(results))
     if a.failures:
@@ -413,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {r.test.id}  [{'valid' if r.test.valid else 'invalid'}]  {r.reason}")
     print(f"\n{json.dumps(stats)}")
     if not a.file:
-        print(f"report: {write_report(results, stats)}", file=sys.stderr)
+        print(f"report: {write_report(results, stats, 'formats' if formats else 'suite', formats)}", file=sys.stderr)
     if a.json:
         a.json.write_text(json.dumps({"summary": summary(results), "stats": stats}, indent=1), encoding="utf-8")
     worst = 0
@@ -421,14 +475,14 @@ def main(argv: list[str] | None = None) -> int:
         if a.update_expected:
             if a.file:
                 raise SystemExit("--update-expected needs whole drafts (no --file)")
-            write_expected(lang, results[lang], drafts)
-            print(f"wrote {expected_path(lang)}", file=sys.stderr)
+            write_expected(lang, results[lang], drafts, formats)
+            print(f"wrote {expected_path(lang, formats)}", file=sys.stderr)
         elif a.check:
-            new, fixed, stale = compare_expected(lang, results[lang])
+            new, fixed, stale = compare_expected(lang, results[lang], formats)
             for line in new:
                 print(f"{lang}: NEW DISAGREEMENT {line}")
             for tid in fixed:
-                print(f"{lang}: now agrees, remove from {expected_path(lang).name}: {tid}")
+                print(f"{lang}: now agrees, remove from {expected_path(lang, formats).name}: {tid}")
             for tid in stale:
                 print(f"{lang}: listed but not in the suite: {tid}")
             if new or fixed or stale:

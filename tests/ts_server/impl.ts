@@ -10,7 +10,7 @@ import type {
   SleepInput,
   TitleCaseInput,
   TitleCaseOutput,
-} from "./generated/types.js";
+} from "./generated/component_types.js";
 
 export function echo(input: Anything): Anything {
   return input;

@@ -12,12 +12,11 @@ from dataclasses import field
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from ...ir.passes import references, walk_expr
 from ...records import dataclass
 from ..naming import NameTable, snake
 from .escape import py_comment, py_docstring, py_literal, py_str
 from .format import format_chunk
-from .types import RESERVED_TYPE_NAMES, PythonTypeMapper
+from .types import AUTHOR_MODULE, AUTHORS_ALIAS, RESERVED_TYPE_NAMES, PythonTypeMapper
 
 EXPORTS = (
     "COMPONENTS",
@@ -52,6 +51,9 @@ class PyComponent:
     output: str
     signature: str
     """The expected signature, as the start-up check prints it."""
+    types: tuple[tuple[str, bool], ...] = ()
+    """The input's and the output's declared names, each with whether it is an author's type (in
+    ``component_types.py``) rather than the protocol's (for a stub's imports)."""
     member: str = ""
     """The ``Implementation`` member (indented, formatted)."""
     spec: str = ""
@@ -68,37 +70,15 @@ class ComponentsModel:
     example: str
     """A ``def`` line to show in the docstring."""
     imports: list[str]
+    """Protocol types, from ``types.py``."""
+    author_imports: list[str]
+    """Authors' types, from ``component_types.py``."""
+    authors_alias: str | None
+    """The name ``component_types`` is imported under for authors' types named like a name of this module."""
     context: str
     server: str
     stdio_server: str
     exports: list[str] = field(default_factory=lambda: sorted(EXPORTS))
-
-
-def write_default_ids(program: ir.Program) -> frozenset[str]:
-    """Declarations reachable from a component's input or output: they keep their defaults when
-    encoded (as hand-written msgspec Structs do), because flows and other SDKs read component
-    data without applying schema defaults."""
-    todo = [
-        x.target
-        for c in program.components
-        for e in (c.input, c.output)
-        for x in walk_expr(e)
-        if isinstance(x, ir.RefType)
-    ]
-    seen: set[str] = set()
-    while todo:
-        t = todo.pop()
-        if t in seen:
-            continue
-        d = program.get(t)
-        if d is None:
-            continue
-        seen.add(t)
-        todo.extend(references(d))
-        for suffix in ("/object", "/enum"):  # "object | null" and "enum | null" keep their object/enum apart
-            if program.get(t + suffix) is not None:
-                todo.append(t + suffix)
-    return frozenset(seen)
 
 
 def json_literal(value: ir.JSON, indent: str) -> str:
@@ -119,15 +99,15 @@ def build_components(
 ) -> ComponentsModel:
     names = NameTable("python function", _PROTOCOL_MEMBERS)
     out: list[PyComponent] = []
-    imports: set[str] = set()
+    # an author's type named like a protocol type or a name of this module is named through its module
+    taken_here = set(EXPORTS) | set(MODULE_NAMES) | {context, server, stdio_server} | set(mapper.protocol_names().values())
+    mapper.in_module("components")
+    mapper.local = {k: f"{AUTHORS_ALIAS}.{mapper.name_of[k]}" for k in mapper.author if mapper.name_of[k] in taken_here}
     for c in program.components:
         where = f"{c.source.file}#{c.source.pointer}" if c.source else c.name
         function = names.claim(snake(c.name) or "component", c.name, where)
         input_type = mapper.expr(c.input, c.source)
         output_type = mapper.expr(c.output, c.source)
-        for e in (c.input, c.output):
-            if isinstance(e, ir.RefType):
-                imports.add(mapper.ref(e.target))
         pc = PyComponent(
             name=c.name,
             function=function,
@@ -135,6 +115,9 @@ def build_components(
             input=input_type,
             output=output_type,
             signature=f"def {function}(input: {input_type}[, context: {context}]) -> {output_type}",
+            types=tuple(
+                (mapper.name_of[e.target], e.target in mapper.author) for e in (c.input, c.output) if isinstance(e, ir.RefType)
+            ),
         )
         doc = py_docstring(c.description or f"The component /{c.name}.", " " * 8)
         pc.member = format_chunk(
@@ -158,7 +141,12 @@ def build_components(
     for r in names.renames:
         file, _, pointer = r.where.partition("#")
         diags.info("renamed", file, pointer, f"the Python function of component {r.original!r} is {r.chosen!r} ({r.reason})")
-    taken = set(mapper.name_of.values())
+    used = sorted(mapper.used)
+    imports = {mapper.name_of[t] for t in used if t not in mapper.author}
+    author_imports = {mapper.name_of[t] for t in used if t in mapper.author and t not in mapper.local}
+    aliased = any(t in mapper.local for t in used)
+    mapper.in_module("types")
+    taken = set(mapper.protocol_names().values())
     for name in [*EXPORTS, *MODULE_NAMES]:
         if name in taken:
             diags.error(
@@ -176,10 +164,12 @@ def build_components(
         manifests_str=py_str(", ".join(manifests)),
         example=f"def {first.function}(input: {first.input}, context: {context}) -> {first.output}: ...",
         imports=sorted(imports),
+        author_imports=sorted(author_imports),
+        authors_alias=AUTHORS_ALIAS if aliased else None,
         context=context,
         server=server,
         stdio_server=stdio_server,
     )
 
 
-__all__ = ["ComponentsModel", "EXPORTS", "PyComponent", "build_components", "json_literal", "write_default_ids"]
+__all__ = ["ComponentsModel", "EXPORTS", "PyComponent", "build_components", "json_literal"]

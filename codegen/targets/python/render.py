@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ...analysis.namespaces import namespace_inputs
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...records import dataclass
@@ -12,12 +13,13 @@ from ...shell import comment_line
 from ...templating import environment, templates_dir
 from ..naming import pascal
 from .components import EXPORTS as COMPONENT_EXPORTS
-from .components import build_components, write_default_ids
+from ...analysis.defaults import write_default_ids
+from .components import build_components
 from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
-from .types import Defaults, PyDecl, PythonTypeMapper
-from .validators import build_validators
+from .types import AUTHOR_MODULE, PROTOCOL_ALIAS, Defaults, PyDecl, PythonTypeMapper
+from .validators import build_validators, uses_formats
 
 LINE = 88
 
@@ -103,14 +105,20 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
     chunks = [format_chunk(env.get_template(f"decl_{d.kind}.jinja").render(d=d).strip("\n") + "\n") for d in decls]
     exports = sorted(d.name for d in decls)
     files: dict[str, str] = {}
+    protocol_inputs, _ = namespace_inputs(program)
     files["types.py"] = env.get_template("types.py.jinja").render(
         header=hdr,
-        inputs=list(program.inputs),
+        inputs=list(protocol_inputs),
         exports=exports,
         body="\n\n".join(chunks).rstrip("\n") + "\n",
     )
+    if mapper.author:
+        files[f"{AUTHOR_MODULE}.py"] = _render_author_types(env, program, mapper, hdr)
+    mapper.in_module("types")
     files["_runtime.py"] = runtime_file("_runtime.py", hdr)
     files["_validators.py"] = _render_validators(program, mapper, hdr, diags)
+    if uses_formats(files["_validators.py"]):
+        files["_formats.py"] = runtime_file("_formats.py", hdr)
     method_exports: list[str] = []
     rpc: RpcModel | None = None
     if program.protocol is not None:
@@ -169,10 +177,27 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
         server_exports=rpc.server_exports if rpc else [],
         client_exports=rpc.client_exports if rpc else [],
         component_exports=sorted(component_exports),
+        authors=AUTHOR_MODULE if mapper.author else None,
         all_exports=sorted(all_exports),
         protocol=program.protocol,
     )
     return {k: v for k, v in sorted(files.items())}
+
+
+def _render_author_types(env: Any, program: ir.Program, mapper: PythonTypeMapper, hdr: str) -> str:
+    """``component_types.py``: the component authors' types, apart from the protocol's ``types.py``
+    (from which it imports the protocol types it names)."""
+    decls = mapper.ordered(AUTHOR_MODULE)
+    chunks = [format_chunk(env.get_template(f"decl_{d.kind}.jinja").render(d=d).strip("\n") + "\n") for d in decls]
+    protocol = sorted(t for t in mapper.used if t not in mapper.author)
+    return env.get_template(f"{AUTHOR_MODULE}.py.jinja").render(
+        header=hdr,
+        inputs=list(namespace_inputs(program)[1]),
+        exports=sorted(d.name for d in decls),
+        imports=sorted({mapper.name_of[t] for t in protocol if t not in mapper.local}),
+        protocol_alias=PROTOCOL_ALIAS if any(t in mapper.local for t in protocol) else None,
+        body="\n\n".join(chunks).rstrip("\n") + "\n",
+    )
 
 
 def _render_validators(program: ir.Program, mapper: PythonTypeMapper, hdr: str, diags: Diagnostics) -> str:
@@ -197,7 +222,7 @@ def _render_validators(program: ir.Program, mapper: PythonTypeMapper, hdr: str, 
                 exact.discard(decl_id)
                 changed = True
     names = {decl_id: mapper.name_of[decl_id] for decl_id in decl_nodes}
-    return build_validators(validation, decl_nodes, names, frozenset(exact), hdr, diags)
+    return build_validators(validation, decl_nodes, names, frozenset(exact), hdr, diags, mapper.author)
 
 
 def _render_methods(
@@ -251,7 +276,7 @@ def _render_methods(
         "PARSE_ERROR",
     ]
     for name in fixed:
-        if name in mapper.name_of.values():
+        if name in mapper.protocol_names().values():
             diags.error(
                 "name-collision", "", "", f"schema type {name!r} collides with a JSON-RPC helper of the methods module"
             )

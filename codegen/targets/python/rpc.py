@@ -239,7 +239,7 @@ def build_model(program: ir.Program, mapper: PythonTypeMapper, diags: Diagnostic
         server_role=py_doctext(protocol.server_role),
         protocol_name=py_doctext(protocol.name),
     )
-    taken = set(mapper.name_of.values())
+    taken = set(mapper.protocol_names().values())
     ours = model.server_exports + model.client_exports + list(RUNTIME_EXPORTS)
     if len(set(ours)) != len(ours):
         diags.error(
@@ -411,7 +411,7 @@ def _profile(
             decls[name] = (pd, rd)  # type: ignore[assignment]
         list_fields = attrs(decls["components/list"][1], ("components",), "the result of components/list")  # type: ignore[arg-type]
         info_name = ref_of(list_fields["components"], "components/list's components")
-        info_decl = program.decl(next(k for k, v in mapper.name_of.items() if v == info_name))
+        info_decl = program.decl(next(k for k, v in mapper.protocol_names().items() if v == info_name))
         if not isinstance(info_decl, ir.ObjectDecl):
             raise _ProfileError("the items of components/list's components must be objects")
         attrs(info_decl, _INFO_FIELDS, info_name)

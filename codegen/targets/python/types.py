@@ -11,12 +11,15 @@ from dataclasses import field, replace
 from pathlib import PurePosixPath
 from typing import Literal
 
+from ...analysis.defaults import DefaultCheck
+from ...analysis.unions import single_value_variants, tag_claims, unions_of
 from ...records import dataclass
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import json_kinds, references, resolve_alias
 from ..naming import enum_member_names as shared_enum_member_names
-from ..naming import NameTable, naming_order, pascal, protocol_decls, report_renames, snake
+from ...analysis.namespaces import author_decls
+from ..naming import NameTable, naming_order, pascal, report_renames, snake
 from .escape import py_comment, py_literal, py_str
 
 MODULE_NAMES = frozenset(
@@ -40,6 +43,12 @@ MODULE_NAMES = frozenset(
     }
 )
 RESERVED_TYPE_NAMES = frozenset(set(dir(builtins)) | set(keyword.kwlist) | MODULE_NAMES)
+AUTHOR_MODULE = "component_types"
+"""The module of the component authors' types (``types.py`` holds the protocol's)."""
+PROTOCOL_ALIAS = "_protocol"
+"""How ``component_types.py`` names ``types.py`` for a protocol type whose name an author's type has."""
+AUTHORS_ALIAS = "_component_types"
+"""How ``components.py`` names ``component_types.py`` for an author's type whose name it has already."""
 RESERVED_FIELD_NAMES = frozenset(
     set(keyword.kwlist)
     | {"additional_properties", "self", "str", "int", "float", "bool", "list", "dict", "tuple", "None"}
@@ -113,9 +122,19 @@ class PythonTypeMapper:
         self.widened: set[str] = set()
         """Declarations whose Python type accepts more than their shape (their typed decode is not exact)."""
         self._current: str | None = None
+        self.default_check = DefaultCheck({d.id: d for d in program.decls}, program.validation)
+        """Whether a schema default can be applied: the decision every target shares."""
         self.decls = {d.id: self._python_view(d) for d in program.decls}
+        self.author = author_decls(program)
+        """The component authors' declarations: they live in ``component_types.py``."""
         self.names = NameTable("python type", RESERVED_TYPE_NAMES)
+        self.author_names = NameTable("python component type", RESERVED_TYPE_NAMES)
         self.name_of: dict[str, str] = {}
+        """Declaration id -> its name in its own module."""
+        self.local: dict[str, str] = {}
+        """How the module being rendered names declarations of the other module (else by ``name_of``)."""
+        self.used: set[str] = set()
+        """The declarations the rendered text names (to import them)."""
         self._assign_type_names()
         self.runtime_closed = {d.id for d in self.decls.values() if isinstance(d, ir.ObjectDecl) and self._needs_runtime(d)}
         """Closed objects rendered as OpenObject: msgspec cannot omit non-empty list/dict defaults."""
@@ -151,59 +170,63 @@ class PythonTypeMapper:
         if not d.closed or self.defaults != "apply" or d.id in self.write_defaults:
             return False
         for f in d.fields:
-            if not f.required and isinstance(f.default, (list, dict)) and f.default:
+            if not f.required and isinstance(f.default, (list, dict)) and f.default and self.default_check.usable(d, f):
                 if self.default_source(f.type, f.default) is not None:
                     return True
         return False
 
     # -- names ------------------------------------------------------------------------------
     def _assign_type_names(self) -> None:
-        for d in naming_order(self.program.decls, protocol_decls(self.program)):
+        for d in naming_order(self.program.decls):
             wanted = _class_base_name(d)
             file = d.id.split("#", 1)[0]
             stem = PurePosixPath(file).name.split(".")[0]
             where = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
-            chosen = self.names.claim(wanted, " ".join(d.name), where, alternatives=[pascal(stem) + wanted])
+            table = self.author_names if d.id in self.author else self.names
+            chosen = table.claim(wanted, " ".join(d.name), where, alternatives=[pascal(stem) + wanted])
             self.name_of[d.id] = chosen
         report_renames(self.diags, self.names.renames, "Python type")
+        report_renames(self.diags, self.author_names.renames, f"Python type (of {AUTHOR_MODULE}.py)")
+
+    def protocol_names(self) -> dict[str, str]:
+        """Declaration id -> name, for the protocol's declarations (``types.py``)."""
+        return {k: v for k, v in self.name_of.items() if k not in self.author}
+
+    def in_module(self, module: str) -> None:
+        """Render names as ``module`` (``types`` or ``component_types``) sees them."""
+        self.used = set()
+        self.local = {}
+        if module == AUTHOR_MODULE:
+            mine = {self.name_of[k] for k in self.author}
+            self.local = {
+                k: f"{PROTOCOL_ALIAS}.{v}" for k, v in self.name_of.items() if k not in self.author and v in mine
+            }
 
     # -- planning ---------------------------------------------------------------------------
     def _plan_tagged_unions(self) -> None:
-        claims: dict[str, set[tuple[str, str | int]]] = {}
-        unions: list[tuple[ir.UnionType, list[str]]] = []
-        for u in self._all_unions():
-            if not isinstance(u.discriminator, ir.TagDiscriminator) or not u.discriminator.values:
-                continue
-            ids = []
-            ok = True
-            for v, values in zip(u.variants, u.discriminator.values):
-                if not isinstance(v, ir.RefType) or len(values) != 1 or not isinstance(values[0], (str, int)) or isinstance(values[0], bool):
-                    ok = False
-                    break
-                d = self.decls[v.target]
+        """msgspec tagged unions: sound single-value tags (shared analysis) that are strings or
+        integers, on closed structs; an object is tagged only when every such union agrees on its tag."""
+
+        def expressible(u: ir.UnionType) -> bool:
+            for target, value in single_value_variants(self.decls, u) or []:
+                d = self.decls[target]
+                if not isinstance(value, (str, int)) or isinstance(value, bool):
+                    return False
                 if not isinstance(d, ir.ObjectDecl) or not d.closed or d.id in self.runtime_closed:
-                    ok = False
-                    break
-                ids.append(v.target)
-            if not ok:
-                continue
-            for i, values in zip(ids, u.discriminator.values):
-                claims.setdefault(i, set()).add((u.discriminator.property, values[0]))  # type: ignore[arg-type]
-            unions.append((u, ids))
-        for u, ids in unions:
+                    return False
+            return True
+
+        unions, claims = tag_claims(self.decls, self._all_unions(), expressible)
+        for u in unions:
+            ids = [v.target for v in u.variants if isinstance(v, ir.RefType)]
             if all(len(claims[i]) == 1 for i in ids):
                 for i in ids:
-                    self.tags[i] = next(iter(claims[i]))
+                    prop, _, value = next(iter(claims[i]))
+                    self.tags[i] = (prop, value)  # type: ignore[assignment]
                 self.native_unions.add(repr(u))
 
     def _all_unions(self) -> list[ir.UnionType]:
-        from ...ir.passes import decl_exprs, walk_expr
-
-        out = []
-        for d in self.decls.values():
-            for e in decl_exprs(d):
-                out.extend(x for x in walk_expr(e) if isinstance(x, ir.UnionType))
-        return out
+        return unions_of(self.decls.values())
 
     def _plan_hooks(self) -> None:
         for d in self.decls.values():
@@ -296,7 +319,8 @@ class PythonTypeMapper:
 
     # -- type expressions -------------------------------------------------------------------
     def ref(self, type_id: str) -> str:
-        return self.name_of[type_id]
+        self.used.add(type_id)
+        return self.local.get(type_id, self.name_of[type_id])
 
     def expr(self, e: ir.TypeExpr, where: ir.Source | None = None) -> str:
         if isinstance(e, ir.AnyType):
@@ -451,7 +475,7 @@ class PythonTypeMapper:
         if isinstance(r, ir.EnumDecl):
             for ident, m in zip(self.enum_member_names(r), r.members):
                 if m.value == value and type(m.value) is type(value):
-                    return f"{self.name_of[r.id]}.{ident}"
+                    return f"{self.ref(r.id)}.{ident}"
             return py_literal(value)
         if isinstance(r, ir.ObjectDecl):
             return None
@@ -569,7 +593,16 @@ class PythonTypeMapper:
             nullable = "None" in ann.split(" | ")
             if not f.required:
                 source = None
-                if self.defaults == "apply" and f.default is not ir.MISSING:
+                problem = self.default_check.problem(d, f) if self.defaults == "apply" else None
+                if problem is not None:
+                    where = f.source or d.source
+                    self.diags.warning(
+                        "default-not-applied",
+                        where.file if where else "",
+                        where.pointer if where else "",
+                        f"{problem}: it is not applied, the field stays UNSET when absent",
+                    )
+                elif self.defaults == "apply" and f.default is not ir.MISSING:
                     source = self.default_source(f.type, f.default)
                     if source is None:
                         self._warn(
@@ -683,14 +716,19 @@ class PythonTypeMapper:
         )
 
     # -- ordering ---------------------------------------------------------------------------
-    def ordered(self) -> list[PyDecl]:
-        """Enums, then classes, then aliases and union hooks in dependency order.
+    def ordered(self, module: str = "types") -> list[PyDecl]:
+        """The declarations of ``module`` (``types`` or ``component_types``): enums, then classes,
+        then aliases and union hooks in dependency order.
 
         One order for both kinds of alias: a type checker reads a hook as its union alias, which must
         come after the aliases it names; at run time a plain alias must come after the hooks it names.
         """
         out: list[PyDecl] = []
-        decls = sorted(self.decls.values(), key=lambda d: (self.name_of[d.id], d.id))
+        self.in_module(module)
+        authors = module == AUTHOR_MODULE
+        decls = sorted(
+            (d for d in self.decls.values() if (d.id in self.author) == authors), key=lambda d: (self.name_of[d.id], d.id)
+        )
         out += [self.decl(d) for d in decls if isinstance(d, ir.EnumDecl)]
         out += [self.decl(d) for d in decls if isinstance(d, ir.ObjectDecl)]
         aliases = [d for d in decls if isinstance(d, ir.AliasDecl)]

@@ -28,14 +28,22 @@ from dataclasses import field
 
 from ...diagnostics import Diagnostics
 from ...ir import validation as v
+from ...ir.formats import ASSERTED
 from ...ir.model import MISSING
 from ...records import dataclass
 from .escape import py_literal, py_str
 from .format import format_chunk
 
-__all__ = ["ValidatorModule", "build_validators", "translate_pattern"]
+__all__ = ["ValidatorModule", "build_validators", "format_function", "translate_pattern", "uses_formats"]
 
 _SCALAR = {"null": "_NONE", "boolean": "bool", "object": "dict", "array": "list", "string": "str"}
+
+
+def format_function(fmt: str) -> str:
+    """The function of ``_formats.py`` checking an asserted format (``date-time`` -> ``is_date_time``):
+    a name from :data:`~...ir.formats.ASSERTED`, never from input text."""
+    assert fmt in ASSERTED, fmt
+    return "is_" + fmt.replace("-", "_")
 
 
 def translate_pattern(pattern: str) -> tuple[str | None, str | None]:
@@ -70,9 +78,12 @@ _OTHER_KEYWORDS: tuple[str, ...] = ()
 """The fields of a validation node besides its reference (made on first use)."""
 
 
-def _pure_ref(n: v.Node, dynamic: bool) -> bool:
-    """The node only applies ``$ref`` (its function would just call the target's)."""
+def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None) -> bool:
+    """The node only applies ``$ref`` (its function would just call the target's); an asserted
+    ``format`` (``validation.asserted_format``) is a keyword of its own."""
     if n.ref is None or (dynamic and n.resource is not None):
+        return False
+    if validation is not None and validation.asserted_format(n) is not None:
         return False
     global _OTHER_KEYWORDS
     if not _OTHER_KEYWORDS:
@@ -122,16 +133,18 @@ class _Gen:
         for nid in nodes:
             target = nid
             path = {nid}
-            while _pure_ref(validation.nodes[target], self.dyn):
+            while _pure_ref(validation.nodes[target], self.dyn, validation):
                 nxt = validation.nodes[target].ref
                 assert nxt is not None
                 if nxt in path:
                     break
                 path.add(nxt)
                 target = nxt
-            if target != nid and not _pure_ref(validation.nodes[target], self.dyn):
+            if target != nid and not _pure_ref(validation.nodes[target], self.dyn, validation):
                 self.alias[nid] = target
         self.class_sets: dict[str, str] = {}
+        self.formats: set[str] = set()
+        """The format checks the functions call (imported from ``_formats``)."""
 
     # -- names ------------------------------------------------------------------------------
     def const(self, source: str, key: str | None = None) -> str:
@@ -174,7 +187,7 @@ class _Gen:
         n = self.v.nodes[self.alias.get(nid, nid)]
         if n.ref is not None or (self.dyn and n.resource is not None):
             return False
-        return _pure_ref(_with_ref(n), self.dyn)
+        return _pure_ref(_with_ref(n), self.dyn, self.v)
 
     def fn(self, nid: int) -> str:
         """The function of node ``nid``: a node that only holds ``$ref`` is its target's function."""
@@ -262,6 +275,12 @@ class _Gen:
             else:
                 strs.append(f"        if {p}.search(x) is None:")
                 strs.append(f'            return Fail({nid}, "pattern")')
+        fmt = self.v.asserted_format(n)
+        if fmt is not None:
+            checker = format_function(fmt)
+            self.formats.add(checker)
+            strs.append(f"        if not {checker}(x):")
+            strs.append(f'            return Fail({nid}, "format")')
         L += self.blocks(n, [("number", "t is int or t is float", num), ("string", "t is str", strs)])
         # -- in-place applicators
         if n.ref is not None and not self.trivial(n.ref):
@@ -620,6 +639,11 @@ of each node.
 """'''
 
 
+def uses_formats(text: str) -> bool:
+    """``_validators.py`` (its text) calls the format checks: the package needs ``_formats.py``."""
+    return "\nfrom ._formats import " in text
+
+
 def build_validators(
     validation: v.Validation | None,
     decl_nodes: dict[str, int],
@@ -627,11 +651,14 @@ def build_validators(
     exact: frozenset[str],
     header: str,
     diags: Diagnostics,
+    authors: frozenset[str] = frozenset(),
 ) -> str:
     """The text of ``_validators.py``.
 
     ``decl_nodes``: declaration id -> node; ``names``: declaration id -> Python name; ``exact``:
-    declaration ids whose typed decode needs no validation.
+    declaration ids whose typed decode needs no validation; ``authors``: the declarations of
+    ``component_types.py``, whose names are in ``COMPONENT_VALIDATORS`` and ``COMPONENT_EXACT``
+    (a name of their own module may also be a protocol type's).
     """
     lines = [header, HEADER_DOC, "", "from __future__ import annotations", ""]
     if validation is None or not decl_nodes:
@@ -640,6 +667,11 @@ def build_validators(
             "",
             "VALIDATORS: dict[str, Validator] = {}",
             "EXACT: frozenset[str] = frozenset()",
+            *(
+                ["COMPONENT_VALIDATORS: dict[str, Validator] = {}", "COMPONENT_EXACT: frozenset[str] = frozenset()"]
+                if authors
+                else []
+            ),
             "SCHEMA: dict[int, str] = {}",
             "",
         ]
@@ -663,6 +695,8 @@ def build_validators(
     needs_re = bool(gen.pattern_lines)
     lines += (["import re"] if needs_re else []) + ["from typing import Any", ""]
     lines.append(f"from ._runtime import {', '.join(sorted(names_used, key=str.lower))}")
+    if gen.formats:
+        lines.append(f"from ._formats import {', '.join(sorted(gen.formats))}")
     lines.append("")
     out = "\n".join(lines) + "\n"
     if "_NONE" in body or any("_NONE" in c for c in gen.const_lines):
@@ -673,14 +707,16 @@ def build_validators(
         out += "".join(gen.pattern_lines)
     out += "\n\n" + "\n\n".join(funcs)
     out += "\n\n" + "".join(gen.tables) if gen.tables else ""
-    top = sorted(decl_nodes, key=lambda d: names[d])
-    entries = "".join(f"    {py_str(names[d])}: {gen.fn(decl_nodes[d])},\n" for d in top)
-    out += "\nVALIDATORS: dict[str, Validator] = {\n" + entries + "}\n"
-    ex = [names[d] for d in top if d in exact]
-    if ex:
-        out += "EXACT: frozenset[str] = frozenset(\n    {\n" + "".join(f"        {py_str(x)},\n" for x in ex) + "    }\n)\n"
-    else:
-        out += "EXACT: frozenset[str] = frozenset()\n"
+    groups = [("", False)] + ([("COMPONENT_", True)] if authors else [])
+    for prefix, mine in groups:
+        top = sorted((d for d in decl_nodes if (d in authors) == mine), key=lambda d: (names[d], d))
+        entries = "".join(f"    {py_str(names[d])}: {gen.fn(decl_nodes[d])},\n" for d in top)
+        out += f"\n{prefix}VALIDATORS: dict[str, Validator] = {{\n" + entries + "}\n"
+        ex = [names[d] for d in top if d in exact]
+        if ex:
+            out += f"{prefix}EXACT: frozenset[str] = frozenset(\n    {{\n" + "".join(f"        {py_str(x)},\n" for x in ex) + "    }\n)\n"
+        else:
+            out += f"{prefix}EXACT: frozenset[str] = frozenset()\n"
     schema = "".join(
         f"    {nid}: {py_str(validation.nodes[nid].source.file + '#' + validation.nodes[nid].source.pointer)},\n"
         for nid in order

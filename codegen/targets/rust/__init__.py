@@ -27,16 +27,12 @@ def check_name(name: str) -> str | None:
 
 
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
-    if options.defaults != "preserve":
-        diags.warning(
-            "defaults-not-applied",
-            "",
-            "",
-            "the Rust target always preserves absent optional fields (None); --defaults apply is ignored "
-            "(each default is named in the field's documentation)",
-        )
     from .representable import check
 
     if check(program, diags):
         return {}
-    return render_rust(program, RustOptions(options.name, options.command, options.templates), diags)
+    return render_rust(
+        program,
+        RustOptions(options.name, options.command, options.templates, integers=options.integers, defaults=options.defaults),
+        diags,
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...analysis.namespaces import namespace_inputs
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...shell import comment_line
@@ -16,7 +17,7 @@ from . import layout, server
 from .escape import rust_comment, rust_doc, rust_doc_inline, rust_str
 from ...ir.validation import Validation
 from .validators import NodeRenderer
-from .types import RESERVED_TYPE_NAMES, RDecl, RustTypeMapper, UVariant, claim_pascal, rust_pascal
+from .types import AUTHOR_MODULE, RESERVED_TYPE_NAMES, RDecl, RustTypeMapper, UVariant, claim_pascal, rust_pascal
 
 SERDE = "1.0.200"
 SERDE_JSON = "1.0.120"
@@ -51,6 +52,10 @@ class RustOptions:
     crate: str
     command: str
     templates: Path | None = None
+    integers: str = "native"
+    """``native``: integers are ``i64``/``u64`` (narrower per ``format``); ``exact``: an integer the
+    bounds do not prove 64-bit is a ``serde_json::Number`` (``arbitrary_precision`` enabled)."""
+    defaults: str = "preserve"
     runtime: str = "crate::runtime"
     """The path of the runtime module from ``types.rs`` (a harness compiling many schemas as
     modules of one crate shares one runtime)."""
@@ -66,38 +71,18 @@ def lib_name(crate: str) -> str:
 
 def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -> dict[str, str]:
     env = environment("rust", FILTERS, options.templates)
-    mapper = RustTypeMapper(program, diags)
-    decls = mapper.render_decls()
-    nodes = NodeRenderer(program.validation or Validation(()), diags)
-    by_source = _nodes_by_source(program.validation)
-    for d in decls:
-        d.node = _node_of(program, d, mapper, by_source)
-    chunks = [_render_decl(env, mapper, d, nodes) for d in decls]
-    roundtrips: list[str] = []
-    table = [
-        _schema_type_entry(d, nodes, roundtrips)
-        for d in sorted((d for d in decls if not d.key.startswith("~")), key=lambda d: d.key)
-    ]
-    if any(d.kind != "alias" for d in decls):
-        mapper.uses.update({"rt", "serde", "Value"})
-    if table:
-        mapper.uses.add("rt")
-    patterns: list[str] = []
+    mapper = RustTypeMapper(program, diags, integers=options.integers, defaults=options.defaults)
     files: dict[str, str] = {}
-    files["src/types.rs"] = env.get_template("types.rs.jinja").render(
-        header=header(options.command),
-        inputs=list(program.inputs),
-        uses=mapper.uses,
-        validate=any(d.kind != "alias" for d in decls),
-        body="\n\n".join(c.strip("\n") for c in chunks),
-        patterns=patterns,
-        table=table,
-        roundtrips=roundtrips,
-        checks=nodes.render() if nodes.needed else "",
-        runtime=options.runtime,
-    )
+    files["src/types.rs"], nodes = _types_module(env, program, options, mapper, "types")
     regex, fancy = nodes.regex, nodes.fancy
-    files["src/runtime.rs"] = render_runtime(options.command, regex, fancy)
+    formats, format_regex = nodes.formats, nodes.format_regex
+    authors = bool(mapper.author_keys)
+    if authors:
+        files[f"src/{AUTHOR_MODULE}.rs"], author_nodes = _types_module(env, program, options, mapper, AUTHOR_MODULE)
+        regex, fancy = regex or author_nodes.regex, fancy or author_nodes.fancy
+        formats, format_regex = formats or author_nodes.formats, format_regex or author_nodes.format_regex
+    mapper.module = "types"
+    files["src/runtime.rs"] = render_runtime(options.command, regex, fancy, formats, format_regex)
     protocol = None
     if program.protocol is not None:
         protocol = _protocol_view(program.protocol, mapper, diags)
@@ -111,6 +96,7 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         inputs=list(program.inputs),
         protocol=protocol,
         server=serving,
+        authors=AUTHOR_MODULE if authors else None,
     )
     files["Cargo.toml"] = env.get_template("Cargo.toml.jinja").render(
         header=header(options.command, "#"),
@@ -118,6 +104,7 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
         description=_toml_str(_description(program)),
         serde=SERDE,
         serde_json=SERDE_JSON,
+        exact=options.integers == "exact",
         regex=REGEX if regex else None,
         fancy=FANCY_REGEX if fancy else None,
         server=server.server_deps() if serving else None,
@@ -126,7 +113,47 @@ def render_rust(program: ir.Program, options: RustOptions, diags: Diagnostics) -
     return {k: _tidy(v) for k, v in sorted(files.items())}
 
 
-def render_runtime(command: str, regex: bool = True, fancy: bool = True) -> str:
+def _types_module(
+    env: Any, program: ir.Program, options: RustOptions, mapper: RustTypeMapper, module: str
+) -> tuple[str, NodeRenderer]:
+    """``src/types.rs`` (the protocol's types) or ``src/component_types.rs`` (the component authors'
+    types, naming a protocol type ``types::Name``), with the schema checks of its types."""
+    mapper.uses = set()
+    decls = mapper.render_decls(module)
+    nodes = NodeRenderer(program.validation or Validation(()), mapper.diags)
+    by_source = _nodes_by_source(program.validation)
+    for d in decls:
+        d.node = _node_of(program, d, mapper, by_source)
+    chunks = [_render_decl(env, mapper, d, nodes) for d in decls]
+    roundtrips: list[str] = []
+    table = [
+        _schema_type_entry(d, nodes, roundtrips)
+        for d in sorted((d for d in decls if not d.key.startswith("~")), key=lambda d: d.key)
+    ]
+    if any(d.kind != "alias" for d in decls):
+        mapper.uses.update({"rt", "serde", "Value"})
+    if table:
+        mapper.uses.add("rt")
+    authors = module == AUTHOR_MODULE
+    text = env.get_template("types.rs.jinja").render(
+        header=header(options.command),
+        inputs=list(namespace_inputs(program)[1 if authors else 0]),
+        uses=mapper.uses,
+        validate=any(d.kind != "alias" for d in decls),
+        body="\n\n".join(c.strip("\n") for c in chunks),
+        patterns=[],
+        table=table,
+        roundtrips=roundtrips,
+        checks=nodes.render() if nodes.needed else "",
+        runtime=options.runtime,
+        authors=authors,
+        protocol_use=authors and "types::" in "\n".join(chunks),
+    )
+    return text, nodes
+
+
+def render_runtime(command: str, regex: bool = True, fancy: bool = True, formats: bool = False,
+                   format_regex: bool = False) -> str:
     """``src/runtime.rs``: ``templates/rust/runtime/runtime.rs`` after the generated-file header, then,
     when a schema has a ``pattern``, the ``Pattern`` engine: ``pattern_regex.rs`` (needs the ``regex``
     crate) or, when a pattern needs look-around or backreferences, ``pattern_fancy.rs`` (``regex`` and
@@ -134,12 +161,19 @@ def render_runtime(command: str, regex: bool = True, fancy: bool = True) -> str:
     them is substituted, so a crate without patterns carries no regex code and no regex dependency.
 
     A harness that compiles the types of many schemas as modules of one crate (each case's
-    ``src/types.rs`` as ``crate::<case>``) renders one runtime with both, as ``crate::runtime``."""
+    ``src/types.rs`` as ``crate::<case>``) renders one runtime with both, as ``crate::runtime``.
+
+    ``formats``: some schema asserts a format (``--formats assert``): ``formats.rs`` follows, and
+    ``format_regex.rs`` too when the ``regex`` format is asserted (it needs the ``regex`` crate)."""
     root = templates_dir() / "rust" / "runtime"
     text = header(command) + "\n\n" + (root / "runtime.rs").read_text(encoding="utf-8")
     if regex:
         engine = "pattern_fancy.rs" if fancy else "pattern_regex.rs"
         text += "\n" + (root / engine).read_text(encoding="utf-8")
+    if formats:
+        text += "\n" + (root / "formats.rs").read_text(encoding="utf-8")
+        if format_regex:
+            text += "\n" + (root / "format_regex.rs").read_text(encoding="utf-8")
     return _tidy(text)
 
 

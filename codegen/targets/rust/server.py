@@ -10,6 +10,7 @@ manifest the crate stays a plain serde crate (serde and serde_json only)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from ...analysis.components import execution_failed_code, server_gap
@@ -19,7 +20,7 @@ from ...templating import templates_dir
 from ..naming import NameTable, snake
 from . import layout as L
 from .escape import rust_doc, rust_int, rust_str
-from .types import KEYWORDS, RustTypeMapper
+from .types import AUTHOR_MODULE, KEYWORDS, RustTypeMapper
 
 RUNTIME_FILES = ("rpc.rs", "stdio.rs", "http.rs", "server.rs")
 
@@ -128,7 +129,16 @@ def _components(program: ir.Program, hdr: str, mapper: RustTypeMapper, failed: i
         out.append(L.assign_call(4, "let component", "component.described", args))
         out.append("    server.component(component);")
     out.append(_TAIL)
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    # the component authors' types are in their own module: import each module the signatures name
+    body = text.split(_TYPES_USE, 1)[1]
+    uses = ("use crate::component_types;\n" if f"{AUTHOR_MODULE}::" in body else "") + _RPC_USE
+    types_use = _TYPES_USE if re.search(r"(?<![\w:])types::", body) else ""
+    return text.replace(_RPC_USE, uses, 1).replace(_TYPES_USE, types_use, 1)
+
+
+_RPC_USE = "use crate::rpc::BoxFuture;\n"
+_TYPES_USE = "use crate::types;\n"
 
 
 def _canonical(schema: ir.JSON) -> str:

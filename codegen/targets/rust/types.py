@@ -27,16 +27,20 @@ Decisions (argued in docs/rust.md):
 from __future__ import annotations
 
 import collections
+import math
 import itertools
 
 import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from ...analysis.unions import single_value_variants, tag_claims, unions_of
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
+from ...analysis.defaults import DefaultCheck, write_default_ids
 from ...ir.passes import decl_exprs, walk_expr
-from ..naming import NameTable, Rename, naming_order, protocol_decls, report_renames, snake, words
+from ...analysis.namespaces import author_decls
+from ..naming import NameTable, Rename, naming_order, report_renames, snake, words
 from . import layout
 from .escape import NotRepresentable, rust_comment, rust_doc, rust_int, rust_str
 
@@ -57,6 +61,8 @@ RESERVED_TYPE_NAMES = frozenset(
     ValidationError ValidationErrors DecodeError Path Num Pattern ObjectOnly UnionErrors Formatter
     Cow Rc Arc Cell RefCell PhantomData OnceLock Regex""".split()
 )
+AUTHOR_MODULE = "component_types"
+"""The module of the component authors' types (``types`` holds the protocol's)."""
 RESERVED_FIELD_NAMES = frozenset({"additional_properties"})
 RESERVED_VARIANT_NAMES = frozenset({"Self"})
 
@@ -135,6 +141,8 @@ class RDecl:
     fields: list[str] = field(default_factory=list)
     closed: bool = True
     derive_default: bool = False
+    defaults: list[str] = field(default_factory=list)
+    """``--defaults apply``: the functions of the struct's applied defaults (``impl`` body lines)."""
     # enums
     members: list[tuple[str, str, str]] = field(default_factory=list)
     """(variant, Rust literal of the wire value, doc) for enums."""
@@ -167,8 +175,14 @@ def _src(source: ir.Source | None) -> tuple[str, str]:
 
 
 class RustTypeMapper:
-    def __init__(self, program: ir.Program, diags: Diagnostics):
+    def __init__(self, program: ir.Program, diags: Diagnostics, integers: str = "native", defaults: str = "preserve"):
         self.program = program
+        self.exact_integers = integers == "exact"
+        self.apply_defaults = defaults == "apply"
+        self._default_check: DefaultCheck | None = None
+        self.write_defaults = write_default_ids(program) if self.apply_defaults else frozenset()
+        """Objects that write values equal to their default (component inputs and outputs: flows
+        read them without applying schema defaults), as in the Python target."""
         self.diags = diags
         self.decls: dict[str, ir.Decl] = {d.id: d for d in program.decls}
         self.kind: dict[str, str] = {}
@@ -180,11 +194,19 @@ class RustTypeMapper:
         self.tagged_values: dict[str, str] = {}
         """Object id -> the tag value of its serde-tagged union's variant (written when it stands alone)."""
         self.names = NameTable("rust type", RESERVED_TYPE_NAMES)
+        self.author_names = NameTable("rust component type", RESERVED_TYPE_NAMES)
+        self.author = author_decls(program)
+        """The component authors' declarations: module ``component_types``, a name table of its own."""
+        self.author_keys: set[str] = set()
+        """Their keys, with the synthesized types they own."""
+        self.module = "types"
+        """The module being rendered: ``types`` or ``component_types``."""
         self.name_of: dict[str, str] = {}
         self.uses: set[str] = set()
         self._plan_kinds()
         self._plan_tagged()
         self._collect_synth()
+        self.author_keys = set(self.author) | {s.key for s in self.synth.values() if s.owner in self.author}
         self._assign_names()
         self._plan_boxes()
 
@@ -268,7 +290,7 @@ class RustTypeMapper:
         if isinstance(e, ir.RefType):
             return False
         if isinstance(e, ir.IntType):
-            return bool(self._int_checks(e, _int_type(e)))
+            return bool(self._int_checks(e, _int_type(e, self.exact_integers)))
         if isinstance(e, (ir.NumberType, ir.StringType)):
             c = e.constraints
             if isinstance(e, ir.StringType):
@@ -303,19 +325,7 @@ class RustTypeMapper:
 
     def _plan_tagged(self) -> None:
         """Unions that become serde internally tagged enums (the tag lives in the enum, not the structs)."""
-        unions: list[ir.UnionType] = []
-        for d in self.program.decls:
-            for e in decl_exprs(d):
-                unions.extend(x for x in walk_expr(e) if isinstance(x, ir.UnionType))
-        claims: dict[str, set[tuple[str, str]]] = {}
-        candidates: list[ir.UnionType] = []
-        for u in unions:
-            if self._tag_candidate(u):
-                candidates.append(u)
-                assert isinstance(u.discriminator, ir.TagDiscriminator)
-                for v, values in zip(u.variants, u.discriminator.values):
-                    assert isinstance(v, ir.RefType)
-                    claims.setdefault(v.target, set()).add((u.discriminator.property, str(values[0])))
+        candidates, claims = tag_claims(self.decls, unions_of(self.program.decls), self._tag_candidate)
         # every other reference to a variant object makes it ineligible (it must carry its tag)
         elsewhere: set[str] = {r.type for r in self.program.roots}
         if self.program.protocol:
@@ -332,7 +342,7 @@ class RustTypeMapper:
             if all(len(claims[i]) == 1 and i not in elsewhere for i in ids) and len(set(ids)) == len(ids):
                 for i in ids:
                     self.tagged_variants[i] = u.discriminator.property
-                    self.tagged_values[i] = next(iter(claims[i]))[1]
+                    self.tagged_values[i] = str(next(iter(claims[i]))[2])
         self.tagged_unions = {
             repr(u) for u in candidates if all(isinstance(v, ir.RefType) and v.target in self.tagged_variants for v in u.variants)
         }
@@ -356,21 +366,12 @@ class RustTypeMapper:
             self._refs_outside(c, candidates, out)
 
     def _tag_candidate(self, u: ir.UnionType) -> bool:
-        disc = u.discriminator
-        if not isinstance(disc, ir.TagDiscriminator) or not disc.values or len(disc.values) != len(u.variants):
-            return False
+        """serde can make a sound single-value tag (shared analysis) an internally tagged enum when
+        the tags are strings and the union is an enum of exactly its direct variants."""
         if self.union_shape(u)[0] != "enum" or len(self.flat(u)) != len(u.variants):
             return False
-        for v, values in zip(u.variants, disc.values):
-            if not isinstance(v, ir.RefType) or len(values) != 1 or not isinstance(values[0], str):
-                return False
-            d = self.decls.get(v.target)
-            if not isinstance(d, ir.ObjectDecl):
-                return False
-            f = next((f for f in d.fields if f.wire_name == disc.property), None)
-            if f is None or not f.required or not isinstance(f.type, ir.LiteralType) or f.type.value != values[0]:
-                return False
-        return True
+        variants = single_value_variants(self.decls, u) or []
+        return all(isinstance(value, str) for _, value in variants)
 
     def _collect_synth(self) -> None:
         """Inline types that need a name in Rust: consts and unions that are not ``T | null``."""
@@ -416,7 +417,8 @@ class RustTypeMapper:
             elif isinstance(e, ir.MapType):
                 visit(e.values, hint + ("value",), owner, source, False)
 
-        for d in self.program.decls:
+        # the protocol's first: an inline type both use is the protocol's (its module never names an author's)
+        for d in sorted(self.program.decls, key=lambda d: d.id in self.author):
             if isinstance(d, ir.ObjectDecl):
                 for f in d.fields:
                     if d.id in self.tagged_variants and f.wire_name == self.tagged_variants[d.id]:
@@ -434,28 +436,36 @@ class RustTypeMapper:
                     visit(d.target, tuple(d.name), d.id, d.source, False)
 
     def _assign_names(self) -> None:
-        for d in naming_order(self.program.decls, protocol_decls(self.program)):
+        for d in naming_order(self.program.decls):
             stem = PurePosixPath(d.id.split("#", 1)[0]).name.split(".")[0]
             where = f"{d.source.file}#{d.source.pointer}" if d.source else d.id
-            self.name_of[d.id] = self._claim(rust_pascal(*d.name), " ".join(d.name), where, stem)
+            self.name_of[d.id] = self._claim(rust_pascal(*d.name), " ".join(d.name), where, stem, table=self._table(d.id))
         for s in self.synth.values():
             owner = self.name_of.get(s.owner, "")
             hint = owner + rust_pascal(*s.hint[1:]) if owner else rust_pascal(*s.hint)
             where = f"{s.source.file}#{s.source.pointer}" if s.source else s.owner
             stem = PurePosixPath(s.owner.split("#", 1)[0]).name.split(".")[0]
-            self.name_of[s.key] = self._claim(hint, " ".join(s.hint), where, stem)
+            self.name_of[s.key] = self._claim(hint, " ".join(s.hint), where, stem, table=self._table(s.key))
         for r in self.names.renames:
             self._report_type_rename(r)
+        for r in self.author_names.renames:
+            report_renames(self.diags, [r], f"Rust type (of {AUTHOR_MODULE})")
 
-    def _claim(self, wanted: str, original: str, where: str, stem: str, report: bool = True) -> str:
+    def _table(self, key: str) -> NameTable:
+        return self.author_names if key in self.author_keys else self.names
+
+    def _claim(
+        self, wanted: str, original: str, where: str, stem: str, report: bool = True, table: NameTable | None = None
+    ) -> str:
+        table = self.names if table is None else table
         if not wanted or not wanted[0].isalpha():
             wanted = "Type" + wanted
         prefixed = rust_pascal(stem) + wanted
         alternatives = itertools.chain([prefixed], (f"{wanted}{i}" for i in range(2, 1000)))
-        before = len(self.names.renames)
-        chosen = self.names.claim(wanted, original, where, alternatives=alternatives, fix_reserved=lambda n: prefixed)
+        before = len(table.renames)
+        chosen = table.claim(wanted, original, where, alternatives=alternatives, fix_reserved=lambda n: prefixed)
         if not report:
-            del self.names.renames[before:]
+            del table.renames[before:]
         return chosen
 
     def _report_type_rename(self, r: Rename) -> None:
@@ -550,7 +560,14 @@ class RustTypeMapper:
 
     # -- type expressions ---------------------------------------------------------------------
     def ref_name(self, key: str, qual: str = "") -> str:
-        return qual + self.name_of[key]
+        """The name of ``key`` where it is used: ``qual`` (``types::``) from another module of the
+        crate (``component_types::`` for an author's type); in ``component_types``, a protocol
+        type is ``types::Name``."""
+        if qual:
+            return (f"{AUTHOR_MODULE}::" if key in self.author_keys else qual) + self.name_of[key]
+        if self.module == AUTHOR_MODULE and key not in self.author_keys:
+            return "types::" + self.name_of[key]
+        return self.name_of[key]
 
     def rtype(self, e: ir.TypeExpr, owner: str | None, byvalue: bool = True, qual: str = "") -> RType:
         """The Rust type of ``e`` used inside nominal type ``owner`` (``byvalue``: not behind a Vec or map)."""
@@ -562,7 +579,10 @@ class RustTypeMapper:
         if isinstance(e, ir.BoolType):
             return RType("bool")
         if isinstance(e, ir.IntType):
-            return RType(_int_type(e))
+            rust = _int_type(e, self.exact_integers)
+            if rust == "Number":
+                self.uses.add("Number")
+            return RType(rust)
         if isinstance(e, ir.NumberType):
             self.uses.add("Number")
             return RType("Number")
@@ -681,16 +701,16 @@ class RustTypeMapper:
 
     # -- validation ---------------------------------------------------------------------------
     def _int_checks(self, e: ir.IntType, rust: str) -> list[tuple[str, object]]:
-        lo, hi = INT_RANGES[rust]
+        lo, hi = INT_RANGES.get(rust, (None, None))
         c = e.constraints
         out: list[tuple[str, object]] = []
-        if c.minimum is not None and c.minimum > lo:
+        if c.minimum is not None and (lo is None or c.minimum > lo):
             out.append(("minimum", c.minimum))
-        if c.exclusive_minimum is not None and c.exclusive_minimum >= lo:
+        if c.exclusive_minimum is not None and (lo is None or c.exclusive_minimum >= lo):
             out.append(("exclusive_minimum", c.exclusive_minimum))
-        if c.maximum is not None and c.maximum < hi:
+        if c.maximum is not None and (hi is None or c.maximum < hi):
             out.append(("maximum", c.maximum))
-        if c.exclusive_maximum is not None and c.exclusive_maximum <= hi:
+        if c.exclusive_maximum is not None and (hi is None or c.exclusive_maximum <= hi):
             out.append(("exclusive_maximum", c.exclusive_maximum))
         if c.multiple_of is not None and c.multiple_of != 1:
             out.append(("multiple_of", c.multiple_of))
@@ -726,10 +746,12 @@ class RustTypeMapper:
             )
         return [chosen[f.wire_name] for f in fields]
 
-    def render_decls(self) -> list[RDecl]:
-        """Every declaration, sorted by Rust name."""
-        out = [self.decl(d) for d in self.program.decls]
-        out += [self.synth_decl(s) for s in self.synth.values()]
+    def render_decls(self, module: str = "types") -> list[RDecl]:
+        """Every declaration of ``module`` (``types`` or ``component_types``), sorted by Rust name."""
+        self.module = module
+        mine = module == AUTHOR_MODULE
+        out = [self.decl(d) for d in self.program.decls if (d.id in self.author_keys) == mine]
+        out += [self.synth_decl(s) for s in self.synth.values() if (s.key in self.author_keys) == mine]
         return sorted(out, key=lambda r: (r.name, r.key))
 
     def _comment(self, source: ir.Source | None, key: str) -> str:
@@ -815,8 +837,14 @@ class RustTypeMapper:
             t = self.rtype(f.type, d.id)
             chunk: list[str] = []
             doc = f.doc or ""
+            applied = not f.required and self._applies_default(f, d)
             if f.default is not ir.MISSING:
-                doc += ("\n\n" if doc else "") + f"Default: `{json.dumps(f.default, ensure_ascii=False)}` (applied by the reader, not by serde)."
+                shown = json.dumps(f.default, ensure_ascii=False)
+                doc += ("\n\n" if doc else "") + (
+                    (f"Default: `{shown}` (decoded when absent; not written when equal)." if d.id not in self.write_defaults
+                     else f"Default: `{shown}` (decoded when absent; written, as component data is).") if applied
+                    else f"Default: `{shown}` (applied by the reader, not by serde)."
+                )
             if f.deprecated:
                 doc += ("\n\n" if doc else "") + "Deprecated."
             if doc:
@@ -829,6 +857,26 @@ class RustTypeMapper:
                 if t.option:
                     self.uses.add("rt")
                     chunk.append(layout.attr(4, "serde", ['deserialize_with = "rt::required"']))
+            elif applied:
+                all_optional = False  # a derived Default would not be the schema's
+                self.uses.add("rt")
+                ty = t.text
+                bare = unraw(ident)
+                default_fn, is_default_fn = f"default_{bare}", f"is_default_{bare}"
+                omit = d.id not in self.write_defaults
+                attrs = [f'default = "{r.name}::{default_fn}"']
+                if omit:
+                    attrs.append(f'skip_serializing_if = "{r.name}::{is_default_fn}"')
+                chunk.append(layout.attr(4, "serde", attrs))
+                text = self._str(json.dumps(f.default, ensure_ascii=False, separators=(",", ":")), f.source or d.source)
+                static = f"        static DEFAULT: rt::Json = rt::Json::new({text});"
+                r.defaults.append(
+                    f"    fn {default_fn}() -> {ty} {{\n{static}\n        rt::default_of(&DEFAULT)\n    }}"
+                )
+                if omit:
+                    r.defaults.append(
+                        f"    fn {is_default_fn}<T: Serialize>(value: &T) -> bool {{\n{static}\n        rt::is_default(value, &DEFAULT)\n    }}"
+                    )
             else:
                 self.uses.add("rt")
                 ty = f"Option<{t.text}>"
@@ -851,6 +899,80 @@ class RustTypeMapper:
             )
         r.fields = lines
         r.derive_default = all_optional
+
+    # -- defaults (--defaults apply) ------------------------------------------------------------
+    def _applies_default(self, f: ir.Field, d: ir.ObjectDecl) -> bool:
+        """Whether the optional field ``f`` takes its schema default when absent: ``--defaults
+        apply``, a default the field's Rust type holds and the schema accepts (else a warning)."""
+        if not self.apply_defaults or f.default is ir.MISSING:
+            return False
+        why = None
+        if not self._default_fits(f.type, f.default):
+            why = "its Rust type cannot hold it" if not _holds_object(f.default) else "a default holding a struct is not applied"
+        else:
+            if self._default_check is None:
+                self._default_check = DefaultCheck(self.decls, self.program.validation)
+            why = self._default_check.problem(d, f)
+        if why is None:
+            return True
+        self._warn(
+            f.source or d.source,
+            "default-not-applied",
+            f"the default {json.dumps(f.default, ensure_ascii=False)[:80]} is not applied: {why}; the field stays an Option (None when absent)",
+        )
+        return False
+
+    def _default_fits(self, e: ir.TypeExpr, value: object, depth: int = 0) -> bool:
+        """Whether the JSON ``value`` decodes as the Rust type of ``e`` (objects never: a default
+        holding a struct is not applied, as in the Python target)."""
+        if depth > 30:
+            return False
+        if isinstance(e, ir.AnyType):
+            return True  # a serde_json::Value
+        if isinstance(e, ir.NullType):
+            return value is None
+        if isinstance(e, ir.BoolType):
+            return isinstance(value, bool)
+        if isinstance(e, ir.IntType):
+            if not isinstance(value, int) or isinstance(value, bool):
+                return False
+            lo, hi = INT_RANGES.get(_int_type(e, self.exact_integers), (None, None))
+            return lo is None or hi is None or lo <= value <= hi
+        if isinstance(e, ir.NumberType):
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        if isinstance(e, ir.StringType):
+            return isinstance(value, str)
+        if isinstance(e, ir.LiteralType):
+            return type(value) is type(e.value) and value == e.value
+        if isinstance(e, ir.RefType):
+            target = self.decls[e.target]
+            if isinstance(target, ir.EnumDecl):
+                return any(type(m.value) is type(value) and m.value == value for m in target.members)
+            if isinstance(target, ir.AliasDecl):
+                return self._default_fits(target.target, value, depth + 1)
+            return False
+        if isinstance(e, ir.ArrayType):
+            return isinstance(value, list) and all(self._default_fits(e.items, x, depth + 1) for x in value)
+        if isinstance(e, ir.TupleType):
+            if not isinstance(value, list):
+                return False
+            if self._tuple_is_fixed(e):
+                return len(value) == len(e.items) and all(self._default_fits(t, x, depth + 1) for t, x in zip(e.items, value))
+            if not e.items and e.rest is not None:
+                return all(self._default_fits(e.rest, x, depth + 1) for x in value)
+            return not _holds_object(value)
+        if isinstance(e, ir.MapType):
+            return isinstance(value, dict) and all(self._default_fits(e.values, x, depth + 1) for x in value.values())
+        if isinstance(e, ir.UnionType):
+            shape, rest, has_null = self.union_shape(e)
+            if value is None:
+                return has_null or shape == "any"
+            if shape == "any":
+                return True
+            # a dispatched union decodes the first variant that accepts the value: only scalars and
+            # arrays of scalars are applied (objects are not)
+            return any(self._default_fits(v, value, depth + 1) for v in rest) and not _holds_object(value)
+        return False
 
     def _closed_by_additional(self, d: ir.ObjectDecl) -> bool:
         """A closed object stays a ``deny_unknown_fields`` struct only when ``additionalProperties:
@@ -967,16 +1089,42 @@ class RustTypeMapper:
         }.get(v.kind, "Variant")
 
 
+def _holds_object(value: object) -> bool:
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_holds_object(x) for x in value)
+
+
 def _empty_object(t: ir.MapType) -> bool:
     c = t.constraints
     return c.max_properties == 0 and t.key_pattern is None and c.min_properties in (None, 0)
 
 
-def _int_type(e: ir.IntType) -> str:
+def int_bounds(c: ir.Constraints) -> tuple[int | float | None, int | float | None]:
+    """The least and greatest integer the bounds allow (None: unbounded on that side)."""
+    lo = c.minimum if c.minimum is not None else (c.exclusive_minimum + 1 if isinstance(c.exclusive_minimum, int) else None)
+    if lo is None and isinstance(c.exclusive_minimum, float):
+        lo = math.floor(c.exclusive_minimum) + 1
+    hi = c.maximum if c.maximum is not None else (c.exclusive_maximum - 1 if isinstance(c.exclusive_maximum, int) else None)
+    if hi is None and isinstance(c.exclusive_maximum, float):
+        hi = math.ceil(c.exclusive_maximum) - 1
+    return lo, hi
+
+
+def _int_type(e: ir.IntType, exact: bool = False) -> str:
+    """The Rust type of an integer: from ``format``; else ``u64`` when ``minimum >= 0``, else
+    ``i64`` (``--integers native``); with ``--integers exact`` those only when the bounds prove the
+    value fits, else ``Number`` (any JSON integer, exactly)."""
     if e.format in INT_TYPES:
         return INT_TYPES[e.format]
-    c = e.constraints
-    lo = c.minimum if c.minimum is not None else (c.exclusive_minimum + 1 if isinstance(c.exclusive_minimum, int) else None)
-    if lo is not None and lo >= 0:
-        return "u64"
-    return "i64"
+    if not exact:
+        c = e.constraints
+        lo = c.minimum if c.minimum is not None else (c.exclusive_minimum + 1 if isinstance(c.exclusive_minimum, int) else None)
+        return "u64" if lo is not None and lo >= 0 else "i64"
+    lo, hi = int_bounds(e.constraints)
+    if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
+        if lo >= 0 and hi <= INT_RANGES["u64"][1]:
+            return "u64"
+        if INT_RANGES["i64"][0] <= lo and hi <= INT_RANGES["i64"][1]:
+            return "i64"
+    return "Number"

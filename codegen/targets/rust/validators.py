@@ -81,6 +81,10 @@ class NodeRenderer:
         self.statics: list[str] = []
         self.fancy = False
         self.regex = False
+        self.formats = False
+        """Some node asserts a format: the runtime carries formats.rs."""
+        self.format_regex = False
+        """Some node asserts the ``regex`` format: the runtime carries format_regex.rs (and needs ``regex``)."""
         self.json_consts: dict[str, str] = {}
         self.nums: dict[str, str] = {}
         self.dynamic_fns: list[str] = []
@@ -266,7 +270,8 @@ class NodeRenderer:
                 body += fail("multipleOf", "must be a multiple of " + _decimal_text(n.multiple_of), J + 4)
                 body.append(f"{' ' * J}}}")
             body.append(f"{' ' * I}}}")
-        if n.min_length or n.max_length is not None or n.pattern is not None:
+        fmt = self.v.asserted_format(n)
+        if n.min_length or n.max_length is not None or n.pattern is not None or fmt is not None:
             f.uses_x = True
             J = I + 4
             body.append(f"{' ' * I}if let Value::String(text) = x {{")
@@ -284,6 +289,14 @@ class NodeRenderer:
                 p = self.pattern(n.pattern, n.source)
                 body.append(f"{' ' * J}if !{p}.is_match(text) {{")
                 body += fail("pattern", f"must match the pattern {n.pattern}", J + 4)
+                body.append(f"{' ' * J}}}")
+            if fmt is not None:
+                # the runtime's function for a format of ir.formats.ASSERTED (never input text)
+                self.formats = True
+                if fmt == "regex":
+                    self.format_regex = self.regex = True
+                body.append(f"{' ' * J}if !format_{fmt.replace('-', '_')}(text) {{")
+                body += fail("format", f"must be a valid {fmt}", J + 4)
                 body.append(f"{' ' * J}}}")
             body.append(f"{' ' * I}}}")
         # in-place applicators

@@ -27,12 +27,4 @@ def check_name(name: str) -> str | None:
 
 
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
-    if options.defaults == "apply":
-        diags.info(
-            "defaults-ignored",
-            "",
-            "",
-            "--defaults apply does not change the TypeScript output: types keep absent fields optional "
-            "and every default is shown as an @default tag",
-        )
-    return render_typescript(program, TsOptions(options.name, options.command, options.templates), diags)
+    return render_typescript(program, TsOptions(options.name, options.command, options.templates, options.defaults), diags)

@@ -12,10 +12,10 @@ number, numeric bounds and multipleOf, string lengths in code points, patterns (
 
 from __future__ import annotations
 
+from ...analysis.unions import sound_tag
 from ...ir import model as ir
 from . import layout as L
 from .escape import ts_literal, ts_number, ts_string
-from .types import sound_tag
 
 
 def _num(v: int | float) -> L.Node:

@@ -66,6 +66,8 @@ class GraphBuilder:
         self.validation = validation
         self.local: dict[int, int] = {}
         self.order: list[int] = []
+        self.formats = False
+        """Some node asserts a format: the graph needs formats.ts's ``checkFormat``."""
 
     def add(self, start: int) -> int:
         """Includes every node reachable from ``start``; returns its local number."""
@@ -101,6 +103,10 @@ class GraphBuilder:
                 e.append((key, _num(value)))
         if n.pattern is not None:
             e.append(("pattern", _pattern(n.pattern)))
+        fmt = self.validation.asserted_format(n)
+        if fmt is not None:
+            self.formats = True
+            e.append(("format", _str(fmt)))
         if n.prefix_items:
             e.append(("prefixItems", _ids(n.prefix_items, loc)))
         for attr, key in (("items", "items"), ("contains", "contains")):
@@ -178,7 +184,7 @@ class GraphBuilder:
     def render(self, graph: str = "graph") -> str:
         """``const graph = new rt.Graph();`` and one ``graph.add`` statement per node, each after a
         comment naming its schema location."""
-        out = [f"const {graph} = new rt.Graph();"]
+        out: list[str] = []
         for nid in self.order:
             n = self.validation.nodes[nid]
             where = f"{n.source.file}#{n.source.pointer}"
@@ -186,4 +192,7 @@ class GraphBuilder:
             out.append("// " + ts_comment(where))
             call = L.call(f"{graph}.add", [_num(self.local[nid]), self.spec(n)])
             out.append(L.render([call.doc, ";"]))
-        return "\n".join(out)
+        if self.formats:
+            # formats.ts is imported by validators.ts (the template) when the graph asserts a format
+            return f"const {graph} = new rt.Graph(checkFormat);\n" + "\n".join(out)
+        return f"const {graph} = new rt.Graph();\n" + "\n".join(out)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,13 +12,16 @@ from ...ir import model as ir
 from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...shell import comment_line
 from ...templating import environment
-from ..naming import protocol_decls
+from ...analysis.namespaces import author_decls, namespace_inputs
 from . import layout as L
 from .checks import CheckBuilder
+from .defaults import DefaultPlan, PlanBuilder
 from .nodes import GraphBuilder
 from .server import runtime_file, server_files
 from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
 from .types import (
+    AUTHOR_MODULE,
+    PROTOCOL_NAMESPACE,
     NEVER,
     Member,
     TsMapper,
@@ -50,6 +54,8 @@ class TsOptions:
     name: str
     command: str
     templates: Path | None = None
+    defaults: str = "preserve"
+    """``apply``: absent properties decode to their schema default (``parseX``, ``XInput`` types)."""
 
 
 @dataclass
@@ -89,10 +95,20 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
                 decls.append(ir.AliasDecl(type_id, (m.name, part), e, None, m.source))
                 synthesized[(i, part)] = type_id
     by_id = {d.id: d for d in decls}
-    names = TsNames(decls, diags, protocol_decls(program)).of
-    mapper = TsMapper(by_id, names, _exclusive_keys(by_id))
+    authors = author_decls(program)
+    plan = DefaultPlan(by_id, program.validation, diags) if options.defaults == "apply" else None
+    differs = frozenset(plan.differs) if plan is not None else frozenset()
+    ts_names = TsNames(decls, diags, authors, differs, apply=plan is not None)
+    names = ts_names.of
+    # what is written (the wire, a writer's value): XInput where a decoded X holds applied defaults
+    written = {k: ts_names.input_of.get(k, v) for k, v in names.items()}
+    exclusive = _exclusive_keys(by_id, frozenset(by_id) - authors)
+    mapper = TsMapper(by_id, names, exclusive, frozenset(plan.applied) if plan is not None else frozenset())
+    input_mapper = TsMapper(by_id, written, exclusive)
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in names.items()})
+
     cyclic = frozenset(bare_cycles(by_id))
+    fills = PlanBuilder(plan, checks, names, cyclic) if plan is not None else None
     for type_id in sorted(cyclic):
         d = by_id[type_id]
         diags.warning(
@@ -102,12 +118,18 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
             f"{names[type_id]} refers to itself through unions alone (no object or array in between), which "
             "has no meaning; TypeScript sees such a reference as JsonValue and its validator accepts any JSON value there",
         )
-    ordered = sorted(decls, key=lambda d: (names[d.id], d.id))
+    everything = sorted(decls, key=lambda d: (names[d.id], d.id))
+    ordered = [d for d in everything if d.id not in authors]
     files: dict[str, str] = {}
 
-    type_chunks = [_render_type(d, names[d.id], mapper, cyclic if d.id in cyclic else frozenset()) for d in ordered]
+    type_chunks = []
+    for d in ordered:
+        bare = cyclic if d.id in cyclic else frozenset()
+        type_chunks.append(_render_type(d, names[d.id], mapper, bare))
+        if d.id in differs:
+            type_chunks.append(_render_type(d, written[d.id], input_mapper, bare, decoded=names[d.id]))
     files["types.ts"] = env.get_template("types.ts.jinja").render(
-        header=hdr, inputs=list(program.inputs), body="\n\n".join(type_chunks)
+        header=hdr, inputs=list(namespace_inputs(program)[0]), body="\n\n".join(type_chunks)
     )
     # every declaration with a validation node is checked by the validation graph (exactly what the
     # schema accepts); a declaration without one (a method's inline params) by its shape
@@ -115,27 +137,46 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     node_of: dict[str, int] = {}
     if graph is not None and program.validation is not None:
         for d in sorted(decls, key=lambda d: d.id):
+            if d.id in authors:
+                continue
             nid = program.validation.node_for(d.id)
             if nid is not None:
                 node_of[d.id] = graph.add(nid)
     check_chunks = [
-        _render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id))
+        _render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id), written[d.id], fills)
         for d in ordered
     ]
     if graph is not None and node_of:
         check_chunks.insert(0, graph.render())
-    check_chunks.append(_render_schema_table([d for d in decls if d.id not in synthesized.values()], names))
+    check_chunks.append(
+        _render_schema_table([d for d in decls if d.id not in synthesized.values() and d.id not in authors], names)
+    )
     files["validators.ts"] = env.get_template("validators.ts.jinja").render(
         header=hdr,
-        inputs=list(program.inputs),
-        imports=_import_type(sorted(names[d.id] for d in ordered), "./types.js"),
+        inputs=list(namespace_inputs(program)[0]),
+        imports=_import_type(sorted({names[d.id] for d in ordered} | {written[d.id] for d in ordered}), "./types.js"),
+        formats=graph is not None and graph.formats,
         body="\n\n".join(check_chunks),
+        defaults=fills is not None,
     )
     files["runtime.ts"] = runtime_file("runtime.ts", hdr)
+    if graph is not None and graph.formats:
+        files["formats.ts"] = runtime_file("formats.ts", hdr)
+    if fills is not None:
+        files["defaults.ts"] = runtime_file("defaults.ts", hdr)
     if protocol is not None:
-        files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, mapper)
-    files["index.ts"] = env.get_template("index.ts.jinja").render(header=hdr, protocol=protocol is not None)
-    files.update(server_files(program, hdr, names, diags))
+        # messages are what is written: a method's params and result are the input types
+        files["methods.ts"] = _render_methods(env, hdr, protocol, by_id, names, synthesized, input_mapper, written)
+    if authors:
+        files[f"{AUTHOR_MODULE}.ts"], author_formats = _render_author_module(
+            env, hdr, program, [d for d in everything if d.id in authors], by_id, names, cyclic, written, plan
+        )
+        if author_formats:
+            files["formats.ts"] = runtime_file("formats.ts", hdr)
+    files["index.ts"] = env.get_template("index.ts.jinja").render(
+        header=hdr, protocol=protocol is not None, defaults=fills is not None, authors=AUTHOR_MODULE if authors else None
+    )
+    files.update(server_files(program, hdr, names, diags, written, authors))
     node = any('from "node:' in text for text in files.values())
     files.update(package_files(options.name, options.command, _package_description(program), sorted(files), node))
     return {k: v for k, v in sorted(files.items())}
@@ -223,12 +264,88 @@ def _package_description(program: ir.Program) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# component_types.ts
+# ---------------------------------------------------------------------------------------------
+
+
+def _render_author_module(
+    env: object,
+    hdr: str,
+    program: ir.Program,
+    decls: list[ir.Decl],
+    by_id: dict[str, ir.Decl],
+    names: dict[str, str],
+    cyclic: frozenset[str],
+    written: dict[str, str],
+    plan: DefaultPlan | None,
+) -> tuple[str, bool]:
+    """``component_types.ts``: the component authors' types and their validators, apart from the
+    protocol's (a protocol type they name is ``protocol.Name``, from ``types.ts``), and whether its
+    checks use the format checks.  With ``--defaults apply`` it has the authors' ``XInput`` types and
+    ``parseX``/``withDefaultsX``/``withoutDefaultsX``; defaults inside a protocol type an author type
+    refers to are not filled in from here (docs/typescript.md)."""
+    mine = {d.id for d in decls}
+    view = {k: (v if k in mine else f"{PROTOCOL_NAMESPACE}.{v}") for k, v in names.items()}
+    written_view = {k: (v if k in mine else f"{PROTOCOL_NAMESPACE}.{v}") for k, v in written.items()}
+    exclusive = _exclusive_keys(by_id, frozenset(mine))
+    applied = frozenset(plan.applied) if plan is not None else frozenset()
+    differs = frozenset(plan.differs) if plan is not None else frozenset()
+    mapper = TsMapper(by_id, view, exclusive, applied)
+    input_mapper = TsMapper(by_id, written_view, exclusive)
+    checks = CheckBuilder(by_id, {k: "_" + v for k, v in view.items()})
+    fills = PlanBuilder(plan, checks, names, cyclic | (differs - mine)) if plan is not None else None
+    type_chunks = []
+    for d in decls:
+        bare = cyclic if d.id in cyclic else frozenset()
+        type_chunks.append(_render_type(d, names[d.id], mapper, bare))
+        if d.id in differs:
+            type_chunks.append(_render_type(d, written[d.id], input_mapper, bare, decoded=names[d.id]))
+    graph = GraphBuilder(program.validation) if program.validation is not None else None
+    node_of: dict[str, int] = {}
+    if graph is not None and program.validation is not None:
+        for d in sorted(decls, key=lambda d: d.id):
+            nid = program.validation.node_for(d.id)
+            if nid is not None:
+                node_of[d.id] = graph.add(nid)
+    check_chunks = [
+        _render_check(
+            d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id), written[d.id], fills
+        )
+        for d in decls
+    ]
+    if graph is not None and node_of:
+        check_chunks.insert(0, graph.render())
+    check_chunks.append(_render_schema_table(decls, names, AUTHOR_MODULE))
+    types_body = "\n\n".join(type_chunks)
+    checks_body = "\n\n".join(check_chunks)
+    formats = graph is not None and graph.formats
+    text = env.get_template(f"{AUTHOR_MODULE}.ts.jinja").render(  # type: ignore[attr-defined]
+        header=hdr,
+        inputs=list(namespace_inputs(program)[1]),
+        protocol_import=(
+            f'import type * as {PROTOCOL_NAMESPACE} from "./types.js";' if f"{PROTOCOL_NAMESPACE}." in types_body else ""
+        ),
+        json_import='import type { JsonValue } from "./types.js";' if re.search(r"(?<![\w.$])JsonValue\b", types_body) else "",
+        types=types_body,
+        checks=checks_body,
+        formats=formats,
+        defaults=fills is not None,
+    )
+    return text, formats
+
+
+# ---------------------------------------------------------------------------------------------
 # types.ts
 # ---------------------------------------------------------------------------------------------
 
 
-def _render_type(d: ir.Decl, name: str, mapper: TsMapper, bare: frozenset[str]) -> str:
-    out = [_source_comment(d), "\n", _doc_block(d.doc)]
+def _render_type(d: ir.Decl, name: str, mapper: TsMapper, bare: frozenset[str], decoded: str | None = None) -> str:
+    """``decoded``: ``name`` is the input type of that decoded type (``--defaults apply``)."""
+    doc = d.doc
+    if decoded is not None:
+        note = f"{{@link {decoded}}} as written: a property with a schema default may be absent (`parse{decoded}` fills it in)."
+        doc = f"{doc}\n\n{note}" if doc else note
+    out = [_source_comment(d), "\n", _doc_block(doc)]
     if isinstance(d, ir.ObjectDecl):
         members = mapper.object_members(d)
         if not members:
@@ -260,14 +377,18 @@ def _member(m: Member, indent: str) -> str:
     return doc + indent + L.render([member_doc(m), ";"], len(indent)) + "\n"
 
 
-def _exclusive_keys(decls: dict[str, ir.Decl]) -> dict[str, list[str]]:
-    """For closed objects in unions told apart by present keys: the keys of the other variants.
+def _exclusive_keys(decls: dict[str, ir.Decl], module: frozenset[str]) -> dict[str, list[str]]:
+    """For closed objects in unions told apart by present keys: the keys of the other variants
+    (the unions and objects of ``module``'s declarations only: an author's union never changes a
+    protocol type).
 
     Declaring them ``?: never`` makes the variants mutually exclusive for the type checker (an object
     with both ``result`` and ``error`` is not a response) and lets ``msg.result !== undefined``
     narrow.  Exact, because a closed object can never hold an undeclared key."""
     out: dict[str, set[str]] = {}
     for d in decls.values():
+        if d.id not in module:
+            continue
         for e in decl_exprs(d):
             for u in walk_expr(e):
                 if not isinstance(u, ir.UnionType) or not isinstance(u.discriminator, ir.PresenceDiscriminator):
@@ -277,7 +398,7 @@ def _exclusive_keys(decls: dict[str, ir.Decl]) -> dict[str, list[str]]:
                     continue
                 for i, o in enumerate(objs):
                     assert isinstance(o, ir.ObjectDecl)
-                    if not o.closed:
+                    if not o.closed or o.id not in module:
                         continue
                     own = {f.wire_name for f in o.fields}
                     for j, other in enumerate(objs):
@@ -312,23 +433,76 @@ def _article(name: str) -> str:
     return "an" if name[:1] in "AEIOU" else "a"
 
 
-def _render_check(d: ir.Decl, name: str, checks: CheckBuilder, bare: frozenset[str], node: int | None) -> str:
+def _render_check(
+    d: ir.Decl,
+    name: str,
+    checks: CheckBuilder,
+    bare: frozenset[str],
+    node: int | None,
+    written: str | None = None,
+    fills: PlanBuilder | None = None,
+) -> str:
+    """``written``: the type a valid value is (``name``, or its input type when a decoded value
+    holds applied defaults); ``fills``: with ``--defaults apply``, ``parseX`` and ``withDefaultsX``."""
     const = "_" + name
+    written = written or name
     check = L.call("graph.check", [L.text(str(node), "number")]) if node is not None else checks.decl(d, bare)
     parts = [
         _source_comment(d),
         L.render([L.assignment(f"const {const}: rt.Check", check), ";"]),
+    ]
+    has_fill = fills is not None and d.id in fills.plan.differs
+    if fills is not None and has_fill:
+        parts.append(L.render([L.assignment(f"const {fills.const(d.id)}: dft.Plan", fills.decl(d)), ";"]))
+    parts += [
         "",
-        f"/** Whether `v` is {_article(name)} {{@link {name}}}. */",
-        _guard(f"export function is{name}", f"v is {name}", L.call(const, [L.text("v"), L.text('""'), L.text("null")])),
+        f"/** Whether `v` is {_article(written)} {{@link {written}}}. */",
+        _guard(f"export function is{name}", f"v is {written}", L.call(const, [L.text("v"), L.text('""'), L.text("null")])),
         "",
-        f"/** Why `v` is not {_article(name)} {{@link {name}}}: one message per problem, none when it is one. */",
+        f"/** Why `v` is not {_article(written)} {{@link {written}}}: one message per problem, none when it is one. */",
         _guard(f"export function validate{name}", "string[]", L.call("rt.explain", [L.text(const), L.text("v")])),
     ]
+    if fills is not None:
+        fill = L.text(fills.const(d.id)) if has_fill else L.text("null")
+        decode = L.call("dft.parse", [L.text(const), fill, L.text(ts_string(name), "string"), L.text("v")])
+        parts += [
+            "",
+            "/**",
+            f" * `v` as {_article(name)} {{@link {name}}}: checked (else `ValidationError` with the problems), then",
+            " * copied with every absent property that has a schema default set to it (deep).",
+            " */",
+            _guard(f"export function parse{name}", name, L.Node([decode.doc, f" as {name}"])),
+        ]
+        if has_fill:
+            apply = L.call("dft.withDefaults", [fill, L.text("v")])
+            parts += [
+                "",
+                "/** A copy of `v` with every absent property that has a schema default set to it (deep). */",
+                _with_defaults(f"withDefaults{name}", written, name, L.Node([apply.doc, f" as {name}"])),
+                "",
+                "/**",
+                " * A copy of `v` without the properties equal to their default (as JSON values, type",
+                " * included), deep: what to write (`JSON.stringify`) so defaults are never written back.",
+                " */",
+                _with_defaults(
+                    f"withoutDefaults{name}",
+                    written,  # a decoded value is one too
+                    written,
+                    L.Node([L.call("dft.withoutDefaults", [fill, L.text("v")]).doc, f" as {written}"]),
+                ),
+            ]
     return "\n".join(parts)
 
 
-def _render_schema_table(decls: list[ir.Decl], names: dict[str, str]) -> str:
+def _with_defaults(function: str, param: str, ret: str, body: L.Node) -> str:
+    one = f"export function {function}(v: {param}): {ret} {{"
+    statement = "  " + L.render(["return ", body.doc, ";"], 2)
+    if len(one) <= L.WIDTH:
+        return f"{one}\n{statement}\n}}"
+    return f"export function {function}(\n  v: {param},\n): {ret} {{\n{statement}\n}}"
+
+
+def _render_schema_table(decls: list[ir.Decl], names: dict[str, str], module: str = "types") -> str:
     """``TYPES_BY_SCHEMA_ID``: every schema declaration's checks by its id (``file#pointer``), sorted
     by id, for code that knows a type only by where the schema declares it (conformance vectors,
     generic validation)."""
@@ -340,7 +514,7 @@ def _render_schema_table(decls: list[ir.Decl], names: dict[str, str]) -> str:
     return "\n".join(
         [
             "/**",
-            " * Every type of types.ts by schema id: `file#pointer`, where the schema declares it (as",
+            f" * Every type of {module}.ts by schema id: `file#pointer`, where the schema declares it (as",
             " * diagnostics and the conformance vectors name types). For code that knows a type only by its",
             " * schema; `TYPES_BY_SCHEMA_ID.get(id)?.validate(v)`.",
             " */",
@@ -362,12 +536,18 @@ def _render_methods(
     names: dict[str, str],
     synthesized: dict[tuple[int, str], str],
     mapper: TsMapper,
+    written: dict[str, str] | None = None,
 ) -> str:
+    """``written``: the type a message holds for each declaration (its input type where a decoded
+    value holds applied defaults); the validators keep the declaration's name."""
     used: set[str] = set()
+    types = written or names
+    wire: dict[str, str] = {}
 
     def type_name(i: int, part: str, e: ir.TypeExpr) -> str:
         type_id = e.target if isinstance(e, ir.RefType) else synthesized[(i, part)]
-        used.add(names[type_id])
+        used.add(types[type_id])
+        wire[names[type_id]] = types[type_id]
         return names[type_id]
 
     methods: list[TsMethod] = []
@@ -378,8 +558,8 @@ def _render_methods(
         key = ts_key(m.name)
         errors = union([literal(c) for c in m.errors]) if m.errors else NEVER
         rows = [
-            ("params", ref(params)),
-            ("result", ref(result) if result else NEVER),
+            ("params", ref(wire[params])),
+            ("result", ref(wire[result]) if result else NEVER),
             ("direction", literal(m.direction)),
             ("notification", keyword("true" if m.notification else "false")),
             ("errors", errors),

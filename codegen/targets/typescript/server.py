@@ -28,8 +28,20 @@ def runtime_file(name: str, hdr: str) -> str:
     return hdr + "\n\n" + (templates_dir() / "typescript" / "runtime" / name).read_text(encoding="utf-8")
 
 
-def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Diagnostics) -> dict[str, str]:
-    """The runtime and ``components.ts``, or nothing (with a warning) when the protocol lacks them."""
+def server_files(
+    program: ir.Program,
+    hdr: str,
+    names: dict[str, str],
+    diags: Diagnostics,
+    written: dict[str, str] | None = None,
+    authors: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """The runtime and ``components.ts``, or nothing (with a warning) when the protocol lacks them.
+    ``written``: the types values are written as (``XInput`` where a decoded ``X`` holds applied
+    defaults, ``--defaults apply``): an input is checked as written and handed over with its
+    defaults; an output is the decoded type, so its defaults are always written (a flow reading it
+    applies none, as the Python target writes them). ``authors``: the component authors'
+    declarations (in ``component_types.ts``)."""
     gap = server_gap(program)
     if not program.components or gap is not None:
         if gap is not None:
@@ -42,7 +54,7 @@ def server_files(program: ir.Program, hdr: str, names: dict[str, str], diags: Di
     for name in RUNTIME_FILES:
         files[name] = runtime_file(name, hdr)
     failed = execution_failed_code(protocol)
-    files["components.ts"] = _components(program, hdr, names, failed)
+    files["components.ts"] = _components(program, hdr, names, failed, written or names, authors)
     return files
 
 
@@ -62,25 +74,38 @@ def json_node(value: Any) -> L.Node:
     return L.text(ts_literal(value))
 
 
-def _type_name(e: ir.TypeExpr, names: dict[str, str]) -> str:
+def _type_name(e: ir.TypeExpr, names: dict[str, str], authors: frozenset[str] = frozenset()) -> str:
+    """``T.Name`` (types.ts) or, for a component author's type, ``C.Name`` (component_types.ts)."""
     assert isinstance(e, ir.RefType), e
-    return "T." + names[e.target]
+    return ("C." if e.target in authors else "T.") + names[e.target]
+
+
+def _validators_of(e: ir.TypeExpr, authors: frozenset[str]) -> str:
+    """The namespace holding the validators of ``e``: ``V`` (validators.ts) or ``C`` (component_types.ts)."""
+    assert isinstance(e, ir.RefType), e
+    return "C" if e.target in authors else "V"
 
 
 def _fits(line: str) -> bool:
     return L.width(line) <= L.WIDTH
 
 
-def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: int) -> str:
+def _components(
+    program: ir.Program, hdr: str, names: dict[str, str], failed: int, written: dict[str, str], authors: frozenset[str]
+) -> str:
     comps = program.components
     out: list[str] = [hdr, ""]
-    out.append(_PREAMBLE)
+    # validators.ts is imported for a protocol type's validator, component_types.ts for an author's
+    inputs = [c.input for c in comps if isinstance(c.input, ir.RefType)]
+    uses_authors = any(isinstance(e, ir.RefType) and e.target in authors for c in comps for e in (c.input, c.output))
+    v_import = _V_IMPORT if any(e.target not in authors for e in inputs) else ""
+    out.append(_PREAMBLE.replace(_V_IMPORT, v_import + (_C_IMPORT if uses_authors else "")))
     out.append(f"export const EXECUTION_FAILED = {ts_literal(failed)};")
     out.append("")
     out.append("/** The functions to implement, one per component; a function may omit the context. */")
     out.append("export interface Implementation {")
     for c in comps:
-        i, o = _type_name(c.input, names), _type_name(c.output, names)
+        i, o = _type_name(c.input, names, authors), _type_name(c.output, names, authors)
         if c.description:
             out.append(ts_doc(c.description, "  "))
         one = f"  readonly {ts_key(c.name)}: (input: {i}, context: StepflowContext) => {o} | Promise<{o}>;"
@@ -90,13 +115,18 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
             out.append(f"  readonly {ts_key(c.name)}: (")
             out.append(f"    input: {i},")
             out.append("    context: StepflowContext,")
-            out.append(f"  ) => {o} | Promise<{o}>;")
+            if _fits(f"  ) => {o} | Promise<{o}>;"):
+                out.append(f"  ) => {o} | Promise<{o}>;")
+            else:
+                out.append("  ) =>")
+                out.append(f"    | {o}")
+                out.append(f"    | Promise<{o}>;")
     out.append("}")
     out.append(_ENTRY)
     entries = []
     for c in comps:
-        i, o = _type_name(c.input, names), _type_name(c.output, names)
-        bi, bo = i.removeprefix("T."), o.removeprefix("T.")
+        i, o = _type_name(c.input, names, authors), _type_name(c.output, names, authors)
+        bi, bo = i.split(".", 1)[1], o.split(".", 1)[1]
         sig = f"(input: {bi}, context: StepflowContext) => {bo} | Promise<{bo}>"
         desc = L.text(ts_string(c.description), "string") if c.description is not None else L.text("undefined")
         entries.append(
@@ -115,22 +145,30 @@ def _components(program: ir.Program, hdr: str, names: dict[str, str], failed: in
     out.append(L.render([L.assignment("export const COMPONENTS: readonly ComponentEntry[]", L.array_literal(entries)), ";"]))
     out.append(_CHECKS)
     for n, c in enumerate(comps):
-        i = _type_name(c.input, names)
-        bare = i.removeprefix("T.")
+        bare = _type_name(c.input, names, authors).split(".", 1)[1]
+        v = _validators_of(c.input, authors)
         out.append(f"  const c{n} = COMPONENTS[{n}];")
         out.append(f"  if (c{n} !== undefined) {{")
         out.append(f"    server.component(c{n}.name, {{")
         out.append(f"      ...(c{n}.description !== undefined ? {{ description: c{n}.description }} : {{}}),")
         out.append(f"      inputSchema: c{n}.inputSchema,")
         out.append(f"      outputSchema: c{n}.outputSchema,")
-        out.append(f"      isInput: V.is{bare},")
-        out.append(f"      validateInput: V.validate{bare},")
-        call = f"implementation[{ts_string(c.name)}](input, context),"
+        out.append(f"      isInput: {v}.is{bare},")
+        out.append(f"      validateInput: {v}.validate{bare},")
+        assert isinstance(c.input, ir.RefType)
+        arg = f"{v}.withDefaults{bare}(input)" if written[c.input.target] != names[c.input.target] else "input"
+        call = f"implementation[{ts_string(c.name)}]({arg}, context),"
         if _fits(f"      execute: (input, context) => {call}"):
             out.append(f"      execute: (input, context) => {call}")
-        else:
+        elif _fits(f"        {call}"):
             out.append("      execute: (input, context) =>")
             out.append(f"        {call}")
+        else:
+            out.append("      execute: (input, context) =>")
+            out.append(f"        implementation[{ts_string(c.name)}](")
+            out.append(f"          {arg},")
+            out.append("          context,")
+            out.append("        ),")
         out.append("    });")
         out.append("  }")
     out.append(_CREATE)
@@ -156,6 +194,12 @@ import {
 export { StepflowContext, StepflowError, StepflowServer } from "./server.js";
 
 /** The code a component's exception is answered with (from the method table). */"""
+
+_V_IMPORT = 'import * as V from "./validators.js";\n'
+_C_IMPORT = (
+    "// the component authors' types and validators: a module of their own (names may be the protocol's)\n"
+    'import * as C from "./component_types.js";\n'
+)
 
 _ENTRY = """
 /** One component of the manifest: name, description, signature and canonical schemas. */

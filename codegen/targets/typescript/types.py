@@ -12,7 +12,6 @@ from pathlib import PurePosixPath
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from ...ir.passes import resolve_alias
 from ..naming import enum_member_names as shared_enum_member_names
 from ..naming import NameTable, naming_order, pascal, report_renames
 from . import layout as L
@@ -50,6 +49,15 @@ GENERATED_NAMES = frozenset(
     """.split()
 )
 RESERVED_TYPE_NAMES = ES_GLOBALS | GENERATED_NAMES
+APPLY_NAMES = frozenset({"ValidationError"})
+"""Names index.ts also exports with ``--defaults apply`` (reserved only then: the default output's
+names never change)."""
+AUTHOR_MODULE = "component_types"
+"""The module of the component authors' types and validators (``types.ts`` holds the protocol's)."""
+PROTOCOL_NAMESPACE = "protocol"
+"""How ``component_types.ts`` names ``types.ts`` (``protocol.Error``): no author's name can shadow it."""
+AUTHOR_MODULE_NAMES = frozenset({"TYPES_BY_SCHEMA_ID"})
+"""Names ``component_types.ts`` declares besides its types."""
 
 
 def _base_name(d: ir.Decl) -> str:
@@ -65,24 +73,44 @@ def _where(d: ir.Decl) -> str:
 
 class TsNames:
     """Type names for every declaration: PascalCase, reserved names and clashes resolved with the
-    schema file's name as a prefix, then ``_2``, ``_3``...; every rename is reported."""
+    schema file's name as a prefix, then ``_2``, ``_3``...; every rename is reported.
 
-    def __init__(self, decls: list[ir.Decl], diags: Diagnostics, first: frozenset[str] = frozenset()):
-        self.table = NameTable("typescript type", RESERVED_TYPE_NAMES)
+    The component authors' declarations (``authors``: they live in ``component_types.ts``) have a
+    name table of their own, so their names may be the protocol's too."""
+
+    def __init__(
+        self,
+        decls: list[ir.Decl],
+        diags: Diagnostics,
+        authors: frozenset[str] = frozenset(),
+        inputs: frozenset[str] = frozenset(),
+        apply: bool = False,
+    ):
+        """``inputs``: declarations that also get an input type (``XInput``); ``apply``: ``--defaults apply``."""
+        reserved = RESERVED_TYPE_NAMES | (APPLY_NAMES if apply else frozenset())
+        self.table = NameTable("typescript type", reserved)
+        self.author_table = NameTable("typescript component type", reserved | AUTHOR_MODULE_NAMES)
         self.of: dict[str, str] = {}
+        self.input_of: dict[str, str] = {}
 
-        for d in naming_order(decls, first):
+        for d in naming_order(decls):
             wanted = _base_name(d)
             stem = PurePosixPath(d.id.split("#", 1)[0]).name.split(".")[0]
             prefixed = pascal(stem) + wanted
-            self.of[d.id] = self.table.claim(
+            table = self.author_table if d.id in authors else self.table
+            self.of[d.id] = table.claim(
                 wanted,
                 " ".join(d.name),
                 _where(d),
                 alternatives=[prefixed],
                 fix_reserved=lambda n, p=prefixed: p,
             )
+        # after every schema name: an input type never takes a name from a schema type
+        for d in naming_order([d for d in decls if d.id in inputs]):
+            table = self.author_table if d.id in authors else self.table
+            self.input_of[d.id] = table.claim(self.of[d.id] + "Input", " ".join(d.name) + " (input)", _where(d))
         report_renames(diags, self.table.renames, "TypeScript type")
+        report_renames(diags, self.author_table.renames, f"TypeScript type (of {AUTHOR_MODULE}.ts)")
 
 
 def enum_member_names(d: ir.EnumDecl) -> list[str]:
@@ -259,6 +287,9 @@ class TsMapper:
     names: dict[str, str]
     exclusive_keys: dict[str, list[str]] = field(default_factory=dict)
     """Closed object id -> keys of sibling variants in presence-discriminated unions (``?: never``)."""
+    applied: frozenset[tuple[str, str]] = frozenset()
+    """(object id, wire name) of the optional properties a decoded value always holds (their schema
+    default is applied, ``--defaults apply``): not optional in this mapping's types."""
 
     def expr(self, e: ir.TypeExpr, bare: frozenset[str] = frozenset()) -> TsType:
         """``bare``: aliases that may not be referred to here (see :func:`bare_cycles`)."""
@@ -328,7 +359,8 @@ class TsMapper:
                 tags.append("@default " + _json_text(f.default))
             if f.deprecated:
                 tags.append("@deprecated")
-            members.append(Member(ts_key(f.wire_name), t, optional=not f.required, doc=f.doc, tags=tuple(tags)))
+            optional = not f.required and (d.id, f.wire_name) not in self.applied
+            members.append(Member(ts_key(f.wire_name), t, optional=optional, doc=f.doc, tags=tuple(tags)))
         declared = {f.wire_name for f in d.fields}
         for k in self.exclusive_keys.get(d.id, []):
             if k not in declared:
@@ -338,7 +370,7 @@ class TsMapper:
                 value = UNKNOWN
             else:
                 parts = [self.expr(d.additional)] + [self.expr(f.type) for f in d.fields]
-                if any(not f.required for f in d.fields):
+                if any(not f.required and (d.id, f.wire_name) not in self.applied for f in d.fields):
                     parts.append(keyword("undefined"))
                 value = union(parts)
             members.append(Member("", value, index=True))
@@ -387,33 +419,3 @@ def _json_text(value: object) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-
-def sound_tag(decls: dict[str, ir.Decl], u: ir.UnionType) -> bool:
-    """Whether the union's tag alone decides the variant: every variant requires the tag property
-    and its type allows exactly the tag values the discriminator lists for it."""
-    disc = u.discriminator
-    if not isinstance(disc, ir.TagDiscriminator) or len(disc.values) != len(u.variants):
-        return False
-    seen: set[tuple[str, object]] = set()
-    for v, values in zip(u.variants, disc.values):
-        d = resolve_alias(decls, v)
-        if not isinstance(d, ir.ObjectDecl):
-            return False
-        fld = next((f for f in d.fields if f.wire_name == disc.property and f.required), None)
-        if fld is None:
-            return False
-        t = resolve_alias(decls, fld.type)
-        if isinstance(t, ir.LiteralType):
-            allowed = [t.value]
-        elif isinstance(t, ir.EnumDecl):
-            allowed = [m.value for m in t.members]
-        else:
-            return False
-        keyed = {(type(x).__name__, x) for x in allowed}
-        if keyed != {(type(x).__name__, x) for x in values} or not values:
-            return False
-        if keyed & seen:
-            return False
-        seen |= keyed
-    return True

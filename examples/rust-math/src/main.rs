@@ -21,8 +21,10 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Number};
 
+use stepflow::component_types::{
+    MathOperationInput, MathOperationInputOperation, MathOperationOutput,
+};
 use stepflow::components::{self, ComponentError, Components, Context, Outcome};
-use stepflow::types::{MathOperationInput, MathOperationInputOperation, MathOperationOutput};
 
 struct Math;
 

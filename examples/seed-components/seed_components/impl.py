@@ -29,7 +29,8 @@ import urllib.request
 import uuid
 from typing import Any
 
-from seed_components.generated import (
+from seed_components.generated import StepflowContext
+from seed_components.generated.component_types import (
     BatchProcessingInput,
     BatchProcessingOutput,
     BulkInsertInput,
@@ -50,7 +51,6 @@ from seed_components.generated import (
     RetrieveCacheOutput,
     RobustProcessingInput,
     RobustProcessingOutput,
-    StepflowContext,
 )
 
 logger = logging.getLogger(__name__)

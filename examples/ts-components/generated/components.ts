@@ -10,7 +10,8 @@
 // the schemas' types and validators through namespaces: no schema name can collide with a
 // name declared here (Implementation, COMPONENTS...) or imported from the server
 import type * as T from "./types.js";
-import * as V from "./validators.js";
+// the component authors' types and validators: a module of their own (names may be the protocol's)
+import * as C from "./component_types.js";
 import {
   StepflowServer,
   type ServerOptions,
@@ -26,14 +27,14 @@ export const EXECUTION_FAILED = -32003;
 export interface Implementation {
   /** Apply a pipeline of operations to every image of a directory. */
   readonly batch_process_images: (
-    input: T.BatchImageProcessInput,
+    input: C.BatchImageProcessInput,
     context: StepflowContext,
-  ) => T.BatchImageProcessOutput | Promise<T.BatchImageProcessOutput>;
+  ) => C.BatchImageProcessOutput | Promise<C.BatchImageProcessOutput>;
   /** Apply a pipeline of operations to one image. */
   readonly process_image: (
-    input: T.ImageProcessInput,
+    input: C.ImageProcessInput,
     context: StepflowContext,
-  ) => T.ImageProcessOutput | Promise<T.ImageProcessOutput>;
+  ) => C.ImageProcessOutput | Promise<C.ImageProcessOutput>;
 }
 
 /** One component of the manifest: name, description, signature and canonical schemas. */
@@ -363,8 +364,8 @@ export function registerComponents(
       ...(c0.description !== undefined ? { description: c0.description } : {}),
       inputSchema: c0.inputSchema,
       outputSchema: c0.outputSchema,
-      isInput: V.isBatchImageProcessInput,
-      validateInput: V.validateBatchImageProcessInput,
+      isInput: C.isBatchImageProcessInput,
+      validateInput: C.validateBatchImageProcessInput,
       execute: (input, context) =>
         implementation["batch_process_images"](input, context),
     });
@@ -375,8 +376,8 @@ export function registerComponents(
       ...(c1.description !== undefined ? { description: c1.description } : {}),
       inputSchema: c1.inputSchema,
       outputSchema: c1.outputSchema,
-      isInput: V.isImageProcessInput,
-      validateInput: V.validateImageProcessInput,
+      isInput: C.isImageProcessInput,
+      validateInput: C.validateImageProcessInput,
       execute: (input, context) =>
         implementation["process_image"](input, context),
     });

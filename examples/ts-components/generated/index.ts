@@ -4,3 +4,5 @@
 export * from "./types.js";
 export * from "./validators.js";
 export * from "./methods.js";
+// the component authors' types and validators: a namespace of their own (names may be the protocol's)
+export * as component_types from "./component_types.js";

@@ -2,7 +2,7 @@
 // regenerate with: stepflow-codegen typescript schemas/ examples/ts-components/schemas/ -o examples/ts-components/generated
 
 /**
- * Types generated from examples/ts-components/schemas/batch_process_images.json, examples/ts-components/schemas/components.json, examples/ts-components/schemas/process_image.json, schemas/methods.json, schemas/protocol.json.
+ * Types generated from schemas/methods.json, schemas/protocol.json.
  *
  * Optional properties (`name?:`) may be absent; nullable ones (`| null`) are present and may hold
  * null. Open objects carry an index signature for the keys they do not declare.
@@ -16,41 +16,6 @@ export type JsonValue =
   | string
   | JsonValue[]
   | { [key: string]: JsonValue };
-
-// from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput
-/** A directory of images and the operations to apply to each. */
-export interface BatchImageProcessInput {
-  image_directory: string;
-  operations: ImageOperation[];
-  output_directory: string;
-  /** @default "jpeg" */
-  output_format?: OutputFormat;
-  /** @default 85 */
-  quality?: Quality;
-  /** @default 3 */
-  parallel_limit?: number;
-}
-
-// from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput
-/** Counts and per-image results (error_message: the seed's code returns it when the directory cannot be read, although its Zod schema lacks it). */
-export interface BatchImageProcessOutput {
-  success: boolean;
-  total_images: number;
-  processed_images: number;
-  failed_images: number;
-  processing_time_ms: number;
-  results: BatchImageResult[];
-  error_message?: string;
-}
-
-// from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult
-/** What happened to one image. */
-export interface BatchImageResult {
-  input_path: string;
-  output_path?: string;
-  success: boolean;
-  error_message?: string;
-}
 
 // from schemas/protocol.json#/$defs/BlobId
 /** A content-addressed blob id: the SHA-256 of the stored bytes (the compact serde_json encoding of the value, key order preserved) as 64 lowercase hex characters, without a `sha256:` prefix. The 0.9.0 runtime does NOT validate the format when deserializing (BlobId is a transparent String; BlobId::new's length/hex check runs only when ids are computed), so a malformed id such as "not-a-blob-id" reaches the blob store and fails there (-32000 "Failed to get blob"). */
@@ -271,53 +236,6 @@ export interface GetRunProtocolParams {
   observability?: ObservabilityContext | null;
 }
 
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageOperation
-/** One operation of the pipeline. */
-export interface ImageOperation {
-  type: ImageOperationType;
-  /** resize: width, height, fit; crop: left, top, width, height; rotate: degrees; blur: sigma; sharpen: sigma, flat, jagged. */
-  parameters: { [key: string]: JsonValue };
-}
-
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/type
-export type ImageOperationType =
-  | "resize"
-  | "crop"
-  | "rotate"
-  | "blur"
-  | "sharpen";
-
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput
-/** An image file and the operations to apply, in order. */
-export interface ImageProcessInput {
-  image_path: string;
-  operations: ImageOperation[];
-  /** @default "jpeg" */
-  output_format?: OutputFormat;
-  /** @default 85 */
-  quality?: Quality;
-}
-
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput
-/** Where the processed image went, or the error. */
-export interface ImageProcessOutput {
-  success: boolean;
-  output_path?: string;
-  original_size?: ImageSize;
-  processed_size?: ImageSize;
-  operations_applied: string[];
-  processing_time_ms: number;
-  error_message?: string;
-}
-
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageSize
-/** Pixel size and file size of an image. */
-export interface ImageSize {
-  width: number;
-  height: number;
-  fileSize: number;
-}
-
 // from schemas/protocol.json#/$defs/InitializeParams
 /** Params of `initialize` (runtime -> server). snake_case at 0.9.0; there are no capabilities yet (camelCase `runtimeProtocolVersion` and `capabilities` appear in later releases). */
 export interface InitializeParams {
@@ -491,9 +409,6 @@ export interface ObservabilityContext {
   step_id?: string | null;
 }
 
-// from examples/ts-components/schemas/process_image.json#/$defs/OutputFormat
-export type OutputFormat = "jpeg" | "png" | "webp";
-
 // from schemas/protocol.json#/$defs/OverrideType
 /** Override operation (snake_case): `merge_patch` (RFC 7396, the default) or `json_patch` (RFC 6902; accepted by the parser but rejected when applied at 0.9.0). */
 export type OverrideType = "merge_patch" | "json_patch";
@@ -529,9 +444,6 @@ export interface PutBlobResult {
   /** The content-addressed id of the stored blob. */
   blob_id: BlobId;
 }
-
-// from examples/ts-components/schemas/process_image.json#/$defs/Quality
-export type Quality = number;
 
 // from schemas/protocol.json#/$defs/RequestId
 /** Identifier of a JSON-RPC request: a string or a 64-bit signed integer. The runtime generates UUID v7 strings (RequestId::new_uuid), the Python SDK generates UUID v4 strings for its own calls. Responses are matched to requests by exact equality. Never present on notifications. */

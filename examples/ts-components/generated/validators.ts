@@ -2,16 +2,13 @@
 // regenerate with: stepflow-codegen typescript schemas/ examples/ts-components/schemas/ -o examples/ts-components/generated
 
 /**
- * Runtime validators for the types of types.ts, generated from examples/ts-components/schemas/batch_process_images.json, examples/ts-components/schemas/components.json, examples/ts-components/schemas/process_image.json, schemas/methods.json, schemas/protocol.json.
+ * Runtime validators for the types of types.ts, generated from schemas/methods.json, schemas/protocol.json.
  *
  * `isX(v)` is a type guard; `validateX(v)` lists what is wrong (a JSON pointer and a message per
  * problem). Both accept exactly the JSON values the schema accepts.
  */
 
 import type {
-  BatchImageProcessInput,
-  BatchImageProcessOutput,
-  BatchImageResult,
   BlobId,
   BlobType,
   Component,
@@ -32,11 +29,6 @@ import type {
   GetBlobParams,
   GetBlobResult,
   GetRunProtocolParams,
-  ImageOperation,
-  ImageOperationType,
-  ImageProcessInput,
-  ImageProcessOutput,
-  ImageSize,
   InitializeParams,
   InitializeResult,
   Initialized,
@@ -51,12 +43,10 @@ import type {
   MethodSuccess,
   Notification,
   ObservabilityContext,
-  OutputFormat,
   OverrideType,
   ProtocolError,
   PutBlobParams,
   PutBlobResult,
-  Quality,
   RequestId,
   ResultOrder,
   RunStatusProtocol,
@@ -70,376 +60,129 @@ import * as rt from "./runtime.js";
 
 const graph = new rt.Graph();
 
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput
-graph.add(0, {
-  types: ["object"],
-  properties: [
-    ["image_directory", 2],
-    ["operations", 3],
-    ["output_directory", 4],
-    ["output_format", 5],
-    ["quality", 6],
-    ["parallel_limit", 7],
-  ],
-  additionalProperties: 1,
-  required: ["image_directory", "operations", "output_directory"],
-});
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/additionalProperties
-graph.add(1, { never: true });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/image_directory
-graph.add(2, { types: ["string"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/operations
-graph.add(3, { types: ["array"], items: 8 });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/output_directory
-graph.add(4, { types: ["string"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/output_format
-graph.add(5, { ref: 9 });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/quality
-graph.add(6, { ref: 10 });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/parallel_limit
-graph.add(7, { types: ["number"], minimum: 1, maximum: 10 });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput/properties/operations/items
-graph.add(8, { ref: 11 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/OutputFormat
-graph.add(9, { types: ["string"], enum: ["jpeg", "png", "webp"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/Quality
-graph.add(10, { types: ["number"], minimum: 1, maximum: 100 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation
-graph.add(11, {
-  types: ["object"],
-  properties: [
-    ["type", 13],
-    ["parameters", 14],
-  ],
-  additionalProperties: 12,
-  required: ["type", "parameters"],
-});
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/additionalProperties
-graph.add(12, { never: true });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/type
-graph.add(13, {
-  types: ["string"],
-  enum: ["resize", "crop", "rotate", "blur", "sharpen"],
-});
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/parameters
-graph.add(14, { types: ["object"], additionalProperties: 15 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/parameters/additionalProperties
-graph.add(15, {});
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput
-graph.add(16, {
-  types: ["object"],
-  properties: [
-    ["success", 18],
-    ["total_images", 19],
-    ["processed_images", 20],
-    ["failed_images", 21],
-    ["processing_time_ms", 22],
-    ["results", 23],
-    ["error_message", 24],
-  ],
-  additionalProperties: 17,
-  required: [
-    "success",
-    "total_images",
-    "processed_images",
-    "failed_images",
-    "processing_time_ms",
-    "results",
-  ],
-});
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/additionalProperties
-graph.add(17, { never: true });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/success
-graph.add(18, { types: ["boolean"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/total_images
-graph.add(19, { types: ["number"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/processed_images
-graph.add(20, { types: ["number"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/failed_images
-graph.add(21, { types: ["number"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/processing_time_ms
-graph.add(22, { types: ["number"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/results
-graph.add(23, { types: ["array"], items: 25 });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/error_message
-graph.add(24, { types: ["string"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput/properties/results/items
-graph.add(25, { ref: 26 });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult
-graph.add(26, {
-  types: ["object"],
-  properties: [
-    ["input_path", 28],
-    ["output_path", 29],
-    ["success", 30],
-    ["error_message", 31],
-  ],
-  additionalProperties: 27,
-  required: ["input_path", "success"],
-});
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/additionalProperties
-graph.add(27, { never: true });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/properties/input_path
-graph.add(28, { types: ["string"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/properties/output_path
-graph.add(29, { types: ["string"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/properties/success
-graph.add(30, { types: ["boolean"] });
-
-// examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult/properties/error_message
-graph.add(31, { types: ["string"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput
-graph.add(32, {
-  types: ["object"],
-  properties: [
-    ["image_path", 34],
-    ["operations", 35],
-    ["output_format", 36],
-    ["quality", 37],
-  ],
-  additionalProperties: 33,
-  required: ["image_path", "operations"],
-});
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/additionalProperties
-graph.add(33, { never: true });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/image_path
-graph.add(34, { types: ["string"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/operations
-graph.add(35, { types: ["array"], items: 38 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/output_format
-graph.add(36, { ref: 9 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/quality
-graph.add(37, { ref: 10 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput/properties/operations/items
-graph.add(38, { ref: 11 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput
-graph.add(39, {
-  types: ["object"],
-  properties: [
-    ["success", 41],
-    ["output_path", 42],
-    ["original_size", 43],
-    ["processed_size", 44],
-    ["operations_applied", 45],
-    ["processing_time_ms", 46],
-    ["error_message", 47],
-  ],
-  additionalProperties: 40,
-  required: ["success", "operations_applied", "processing_time_ms"],
-});
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/additionalProperties
-graph.add(40, { never: true });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/success
-graph.add(41, { types: ["boolean"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/output_path
-graph.add(42, { types: ["string"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/original_size
-graph.add(43, { ref: 48 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/processed_size
-graph.add(44, { ref: 48 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/operations_applied
-graph.add(45, { types: ["array"], items: 49 });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/processing_time_ms
-graph.add(46, { types: ["number"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/error_message
-graph.add(47, { types: ["string"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageSize
-graph.add(48, {
-  types: ["object"],
-  properties: [
-    ["width", 51],
-    ["height", 52],
-    ["fileSize", 53],
-  ],
-  additionalProperties: 50,
-  required: ["width", "height", "fileSize"],
-});
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput/properties/operations_applied/items
-graph.add(49, { types: ["string"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageSize/additionalProperties
-graph.add(50, { never: true });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageSize/properties/width
-graph.add(51, { types: ["number"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageSize/properties/height
-graph.add(52, { types: ["number"] });
-
-// examples/ts-components/schemas/process_image.json#/$defs/ImageSize/properties/fileSize
-graph.add(53, { types: ["number"] });
-
 // schemas/protocol.json#
-graph.add(54, { oneOf: [55, 56, 57, 58] });
+graph.add(0, { oneOf: [1, 2, 3, 4] });
 
 // schemas/protocol.json#/oneOf/0
-graph.add(55, { ref: 59 });
+graph.add(1, { ref: 5 });
 
 // schemas/protocol.json#/oneOf/1
-graph.add(56, { ref: 60 });
+graph.add(2, { ref: 6 });
 
 // schemas/protocol.json#/oneOf/2
-graph.add(57, { ref: 61 });
+graph.add(3, { ref: 7 });
 
 // schemas/protocol.json#/oneOf/3
-graph.add(58, { ref: 62 });
+graph.add(4, { ref: 8 });
 
 // schemas/protocol.json#/$defs/MethodRequest
-graph.add(59, {
+graph.add(5, {
   types: ["object"],
   properties: [
-    ["jsonrpc", 64],
-    ["id", 65],
-    ["method", 66],
-    ["params", 67],
+    ["jsonrpc", 10],
+    ["id", 11],
+    ["method", 12],
+    ["params", 13],
   ],
-  additionalProperties: 63,
+  additionalProperties: 9,
   required: ["jsonrpc", "id", "method", "params"],
 });
 
 // schemas/protocol.json#/$defs/Notification
-graph.add(60, {
+graph.add(6, {
   types: ["object"],
   properties: [
-    ["jsonrpc", 69],
-    ["method", 70],
-    ["params", 71],
+    ["jsonrpc", 15],
+    ["method", 16],
+    ["params", 17],
   ],
-  additionalProperties: 68,
+  additionalProperties: 14,
   required: ["jsonrpc", "method", "params"],
 });
 
 // schemas/protocol.json#/$defs/MethodSuccess
-graph.add(61, {
+graph.add(7, {
   types: ["object"],
   properties: [
-    ["jsonrpc", 73],
-    ["id", 74],
-    ["result", 75],
+    ["jsonrpc", 19],
+    ["id", 20],
+    ["result", 21],
   ],
-  additionalProperties: 72,
+  additionalProperties: 18,
   required: ["jsonrpc", "id", "result"],
 });
 
 // schemas/protocol.json#/$defs/MethodError
-graph.add(62, {
+graph.add(8, {
   types: ["object"],
   properties: [
-    ["jsonrpc", 77],
-    ["id", 78],
-    ["error", 79],
+    ["jsonrpc", 23],
+    ["id", 24],
+    ["error", 25],
   ],
-  additionalProperties: 76,
+  additionalProperties: 22,
   required: ["jsonrpc", "id", "error"],
 });
 
 // schemas/protocol.json#/$defs/MethodRequest/additionalProperties
-graph.add(63, { never: true });
+graph.add(9, { never: true });
 
 // schemas/protocol.json#/$defs/MethodRequest/properties/jsonrpc
-graph.add(64, { ref: 80 });
+graph.add(10, { ref: 26 });
 
 // schemas/protocol.json#/$defs/MethodRequest/properties/id
-graph.add(65, { ref: 81 });
+graph.add(11, { ref: 27 });
 
 // schemas/protocol.json#/$defs/MethodRequest/properties/method
-graph.add(66, { ref: 82 });
+graph.add(12, { ref: 28 });
 
 // schemas/protocol.json#/$defs/MethodRequest/properties/params
-graph.add(67, { types: ["object"] });
+graph.add(13, { types: ["object"] });
 
 // schemas/protocol.json#/$defs/Notification/additionalProperties
-graph.add(68, { never: true });
+graph.add(14, { never: true });
 
 // schemas/protocol.json#/$defs/Notification/properties/jsonrpc
-graph.add(69, { ref: 80 });
+graph.add(15, { ref: 26 });
 
 // schemas/protocol.json#/$defs/Notification/properties/method
-graph.add(70, { ref: 82 });
+graph.add(16, { ref: 28 });
 
 // schemas/protocol.json#/$defs/Notification/properties/params
-graph.add(71, { types: ["object"] });
+graph.add(17, { types: ["object"] });
 
 // schemas/protocol.json#/$defs/MethodSuccess/additionalProperties
-graph.add(72, { never: true });
+graph.add(18, { never: true });
 
 // schemas/protocol.json#/$defs/MethodSuccess/properties/jsonrpc
-graph.add(73, { ref: 80 });
+graph.add(19, { ref: 26 });
 
 // schemas/protocol.json#/$defs/MethodSuccess/properties/id
-graph.add(74, { ref: 81 });
+graph.add(20, { ref: 27 });
 
 // schemas/protocol.json#/$defs/MethodSuccess/properties/result
-graph.add(75, { ref: 83 });
+graph.add(21, { ref: 29 });
 
 // schemas/protocol.json#/$defs/MethodError/additionalProperties
-graph.add(76, { never: true });
+graph.add(22, { never: true });
 
 // schemas/protocol.json#/$defs/MethodError/properties/jsonrpc
-graph.add(77, { ref: 80 });
+graph.add(23, { ref: 26 });
 
 // schemas/protocol.json#/$defs/MethodError/properties/id
-graph.add(78, { ref: 81 });
+graph.add(24, { ref: 27 });
 
 // schemas/protocol.json#/$defs/MethodError/properties/error
-graph.add(79, { ref: 84 });
+graph.add(25, { ref: 30 });
 
 // schemas/protocol.json#/$defs/JsonRpc
-graph.add(80, { types: ["string"], const: "2.0" });
+graph.add(26, { types: ["string"], const: "2.0" });
 
 // schemas/protocol.json#/$defs/RequestId
-graph.add(81, { oneOf: [85, 86] });
+graph.add(27, { oneOf: [31, 32] });
 
 // schemas/protocol.json#/$defs/Method
-graph.add(82, {
+graph.add(28, {
   types: ["string"],
   enum: [
     "initialize",
@@ -456,247 +199,247 @@ graph.add(82, {
 });
 
 // schemas/protocol.json#/$defs/Value
-graph.add(83, {});
+graph.add(29, {});
 
 // schemas/protocol.json#/$defs/Error
-graph.add(84, {
+graph.add(30, {
   types: ["object"],
   properties: [
-    ["code", 88],
-    ["message", 89],
-    ["data", 90],
+    ["code", 34],
+    ["message", 35],
+    ["data", 36],
   ],
-  additionalProperties: 87,
+  additionalProperties: 33,
   required: ["code", "message"],
 });
 
 // schemas/protocol.json#/$defs/RequestId/oneOf/0
-graph.add(85, { types: ["string"] });
+graph.add(31, { types: ["string"] });
 
 // schemas/protocol.json#/$defs/RequestId/oneOf/1
-graph.add(86, { types: ["integer"] });
+graph.add(32, { types: ["integer"] });
 
 // schemas/protocol.json#/$defs/Error/additionalProperties
-graph.add(87, { never: true });
+graph.add(33, { never: true });
 
 // schemas/protocol.json#/$defs/Error/properties/code
-graph.add(88, { types: ["integer"] });
+graph.add(34, { types: ["integer"] });
 
 // schemas/protocol.json#/$defs/Error/properties/message
-graph.add(89, { types: ["string"] });
+graph.add(35, { types: ["string"] });
 
 // schemas/protocol.json#/$defs/Error/properties/data
-graph.add(90, { ref: 83 });
+graph.add(36, { ref: 29 });
 
 // schemas/protocol.json#/$defs/BlobId
-graph.add(91, { types: ["string"] });
+graph.add(37, { types: ["string"] });
 
 // schemas/protocol.json#/$defs/BlobType
-graph.add(92, { types: ["string"], enum: ["flow", "data"] });
+graph.add(38, { types: ["string"], enum: ["flow", "data"] });
 
 // schemas/protocol.json#/$defs/Component
-graph.add(93, { types: ["string"] });
+graph.add(39, { types: ["string"] });
 
 // schemas/protocol.json#/$defs/ComponentExecuteParams
-graph.add(94, {
+graph.add(40, {
   types: ["object"],
   properties: [
-    ["component", 96],
-    ["input", 97],
-    ["attempt", 98],
-    ["observability", 99],
+    ["component", 42],
+    ["input", 43],
+    ["attempt", 44],
+    ["observability", 45],
   ],
-  additionalProperties: 95,
+  additionalProperties: 41,
   required: ["component", "input", "attempt", "observability"],
 });
 
 // schemas/protocol.json#/$defs/ComponentExecuteParams/additionalProperties
-graph.add(95, { never: true });
+graph.add(41, { never: true });
 
 // schemas/protocol.json#/$defs/ComponentExecuteParams/properties/component
-graph.add(96, { ref: 93 });
+graph.add(42, { ref: 39 });
 
 // schemas/protocol.json#/$defs/ComponentExecuteParams/properties/input
-graph.add(97, { ref: 83 });
+graph.add(43, { ref: 29 });
 
 // schemas/protocol.json#/$defs/ComponentExecuteParams/properties/attempt
-graph.add(98, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+graph.add(44, { types: ["integer"], minimum: 0, maximum: 4294967295 });
 
 // schemas/protocol.json#/$defs/ComponentExecuteParams/properties/observability
-graph.add(99, { ref: 100 });
+graph.add(45, { ref: 46 });
 
 // schemas/protocol.json#/$defs/ObservabilityContext
-graph.add(100, {
+graph.add(46, {
   types: ["object"],
   properties: [
-    ["trace_id", 102],
-    ["span_id", 103],
-    ["run_id", 104],
-    ["flow_id", 105],
-    ["step_id", 106],
+    ["trace_id", 48],
+    ["span_id", 49],
+    ["run_id", 50],
+    ["flow_id", 51],
+    ["step_id", 52],
   ],
-  additionalProperties: 101,
+  additionalProperties: 47,
 });
 
 // schemas/protocol.json#/$defs/ObservabilityContext/additionalProperties
-graph.add(101, { never: true });
+graph.add(47, { never: true });
 
 // schemas/protocol.json#/$defs/ObservabilityContext/properties/trace_id
-graph.add(102, { types: ["string", "null"] });
+graph.add(48, { types: ["string", "null"] });
 
 // schemas/protocol.json#/$defs/ObservabilityContext/properties/span_id
-graph.add(103, { types: ["string", "null"] });
+graph.add(49, { types: ["string", "null"] });
 
 // schemas/protocol.json#/$defs/ObservabilityContext/properties/run_id
-graph.add(104, { types: ["string", "null"] });
+graph.add(50, { types: ["string", "null"] });
 
 // schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id
-graph.add(105, { oneOf: [107, 108] });
+graph.add(51, { oneOf: [53, 54] });
 
 // schemas/protocol.json#/$defs/ObservabilityContext/properties/step_id
-graph.add(106, { types: ["string", "null"] });
+graph.add(52, { types: ["string", "null"] });
 
 // schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/0
-graph.add(107, { ref: 91 });
+graph.add(53, { ref: 37 });
 
 // schemas/protocol.json#/$defs/ObservabilityContext/properties/flow_id/oneOf/1
-graph.add(108, { types: ["null"] });
+graph.add(54, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/ComponentExecuteResult
-graph.add(109, {
+graph.add(55, {
   types: ["object"],
-  properties: [["output", 111]],
-  additionalProperties: 110,
+  properties: [["output", 57]],
+  additionalProperties: 56,
   required: ["output"],
 });
 
 // schemas/protocol.json#/$defs/ComponentExecuteResult/additionalProperties
-graph.add(110, { never: true });
+graph.add(56, { never: true });
 
 // schemas/protocol.json#/$defs/ComponentExecuteResult/properties/output
-graph.add(111, { ref: 83 });
+graph.add(57, { ref: 29 });
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaParams
-graph.add(112, {
+graph.add(58, {
   types: ["object"],
   properties: [
-    ["component", 114],
-    ["input_schema", 115],
+    ["component", 60],
+    ["input_schema", 61],
   ],
-  additionalProperties: 113,
+  additionalProperties: 59,
   required: ["component", "input_schema"],
 });
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaParams/additionalProperties
-graph.add(113, { never: true });
+graph.add(59, { never: true });
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/component
-graph.add(114, { ref: 93 });
+graph.add(60, { ref: 39 });
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaParams/properties/input_schema
-graph.add(115, { ref: 116 });
+graph.add(61, { ref: 62 });
 
 // schemas/protocol.json#/$defs/Schema
-graph.add(116, { types: ["object"], additionalProperties: 117 });
+graph.add(62, { types: ["object"], additionalProperties: 63 });
 
 // schemas/protocol.json#/$defs/Schema/additionalProperties
-graph.add(117, {});
+graph.add(63, {});
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaResult
-graph.add(118, {
+graph.add(64, {
   types: ["object"],
-  properties: [["output_schema", 120]],
-  additionalProperties: 119,
+  properties: [["output_schema", 66]],
+  additionalProperties: 65,
 });
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaResult/additionalProperties
-graph.add(119, { never: true });
+graph.add(65, { never: true });
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema
-graph.add(120, { oneOf: [121, 122] });
+graph.add(66, { oneOf: [67, 68] });
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/0
-graph.add(121, { ref: 116 });
+graph.add(67, { ref: 62 });
 
 // schemas/protocol.json#/$defs/ComponentInferSchemaResult/properties/output_schema/oneOf/1
-graph.add(122, { types: ["null"] });
+graph.add(68, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/ComponentInfo
-graph.add(123, {
+graph.add(69, {
   types: ["object"],
   properties: [
-    ["component", 125],
-    ["description", 126],
-    ["input_schema", 127],
-    ["output_schema", 128],
+    ["component", 71],
+    ["description", 72],
+    ["input_schema", 73],
+    ["output_schema", 74],
   ],
-  additionalProperties: 124,
+  additionalProperties: 70,
   required: ["component"],
 });
 
 // schemas/protocol.json#/$defs/ComponentInfo/additionalProperties
-graph.add(124, { never: true });
+graph.add(70, { never: true });
 
 // schemas/protocol.json#/$defs/ComponentInfo/properties/component
-graph.add(125, { ref: 93 });
+graph.add(71, { ref: 39 });
 
 // schemas/protocol.json#/$defs/ComponentInfo/properties/description
-graph.add(126, { types: ["string", "null"] });
+graph.add(72, { types: ["string", "null"] });
 
 // schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema
-graph.add(127, { oneOf: [129, 130] });
+graph.add(73, { oneOf: [75, 76] });
 
 // schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema
-graph.add(128, { oneOf: [131, 132] });
+graph.add(74, { oneOf: [77, 78] });
 
 // schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/0
-graph.add(129, { ref: 116 });
+graph.add(75, { ref: 62 });
 
 // schemas/protocol.json#/$defs/ComponentInfo/properties/input_schema/oneOf/1
-graph.add(130, { types: ["null"] });
+graph.add(76, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/0
-graph.add(131, { ref: 116 });
+graph.add(77, { ref: 62 });
 
 // schemas/protocol.json#/$defs/ComponentInfo/properties/output_schema/oneOf/1
-graph.add(132, { types: ["null"] });
+graph.add(78, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/ComponentInfoParams
-graph.add(133, {
+graph.add(79, {
   types: ["object"],
-  properties: [["component", 135]],
-  additionalProperties: 134,
+  properties: [["component", 81]],
+  additionalProperties: 80,
   required: ["component"],
 });
 
 // schemas/protocol.json#/$defs/ComponentInfoParams/additionalProperties
-graph.add(134, { never: true });
+graph.add(80, { never: true });
 
 // schemas/protocol.json#/$defs/ComponentInfoParams/properties/component
-graph.add(135, { ref: 93 });
+graph.add(81, { ref: 39 });
 
 // schemas/protocol.json#/$defs/ComponentInfoResult
-graph.add(136, {
+graph.add(82, {
   types: ["object"],
-  properties: [["info", 138]],
-  additionalProperties: 137,
+  properties: [["info", 84]],
+  additionalProperties: 83,
   required: ["info"],
 });
 
 // schemas/protocol.json#/$defs/ComponentInfoResult/additionalProperties
-graph.add(137, { never: true });
+graph.add(83, { never: true });
 
 // schemas/protocol.json#/$defs/ComponentInfoResult/properties/info
-graph.add(138, { ref: 123 });
+graph.add(84, { ref: 69 });
 
 // schemas/protocol.json#/$defs/ComponentListParams
-graph.add(139, { types: ["object"], additionalProperties: 140 });
+graph.add(85, { types: ["object"], additionalProperties: 86 });
 
 // schemas/protocol.json#/$defs/ComponentListParams/additionalProperties
-graph.add(140, { never: true });
+graph.add(86, { never: true });
 
 // schemas/protocol.json#/$defs/ErrorCode
-graph.add(141, {
+graph.add(87, {
   types: ["integer"],
   enum: [
     -32700, -32600, -32601, -32602, -32603, -32000, -32001, -32002, -32003,
@@ -705,516 +448,473 @@ graph.add(141, {
 });
 
 // schemas/protocol.json#/$defs/ExecutionStatus
-graph.add(142, {
+graph.add(88, {
   types: ["string"],
   enum: ["running", "completed", "failed", "cancelled", "paused"],
 });
 
 // schemas/protocol.json#/$defs/FlowError
-graph.add(143, {
+graph.add(89, {
   types: ["object"],
   properties: [
-    ["code", 145],
-    ["message", 146],
-    ["data", 147],
+    ["code", 91],
+    ["message", 92],
+    ["data", 93],
   ],
-  additionalProperties: 144,
+  additionalProperties: 90,
   required: ["code", "message"],
 });
 
 // schemas/protocol.json#/$defs/FlowError/additionalProperties
-graph.add(144, { never: true });
+graph.add(90, { never: true });
 
 // schemas/protocol.json#/$defs/FlowError/properties/code
-graph.add(145, { types: ["integer"] });
+graph.add(91, { types: ["integer"] });
 
 // schemas/protocol.json#/$defs/FlowError/properties/message
-graph.add(146, { types: ["string"] });
+graph.add(92, { types: ["string"] });
 
 // schemas/protocol.json#/$defs/FlowError/properties/data
-graph.add(147, { ref: 83 });
+graph.add(93, { ref: 29 });
 
 // schemas/protocol.json#/$defs/FlowResult
-graph.add(148, { oneOf: [149, 150] });
+graph.add(94, { oneOf: [95, 96] });
 
 // schemas/protocol.json#/$defs/FlowResult/oneOf/0
-graph.add(149, { ref: 151 });
+graph.add(95, { ref: 97 });
 
 // schemas/protocol.json#/$defs/FlowResult/oneOf/1
-graph.add(150, { ref: 152 });
+graph.add(96, { ref: 98 });
 
 // schemas/protocol.json#/$defs/FlowResultSuccess
-graph.add(151, {
+graph.add(97, {
   types: ["object"],
   properties: [
-    ["outcome", 154],
-    ["result", 155],
+    ["outcome", 100],
+    ["result", 101],
   ],
-  additionalProperties: 153,
+  additionalProperties: 99,
   required: ["outcome", "result"],
 });
 
 // schemas/protocol.json#/$defs/FlowResultFailed
-graph.add(152, {
+graph.add(98, {
   types: ["object"],
   properties: [
-    ["outcome", 157],
-    ["error", 158],
+    ["outcome", 103],
+    ["error", 104],
   ],
-  additionalProperties: 156,
+  additionalProperties: 102,
   required: ["outcome", "error"],
 });
 
 // schemas/protocol.json#/$defs/FlowResultSuccess/additionalProperties
-graph.add(153, { never: true });
+graph.add(99, { never: true });
 
 // schemas/protocol.json#/$defs/FlowResultSuccess/properties/outcome
-graph.add(154, { types: ["string"], const: "success" });
+graph.add(100, { types: ["string"], const: "success" });
 
 // schemas/protocol.json#/$defs/FlowResultSuccess/properties/result
-graph.add(155, { ref: 83 });
+graph.add(101, { ref: 29 });
 
 // schemas/protocol.json#/$defs/FlowResultFailed/additionalProperties
-graph.add(156, { never: true });
+graph.add(102, { never: true });
 
 // schemas/protocol.json#/$defs/FlowResultFailed/properties/outcome
-graph.add(157, { types: ["string"], const: "failed" });
+graph.add(103, { types: ["string"], const: "failed" });
 
 // schemas/protocol.json#/$defs/FlowResultFailed/properties/error
-graph.add(158, { ref: 143 });
+graph.add(104, { ref: 89 });
 
 // schemas/protocol.json#/$defs/GetBlobParams
-graph.add(159, {
+graph.add(105, {
   types: ["object"],
   properties: [
-    ["blob_id", 161],
-    ["observability", 162],
+    ["blob_id", 107],
+    ["observability", 108],
   ],
-  additionalProperties: 160,
+  additionalProperties: 106,
   required: ["blob_id"],
 });
 
 // schemas/protocol.json#/$defs/GetBlobParams/additionalProperties
-graph.add(160, { never: true });
+graph.add(106, { never: true });
 
 // schemas/protocol.json#/$defs/GetBlobParams/properties/blob_id
-graph.add(161, { ref: 91 });
+graph.add(107, { ref: 37 });
 
 // schemas/protocol.json#/$defs/GetBlobParams/properties/observability
-graph.add(162, { oneOf: [163, 164] });
+graph.add(108, { oneOf: [109, 110] });
 
 // schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/0
-graph.add(163, { ref: 100 });
+graph.add(109, { ref: 46 });
 
 // schemas/protocol.json#/$defs/GetBlobParams/properties/observability/oneOf/1
-graph.add(164, { types: ["null"] });
+graph.add(110, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/GetBlobResult
-graph.add(165, {
+graph.add(111, {
   types: ["object"],
   properties: [
-    ["data", 167],
-    ["blob_type", 168],
+    ["data", 113],
+    ["blob_type", 114],
   ],
-  additionalProperties: 166,
+  additionalProperties: 112,
   required: ["data", "blob_type"],
 });
 
 // schemas/protocol.json#/$defs/GetBlobResult/additionalProperties
-graph.add(166, { never: true });
+graph.add(112, { never: true });
 
 // schemas/protocol.json#/$defs/GetBlobResult/properties/data
-graph.add(167, { ref: 83 });
+graph.add(113, { ref: 29 });
 
 // schemas/protocol.json#/$defs/GetBlobResult/properties/blob_type
-graph.add(168, { ref: 92 });
+graph.add(114, { ref: 38 });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams
-graph.add(169, {
+graph.add(115, {
   types: ["object"],
   properties: [
-    ["runId", 171],
-    ["wait", 172],
-    ["includeResults", 173],
-    ["resultOrder", 174],
-    ["observability", 175],
+    ["runId", 117],
+    ["wait", 118],
+    ["includeResults", 119],
+    ["resultOrder", 120],
+    ["observability", 121],
   ],
-  additionalProperties: 170,
+  additionalProperties: 116,
   required: ["runId"],
 });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams/additionalProperties
-graph.add(170, { never: true });
+graph.add(116, { never: true });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams/properties/runId
-graph.add(171, { types: ["string"] });
+graph.add(117, { types: ["string"] });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams/properties/wait
-graph.add(172, { types: ["boolean"] });
+graph.add(118, { types: ["boolean"] });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams/properties/includeResults
-graph.add(173, { types: ["boolean"] });
+graph.add(119, { types: ["boolean"] });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams/properties/resultOrder
-graph.add(174, { ref: 176 });
+graph.add(120, { ref: 122 });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability
-graph.add(175, { oneOf: [177, 178] });
+graph.add(121, { oneOf: [123, 124] });
 
 // schemas/protocol.json#/$defs/ResultOrder
-graph.add(176, { types: ["string"], enum: ["by_index", "by_completion"] });
+graph.add(122, { types: ["string"], enum: ["by_index", "by_completion"] });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/0
-graph.add(177, { ref: 100 });
+graph.add(123, { ref: 46 });
 
 // schemas/protocol.json#/$defs/GetRunProtocolParams/properties/observability/oneOf/1
-graph.add(178, { types: ["null"] });
+graph.add(124, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/InitializeParams
-graph.add(179, {
+graph.add(125, {
   types: ["object"],
   properties: [
-    ["runtime_protocol_version", 181],
-    ["observability", 182],
+    ["runtime_protocol_version", 127],
+    ["observability", 128],
   ],
-  additionalProperties: 180,
+  additionalProperties: 126,
   required: ["runtime_protocol_version"],
 });
 
 // schemas/protocol.json#/$defs/InitializeParams/additionalProperties
-graph.add(180, { never: true });
+graph.add(126, { never: true });
 
 // schemas/protocol.json#/$defs/InitializeParams/properties/runtime_protocol_version
-graph.add(181, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+graph.add(127, { types: ["integer"], minimum: 0, maximum: 4294967295 });
 
 // schemas/protocol.json#/$defs/InitializeParams/properties/observability
-graph.add(182, { oneOf: [183, 184] });
+graph.add(128, { oneOf: [129, 130] });
 
 // schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/0
-graph.add(183, { ref: 100 });
+graph.add(129, { ref: 46 });
 
 // schemas/protocol.json#/$defs/InitializeParams/properties/observability/oneOf/1
-graph.add(184, { types: ["null"] });
+graph.add(130, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/InitializeResult
-graph.add(185, {
+graph.add(131, {
   types: ["object"],
-  properties: [["server_protocol_version", 187]],
-  additionalProperties: 186,
+  properties: [["server_protocol_version", 133]],
+  additionalProperties: 132,
   required: ["server_protocol_version"],
 });
 
 // schemas/protocol.json#/$defs/InitializeResult/additionalProperties
-graph.add(186, { never: true });
+graph.add(132, { never: true });
 
 // schemas/protocol.json#/$defs/InitializeResult/properties/server_protocol_version
-graph.add(187, { types: ["integer"], minimum: 0, maximum: 4294967295 });
+graph.add(133, { types: ["integer"], minimum: 0, maximum: 4294967295 });
 
 // schemas/protocol.json#/$defs/Initialized
-graph.add(188, { types: ["object"], additionalProperties: 189 });
+graph.add(134, { types: ["object"], additionalProperties: 135 });
 
 // schemas/protocol.json#/$defs/Initialized/additionalProperties
-graph.add(189, { never: true });
+graph.add(135, { never: true });
 
 // schemas/protocol.json#/$defs/ItemResult
-graph.add(190, {
+graph.add(136, {
   types: ["object"],
   properties: [
-    ["itemIndex", 192],
-    ["status", 193],
-    ["result", 194],
-    ["completedAt", 195],
+    ["itemIndex", 138],
+    ["status", 139],
+    ["result", 140],
+    ["completedAt", 141],
   ],
-  additionalProperties: 191,
+  additionalProperties: 137,
   required: ["itemIndex", "status"],
 });
 
 // schemas/protocol.json#/$defs/ItemResult/additionalProperties
-graph.add(191, { never: true });
+graph.add(137, { never: true });
 
 // schemas/protocol.json#/$defs/ItemResult/properties/itemIndex
-graph.add(192, { types: ["integer"], minimum: 0 });
+graph.add(138, { types: ["integer"], minimum: 0 });
 
 // schemas/protocol.json#/$defs/ItemResult/properties/status
-graph.add(193, { ref: 142 });
+graph.add(139, { ref: 88 });
 
 // schemas/protocol.json#/$defs/ItemResult/properties/result
-graph.add(194, { oneOf: [196, 197] });
+graph.add(140, { oneOf: [142, 143] });
 
 // schemas/protocol.json#/$defs/ItemResult/properties/completedAt
-graph.add(195, { types: ["string", "null"] });
+graph.add(141, { types: ["string", "null"] });
 
 // schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/0
-graph.add(196, { ref: 148 });
+graph.add(142, { ref: 94 });
 
 // schemas/protocol.json#/$defs/ItemResult/properties/result/oneOf/1
-graph.add(197, { types: ["null"] });
+graph.add(143, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/ItemStatistics
-graph.add(198, {
+graph.add(144, {
   types: ["object"],
   properties: [
-    ["total", 200],
-    ["completed", 201],
-    ["running", 202],
-    ["failed", 203],
-    ["cancelled", 204],
+    ["total", 146],
+    ["completed", 147],
+    ["running", 148],
+    ["failed", 149],
+    ["cancelled", 150],
   ],
-  additionalProperties: 199,
+  additionalProperties: 145,
   required: ["total", "completed", "running", "failed", "cancelled"],
 });
 
 // schemas/protocol.json#/$defs/ItemStatistics/additionalProperties
-graph.add(199, { never: true });
+graph.add(145, { never: true });
 
 // schemas/protocol.json#/$defs/ItemStatistics/properties/total
-graph.add(200, { types: ["integer"], minimum: 0 });
+graph.add(146, { types: ["integer"], minimum: 0 });
 
 // schemas/protocol.json#/$defs/ItemStatistics/properties/completed
-graph.add(201, { types: ["integer"], minimum: 0 });
+graph.add(147, { types: ["integer"], minimum: 0 });
 
 // schemas/protocol.json#/$defs/ItemStatistics/properties/running
-graph.add(202, { types: ["integer"], minimum: 0 });
+graph.add(148, { types: ["integer"], minimum: 0 });
 
 // schemas/protocol.json#/$defs/ItemStatistics/properties/failed
-graph.add(203, { types: ["integer"], minimum: 0 });
+graph.add(149, { types: ["integer"], minimum: 0 });
 
 // schemas/protocol.json#/$defs/ItemStatistics/properties/cancelled
-graph.add(204, { types: ["integer"], minimum: 0 });
+graph.add(150, { types: ["integer"], minimum: 0 });
 
 // schemas/protocol.json#/$defs/ListComponentsResult
-graph.add(205, {
+graph.add(151, {
   types: ["object"],
-  properties: [["components", 207]],
-  additionalProperties: 206,
+  properties: [["components", 153]],
+  additionalProperties: 152,
   required: ["components"],
 });
 
 // schemas/protocol.json#/$defs/ListComponentsResult/additionalProperties
-graph.add(206, { never: true });
+graph.add(152, { never: true });
 
 // schemas/protocol.json#/$defs/ListComponentsResult/properties/components
-graph.add(207, { types: ["array"], items: 208 });
+graph.add(153, { types: ["array"], items: 154 });
 
 // schemas/protocol.json#/$defs/ListComponentsResult/properties/components/items
-graph.add(208, { ref: 123 });
+graph.add(154, { ref: 69 });
 
 // schemas/protocol.json#/$defs/OverrideType
-graph.add(209, { types: ["string"], enum: ["merge_patch", "json_patch"] });
+graph.add(155, { types: ["string"], enum: ["merge_patch", "json_patch"] });
 
 // schemas/protocol.json#/$defs/PutBlobParams
-graph.add(210, {
+graph.add(156, {
   types: ["object"],
   properties: [
-    ["data", 212],
-    ["blob_type", 213],
-    ["observability", 214],
+    ["data", 158],
+    ["blob_type", 159],
+    ["observability", 160],
   ],
-  additionalProperties: 211,
+  additionalProperties: 157,
   required: ["data", "blob_type"],
 });
 
 // schemas/protocol.json#/$defs/PutBlobParams/additionalProperties
-graph.add(211, { never: true });
+graph.add(157, { never: true });
 
 // schemas/protocol.json#/$defs/PutBlobParams/properties/data
-graph.add(212, { ref: 83 });
+graph.add(158, { ref: 29 });
 
 // schemas/protocol.json#/$defs/PutBlobParams/properties/blob_type
-graph.add(213, { ref: 92 });
+graph.add(159, { ref: 38 });
 
 // schemas/protocol.json#/$defs/PutBlobParams/properties/observability
-graph.add(214, { oneOf: [215, 216] });
+graph.add(160, { oneOf: [161, 162] });
 
 // schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/0
-graph.add(215, { ref: 100 });
+graph.add(161, { ref: 46 });
 
 // schemas/protocol.json#/$defs/PutBlobParams/properties/observability/oneOf/1
-graph.add(216, { types: ["null"] });
+graph.add(162, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/PutBlobResult
-graph.add(217, {
+graph.add(163, {
   types: ["object"],
-  properties: [["blob_id", 219]],
-  additionalProperties: 218,
+  properties: [["blob_id", 165]],
+  additionalProperties: 164,
   required: ["blob_id"],
 });
 
 // schemas/protocol.json#/$defs/PutBlobResult/additionalProperties
-graph.add(218, { never: true });
+graph.add(164, { never: true });
 
 // schemas/protocol.json#/$defs/PutBlobResult/properties/blob_id
-graph.add(219, { ref: 91 });
+graph.add(165, { ref: 37 });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol
-graph.add(220, {
+graph.add(166, {
   types: ["object"],
   properties: [
-    ["runId", 222],
-    ["flowId", 223],
-    ["flowName", 224],
-    ["status", 225],
-    ["items", 226],
-    ["createdAt", 227],
-    ["completedAt", 228],
-    ["results", 229],
+    ["runId", 168],
+    ["flowId", 169],
+    ["flowName", 170],
+    ["status", 171],
+    ["items", 172],
+    ["createdAt", 173],
+    ["completedAt", 174],
+    ["results", 175],
   ],
-  additionalProperties: 221,
+  additionalProperties: 167,
   required: ["runId", "flowId", "status", "items", "createdAt"],
 });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/additionalProperties
-graph.add(221, { never: true });
+graph.add(167, { never: true });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/runId
-graph.add(222, { types: ["string"] });
+graph.add(168, { types: ["string"] });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowId
-graph.add(223, { ref: 91 });
+graph.add(169, { ref: 37 });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/flowName
-graph.add(224, { types: ["string", "null"] });
+graph.add(170, { types: ["string", "null"] });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/status
-graph.add(225, { ref: 142 });
+graph.add(171, { ref: 88 });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/items
-graph.add(226, { ref: 198 });
+graph.add(172, { ref: 144 });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/createdAt
-graph.add(227, { types: ["string"] });
+graph.add(173, { types: ["string"] });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/completedAt
-graph.add(228, { types: ["string", "null"] });
+graph.add(174, { types: ["string", "null"] });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/results
-graph.add(229, { types: ["array", "null"], items: 230 });
+graph.add(175, { types: ["array", "null"], items: 176 });
 
 // schemas/protocol.json#/$defs/RunStatusProtocol/properties/results/items
-graph.add(230, { ref: 190 });
+graph.add(176, { ref: 136 });
 
 // schemas/protocol.json#/$defs/StepOverride
-graph.add(231, {
+graph.add(177, {
   types: ["object"],
   properties: [
-    ["$type", 233],
-    ["value", 234],
+    ["$type", 179],
+    ["value", 180],
   ],
-  additionalProperties: 232,
+  additionalProperties: 178,
   required: ["value"],
 });
 
 // schemas/protocol.json#/$defs/StepOverride/additionalProperties
-graph.add(232, { never: true });
+graph.add(178, { never: true });
 
 // schemas/protocol.json#/$defs/StepOverride/properties/$type
-graph.add(233, { ref: 209 });
+graph.add(179, { ref: 155 });
 
 // schemas/protocol.json#/$defs/StepOverride/properties/value
-graph.add(234, { ref: 83 });
+graph.add(180, { ref: 29 });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams
-graph.add(235, {
+graph.add(181, {
   types: ["object"],
   properties: [
-    ["flowId", 237],
-    ["inputs", 238],
-    ["wait", 239],
-    ["maxConcurrency", 240],
-    ["overrides", 241],
-    ["observability", 242],
+    ["flowId", 183],
+    ["inputs", 184],
+    ["wait", 185],
+    ["maxConcurrency", 186],
+    ["overrides", 187],
+    ["observability", 188],
   ],
-  additionalProperties: 236,
+  additionalProperties: 182,
   required: ["flowId", "inputs"],
 });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/additionalProperties
-graph.add(236, { never: true });
+graph.add(182, { never: true });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/flowId
-graph.add(237, { ref: 91 });
+graph.add(183, { ref: 37 });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs
-graph.add(238, { types: ["array"], items: 243 });
+graph.add(184, { types: ["array"], items: 189 });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/wait
-graph.add(239, { types: ["boolean"] });
+graph.add(185, { types: ["boolean"] });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/maxConcurrency
-graph.add(240, { types: ["integer", "null"], minimum: 0 });
+graph.add(186, { types: ["integer", "null"], minimum: 0 });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides
-graph.add(241, { oneOf: [244, 245] });
+graph.add(187, { oneOf: [190, 191] });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability
-graph.add(242, { oneOf: [246, 247] });
+graph.add(188, { oneOf: [192, 193] });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/inputs/items
-graph.add(243, { ref: 83 });
+graph.add(189, { ref: 29 });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/0
-graph.add(244, { ref: 248 });
+graph.add(190, { ref: 194 });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/overrides/oneOf/1
-graph.add(245, { types: ["null"] });
+graph.add(191, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/0
-graph.add(246, { ref: 100 });
+graph.add(192, { ref: 46 });
 
 // schemas/protocol.json#/$defs/SubmitRunProtocolParams/properties/observability/oneOf/1
-graph.add(247, { types: ["null"] });
+graph.add(193, { types: ["null"] });
 
 // schemas/protocol.json#/$defs/WorkflowOverrides
-graph.add(248, { types: ["object"], additionalProperties: 249 });
+graph.add(194, { types: ["object"], additionalProperties: 195 });
 
 // schemas/protocol.json#/$defs/WorkflowOverrides/additionalProperties
-graph.add(249, { ref: 231 });
-
-// from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput
-const _BatchImageProcessInput: rt.Check = graph.check(0);
-
-/** Whether `v` is a {@link BatchImageProcessInput}. */
-export function isBatchImageProcessInput(
-  v: unknown,
-): v is BatchImageProcessInput {
-  return _BatchImageProcessInput(v, "", null);
-}
-
-/** Why `v` is not a {@link BatchImageProcessInput}: one message per problem, none when it is one. */
-export function validateBatchImageProcessInput(v: unknown): string[] {
-  return rt.explain(_BatchImageProcessInput, v);
-}
-
-// from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput
-const _BatchImageProcessOutput: rt.Check = graph.check(16);
-
-/** Whether `v` is a {@link BatchImageProcessOutput}. */
-export function isBatchImageProcessOutput(
-  v: unknown,
-): v is BatchImageProcessOutput {
-  return _BatchImageProcessOutput(v, "", null);
-}
-
-/** Why `v` is not a {@link BatchImageProcessOutput}: one message per problem, none when it is one. */
-export function validateBatchImageProcessOutput(v: unknown): string[] {
-  return rt.explain(_BatchImageProcessOutput, v);
-}
-
-// from examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult
-const _BatchImageResult: rt.Check = graph.check(26);
-
-/** Whether `v` is a {@link BatchImageResult}. */
-export function isBatchImageResult(v: unknown): v is BatchImageResult {
-  return _BatchImageResult(v, "", null);
-}
-
-/** Why `v` is not a {@link BatchImageResult}: one message per problem, none when it is one. */
-export function validateBatchImageResult(v: unknown): string[] {
-  return rt.explain(_BatchImageResult, v);
-}
+graph.add(195, { ref: 177 });
 
 // from schemas/protocol.json#/$defs/BlobId
-const _BlobId: rt.Check = graph.check(91);
+const _BlobId: rt.Check = graph.check(37);
 
 /** Whether `v` is a {@link BlobId}. */
 export function isBlobId(v: unknown): v is BlobId {
@@ -1227,7 +927,7 @@ export function validateBlobId(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/BlobType
-const _BlobType: rt.Check = graph.check(92);
+const _BlobType: rt.Check = graph.check(38);
 
 /** Whether `v` is a {@link BlobType}. */
 export function isBlobType(v: unknown): v is BlobType {
@@ -1240,7 +940,7 @@ export function validateBlobType(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Component
-const _Component: rt.Check = graph.check(93);
+const _Component: rt.Check = graph.check(39);
 
 /** Whether `v` is a {@link Component}. */
 export function isComponent(v: unknown): v is Component {
@@ -1253,7 +953,7 @@ export function validateComponent(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentExecuteParams
-const _ComponentExecuteParams: rt.Check = graph.check(94);
+const _ComponentExecuteParams: rt.Check = graph.check(40);
 
 /** Whether `v` is a {@link ComponentExecuteParams}. */
 export function isComponentExecuteParams(
@@ -1268,7 +968,7 @@ export function validateComponentExecuteParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentExecuteResult
-const _ComponentExecuteResult: rt.Check = graph.check(109);
+const _ComponentExecuteResult: rt.Check = graph.check(55);
 
 /** Whether `v` is a {@link ComponentExecuteResult}. */
 export function isComponentExecuteResult(
@@ -1283,7 +983,7 @@ export function validateComponentExecuteResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInferSchemaParams
-const _ComponentInferSchemaParams: rt.Check = graph.check(112);
+const _ComponentInferSchemaParams: rt.Check = graph.check(58);
 
 /** Whether `v` is a {@link ComponentInferSchemaParams}. */
 export function isComponentInferSchemaParams(
@@ -1298,7 +998,7 @@ export function validateComponentInferSchemaParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInferSchemaResult
-const _ComponentInferSchemaResult: rt.Check = graph.check(118);
+const _ComponentInferSchemaResult: rt.Check = graph.check(64);
 
 /** Whether `v` is a {@link ComponentInferSchemaResult}. */
 export function isComponentInferSchemaResult(
@@ -1313,7 +1013,7 @@ export function validateComponentInferSchemaResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfo
-const _ComponentInfo: rt.Check = graph.check(123);
+const _ComponentInfo: rt.Check = graph.check(69);
 
 /** Whether `v` is a {@link ComponentInfo}. */
 export function isComponentInfo(v: unknown): v is ComponentInfo {
@@ -1326,7 +1026,7 @@ export function validateComponentInfo(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfoParams
-const _ComponentInfoParams: rt.Check = graph.check(133);
+const _ComponentInfoParams: rt.Check = graph.check(79);
 
 /** Whether `v` is a {@link ComponentInfoParams}. */
 export function isComponentInfoParams(v: unknown): v is ComponentInfoParams {
@@ -1339,7 +1039,7 @@ export function validateComponentInfoParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentInfoResult
-const _ComponentInfoResult: rt.Check = graph.check(136);
+const _ComponentInfoResult: rt.Check = graph.check(82);
 
 /** Whether `v` is a {@link ComponentInfoResult}. */
 export function isComponentInfoResult(v: unknown): v is ComponentInfoResult {
@@ -1352,7 +1052,7 @@ export function validateComponentInfoResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ComponentListParams
-const _ComponentListParams: rt.Check = graph.check(139);
+const _ComponentListParams: rt.Check = graph.check(85);
 
 /** Whether `v` is a {@link ComponentListParams}. */
 export function isComponentListParams(v: unknown): v is ComponentListParams {
@@ -1365,7 +1065,7 @@ export function validateComponentListParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ErrorCode
-const _ErrorCode: rt.Check = graph.check(141);
+const _ErrorCode: rt.Check = graph.check(87);
 
 /** Whether `v` is an {@link ErrorCode}. */
 export function isErrorCode(v: unknown): v is ErrorCode {
@@ -1378,7 +1078,7 @@ export function validateErrorCode(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ExecutionStatus
-const _ExecutionStatus: rt.Check = graph.check(142);
+const _ExecutionStatus: rt.Check = graph.check(88);
 
 /** Whether `v` is an {@link ExecutionStatus}. */
 export function isExecutionStatus(v: unknown): v is ExecutionStatus {
@@ -1391,7 +1091,7 @@ export function validateExecutionStatus(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowError
-const _FlowError: rt.Check = graph.check(143);
+const _FlowError: rt.Check = graph.check(89);
 
 /** Whether `v` is a {@link FlowError}. */
 export function isFlowError(v: unknown): v is FlowError {
@@ -1404,7 +1104,7 @@ export function validateFlowError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResult
-const _FlowResult: rt.Check = graph.check(148);
+const _FlowResult: rt.Check = graph.check(94);
 
 /** Whether `v` is a {@link FlowResult}. */
 export function isFlowResult(v: unknown): v is FlowResult {
@@ -1417,7 +1117,7 @@ export function validateFlowResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResultFailed
-const _FlowResultFailed: rt.Check = graph.check(152);
+const _FlowResultFailed: rt.Check = graph.check(98);
 
 /** Whether `v` is a {@link FlowResultFailed}. */
 export function isFlowResultFailed(v: unknown): v is FlowResultFailed {
@@ -1430,7 +1130,7 @@ export function validateFlowResultFailed(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/FlowResultSuccess
-const _FlowResultSuccess: rt.Check = graph.check(151);
+const _FlowResultSuccess: rt.Check = graph.check(97);
 
 /** Whether `v` is a {@link FlowResultSuccess}. */
 export function isFlowResultSuccess(v: unknown): v is FlowResultSuccess {
@@ -1443,7 +1143,7 @@ export function validateFlowResultSuccess(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetBlobParams
-const _GetBlobParams: rt.Check = graph.check(159);
+const _GetBlobParams: rt.Check = graph.check(105);
 
 /** Whether `v` is a {@link GetBlobParams}. */
 export function isGetBlobParams(v: unknown): v is GetBlobParams {
@@ -1456,7 +1156,7 @@ export function validateGetBlobParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetBlobResult
-const _GetBlobResult: rt.Check = graph.check(165);
+const _GetBlobResult: rt.Check = graph.check(111);
 
 /** Whether `v` is a {@link GetBlobResult}. */
 export function isGetBlobResult(v: unknown): v is GetBlobResult {
@@ -1469,7 +1169,7 @@ export function validateGetBlobResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/GetRunProtocolParams
-const _GetRunProtocolParams: rt.Check = graph.check(169);
+const _GetRunProtocolParams: rt.Check = graph.check(115);
 
 /** Whether `v` is a {@link GetRunProtocolParams}. */
 export function isGetRunProtocolParams(v: unknown): v is GetRunProtocolParams {
@@ -1481,73 +1181,8 @@ export function validateGetRunProtocolParams(v: unknown): string[] {
   return rt.explain(_GetRunProtocolParams, v);
 }
 
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageOperation
-const _ImageOperation: rt.Check = graph.check(11);
-
-/** Whether `v` is an {@link ImageOperation}. */
-export function isImageOperation(v: unknown): v is ImageOperation {
-  return _ImageOperation(v, "", null);
-}
-
-/** Why `v` is not an {@link ImageOperation}: one message per problem, none when it is one. */
-export function validateImageOperation(v: unknown): string[] {
-  return rt.explain(_ImageOperation, v);
-}
-
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/type
-const _ImageOperationType: rt.Check = graph.check(13);
-
-/** Whether `v` is an {@link ImageOperationType}. */
-export function isImageOperationType(v: unknown): v is ImageOperationType {
-  return _ImageOperationType(v, "", null);
-}
-
-/** Why `v` is not an {@link ImageOperationType}: one message per problem, none when it is one. */
-export function validateImageOperationType(v: unknown): string[] {
-  return rt.explain(_ImageOperationType, v);
-}
-
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput
-const _ImageProcessInput: rt.Check = graph.check(32);
-
-/** Whether `v` is an {@link ImageProcessInput}. */
-export function isImageProcessInput(v: unknown): v is ImageProcessInput {
-  return _ImageProcessInput(v, "", null);
-}
-
-/** Why `v` is not an {@link ImageProcessInput}: one message per problem, none when it is one. */
-export function validateImageProcessInput(v: unknown): string[] {
-  return rt.explain(_ImageProcessInput, v);
-}
-
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput
-const _ImageProcessOutput: rt.Check = graph.check(39);
-
-/** Whether `v` is an {@link ImageProcessOutput}. */
-export function isImageProcessOutput(v: unknown): v is ImageProcessOutput {
-  return _ImageProcessOutput(v, "", null);
-}
-
-/** Why `v` is not an {@link ImageProcessOutput}: one message per problem, none when it is one. */
-export function validateImageProcessOutput(v: unknown): string[] {
-  return rt.explain(_ImageProcessOutput, v);
-}
-
-// from examples/ts-components/schemas/process_image.json#/$defs/ImageSize
-const _ImageSize: rt.Check = graph.check(48);
-
-/** Whether `v` is an {@link ImageSize}. */
-export function isImageSize(v: unknown): v is ImageSize {
-  return _ImageSize(v, "", null);
-}
-
-/** Why `v` is not an {@link ImageSize}: one message per problem, none when it is one. */
-export function validateImageSize(v: unknown): string[] {
-  return rt.explain(_ImageSize, v);
-}
-
 // from schemas/protocol.json#/$defs/InitializeParams
-const _InitializeParams: rt.Check = graph.check(179);
+const _InitializeParams: rt.Check = graph.check(125);
 
 /** Whether `v` is an {@link InitializeParams}. */
 export function isInitializeParams(v: unknown): v is InitializeParams {
@@ -1560,7 +1195,7 @@ export function validateInitializeParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/InitializeResult
-const _InitializeResult: rt.Check = graph.check(185);
+const _InitializeResult: rt.Check = graph.check(131);
 
 /** Whether `v` is an {@link InitializeResult}. */
 export function isInitializeResult(v: unknown): v is InitializeResult {
@@ -1573,7 +1208,7 @@ export function validateInitializeResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Initialized
-const _Initialized: rt.Check = graph.check(188);
+const _Initialized: rt.Check = graph.check(134);
 
 /** Whether `v` is an {@link Initialized}. */
 export function isInitialized(v: unknown): v is Initialized {
@@ -1586,7 +1221,7 @@ export function validateInitialized(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ItemResult
-const _ItemResult: rt.Check = graph.check(190);
+const _ItemResult: rt.Check = graph.check(136);
 
 /** Whether `v` is an {@link ItemResult}. */
 export function isItemResult(v: unknown): v is ItemResult {
@@ -1599,7 +1234,7 @@ export function validateItemResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ItemStatistics
-const _ItemStatistics: rt.Check = graph.check(198);
+const _ItemStatistics: rt.Check = graph.check(144);
 
 /** Whether `v` is an {@link ItemStatistics}. */
 export function isItemStatistics(v: unknown): v is ItemStatistics {
@@ -1612,7 +1247,7 @@ export function validateItemStatistics(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/JsonRpc
-const _JsonRpc: rt.Check = graph.check(80);
+const _JsonRpc: rt.Check = graph.check(26);
 
 /** Whether `v` is a {@link JsonRpc}. */
 export function isJsonRpc(v: unknown): v is JsonRpc {
@@ -1625,7 +1260,7 @@ export function validateJsonRpc(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ListComponentsResult
-const _ListComponentsResult: rt.Check = graph.check(205);
+const _ListComponentsResult: rt.Check = graph.check(151);
 
 /** Whether `v` is a {@link ListComponentsResult}. */
 export function isListComponentsResult(v: unknown): v is ListComponentsResult {
@@ -1638,7 +1273,7 @@ export function validateListComponentsResult(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#
-const _Message: rt.Check = graph.check(54);
+const _Message: rt.Check = graph.check(0);
 
 /** Whether `v` is a {@link Message}. */
 export function isMessage(v: unknown): v is Message {
@@ -1651,7 +1286,7 @@ export function validateMessage(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Method
-const _Method: rt.Check = graph.check(82);
+const _Method: rt.Check = graph.check(28);
 
 /** Whether `v` is a {@link Method}. */
 export function isMethod(v: unknown): v is Method {
@@ -1664,7 +1299,7 @@ export function validateMethod(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodError
-const _MethodError: rt.Check = graph.check(62);
+const _MethodError: rt.Check = graph.check(8);
 
 /** Whether `v` is a {@link MethodError}. */
 export function isMethodError(v: unknown): v is MethodError {
@@ -1677,7 +1312,7 @@ export function validateMethodError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodRequest
-const _MethodRequest: rt.Check = graph.check(59);
+const _MethodRequest: rt.Check = graph.check(5);
 
 /** Whether `v` is a {@link MethodRequest}. */
 export function isMethodRequest(v: unknown): v is MethodRequest {
@@ -1690,7 +1325,7 @@ export function validateMethodRequest(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/MethodSuccess
-const _MethodSuccess: rt.Check = graph.check(61);
+const _MethodSuccess: rt.Check = graph.check(7);
 
 /** Whether `v` is a {@link MethodSuccess}. */
 export function isMethodSuccess(v: unknown): v is MethodSuccess {
@@ -1703,7 +1338,7 @@ export function validateMethodSuccess(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Notification
-const _Notification: rt.Check = graph.check(60);
+const _Notification: rt.Check = graph.check(6);
 
 /** Whether `v` is a {@link Notification}. */
 export function isNotification(v: unknown): v is Notification {
@@ -1716,7 +1351,7 @@ export function validateNotification(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ObservabilityContext
-const _ObservabilityContext: rt.Check = graph.check(100);
+const _ObservabilityContext: rt.Check = graph.check(46);
 
 /** Whether `v` is an {@link ObservabilityContext}. */
 export function isObservabilityContext(v: unknown): v is ObservabilityContext {
@@ -1728,21 +1363,8 @@ export function validateObservabilityContext(v: unknown): string[] {
   return rt.explain(_ObservabilityContext, v);
 }
 
-// from examples/ts-components/schemas/process_image.json#/$defs/OutputFormat
-const _OutputFormat: rt.Check = graph.check(9);
-
-/** Whether `v` is an {@link OutputFormat}. */
-export function isOutputFormat(v: unknown): v is OutputFormat {
-  return _OutputFormat(v, "", null);
-}
-
-/** Why `v` is not an {@link OutputFormat}: one message per problem, none when it is one. */
-export function validateOutputFormat(v: unknown): string[] {
-  return rt.explain(_OutputFormat, v);
-}
-
 // from schemas/protocol.json#/$defs/OverrideType
-const _OverrideType: rt.Check = graph.check(209);
+const _OverrideType: rt.Check = graph.check(155);
 
 /** Whether `v` is an {@link OverrideType}. */
 export function isOverrideType(v: unknown): v is OverrideType {
@@ -1755,7 +1377,7 @@ export function validateOverrideType(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Error
-const _ProtocolError: rt.Check = graph.check(84);
+const _ProtocolError: rt.Check = graph.check(30);
 
 /** Whether `v` is a {@link ProtocolError}. */
 export function isProtocolError(v: unknown): v is ProtocolError {
@@ -1768,7 +1390,7 @@ export function validateProtocolError(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/PutBlobParams
-const _PutBlobParams: rt.Check = graph.check(210);
+const _PutBlobParams: rt.Check = graph.check(156);
 
 /** Whether `v` is a {@link PutBlobParams}. */
 export function isPutBlobParams(v: unknown): v is PutBlobParams {
@@ -1781,7 +1403,7 @@ export function validatePutBlobParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/PutBlobResult
-const _PutBlobResult: rt.Check = graph.check(217);
+const _PutBlobResult: rt.Check = graph.check(163);
 
 /** Whether `v` is a {@link PutBlobResult}. */
 export function isPutBlobResult(v: unknown): v is PutBlobResult {
@@ -1793,21 +1415,8 @@ export function validatePutBlobResult(v: unknown): string[] {
   return rt.explain(_PutBlobResult, v);
 }
 
-// from examples/ts-components/schemas/process_image.json#/$defs/Quality
-const _Quality: rt.Check = graph.check(10);
-
-/** Whether `v` is a {@link Quality}. */
-export function isQuality(v: unknown): v is Quality {
-  return _Quality(v, "", null);
-}
-
-/** Why `v` is not a {@link Quality}: one message per problem, none when it is one. */
-export function validateQuality(v: unknown): string[] {
-  return rt.explain(_Quality, v);
-}
-
 // from schemas/protocol.json#/$defs/RequestId
-const _RequestId: rt.Check = graph.check(81);
+const _RequestId: rt.Check = graph.check(27);
 
 /** Whether `v` is a {@link RequestId}. */
 export function isRequestId(v: unknown): v is RequestId {
@@ -1820,7 +1429,7 @@ export function validateRequestId(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/ResultOrder
-const _ResultOrder: rt.Check = graph.check(176);
+const _ResultOrder: rt.Check = graph.check(122);
 
 /** Whether `v` is a {@link ResultOrder}. */
 export function isResultOrder(v: unknown): v is ResultOrder {
@@ -1833,7 +1442,7 @@ export function validateResultOrder(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/RunStatusProtocol
-const _RunStatusProtocol: rt.Check = graph.check(220);
+const _RunStatusProtocol: rt.Check = graph.check(166);
 
 /** Whether `v` is a {@link RunStatusProtocol}. */
 export function isRunStatusProtocol(v: unknown): v is RunStatusProtocol {
@@ -1846,7 +1455,7 @@ export function validateRunStatusProtocol(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Schema
-const _Schema: rt.Check = graph.check(116);
+const _Schema: rt.Check = graph.check(62);
 
 /** Whether `v` is a {@link Schema}. */
 export function isSchema(v: unknown): v is Schema {
@@ -1859,7 +1468,7 @@ export function validateSchema(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/StepOverride
-const _StepOverride: rt.Check = graph.check(231);
+const _StepOverride: rt.Check = graph.check(177);
 
 /** Whether `v` is a {@link StepOverride}. */
 export function isStepOverride(v: unknown): v is StepOverride {
@@ -1872,7 +1481,7 @@ export function validateStepOverride(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/SubmitRunProtocolParams
-const _SubmitRunProtocolParams: rt.Check = graph.check(235);
+const _SubmitRunProtocolParams: rt.Check = graph.check(181);
 
 /** Whether `v` is a {@link SubmitRunProtocolParams}. */
 export function isSubmitRunProtocolParams(
@@ -1887,7 +1496,7 @@ export function validateSubmitRunProtocolParams(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/Value
-const _Value: rt.Check = graph.check(83);
+const _Value: rt.Check = graph.check(29);
 
 /** Whether `v` is a {@link Value}. */
 export function isValue(v: unknown): v is Value {
@@ -1900,7 +1509,7 @@ export function validateValue(v: unknown): string[] {
 }
 
 // from schemas/protocol.json#/$defs/WorkflowOverrides
-const _WorkflowOverrides: rt.Check = graph.check(248);
+const _WorkflowOverrides: rt.Check = graph.check(194);
 
 /** Whether `v` is a {@link WorkflowOverrides}. */
 export function isWorkflowOverrides(v: unknown): v is WorkflowOverrides {
@@ -1918,56 +1527,6 @@ export function validateWorkflowOverrides(v: unknown): string[] {
  * schema; `TYPES_BY_SCHEMA_ID.get(id)?.validate(v)`.
  */
 export const TYPES_BY_SCHEMA_ID = rt.schemaTypes([
-  [
-    "examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessInput",
-    "BatchImageProcessInput",
-    _BatchImageProcessInput,
-  ],
-  [
-    "examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageProcessOutput",
-    "BatchImageProcessOutput",
-    _BatchImageProcessOutput,
-  ],
-  [
-    "examples/ts-components/schemas/batch_process_images.json#/$defs/BatchImageResult",
-    "BatchImageResult",
-    _BatchImageResult,
-  ],
-  [
-    "examples/ts-components/schemas/process_image.json#/$defs/ImageOperation",
-    "ImageOperation",
-    _ImageOperation,
-  ],
-  [
-    "examples/ts-components/schemas/process_image.json#/$defs/ImageOperation/properties/type",
-    "ImageOperationType",
-    _ImageOperationType,
-  ],
-  [
-    "examples/ts-components/schemas/process_image.json#/$defs/ImageProcessInput",
-    "ImageProcessInput",
-    _ImageProcessInput,
-  ],
-  [
-    "examples/ts-components/schemas/process_image.json#/$defs/ImageProcessOutput",
-    "ImageProcessOutput",
-    _ImageProcessOutput,
-  ],
-  [
-    "examples/ts-components/schemas/process_image.json#/$defs/ImageSize",
-    "ImageSize",
-    _ImageSize,
-  ],
-  [
-    "examples/ts-components/schemas/process_image.json#/$defs/OutputFormat",
-    "OutputFormat",
-    _OutputFormat,
-  ],
-  [
-    "examples/ts-components/schemas/process_image.json#/$defs/Quality",
-    "Quality",
-    _Quality,
-  ],
   ["schemas/protocol.json#", "Message", _Message],
   ["schemas/protocol.json#/$defs/BlobId", "BlobId", _BlobId],
   ["schemas/protocol.json#/$defs/BlobType", "BlobType", _BlobType],

@@ -653,6 +653,8 @@ export interface NodeSpec {
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly pattern?: Pattern;
+  /** An asserted `format` (`--formats assert`), checked by the graph's `FormatCheck`. */
+  readonly format?: string;
   readonly prefixItems?: readonly number[];
   readonly items?: number;
   readonly contains?: number;
@@ -789,6 +791,9 @@ function keyword(
   return false;
 }
 
+/** Whether a string is valid for a format (formats.ts's `checkFormat`). */
+export type FormatCheck = (format: string, value: string) => boolean;
+
 /**
  * A validation graph: the nodes of one module, added once (`add`) and compiled on first use.
  * `check(n)` is the check of node `n` for a whole value.
@@ -796,6 +801,16 @@ function keyword(
 export class Graph {
   private readonly specs: NodeSpec[] = [];
   private readonly compiled: (Compiled | undefined)[] = [];
+
+  /**
+   * `formats`: the check of asserted formats (`--formats assert`); without it a node with a
+   * `format` rejects every string (never silently accepts).
+   */
+  private readonly formats: FormatCheck | undefined;
+
+  constructor(formats?: FormatCheck) {
+    this.formats = formats;
+  }
 
   /** Adds node `id`. */
   add(id: number, spec: NodeSpec): void {
@@ -970,6 +985,13 @@ export class Graph {
             `does not match the pattern ${JSON.stringify(n.pattern[0])}`,
           );
         }
+      }
+      if (
+        n.format !== undefined &&
+        (this.formats === undefined || !this.formats(n.format, v))
+      ) {
+        if (e === null) return false;
+        ok = keyword(e, p, "format", `must be a valid ${n.format}`);
       }
     }
     const d1 = d + 1;

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use serde_json::json;
-use stepflow::components::{self, ComponentError, Components, Context, Outcome};
-use stepflow::types::{
+use stepflow::component_types::{
     Anything, GetBlobInput, GetBlobOutput, PutBlobInput, PutBlobOutput, SleepInput, TitleCaseInput,
     TitleCaseOutput,
 };
+use stepflow::components::{self, ComponentError, Components, Context, Outcome};
 
 struct Test;
 

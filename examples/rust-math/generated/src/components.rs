@@ -23,10 +23,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::component_types;
 use crate::rpc::BoxFuture;
 use crate::server::Component;
 pub use crate::server::{ComponentError, Context, Server};
-use crate::types;
 
 /// What a component answers: its output, or why not.
 pub type Outcome<T> = Result<T, ComponentError>;
@@ -40,9 +40,9 @@ pub trait Components: Send + Sync + 'static {
     /// `math`: Add, multiply or raise numbers to a power
     fn math(
         &self,
-        input: types::MathOperationInput,
+        input: component_types::MathOperationInput,
         context: &Context,
-    ) -> impl Future<Output = Outcome<types::MathOperationOutput>> + Send;
+    ) -> impl Future<Output = Outcome<component_types::MathOperationOutput>> + Send;
 }
 
 const MATH_DESCRIPTION: Option<&str> = Some("Add, multiply or raise numbers to a power");
@@ -51,9 +51,9 @@ const MATH_OUTPUT_SCHEMA: &str = "{\"$schema\":\"https://json-schema.org/draft/2
 
 fn call_math<'a, C: Components>(
     implementation: &'a C,
-    input: types::MathOperationInput,
+    input: component_types::MathOperationInput,
     context: &'a Context,
-) -> BoxFuture<'a, Outcome<types::MathOperationOutput>> {
+) -> BoxFuture<'a, Outcome<component_types::MathOperationOutput>> {
     Box::pin(implementation.math(input, context))
 }
 

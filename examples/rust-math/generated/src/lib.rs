@@ -5,6 +5,8 @@
 //!
 //! * [`types`]: one type per schema declaration, lossless (absent optional fields stay absent,
 //!   closed objects reject unknown keys, `1` stays `1`).
+//! * [`component_types`]: the component authors' types, apart from the protocol's (a name may be in
+//!   both).
 //! * [`runtime`]: [`decode`] (serde plus [`Validate`]), [`encode`] and the helpers the types use.
 //! * [`protocol`]: the JSON-RPC messages of StepFlow component protocol 0.9.0, one typed struct
 //!   per method, [`protocol::decode_message`] and [`protocol::encode_message`].
@@ -28,6 +30,7 @@
 // 128-byte `result_large_err` threshold; errors are the rare path here
 #![allow(clippy::result_large_err)]
 
+pub mod component_types;
 pub mod components;
 pub mod http;
 pub mod protocol;

@@ -24,11 +24,7 @@ import inspect
 import typing
 
 from . import _runtime
-from .server import (
-    StepflowContext,
-    StepflowServer,
-)
-from .types import (
+from .component_types import (
     BatchProcessingInput,
     BatchProcessingOutput,
     BulkInsertInput,
@@ -49,6 +45,10 @@ from .types import (
     RetrieveCacheOutput,
     RobustProcessingInput,
     RobustProcessingOutput,
+)
+from .server import (
+    StepflowContext,
+    StepflowServer,
 )
 
 __all__ = [

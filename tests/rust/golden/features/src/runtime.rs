@@ -175,9 +175,10 @@ pub fn expect_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(), D::
     <()>::deserialize(deserializer)
 }
 
-/// Whether a JSON value is an integer (`1`, not `1.0`).
+/// Whether a JSON value is an integer (`1`, not `1.0`; with serde_json's `arbitrary_precision`
+/// also one beyond 64 bits).
 pub fn is_integer(value: &Value) -> bool {
-    value.is_i64() || value.is_u64()
+    matches!(value, Value::Number(number) if !number.is_f64())
 }
 
 /// Decodes the variant of a union picked by its tag, wrapping the variant's error.
@@ -387,14 +388,118 @@ fn too_deep(value: &Value) -> bool {
 /// A value the schema accepted, as `T`. When serde rejects it only because a number the schema
 /// counts as an integer is written with a fraction (`1.0` for an integer field), it is decoded
 /// again with every integral number written as an integer.
+///
+/// When serde still rejects it because an integer does not fit the Rust integer type of its field
+/// (`100000000000000000000` for an `i64`: the `--integers native` convention), the error names
+/// the integer's JSON pointer and value, not serde's "floating point" text.
 fn convert<T: DeserializeOwned>(value: &Value) -> Result<T, DecodeError> {
-    match T::deserialize(value) {
-        Ok(decoded) => Ok(decoded),
-        Err(error) => match integral(value) {
-            Some(normal) => T::deserialize(&normal).map_err(|_| DecodeError::Json(error)),
-            None => Err(DecodeError::Json(error)),
-        },
+    let error = match T::deserialize(value) {
+        Ok(decoded) => return Ok(decoded),
+        Err(error) => error,
+    };
+    let normal = integral(value);
+    let value = normal.as_ref().unwrap_or(value);
+    if normal.is_some() {
+        if let Ok(decoded) = T::deserialize(value) {
+            return Ok(decoded);
+        }
     }
+    let Some(wide) = too_wide(value) else { return Err(DecodeError::Json(error)) };
+    if exact_numbers() {
+        // serde_json's `arbitrary_precision` (`--integers exact`): a `Value` hands an integer
+        // beyond 64 bits to serde as an i128, which serde's buffering (tagged enums, flattened
+        // maps) cannot hold; its parser hands over the digits, which a `Number` reads back
+        if let Ok(decoded) = serde_json::from_str(&value.to_string()) {
+            return Ok(decoded);
+        }
+    }
+    Err(DecodeError::Json(wide_error::<T>(value, &wide)))
+}
+
+/// Whether serde_json holds integers beyond 64 bits exactly (its `arbitrary_precision` feature,
+/// which `--integers exact` enables).
+fn exact_numbers() -> bool {
+    serde_json::from_str::<Number>("18446744073709551616").is_ok_and(|n| !n.is_f64())
+}
+
+/// Whether a number is an integer that fits neither `i64` nor `u64` (`1e20`,
+/// `100000000000000000000`).
+fn is_wide(number: &Number) -> bool {
+    if number.is_f64() {
+        let float = number.as_f64().unwrap_or(f64::NAN);
+        return float.is_finite()
+            && float.fract() == 0.0
+            && float.abs() >= 9.223_372_036_854_775e18;
+    }
+    number.as_i64().is_none() && number.as_u64().is_none()
+}
+
+/// The JSON pointers of the integers beyond 64 bits in `value`.
+fn too_wide(value: &Value) -> Option<Vec<String>> {
+    fn walk(value: &Value, at: &str, out: &mut Vec<String>) {
+        match value {
+            Value::Number(number) if is_wide(number) => out.push(at.to_owned()),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{at}/{i}"), out);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    let key = key.replace('~', "~0").replace('/', "~1");
+                    walk(item, &format!("{at}/{key}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, "", &mut out);
+    (!out.is_empty()).then_some(out)
+}
+
+/// `value` with the integers at `pointers` replaced by 0.
+fn zeroed(value: &Value, pointers: &[&String]) -> Value {
+    let mut copy = value.clone();
+    for pointer in pointers {
+        if let Some(slot) = copy.pointer_mut(pointer) {
+            *slot = Value::from(0);
+        }
+    }
+    copy
+}
+
+/// The error for a document serde rejects: when its integers beyond 64 bits are the reason (zeroing
+/// them all makes it decode), one naming the first that its field cannot hold; else serde's.
+fn wide_error<T: DeserializeOwned>(value: &Value, wide: &[String]) -> serde_json::Error {
+    let all: Vec<&String> = wide.iter().collect();
+    let fallback = || T::deserialize(value).err().unwrap_or_else(|| de::Error::custom("?"));
+    if T::deserialize(&zeroed(value, &all)).is_err() {
+        return fallback();
+    }
+    // the one that breaks it: all the others zeroed, this one kept
+    let culprit = wide.iter().find(|keep| {
+        let others: Vec<&String> = wide.iter().filter(|p| p != keep).collect();
+        T::deserialize(&zeroed(value, &others)).is_err()
+    });
+    let Some(pointer) = culprit else { return fallback() };
+    let shown = match value.pointer(pointer) {
+        // read as a float (serde_json without `arbitrary_precision`): its shortest text
+        Some(Value::Number(n)) if n.is_f64() => format!("{:e}", n.as_f64().unwrap_or(f64::NAN)),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let at = if pointer.is_empty() { "(root)" } else { pointer.as_str() };
+    if exact_numbers() {
+        return de::Error::custom(format!(
+            "{at}: the integer {shown} does not fit the Rust integer type its `format` gives its field"
+        ));
+    }
+    de::Error::custom(format!(
+        "{at}: the integer {shown} does not fit the 64-bit Rust integer of its field (the \
+         `--integers native` convention); bound it with minimum/maximum in the schema, or generate \
+         with `--integers exact`"
+    ))
 }
 
 /// `value` with every integral float (`1.0`, `1e2`) written as an integer, if there is one.
@@ -878,10 +983,49 @@ pub fn has_type(value: &Value, mask: u8, strict: bool) -> bool {
 }
 
 fn is_integral(number: &Number) -> bool {
-    match number.as_f64() {
-        _ if !number.is_f64() => true,
-        Some(float) => float.is_finite() && float.fract() == 0.0,
-        None => false,
+    if !number.is_f64() {
+        return true;
+    }
+    // the decimal written (exact with serde_json's `arbitrary_precision`: `1e21.5` is no integer)
+    number.as_f64().is_some_and(f64::is_finite)
+        && decimal(&number.to_string())
+            .is_some_and(|(_, digits, exponent)| digits.is_empty() || exponent >= 0)
+}
+
+/// `--defaults apply`: the schema's default of a field (its JSON, which the generator checked
+/// has the field's type and is accepted by the schema) as the field's type.
+///
+/// # Panics
+///
+/// If the default does not have the field's type (the generator keeps such a field an `Option`).
+pub fn default_of<T: DeserializeOwned>(json: &Json) -> T {
+    match T::deserialize(json.get()) {
+        Ok(value) => value,
+        Err(error) => panic!("the schema default {} does not decode: {error}", json.text),
+    }
+}
+
+/// `--defaults apply`: whether a field's value is its default as a JSON value, type included
+/// (`1` is not `1.0` nor `true`, `0.0` is not `-0.0`), so that it is not written when encoding.
+pub fn is_default<T: Serialize>(value: &T, json: &Json) -> bool {
+    serde_json::to_value(value).is_ok_and(|value| same_json(&value, json.get()))
+}
+
+/// JSON equality with the number's type: integers by value, floats bit for bit.
+fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.is_f64(), y.is_f64()) {
+            (true, true) => x.as_f64().map(f64::to_bits) == y.as_f64().map(f64::to_bits),
+            (false, false) => x.to_string() == y.to_string(),
+            _ => false,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_json(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, a)| y.get(k).is_some_and(|b| same_json(a, b)))
+        }
+        _ => a == b,
     }
 }
 
@@ -907,7 +1051,7 @@ impl Json {
 /// JSON equality: numbers by value (`1` equals `1.0`), objects regardless of key order.
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => compare(x, Num::from(y)) == Some(Ordering::Equal),
+        (Value::Number(x), Value::Number(y)) => compare_numbers(x, y) == Some(Ordering::Equal),
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
         }
@@ -943,6 +1087,11 @@ impl From<&Number> for Num {
             Self::Int(i128::from(int))
         } else if let Some(int) = value.as_u64() {
             Self::Int(i128::from(int))
+        } else if let Some(int) =
+            (!value.is_f64()).then(|| value.to_string().parse::<i128>().ok()).flatten()
+        {
+            // an integer beyond 64 bits (serde_json's `arbitrary_precision`)
+            Self::Int(int)
         } else {
             Self::Float(value.as_f64().unwrap_or(f64::NAN))
         }
@@ -971,11 +1120,71 @@ fn cmp_int_float(int: i128, float: f64) -> Option<Ordering> {
 
 /// Exact comparison of a JSON number with a bound.
 pub fn compare(value: &Number, bound: Num) -> Option<Ordering> {
+    if let Some(text) = beyond_i128(value) {
+        // only with serde_json's `arbitrary_precision`: compare the decimals
+        let bound = match bound {
+            Num::Int(int) => int.to_string(),
+            Num::Float(float) if float.is_finite() => format!("{float:e}"),
+            Num::Float(_) => return None,
+        };
+        return Some(cmp_decimal(&text, &bound));
+    }
     match (Num::from(value), bound) {
         (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
         (Num::Float(a), Num::Float(b)) => a.partial_cmp(&b),
         (Num::Int(a), Num::Float(b)) => cmp_int_float(a, b),
         (Num::Float(a), Num::Int(b)) => cmp_int_float(b, a).map(Ordering::reverse),
+    }
+}
+
+/// Exact comparison of two JSON numbers (JSON equality of numbers).
+fn compare_numbers(a: &Number, b: &Number) -> Option<Ordering> {
+    match (beyond_i128(a), beyond_i128(b)) {
+        (None, None) => compare(a, Num::from(b)),
+        (Some(x), Some(y)) => Some(cmp_decimal(&x, &y)),
+        (Some(x), None) => Some(cmp_decimal(&x, &number_text(b))),
+        (None, Some(y)) => Some(cmp_decimal(&number_text(a), &y)),
+    }
+}
+
+/// The decimal text of an integer neither `i128` nor `f64` holds exactly (there are such numbers
+/// only with serde_json's `arbitrary_precision` feature, which `--integers exact` enables).
+fn beyond_i128(value: &Number) -> Option<String> {
+    if value.is_f64() || value.as_i64().is_some() || value.as_u64().is_some() {
+        return None;
+    }
+    let text = value.to_string();
+    text.parse::<i128>().is_err().then_some(text)
+}
+
+/// Exact comparison of two decimal texts (`-12`, `1.5e3`).
+fn cmp_decimal(a: &str, b: &str) -> Ordering {
+    let (Some((na, da, ea)), Some((nb, db, eb))) = (decimal(a), decimal(b)) else {
+        return Ordering::Equal;
+    };
+    let sign = |negative: bool, digits: &[u8]| match (digits.is_empty(), negative) {
+        (true, _) => 0,
+        (false, true) => -1,
+        (false, false) => 1,
+    };
+    let (sa, sb) = (sign(na, &da), sign(nb, &db));
+    if sa != sb || sa == 0 {
+        return sa.cmp(&sb);
+    }
+    // same sign, both non-zero: compare the magnitudes (number of digits before the point, then
+    // the digits), reversed for negative numbers
+    let magnitude =
+        |digits: &[u8], exponent: i64| i64::try_from(digits.len()).unwrap_or(i64::MAX) + exponent;
+    let by_size = magnitude(&da, ea).cmp(&magnitude(&db, eb)).then_with(|| {
+        let n = da.len().max(db.len());
+        let pad =
+            |d: &[u8]| d.iter().copied().chain(std::iter::repeat(0)).take(n).collect::<Vec<u8>>();
+        pad(&da).cmp(&pad(&db))
+    });
+    if sa < 0 {
+        by_size.reverse()
+    } else {
+        by_size
     }
 }
 
