@@ -116,17 +116,10 @@ def field_node(validation: v.Validation, decl_id: str, wire_name: str) -> v.Node
     start = validation.node_for(decl_id)
     if start is None:
         return None
-    seen = {start}
-    queue = [start]
-    while queue:
-        n = validation.nodes[queue.pop(0)]
-        for key, child in n.properties:
+    for nid in validation.conjuncts(start):
+        for key, child in validation.nodes[nid].properties:
             if key == wire_name:
                 return child
-        for nxt in ((n.ref,) if n.ref is not None else ()) + n.all_of:
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
     return None
 
 

@@ -202,6 +202,21 @@ class Validation:
             return n.format
         return None
 
+    def conjuncts(self, start: NodeId) -> list[NodeId]:
+        """``start`` and every node it applies in place through ``$ref`` and ``allOf`` (all must hold
+        for ``start`` to hold), breadth first, each once: where a keyword of a declaration may sit."""
+        seen = {start}
+        order = [start]
+        i = 0
+        while i < len(order):
+            n = self.nodes[order[i]]
+            for c in ((n.ref,) if n.ref is not None else ()) + tuple(n.all_of):
+                if c not in seen:
+                    seen.add(c)
+                    order.append(c)
+            i += 1
+        return order
+
     def reachable(self, start: NodeId) -> list[NodeId]:
         """Every node reachable from ``start`` (itself included), in a stable order."""
         seen = {start}

@@ -991,18 +991,12 @@ class RustTypeMapper:
         start = val.node_for(decl)
         if start is None:
             return True
-        seen = {start}
-        todo = [start]
-        while todo:
-            n = val.nodes[todo.pop()]
+        for nid in val.conjuncts(start):
+            n = val.nodes[nid]
             if n.additional_properties is not None and val.nodes[n.additional_properties].never:
                 return True
             if empty and n.max_properties == 0:
                 return True
-            for c in ([n.ref] if n.ref is not None else []) + list(n.all_of):
-                if c not in seen:
-                    seen.add(c)
-                    todo.append(c)
         return False
 
     def _enum(self, d: ir.EnumDecl, r: RDecl) -> None:
