@@ -45,8 +45,8 @@ def test_defaults_not_applied_are_reported_with_file_and_pointer(tmp_path: Path)
     at = "tests/rust/defaults/defaults.json#/$defs/Settings/properties/"
     assert f"{at}badMin: warning[default-not-applied]: the default 0 is not applied: the schema rejects the default 0 (minimum)" in stderr
     assert f"{at}badType: warning[default-not-applied]: the default 5 is not applied: its Rust type cannot hold it" in stderr
-    assert f"{at}inner: warning[default-not-applied]: the default" in stderr
-    assert stderr.count("default-not-applied") == 3, stderr
+    assert f"{at}inner: warning" not in stderr  # an object default is applied (decoded as a document is)
+    assert stderr.count("default-not-applied") == 2, stderr
     # without --defaults apply: nothing is applied and nothing reported
     assert "default-not-applied" not in generate(CASES / "defaults.json", tmp_path / "preserved")
     assert "pub retries: Option<u64>," in (tmp_path / "preserved" / "src" / "types.rs").read_text(encoding="utf-8")

@@ -17,9 +17,9 @@ A default is usable when
   object's ``properties``, looking through ``$ref``/``allOf``) validates it with the reference
   evaluator (:mod:`stepflow_codegen.ir.evaluate`), so ``minimum``, ``pattern``... count too.
 
-What a target can *express* is its own business (the Python target does not apply a default holding
-objects: msgspec would share one instance between values; the Rust target needs the value to fit its
-integer types); that is a further restriction, never a widening.
+What a target can *express* is its own business (the Rust target needs the value to fit its integer
+types); that is a further restriction, never a widening. A default holding objects is applied by
+every target, built afresh from its JSON for each value.
 
 :func:`write_default_ids` is the other shared decision: which declarations keep their defaults when
 *encoded* (those a component's input or output reaches).

@@ -467,8 +467,8 @@ class PythonTypeMapper:
 
     # -- defaults ---------------------------------------------------------------------------
     def default_source(self, e: ir.TypeExpr, value: object, depth: int = 0) -> str | None:
-        """Python source of the JSON ``value`` as a value of type ``e`` (enum members, tuples), or None if
-        it holds objects (a Struct default would be shared between instances and type checkers reject a dict)."""
+        """Python source of the JSON ``value`` as a value of type ``e`` (enum members, tuples, and for an
+        object ``_runtime.default_of(json, Class)``, built afresh each time), or None if it cannot be one."""
         if depth > 30:
             return None
         r = resolve_alias(self.decls, e)
@@ -478,7 +478,8 @@ class PythonTypeMapper:
                     return f"{self.ref(r.id)}.{ident}"
             return py_literal(value)
         if isinstance(r, ir.ObjectDecl):
-            return None
+            # built when needed from the default's JSON, as a document is decoded (a fresh object each time)
+            return f"_runtime.default_of({py_literal(value)}, {self.ref(r.id)})" if isinstance(value, dict) else None
         if isinstance(r, ir.UnionType):
             if value is None:
                 return "None"
@@ -608,11 +609,13 @@ class PythonTypeMapper:
                         self._warn(
                             f.source or d.source,
                             "default-not-applied",
-                            "a default holding objects is not applied by the Python target; the field stays UNSET when absent",
+                            "the Python target cannot write this default as a value of the field's type; the field stays "
+                            "UNSET when absent",
                         )
                 if source is not None:
                     default = source
-                    factory = isinstance(f.default, (list, dict)) and bool(f.default) and not source.startswith("(")
+                    built = "_runtime.default_of(" in source
+                    factory = built or (isinstance(f.default, (list, dict)) and bool(f.default) and not source.startswith("("))
                     omit = d.id not in self.write_defaults
                     any_default = any_default or omit
                     if f.default is None and not nullable:
@@ -626,7 +629,11 @@ class PythonTypeMapper:
                     wire=f.wire_name,
                     annotation=ann,
                     default=default,
-                    decode_default="_runtime.REQUIRED" if f.required or default is None else default,
+                    # the runtime's table of defaults holds JSON (built into objects when a value needs one)
+                    decode_default=(
+                        "_runtime.REQUIRED" if f.required or default is None
+                        else py_literal(f.default) if "_runtime.default_of(" in default else default
+                    ),
                     omit_if_default=omit,
                     doc=_doc(f.doc),
                     field_call=None,

@@ -908,7 +908,7 @@ class RustTypeMapper:
             return False
         why = None
         if not self._default_fits(f.type, f.default):
-            why = "its Rust type cannot hold it" if not _holds_object(f.default) else "a default holding a struct is not applied"
+            why = "its Rust type cannot hold it"
         else:
             if self._default_check is None:
                 self._default_check = DefaultCheck(self.decls, self.program.validation)
@@ -950,6 +950,18 @@ class RustTypeMapper:
                 return any(type(m.value) is type(value) and m.value == value for m in target.members)
             if isinstance(target, ir.AliasDecl):
                 return self._default_fits(target.target, value, depth + 1)
+            if isinstance(target, ir.ObjectDecl):
+                # decoded by serde from the default's JSON, as a document is (rt::default_of): each
+                # value must fit its field's Rust type; required keys and closedness are the shared check's
+                if not isinstance(value, dict):
+                    return False
+                by_wire = {f.wire_name: f for f in target.fields}
+                for k, x in value.items():
+                    f = by_wire.get(k)
+                    t = f.type if f is not None else target.additional
+                    if t is not None and not self._default_fits(t, x, depth + 1):
+                        return False
+                return True
             return False
         if isinstance(e, ir.ArrayType):
             return isinstance(value, list) and all(self._default_fits(e.items, x, depth + 1) for x in value)
@@ -969,9 +981,8 @@ class RustTypeMapper:
                 return has_null or shape == "any"
             if shape == "any":
                 return True
-            # a dispatched union decodes the first variant that accepts the value: only scalars and
-            # arrays of scalars are applied (objects are not)
-            return any(self._default_fits(v, value, depth + 1) for v in rest) and not _holds_object(value)
+            # a dispatched union decodes the default as it decodes a document: the variant that accepts it
+            return any(self._default_fits(v, value, depth + 1) for v in rest)
         return False
 
     def _closed_by_additional(self, d: ir.ObjectDecl) -> bool:

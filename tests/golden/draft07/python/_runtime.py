@@ -87,11 +87,16 @@ class OpenObject:
                 if default is REQUIRED:
                     spec.append((attr, hints[attr], msgspec.field(name=wire)))
                 elif isinstance(default, (list, dict)):
+                    make = (
+                        _builder(default, hints[attr])
+                        if _holds_object(default)
+                        else _copier(default)
+                    )
                     spec.append(
                         (
                             attr,
                             hints[attr],
-                            msgspec.field(name=wire, default_factory=_copier(default)),
+                            msgspec.field(name=wire, default_factory=make),
                         )
                     )
                 else:
@@ -135,7 +140,7 @@ class OpenObject:
         out: dict[str, Any] = {}
         for attr, wire, default, omit in self.__stepflow_fields__:
             value = getattr(self, attr)
-            if value is UNSET or (omit and same_json(value, default)):
+            if value is UNSET or (omit and _is_default(value, default)):
                 continue
             out[wire] = value
         for key, value in self.additional_properties.items():
@@ -307,6 +312,32 @@ def same_json(a: Any, b: Any) -> bool:
 
 def _copier(value: Any) -> Any:
     return lambda: copy.deepcopy(value)
+
+
+def _holds_object(value: Any) -> bool:
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_holds_object(x) for x in value)
+
+
+def default_of(value: Any, tp: type[T]) -> T:
+    """A schema default holding objects, as a value of ``tp``: decoded from its JSON as a document
+    is (a fresh value each call; nested defaults applied)."""
+    return msgspec.convert(copy.deepcopy(value), tp, dec_hook=dec_hook)
+
+
+def _builder(value: Any, tp: Any) -> Any:
+    return lambda: msgspec.convert(copy.deepcopy(value), tp, dec_hook=dec_hook)
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """Whether ``value`` equals the field's default as a JSON value (a default holding objects is
+    compared with the value's JSON form)."""
+    if same_json(value, default):
+        return True
+    if _holds_object(default):
+        return same_json(msgspec.to_builtins(value, enc_hook=enc_hook), default)
+    return False
 
 
 def _json_kind(obj: Any) -> str:
