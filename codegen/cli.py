@@ -874,8 +874,8 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
 
 def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
     """The Python names the generated code gives component ``name`` (function, input, output, context)."""
-    from .frontend import build_program
     from .analysis.defaults import write_default_ids
+    from .frontend import build_program
     from .targets.python.components import build_components
     from .targets.python.render import FILTERS
     from .targets.python.rpc import build_model

@@ -28,9 +28,10 @@ accepted; a class using a dataclass feature this module does not reproduce (``Cl
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from operator import attrgetter
 from reprlib import recursive_repr
-from typing import Any, Callable, TypeVar, dataclass_transform, overload
+from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T", bound=type)
 

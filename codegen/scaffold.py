@@ -270,8 +270,8 @@ def new_project(
     codegen_source: str | None,
 ) -> NewProject:
     """Write the project (everything but the generated package: the caller generates it)."""
-    from .templating import environment
     from .targets.python.escape import py_str
+    from .templating import environment
 
     pkg = package_name(name)
     comps = [_check_component_name(c) for c in components] or [DEFAULT_COMPONENT]
@@ -432,15 +432,15 @@ _DEF_RE = r"^(async\s+)?def\s+{}\s*\("
 
 def append_stub(implementation: Path, module: str, function: str, input_type: str, output_type: str,
                 context: str, name: str, description: str, schema_rel: str, sync: bool = False,
-                author_types: "list[str] | tuple[str, ...]" = ()) -> bool:
+                author_types: list[str] | tuple[str, ...] = ()) -> bool:
     """Append the stub of ``function`` unless the file defines it already; never rewrites a line.
 
     The stub is ``async`` and takes the ``context`` (blob calls are awaited) unless ``sync``; it
     imports only the names the file does not import from the generated package yet: the component
     authors' types (``author_types``) from its ``component_types`` module, the others from the package.
     """
-    from .templating import environment
     from .targets.python.escape import py_comment, py_docstring, py_str
+    from .templating import environment
 
     text = implementation.read_text(encoding="utf-8") if implementation.exists() else ""
     if re.search(_DEF_RE.format(re.escape(function)), text, re.MULTILINE):

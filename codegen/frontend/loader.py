@@ -23,6 +23,7 @@ most :data:`MAX_FILE_BYTES`.  Nothing is fetched from the network.
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 from dataclasses import field
@@ -238,7 +239,7 @@ def _values_ok(node: Any) -> bool:
     if isinstance(node, str):
         return not _has_lone_surrogate(node)
     if isinstance(node, float):
-        return not (node != node or node in (float("inf"), float("-inf")))
+        return math.isfinite(node)
     if isinstance(node, list):  # loops, not all(...): one frame per level, as _check_values recurses
         for item in node:
             if not _values_ok(item):
@@ -256,7 +257,7 @@ def _check_values(node: Any, display: str, pointer: str = "") -> None:
         if _has_lone_surrogate(node):
             raise LoadError(display, pointer, "string holds a lone UTF-16 surrogate (not Unicode text)", "remove the \\uD800-\\uDFFF escape")
     elif isinstance(node, float):
-        if node != node or node in (float("inf"), float("-inf")):
+        if not math.isfinite(node):
             raise LoadError(display, pointer, "number is out of the range of a double", "write a smaller number")
     elif isinstance(node, list):
         for i, item in enumerate(node):

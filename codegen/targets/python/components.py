@@ -16,7 +16,7 @@ from ...records import dataclass
 from ..naming import NameTable, snake
 from .escape import py_comment, py_docstring, py_literal, py_str
 from .format import format_chunk
-from .types import AUTHOR_MODULE, AUTHORS_ALIAS, RESERVED_TYPE_NAMES, PythonTypeMapper
+from .types import AUTHORS_ALIAS, RESERVED_TYPE_NAMES, PythonTypeMapper
 
 EXPORTS = (
     "COMPONENTS",

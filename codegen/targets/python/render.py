@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ...analysis.defaults import write_default_ids
 from ...analysis.namespaces import namespace_inputs
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
@@ -13,7 +14,6 @@ from ...shell import comment_line
 from ...templating import environment, templates_dir
 from ..naming import pascal
 from .components import EXPORTS as COMPONENT_EXPORTS
-from ...analysis.defaults import write_default_ids
 from .components import build_components
 from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
