@@ -140,3 +140,29 @@ def test_formats_agreement_only_improves(lang: str, format_results: tuple[dict[s
     # the goal of the option: at least 95 % of each draft's optional format tests agree
     for d, x in suite.summary(res)[lang].items():
         assert x["pct"] >= 95.0, (lang, d, x)
+
+
+# -- optional bignum tests: integers beyond 64 bits ------------------------------------------------
+
+
+def test_bignum_with_exact_integers_agrees_in_every_language() -> None:
+    """The suite's ``optional/bignum.json`` (draft-07, 2020-12) through the generated code of all
+    three languages: with ``--integers exact`` every test agrees (Rust holds such integers as
+    ``serde_json::Number``); with the default ``--integers native`` Rust rejects exactly the
+    integers past 64 bits (the documented convention) and nothing else."""
+    drafts = ["draft7", "draft2020-12"]
+    work = ROOT / ".cache" / "suite-work"
+    exact = suite.run_optional(list(LANGS), drafts, "bignum", "exact", work / "pytest-bignum-exact",
+                               log=lambda m: print(m, file=sys.stderr))
+    for lang in LANGS:
+        assert len(exact[lang]) == 18, (lang, len(exact[lang]))
+        assert [r.test.id for r in exact[lang] if not r.agrees] == [], lang
+    native = suite.run_optional(["rust"], drafts, "bignum", "native", work / "pytest-bignum-native",
+                                log=lambda m: print(m, file=sys.stderr))
+    wrong = [r for r in native["rust"] if not r.agrees]
+    assert {r.test.case for r in wrong} == {"integer", "minimum integer comparison"}, [r.test.id for r in wrong]
+    # each a valid integer beyond i64/u64, read as a float by the native convention
+    assert all(r.test.valid and isinstance(r.test.data, int) and not -(2**63) <= r.test.data < 2**64 for r in wrong), [
+        r.reason for r in wrong
+    ]
+    assert any("64-bit" in (r.outcome.error or "") for r in wrong)

@@ -160,6 +160,36 @@ def load_cases(drafts: list[str], files: list[str] | None = None, formats: bool 
     return cases
 
 
+def load_optional(drafts: list[str], stem: str) -> list[Case]:
+    """The cases of ``optional/<stem>.json`` (e.g. ``bignum``) of each draft."""
+    cases = []
+    for draft in drafts:
+        path = suite_dir() / "tests" / draft / "optional" / f"{stem}.json"
+        name = f"optional/{stem}.json"
+        for c in json.loads(path.read_text(encoding="utf-8")):
+            tests = [
+                Test(test_id(draft, name, c["description"], t["description"]), draft, name, c["description"],
+                     t["description"], t["data"], bool(t["valid"]), False)
+                for t in c["tests"]
+            ]
+            cases.append(Case(draft, name, c["description"], c["schema"], tests))
+    return cases
+
+
+def run_optional(langs: list[str], drafts: list[str], stem: str, integers: str, work: Path,
+                 log: Any = print) -> dict[str, list[Result]]:
+    """``optional/<stem>.json`` through the generated code, with the targets' ``--integers``."""
+    saved = os.environ.get("STEPFLOW_SUITE_INTEGERS")
+    os.environ["STEPFLOW_SUITE_INTEGERS"] = integers
+    try:
+        return _run(load_optional(drafts, stem), langs, work, log)[0]
+    finally:
+        if saved is None:
+            os.environ.pop("STEPFLOW_SUITE_INTEGERS", None)
+        else:
+            os.environ["STEPFLOW_SUITE_INTEGERS"] = saved
+
+
 # --------------------------------------------------------------------------------------------- remotes
 
 
