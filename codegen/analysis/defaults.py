@@ -32,7 +32,7 @@ import math
 
 from ..ir import model as ir
 from ..ir import validation as v
-from ..ir.evaluate import Evaluator
+from ..ir.evaluate import Evaluator, json_equal
 from ..ir.passes import references, resolve_alias, walk_expr
 
 _MAX_DEPTH = 64
@@ -63,9 +63,9 @@ def fits(decls: dict[str, ir.Decl], e: ir.TypeExpr | ir.Decl, value: object, dep
     if isinstance(r, ir.StringType):
         return isinstance(value, str)
     if isinstance(r, ir.LiteralType):
-        return _same(r.value, value)
+        return json_equal(r.value, value)
     if isinstance(r, ir.EnumDecl):
-        return any(_same(m.value, value) for m in r.members)
+        return any(json_equal(m.value, value) for m in r.members)
     if isinstance(r, ir.ArrayType):
         return isinstance(value, list) and all(fits(decls, r.items, x, depth + 1) for x in value)
     if isinstance(r, ir.TupleType):
@@ -101,13 +101,6 @@ def fits(decls: dict[str, ir.Decl], e: ir.TypeExpr | ir.Decl, value: object, dep
                 return False
         return True
     return True
-
-
-def _same(a: object, b: object) -> bool:
-    """JSON equality of scalars, type included (``1`` is not ``true``)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return a == b and (a is None) == (b is None)
 
 
 def field_node(validation: v.Validation, decl_id: str, wire_name: str) -> v.NodeId | None:
