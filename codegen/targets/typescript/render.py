@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
+from ...ir import validation as v
 from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...shell import comment_line
 from ...templating import environment
@@ -122,45 +123,23 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     ordered = [d for d in everything if d.id not in authors]
     files: dict[str, str] = {}
 
-    type_chunks = []
-    for d in ordered:
-        bare = cyclic if d.id in cyclic else frozenset()
-        type_chunks.append(_render_type(d, names[d.id], mapper, bare))
-        if d.id in differs:
-            type_chunks.append(_render_type(d, written[d.id], input_mapper, bare, decoded=names[d.id]))
-    files["types.ts"] = env.get_template("types.ts.jinja").render(
-        header=hdr, inputs=list(namespace_inputs(program)[0]), body="\n\n".join(type_chunks)
+    types_body, checks_body, formats = _module_bodies(
+        ordered, [d for d in ordered if d.id not in synthesized.values()], names, written, mapper, input_mapper,
+        checks, fills, cyclic, differs, program.validation,
     )
-    # every declaration with a validation node is checked by the validation graph (exactly what the
-    # schema accepts); a declaration without one (a method's inline params) by its shape
-    graph = GraphBuilder(program.validation) if program.validation is not None else None
-    node_of: dict[str, int] = {}
-    if graph is not None and program.validation is not None:
-        for d in sorted(decls, key=lambda d: d.id):
-            if d.id in authors:
-                continue
-            nid = program.validation.node_for(d.id)
-            if nid is not None:
-                node_of[d.id] = graph.add(nid)
-    check_chunks = [
-        _render_check(d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id), written[d.id], fills)
-        for d in ordered
-    ]
-    if graph is not None and node_of:
-        check_chunks.insert(0, graph.render())
-    check_chunks.append(
-        _render_schema_table([d for d in decls if d.id not in synthesized.values() and d.id not in authors], names)
+    files["types.ts"] = env.get_template("types.ts.jinja").render(
+        header=hdr, inputs=list(namespace_inputs(program)[0]), body=types_body
     )
     files["validators.ts"] = env.get_template("validators.ts.jinja").render(
         header=hdr,
         inputs=list(namespace_inputs(program)[0]),
         imports=_import_type(sorted({names[d.id] for d in ordered} | {written[d.id] for d in ordered}), "./types.js"),
-        formats=graph is not None and graph.formats,
-        body="\n\n".join(check_chunks),
+        formats=formats,
+        body=checks_body,
         defaults=fills is not None,
     )
     files["runtime.ts"] = runtime_file("runtime.ts", hdr)
-    if graph is not None and graph.formats:
+    if formats:
         files["formats.ts"] = runtime_file("formats.ts", hdr)
     if fills is not None:
         files["defaults.ts"] = runtime_file("defaults.ts", hdr)
@@ -268,6 +247,49 @@ def _package_description(program: ir.Program) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def _module_bodies(
+    decls: list[ir.Decl],
+    table: list[ir.Decl],
+    names: dict[str, str],
+    written: dict[str, str],
+    mapper: TsMapper,
+    input_mapper: TsMapper,
+    checks: CheckBuilder,
+    fills: PlanBuilder | None,
+    cyclic: frozenset[str],
+    differs: frozenset[str],
+    validation: v.Validation | None,
+    module: str = "types",
+) -> tuple[str, str, bool]:
+    """The types and the checks of one module's declarations (``decls``, in output order), and
+    whether the checks use the format checks.  ``table``: the declarations ``TYPES_BY_SCHEMA_ID``
+    lists.  Every declaration with a validation node is checked by the validation graph (exactly what
+    the schema accepts); one without (a method's inline params) by its shape."""
+    type_chunks = []
+    for d in decls:
+        bare = cyclic if d.id in cyclic else frozenset()
+        type_chunks.append(_render_type(d, names[d.id], mapper, bare))
+        if d.id in differs:
+            type_chunks.append(_render_type(d, written[d.id], input_mapper, bare, decoded=names[d.id]))
+    graph = GraphBuilder(validation) if validation is not None else None
+    node_of: dict[str, int] = {}
+    if graph is not None and validation is not None:
+        for d in sorted(decls, key=lambda d: d.id):
+            nid = validation.node_for(d.id)
+            if nid is not None:
+                node_of[d.id] = graph.add(nid)
+    check_chunks = [
+        _render_check(
+            d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id), written[d.id], fills
+        )
+        for d in decls
+    ]
+    if graph is not None and node_of:
+        check_chunks.insert(0, graph.render())
+    check_chunks.append(_render_schema_table(table, names, module))
+    return "\n\n".join(type_chunks), "\n\n".join(check_chunks), graph is not None and graph.formats
+
+
 def _render_author_module(
     env: object,
     hdr: str,
@@ -294,31 +316,10 @@ def _render_author_module(
     input_mapper = TsMapper(by_id, written_view, exclusive)
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in view.items()})
     fills = PlanBuilder(plan, checks, names, cyclic | (differs - mine)) if plan is not None else None
-    type_chunks = []
-    for d in decls:
-        bare = cyclic if d.id in cyclic else frozenset()
-        type_chunks.append(_render_type(d, names[d.id], mapper, bare))
-        if d.id in differs:
-            type_chunks.append(_render_type(d, written[d.id], input_mapper, bare, decoded=names[d.id]))
-    graph = GraphBuilder(program.validation) if program.validation is not None else None
-    node_of: dict[str, int] = {}
-    if graph is not None and program.validation is not None:
-        for d in sorted(decls, key=lambda d: d.id):
-            nid = program.validation.node_for(d.id)
-            if nid is not None:
-                node_of[d.id] = graph.add(nid)
-    check_chunks = [
-        _render_check(
-            d, names[d.id], checks, cyclic if d.id in cyclic else frozenset(), node_of.get(d.id), written[d.id], fills
-        )
-        for d in decls
-    ]
-    if graph is not None and node_of:
-        check_chunks.insert(0, graph.render())
-    check_chunks.append(_render_schema_table(decls, names, AUTHOR_MODULE))
-    types_body = "\n\n".join(type_chunks)
-    checks_body = "\n\n".join(check_chunks)
-    formats = graph is not None and graph.formats
+    types_body, checks_body, formats = _module_bodies(
+        decls, decls, names, written, mapper, input_mapper, checks, fills, cyclic, differs, program.validation,
+        AUTHOR_MODULE,
+    )
     text = env.get_template(f"{AUTHOR_MODULE}.ts.jinja").render(  # type: ignore[attr-defined]
         header=hdr,
         inputs=list(namespace_inputs(program)[1]),
