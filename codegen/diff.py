@@ -25,6 +25,7 @@ from dataclasses import field
 from fractions import Fraction
 
 from .ir import model as ir
+from .ir.evaluate import ecma_search, json_equal
 from .ir.passes import decl_exprs, walk_expr
 from .records import dataclass
 
@@ -327,8 +328,8 @@ def _accepts_value(c: ir.Constraints, v: object) -> bool:
             return False
         if c.pattern is not None:
             try:
-                return re.search(c.pattern, v) is not None
-            except re.error:
+                return ecma_search(c.pattern)(v)  # ECMA-262, as the generated code and the evaluator read it
+            except (ValueError, re.error):
                 return False
         return True
     if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -403,9 +404,9 @@ class Compare:
         if isinstance(n, ir.UnionType):
             return any(self.accepts(side, v, value, depth + 1) for v in n.variants)
         if isinstance(n, ir.EnumDecl):
-            return any(type(m.value) is type(value) and m.value == value for m in n.members)
+            return any(json_equal(m.value, value) for m in n.members)
         if isinstance(n, ir.LiteralType):
-            return type(n.value) is type(value) and n.value == value
+            return json_equal(n.value, value)
         if value is None:
             return isinstance(n, ir.NullType)
         if isinstance(value, bool):
@@ -810,11 +811,11 @@ class Differ:
             if fo != fn and not (narrows or widens):
                 out.append(_Raw("field-format-changed", file, fptr,
                                 f"{name}: field {w!r} format {fo or '(none)'} -> {fn or '(none)'} (an annotation: the values accepted are the same)"))
-            if g.default is not ir.MISSING and f.default is not ir.MISSING and _json_key(g.default) != _json_key(f.default):
+            if g.default is not ir.MISSING and f.default is not ir.MISSING and not json_equal(g.default, f.default):
                 out.append(_Raw("field-default-changed", file, fptr,
                                 f"{name}: field {w!r} default {_show_default(g.default)} -> {_show_default(f.default)}: an absent value means something else to each side",
                                 narrows=True, widens=True))
-            elif _json_key(g.default) != _json_key(f.default):
+            elif (g.default is ir.MISSING) != (f.default is ir.MISSING):
                 out.append(_Raw("field-default-changed", file, fptr,
                                 f"{name}: field {w!r} default {_show_default(g.default)} -> {_show_default(f.default)}"
                                 + (" (documents what an absent value means)" if g.default is ir.MISSING else " (an absent value no longer has a declared meaning)")))
@@ -933,12 +934,6 @@ def _kind(m: ir.Method) -> str:
 
 def _body(d: ir.Decl) -> object:
     return d.target if isinstance(d, ir.AliasDecl) else d
-
-
-def _json_key(v: object) -> str:
-    if v is ir.MISSING:
-        return "<none>"
-    return json.dumps(v, sort_keys=True)
 
 
 def _show_default(v: object) -> str:

@@ -672,3 +672,24 @@ def test_assertion_changed_breaks_both(tmp_path: Path) -> None:
 def test_same_assertions_report_nothing(tmp_path: Path) -> None:
     same = _with(propertyNames={"pattern": "^[a-z]+$"}, **{"not": {"required": ["a", "b"]}})
     assert _assertion_changes(tmp_path, same, same) == []
+
+
+def test_values_compared_as_json_schema_compares_them(tmp_path: Path) -> None:
+    """A default or enum value is compared by JSON equality (``1`` equals ``1.0``, not ``true``), and a
+    pattern is read as ECMA-262 (``\\p{L}`` is a Unicode property, not the letter ``p``), as the
+    evaluator and the generated code read them."""
+    n1, n2 = {"type": "number", "default": 1}, {"type": "number", "default": 1.0}
+    report = compare(tmp_path, exec_defs(obj({"a": n1})), exec_defs(obj({"a": n2})), EXEC)
+    assert not report.changes, report.render_text()
+    b = {"type": ["number", "boolean"], "default": True}
+    c = only(compare(tmp_path / "2", exec_defs(obj({"a": {**b, "default": 1}})), exec_defs(obj({"a": b})), EXEC),
+             "field-default-changed")
+    assert "1 -> true" in c.message
+    # an enum of letters replaced by a pattern of letters widens (old writers' values still pass)
+    e, p = {"enum": ["ab"]}, {"type": "string", "pattern": "^\\p{L}+$"}
+    c = only(compare(tmp_path / "3", exec_defs(obj({"a": e})), exec_defs(obj({"a": p})), EXEC), "field-type-changed")
+    assert c.breaks == ("readers",) and "widened" in c.message, c.message
+    # ECMA-262's \d is ASCII: an Arabic-Indic digit never matched, so this enum value is not accepted
+    e2, p2 = {"enum": ["\u0661"]}, {"type": "string", "pattern": "^\\d+$"}
+    c = only(compare(tmp_path / "4", exec_defs(obj({"a": e2})), exec_defs(obj({"a": p2})), EXEC), "field-type-changed")
+    assert "changed" in c.message and "writers" in c.breaks, c.message

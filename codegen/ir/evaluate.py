@@ -84,7 +84,8 @@ def is_multiple(x: int | float, m: int | float) -> bool:
         return False
 
 
-def _default_search(pattern: str) -> Callable[[str], bool]:
+def ecma_search(pattern: str) -> Callable[[str], bool]:
+    """A search function for the ECMA-262 ``pattern`` (JSON Schema's regular expressions), in Python."""
     from ..analysis import ecma_regex
 
     t = ecma_regex.translate(pattern)
@@ -108,7 +109,7 @@ class Evaluator:
     def search(self, pattern: str, s: str) -> bool:
         f = self._regex.get(pattern)
         if f is None:
-            f = self._regex[pattern] = _default_search(pattern)
+            f = self._regex[pattern] = ecma_search(pattern)
         return f(s)
 
     def validate(self, node: int, instance: Any) -> Failure | None:
