@@ -80,6 +80,12 @@ def ts_key(name: str) -> str:
     return ts_string(name)
 
 
+def ts_literal_key(name: str) -> str:
+    """A key of an object *literal* (a value, not a type): as :func:`ts_key`, except ``__proto__``,
+    which written as a plain key would set the object's prototype; a computed key does not."""
+    return f"[{ts_string(name)}]" if name == "__proto__" else ts_key(name)
+
+
 def ts_number(value: int | float) -> str:
     """A number literal as prettier prints it (``1e300``, ``1.5``, ``-3``)."""
     if isinstance(value, bool):

@@ -7,23 +7,31 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...analysis.namespaces import author_decls, namespace_inputs
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...ir import validation as v
 from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...shell import comment_line
 from ...templating import environment
-from ...analysis.namespaces import author_decls, namespace_inputs
 from . import layout as L
 from .checks import CheckBuilder
 from .defaults import DefaultPlan, PlanBuilder
+from .escape import (
+    ts_comment,
+    ts_doc,
+    ts_doc_text,
+    ts_key,
+    ts_literal,
+    ts_literal_key,
+    ts_string,
+)
 from .nodes import GraphBuilder
 from .server import runtime_file, server_files
-from .escape import ts_comment, ts_doc, ts_doc_text, ts_key, ts_literal, ts_string
 from .types import (
     AUTHOR_MODULE,
-    PROTOCOL_NAMESPACE,
     NEVER,
+    PROTOCOL_NAMESPACE,
     Member,
     TsMapper,
     TsNames,
@@ -579,8 +587,7 @@ def _render_methods(
         if result:
             validators.update({is_result, validate_result})
         error_list = L.array_literal([L.text(ts_literal(c), "number") for c in m.errors])
-        # `__proto__: ...` in an object literal would set the prototype; a computed key does not
-        spec = f"  {'[' + ts_string(m.name) + ']' if m.name == '__proto__' else key}: {{\n"
+        spec = f"  {ts_literal_key(m.name)}: {{\n"
         spec += f"    name: {ts_string(m.name)},\n"
         spec += f"    direction: {ts_string(m.direction)},\n"
         spec += f"    notification: {'true' if m.notification else 'false'},\n"

@@ -16,7 +16,7 @@ from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...templating import templates_dir
 from . import layout as L
-from .escape import ts_doc, ts_key, ts_literal, ts_string
+from .escape import ts_doc, ts_key, ts_literal, ts_literal_key, ts_string
 
 RUNTIME_FILES = ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts")
 
@@ -63,7 +63,7 @@ def json_node(value: Any) -> L.Node:
     prettier keeps an object written with a line break after ``{``); every string through
     ``ts_string``, every key through ``ts_key``."""
     if isinstance(value, dict):
-        entries = [(f"[{ts_string(k)}]" if k == "__proto__" else ts_key(k), json_node(v)) for k, v in value.items()]
+        entries = [(ts_literal_key(k), json_node(v)) for k, v in value.items()]
         return L.object_literal(entries, expanded=True)
     if isinstance(value, list):
         return L.array_literal([json_node(v) for v in value])
