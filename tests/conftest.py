@@ -26,6 +26,8 @@ UPDATE_COMMAND = "UPDATE_GOLDENS=1 .venv/bin/python -m pytest tests/test_golden.
 if str(REPO) not in sys.path:  # a checkout without `pip install -e .` still works
     sys.path.insert(0, str(REPO))
 
+from tests.suite.harness import strict_equal  # noqa: E402,F401 - one JSON equality for every test
+
 
 def golden_names() -> list[str]:
     return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name not in NOT_GOLDEN)
@@ -93,15 +95,6 @@ def load_package(path: Path, module_name: str) -> ModuleType:
     return module
 
 
-def strict_equal(a: Any, b: Any) -> bool:
-    """JSON equality that also tells ``1`` from ``1.0`` and ``true`` from ``1``."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(strict_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b))
-    return bool(a == b)
 
 
 def main(argv: list[str]) -> None:

@@ -177,3 +177,32 @@ def test_rust_native_integers_disagree_only_by_their_convention(results: Results
     assert extra, "the default run should reject the documents with integers beyond 64 bits"
     for r in extra:
         assert _big_integer(r.doc.value) and "`--integers native` convention" in (r.outcome.error or ""), r.reason
+
+
+def test_a_crash_is_never_an_agreement() -> None:
+    """Generated code that fails (an exception other than its validation error, a panic, ``is`` and
+    ``validate`` disagreeing) on a value the schema rejects did not *reject* it: the suite, the fuzz
+    and the real-corpus runs count it as a disagreement."""
+    from tests.suite import real, run
+    from tests.suite.harness import Outcome
+
+    rejected, crashed = Outcome(False, error="ValidationError: ..."), Outcome(False, error="TypeError: x", crash=True)
+    doc = fuzz.Doc("id", "set", ("f.json", ""), {"a": 1}, False, "mutation")
+    assert fuzz.Result(doc, rejected).agrees and not fuzz.Result(doc, crashed).agrees
+    test = run.Test("t", "draft7", "f.json", "case", "test", {"a": 1}, False, False)
+    assert run.Result(test, rejected).agrees and not run.Result(test, crashed).agrees
+    assert real.Result("r", False, {"a": 1}, rejected, False).problem is None
+    assert (real.Result("r", False, {"a": 1}, crashed, False).problem or "").startswith("crashes")
+
+
+def test_the_real_corpus_round_trip_tells_true_from_1() -> None:
+    """A valid real document must re-encode to the same JSON, types included."""
+    from tests.suite import real
+    from tests.suite.harness import Outcome
+
+    doc = {"a": True, "b": [0], "c": 1.5}
+    ok = real.Result("r", True, doc, Outcome(True, output='{"a":true,"b":[0],"c":1.5}'), True)
+    assert ok.problem is None
+    for bad in ('{"a":1,"b":[0],"c":1.5}', '{"a":true,"b":[false],"c":1.5}', '{"a":true,"b":[0.0],"c":1.5}'):
+        r = real.Result("r", True, doc, Outcome(True, output=bad), True)
+        assert (r.problem or "").startswith("round trip changes the document"), bad

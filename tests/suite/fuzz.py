@@ -385,7 +385,8 @@ class Result:
 
     @property
     def agrees(self) -> bool:
-        return self.outcome.unit_error is None and self.outcome.accepted == self.doc.valid
+        o = self.outcome
+        return o.unit_error is None and not o.crash and o.accepted == self.doc.valid
 
     @property
     def reason(self) -> str:

@@ -61,6 +61,17 @@ class Unit:
         return self.targets[n] if self.targets is not None else None
 
 
+def strict_equal(a: Any, b: Any) -> bool:
+    """JSON equality that also tells ``1`` from ``1.0`` and ``true`` from ``1``."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(strict_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b))
+    return bool(a == b)
+
+
 @dataclass
 class Outcome:
     accepted: bool
@@ -69,6 +80,10 @@ class Outcome:
     error: str | None = None
     """Why it was rejected, or why the unit could not run (then ``unit_error`` is set)."""
     unit_error: str | None = None
+    crash: bool = False
+    """The generated code failed instead of rejecting the value (an exception other than its
+    validation error, a panic, ``is`` and ``validate`` disagreeing): never an agreement, even on a
+    value that should be rejected."""
 
 
 @dataclass
@@ -315,7 +330,10 @@ def _run_batch(cmd: list[str], cwd: Path | None, env: dict[str, str] | None, man
                 if "unit_error" in r:
                     unit_errors[i] = r["unit_error"]
                     continue
-                got[i] = [Outcome(bool(x["ok"]), x.get("out"), x.get("err"), x.get("missing")) for x in r["results"]]
+                got[i] = [
+                    Outcome(bool(x["ok"]), x.get("out"), x.get("err"), x.get("missing"), bool(x.get("crash")))
+                    for x in r["results"]
+                ]
                 if len(got[i]) != len(units[i].documents):
                     unit_errors[i] = f"{what}: wrong number of results"
         todo = [m for m in todo if m["i"] not in done]
@@ -467,7 +485,7 @@ fn run_all() {
                         Ok(None) => serde_json::json!({"ok": false, "missing": format!("rust: {id} is not in TYPES_BY_SCHEMA_ID")}),
                         Ok(Some(Ok(again))) => serde_json::json!({"ok": true, "out": again}),
                         Ok(Some(Err(e))) => serde_json::json!({"ok": false, "err": e}),
-                        Err(_) => serde_json::json!({"ok": false, "err": "panic"}),
+                        Err(_) => serde_json::json!({"ok": false, "err": "panic", "crash": true}),
                     });
                 }
                 serde_json::json!({"i": i, "results": results})

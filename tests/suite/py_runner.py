@@ -12,6 +12,8 @@ import json
 import sys
 import threading
 
+import msgspec
+
 
 def main() -> None:
     folder, manifest_path, results_path = sys.argv[1:4]
@@ -34,10 +36,10 @@ def main() -> None:
                     try:
                         value = pkg.decode(doc, typ)
                         results.append({"ok": True, "out": pkg.encode(value).decode("utf-8")})
-                    except RecursionError:
-                        results.append({"ok": False, "err": "RecursionError"})
-                    except Exception as e:  # noqa: BLE001 - a rejection (ValidationError) or a crash
+                    except msgspec.MsgspecError as e:  # a rejection: the package's ValidationError is one
                         results.append({"ok": False, "err": f"{type(e).__name__}: {str(e)[:300]}"})
+                    except Exception as e:  # noqa: BLE001 - anything else is the generated code failing
+                        results.append({"ok": False, "err": f"{type(e).__name__}: {str(e)[:300]}", "crash": True})
                 line["results"] = results
             out.write(json.dumps(line) + "\n")
             out.flush()

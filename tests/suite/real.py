@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .fetch import ROOT
-from .harness import LANGS, Outcome, Unit, run_units
+from .harness import LANGS, Outcome, Unit, run_units, strict_equal
 
 REAL = ROOT / "tests" / "fixtures" / "real"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected_failures"
@@ -92,16 +92,18 @@ class Result:
         o = self.outcome
         if o.unit_error:
             return o.unit_error
+        if o.crash:
+            return f"crashes: {(o.error or '')[:200]}"
         if not self.valid:
             return None if not o.accepted else "accepts invalid"
         if not o.accepted:
             return f"rejects valid: {(o.error or '')[:200]}"
         try:
-            again = json.loads(o.output or "", parse_float=lambda s: ("float", float(s)))
+            again = json.loads(o.output or "")
         except ValueError:
             return f"re-encodes to text that is not JSON: {(o.output or '')[:200]}"
-        want = json.loads(json.dumps(self.document), parse_float=lambda s: ("float", float(s)))
-        if again != want:
+        want = json.loads(json.dumps(self.document))
+        if not strict_equal(again, want):  # 1 is not 1.0, true is not 1
             return f"round trip changes the document: {_first_difference(want, again)}"
         return None
 

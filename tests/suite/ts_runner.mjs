@@ -27,9 +27,9 @@ for (const entry of manifest) {
         const problems = type.validate(value);
         if (is && problems.length === 0) return { ok: true, out: JSON.stringify(value) };
         if (!is && problems.length > 0) return { ok: false, err: JSON.stringify(problems[0]).slice(0, 300) };
-        return { ok: false, err: `is() says ${is} but validate() reports ${problems.length} problem(s)` };
+        return { ok: false, err: `is() says ${is} but validate() reports ${problems.length} problem(s)`, crash: true };
       } catch (e) {
-        return { ok: false, err: `threw: ${String(e).slice(0, 300)}` };
+        return { ok: false, err: `threw: ${String(e).slice(0, 300)}`, crash: true };
       }
     });
     line = { i: entry.i, results };
