@@ -119,3 +119,34 @@ def test_generated_peers_need_only_msgspec_and_uvicorn() -> None:
     stdlib = set(sys.stdlib_module_names)
     assert imports - stdlib == {"msgspec"}, imports - stdlib
     assert 'importlib.import_module("uvicorn")' in (ROOT / "generated" / "python" / "server.py").read_text()
+
+
+def test_a_table_whose_params_all_need_validation_imports_and_decodes(tmp_path: Path) -> None:
+    """No method's params decode exactly (``uniqueItems`` needs the validators): there is no one-pass
+    request decoder, the package still imports, and every request takes the validating path."""
+    (tmp_path / "s.json").write_text(json.dumps({"$defs": {"P": {
+        "type": "object", "properties": {"tags": {"type": "array", "uniqueItems": True}}, "required": ["tags"]}}}))
+    (tmp_path / "m.json").write_text(json.dumps({
+        "$schema": "urn:stepflow-codegen:method-table:v1", "name": "Demo",
+        "roles": {"client": "client", "server": "server"},
+        "requests": [{"method": "greet", "messageDirection": "clientToServer",
+                      "params": {"$ref": "s.json#/$defs/P"}, "result": {"$ref": "s.json#/$defs/P"}}],
+        "notifications": [],
+    }))
+    r = generate(tmp_path / "onlyslow", tmp_path / "s.json", tmp_path / "m.json")
+    assert r.returncode == 0, r.stderr
+    code = textwrap.dedent("""
+        import onlyslow as p
+        assert p.methods._requests is None
+        m = p.decode_message(b'{"jsonrpc":"2.0","id":1,"method":"greet","params":{"tags":[1,2]}}')
+        assert type(m).__name__ == "GreetRequest" and m.params.tags == [1, 2]
+        try:
+            p.decode_message(b'{"jsonrpc":"2.0","id":1,"method":"greet","params":{"tags":[1,1]}}')
+        except p.ProtocolError as e:
+            assert e.code == -32602, e.code
+        else:
+            raise AssertionError("duplicate items accepted")
+        print("ok")
+    """)
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout == "ok\n", run.stdout + run.stderr

@@ -565,7 +565,7 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
-def _fast_requests() -> msgspec.json.Decoder[Any]:
+def _fast_requests() -> msgspec.json.Decoder[Any] | None:
     """One decoder for every well-formed request and notification whose params decode exactly.
 
     Tagged by ``method``: one pass over the bytes, no envelope.  Methods whose params need
@@ -594,8 +594,8 @@ def _fast_requests() -> msgspec.json.Decoder[Any]:
                 },
             )
         )
-    if not structs:  # pragma: no cover - a method table without methods
-        return msgspec.json.Decoder(NoReturn)
+    if not structs:  # no method's params decode exactly: requests take the full path
+        return None
     union = Union[tuple(structs)] if len(structs) > 1 else structs[0]
     return msgspec.json.Decoder(union, dec_hook=_runtime.dec_hook)
 
@@ -642,7 +642,7 @@ _responses: dict[str, tuple[msgspec.json.Decoder[Any], Any]] = {
 """Method -> (decoder of the whole response, response class): one pass when the id comes first."""
 
 
-_decode_request = _requests.decode
+_decode_request = _requests.decode if _requests is not None else None
 _decode_head = msgspec.json.Decoder(_ResponseHead).decode
 _FAST_ERRORS = (msgspec.MsgspecError, RecursionError, UnicodeDecodeError)
 _LEADING_ID = re.compile(
@@ -670,14 +670,15 @@ def decode_message(
     # errors, bad messages) takes the full path, which says what is wrong
     if type(data) is bytes:
         if data.find(b'"method"', 0, 128) >= 0:
-            try:
-                fast = _decode_request(data)
-            except _FAST_ERRORS:
-                pass
-            else:
-                if fast._notification:
-                    return fast._message(params=fast.params)  # type: ignore[no-any-return]
-                return fast._message(id=fast.id, params=fast.params)  # type: ignore[no-any-return]
+            if _decode_request is not None:
+                try:
+                    fast = _decode_request(data)
+                except _FAST_ERRORS:
+                    pass
+                else:
+                    if fast._notification:
+                        return fast._message(params=fast.params)  # type: ignore[no-any-return]
+                    return fast._message(id=fast.id, params=fast.params)  # type: ignore[no-any-return]
         else:
             if method_of is None:
                 lookup: Any = None
