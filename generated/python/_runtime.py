@@ -327,7 +327,7 @@ def default_of(value: Any, tp: type[T]) -> T:
 
 
 def _builder(value: Any, tp: Any) -> Any:
-    return lambda: msgspec.convert(copy.deepcopy(value), tp, dec_hook=dec_hook)
+    return lambda: default_of(value, tp)
 
 
 def _is_default(value: Any, default: Any) -> bool:
