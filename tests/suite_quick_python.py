@@ -140,7 +140,7 @@ def run_validators(suite: Path, draft: str, verbose: bool) -> tuple[int, int]:
             ev = Evaluator(validation)
             (d / "p" / "__init__.py").write_text("", encoding="utf-8")
             (d / "p" / "_runtime.py").write_text(runtime, encoding="utf-8")
-            text = build_validators(validation, {"r": root}, {"r": "Root"}, frozenset(), "#", Diagnostics())
+            text = build_validators(validation, {"r": root}, {"r": "Root"}, frozenset(), "#", Diagnostics()).text
             (d / "p" / "_validators.py").write_text(text, encoding="utf-8")
             name = f"suite_v_{draft.replace('-', '_')}_{n}"
             n += 1

@@ -19,7 +19,7 @@ from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
 from .types import AUTHOR_MODULE, PROTOCOL_ALIAS, Defaults, PyDecl, PythonTypeMapper
-from .validators import build_validators, uses_formats
+from .validators import ValidatorModule, build_validators
 
 LINE = 88
 
@@ -116,8 +116,9 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
         files[f"{AUTHOR_MODULE}.py"] = _render_author_types(env, program, mapper, hdr)
     mapper.in_module("types")
     files["_runtime.py"] = runtime_file("_runtime.py", hdr)
-    files["_validators.py"] = _render_validators(program, mapper, hdr, diags)
-    if uses_formats(files["_validators.py"]):
+    validators = _render_validators(program, mapper, hdr, diags)
+    files["_validators.py"] = validators.text
+    if validators.formats:
         files["_formats.py"] = runtime_file("_formats.py", hdr)
     method_exports: list[str] = []
     rpc: RpcModel | None = None
@@ -200,7 +201,7 @@ def _render_author_types(env: Any, program: ir.Program, mapper: PythonTypeMapper
     )
 
 
-def _render_validators(program: ir.Program, mapper: PythonTypeMapper, hdr: str, diags: Diagnostics) -> str:
+def _render_validators(program: ir.Program, mapper: PythonTypeMapper, hdr: str, diags: Diagnostics) -> ValidatorModule:
     """``_validators.py``: the validators of every declaration, and which typed decodes are exact."""
     from ...analysis.exact import exact_decls
     from ...ir.passes import references

@@ -34,7 +34,7 @@ from ...records import dataclass
 from .escape import py_literal, py_str
 from .format import format_chunk
 
-__all__ = ["ValidatorModule", "build_validators", "format_function", "translate_pattern", "uses_formats"]
+__all__ = ["ValidatorModule", "build_validators", "format_function", "translate_pattern"]
 
 _SCALAR = {"null": "_NONE", "boolean": "bool", "object": "dict", "array": "list", "string": "str"}
 
@@ -67,11 +67,10 @@ def translate_pattern(pattern: str) -> tuple[str | None, str | None]:
 
 @dataclass
 class ValidatorModule:
-    """What ``_validators.py`` holds, and which declaration each function validates."""
+    """``_validators.py``: its text, and whether it calls the format checks (``_formats.py``)."""
 
     text: str
-    by_decl: dict[str, str] = field(default_factory=dict)
-    """Declaration id -> the function validating it (``_v12``)."""
+    formats: bool = False
 
 
 _OTHER_KEYWORDS: tuple[str, ...] = ()
@@ -639,11 +638,6 @@ of each node.
 """'''
 
 
-def uses_formats(text: str) -> bool:
-    """``_validators.py`` (its text) calls the format checks: the package needs ``_formats.py``."""
-    return "\nfrom ._formats import " in text
-
-
 def build_validators(
     validation: v.Validation | None,
     decl_nodes: dict[str, int],
@@ -652,8 +646,8 @@ def build_validators(
     header: str,
     diags: Diagnostics,
     authors: frozenset[str] = frozenset(),
-) -> str:
-    """The text of ``_validators.py``.
+) -> ValidatorModule:
+    """``_validators.py``.
 
     ``decl_nodes``: declaration id -> node; ``names``: declaration id -> Python name; ``exact``:
     declaration ids whose typed decode needs no validation; ``authors``: the declarations of
@@ -675,7 +669,7 @@ def build_validators(
             "SCHEMA: dict[int, str] = {}",
             "",
         ]
-        return "\n".join(lines)
+        return ValidatorModule("\n".join(lines))
     order: list[int] = []
     seen: set[int] = set()
     for decl_id in sorted(decl_nodes):
@@ -722,4 +716,4 @@ def build_validators(
         for nid in order
     )
     out += "SCHEMA: dict[int, str] = {\n" + schema + "}\n"
-    return out
+    return ValidatorModule(out, bool(gen.formats))
