@@ -24,7 +24,6 @@ semantics of :mod:`stepflow_codegen.ir.evaluate` (the reference the tests compar
 from __future__ import annotations
 
 import re
-from dataclasses import field
 
 from ...diagnostics import Diagnostics
 from ...ir import validation as v
