@@ -33,7 +33,7 @@ import math
 from ..ir import model as ir
 from ..ir import validation as v
 from ..ir.evaluate import Evaluator, json_equal
-from ..ir.passes import references, resolve_alias, walk_expr
+from ..ir.passes import reachable, resolve_alias
 
 _MAX_DEPTH = 64
 
@@ -161,27 +161,7 @@ def write_default_ids(program: ir.Program) -> frozenset[str]:
     """Declarations reachable from a component's input or output: they keep their defaults when
     encoded (as hand-written msgspec Structs do), because flows and other SDKs read component
     data without applying schema defaults."""
-    todo = [
-        x.target
-        for c in program.components
-        for e in (c.input, c.output)
-        for x in walk_expr(e)
-        if isinstance(x, ir.RefType)
-    ]
-    seen: set[str] = set()
-    while todo:
-        t = todo.pop()
-        if t in seen:
-            continue
-        d = program.get(t)
-        if d is None:
-            continue
-        seen.add(t)
-        todo.extend(references(d))
-        for suffix in ("/object", "/enum"):  # "object | null" and "enum | null" keep their object/enum apart
-            if program.get(t + suffix) is not None:
-                todo.append(t + suffix)
-    return frozenset(seen)
+    return reachable(program, [e for c in program.components for e in (c.input, c.output)])
 
 
 __all__ = ["DefaultCheck", "default_problem", "field_node", "fits", "write_default_ids"]

@@ -9,24 +9,7 @@ namespace has its own name table; the same name may exist in both.
 from __future__ import annotations
 
 from ..ir import model as ir
-from ..ir.passes import references, walk_expr
-
-
-def _reach(program: ir.Program, exprs: list[ir.TypeExpr]) -> set[str]:
-    todo = [x.target for e in exprs for x in walk_expr(e) if isinstance(x, ir.RefType)]
-    seen: set[str] = set()
-    while todo:
-        t = todo.pop()
-        if t in seen:
-            continue
-        seen.add(t)
-        d = program.get(t)
-        if d is not None:
-            todo.extend(references(d))
-            for suffix in ("/object", "/enum"):  # "object | null" keeps its object/enum apart
-                if program.get(t + suffix) is not None:
-                    todo.append(t + suffix)
-    return seen
+from ..ir.passes import reachable
 
 
 def author_decls(program: ir.Program) -> frozenset[str]:
@@ -44,14 +27,14 @@ def author_decls(program: ir.Program) -> frozenset[str]:
     exprs = [e for m in program.protocol.methods for e in (m.params, m.result) if e is not None]
     if program.protocol.error_codes:
         exprs.append(ir.RefType(program.protocol.error_codes))
-    protocol = _reach(program, exprs)
+    protocol = reachable(program, exprs)
     protocol_files = {t.split("#", 1)[0] for t in protocol}
     authors = {
         d.id for d in program.decls if d.id not in protocol and d.id.split("#", 1)[0] not in protocol_files
     }
-    authors |= _reach(program, [e for c in program.components for e in (c.input, c.output)]) - protocol
+    authors |= reachable(program, [e for c in program.components for e in (c.input, c.output)]) - protocol
     # nothing of the protocol may refer to an author's declaration (the modules import one way)
-    closed = _reach(program, [ir.RefType(t) for t in sorted({d.id for d in program.decls} - authors)])
+    closed = reachable(program, [ir.RefType(t) for t in sorted({d.id for d in program.decls} - authors)])
     return frozenset(t for t in authors if t not in closed and program.get(t) is not None)
 
 

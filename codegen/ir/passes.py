@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from . import model as ir
@@ -67,6 +67,27 @@ def decl_exprs(d: ir.Decl) -> list[ir.TypeExpr]:
 
 def references(d: ir.Decl) -> set[ir.TypeId]:
     return {x.target for e in decl_exprs(d) for x in walk_expr(e) if isinstance(x, ir.RefType)}
+
+
+def reachable(program: ir.Program, exprs: Iterable[ir.TypeExpr]) -> frozenset[ir.TypeId]:
+    """The declarations the type expressions reach, transitively.  A nullable object or enum
+    (``object | null``) keeps its object or enum apart (``<id>/object``, ``<id>/enum``): reaching the
+    union reaches it too."""
+    todo = [x.target for e in exprs for x in walk_expr(e) if isinstance(x, ir.RefType)]
+    seen: set[ir.TypeId] = set()
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        d = program.get(t)
+        if d is None:
+            continue
+        seen.add(t)
+        todo.extend(references(d))
+        for suffix in ("/object", "/enum"):
+            if program.get(t + suffix) is not None:
+                todo.append(t + suffix)
+    return frozenset(seen)
 
 
 # ---------------------------------------------------------------------------------------------
