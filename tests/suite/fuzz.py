@@ -35,14 +35,14 @@ import random
 import sys
 import time
 import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .ecma import ecma_patterns
 from .fetch import ROOT
-from .harness import LANGS, Outcome, Unit, run_units
+from .harness import LANGS, Outcome, Unit, read_list, run_units
 
 FIXTURES = ROOT / "tests" / "fixtures"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected_failures"
@@ -476,14 +476,7 @@ def expected_path(lang: str, integers: str = "native") -> Path:
 
 
 def read_expected(lang: str, integers: str = "native") -> dict[str, str]:
-    p = expected_path(lang, integers)
-    out: dict[str, str] = {}
-    if p.is_file():
-        for line in p.read_text(encoding="utf-8").split("\n"):
-            if line.strip() and not line.startswith("#"):
-                tid, _, reason = line.partition("\t")
-                out[tid] = reason.removeprefix("# ")
-    return out
+    return read_list(expected_path(lang, integers))
 
 
 def write_expected(lang: str, results: list[Result], sets: set[str], integers: str = "native") -> None:

@@ -61,6 +61,18 @@ class Unit:
         return self.targets[n] if self.targets is not None else None
 
 
+def read_list(path: Path) -> dict[str, str]:
+    """An expected-failure list (tests/suite/expected_failures/*.txt): id -> reason.  One id per
+    line, a TAB, then ``# reason``; lines starting with ``#`` are comments."""
+    out: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line.strip() and not line.startswith("#"):
+                tid, _, reason = line.partition("\t")
+                out[tid] = reason.removeprefix("# ")
+    return out
+
+
 def strict_equal(a: Any, b: Any) -> bool:
     """JSON equality that also tells ``1`` from ``1.0`` and ``true`` from ``1``."""
     if type(a) is not type(b):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .fetch import ROOT
-from .harness import LANGS, Outcome, Unit, run_units, strict_equal
+from .harness import LANGS, Outcome, Unit, read_list, run_units, strict_equal
 
 REAL = ROOT / "tests" / "fixtures" / "real"
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected_failures"
@@ -148,14 +148,7 @@ def expected_path(lang: str) -> Path:
 
 
 def read_expected(lang: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    p = expected_path(lang)
-    if p.is_file():
-        for line in p.read_text(encoding="utf-8").split("\n"):
-            if line.strip() and not line.startswith("#"):
-                tid, _, reason = line.partition("\t")
-                out[tid] = reason.removeprefix("# ")
-    return out
+    return read_list(expected_path(lang))
 
 
 def write_expected(lang: str, results: list[Result]) -> None:

@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from .fetch import ROOT, suite_dir
-from .harness import LANGS, Outcome, Unit, run_units
+from .harness import LANGS, Outcome, Unit, read_list, run_units
 
 DRAFTS = ("draft4", "draft6", "draft7", "draft2019-09", "draft2020-12")
 DIALECTS = {
@@ -399,17 +399,8 @@ def expected_path(lang: str, formats: bool = False) -> Path:
 
 
 def read_expected(lang: str, formats: bool = False) -> dict[str, str]:
-    """Test id -> reason.  Format: one test id per line, a TAB, then ``# reason``."""
-    p = expected_path(lang, formats)
-    out: dict[str, str] = {}
-    if not p.is_file():
-        return out
-    for line in p.read_text(encoding="utf-8").split("\n"):
-        if not line.strip() or line.startswith("#"):
-            continue
-        tid, _, reason = line.partition("\t")
-        out[tid] = reason.removeprefix("# ")
-    return out
+    """Test id -> reason (the list's format: :func:`.harness.read_list`)."""
+    return read_list(expected_path(lang, formats))
 
 
 def _one_line(text: str) -> str:
