@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 
 from ...analysis.defaults import DefaultCheck
+from ...analysis.objects import closed_by_additional
 from ...analysis.unions import single_value_variants, tag_claims, unions_of
 from ...records import dataclass
 from ...diagnostics import Diagnostics, Severity
@@ -152,6 +153,11 @@ class PythonTypeMapper:
         """
         if not isinstance(d, ir.ObjectDecl):
             return d
+        if d.closed and not closed_by_additional(self.program, d.id):
+            # closed by unevaluatedProperties only: a valid value may hold keys the fields do not name
+            # (the shared decision, analysis/objects.py); kept in additional_properties, the checks decide
+            self.widened.add(d.id)
+            d = replace(d, additional=ir.AnyType())
         bad = [f for f in d.fields if not _msgspec_name_ok(f.wire_name)]
         if not bad:
             return d
@@ -703,7 +709,10 @@ class PythonTypeMapper:
                 tag = f"({py_str(disc.property)}, {{{entries}}})"
             elif isinstance(disc, ir.PresenceDiscriminator):
                 rows = []
-                for req, allowed in zip(disc.required, disc.allowed):
+                for v, req, allowed in zip(variants, disc.required, disc.allowed):
+                    obj = resolve_alias(self.decls, v)
+                    if isinstance(obj, ir.ObjectDecl) and not obj.closed:
+                        allowed = None  # closed by unevaluatedProperties only: other keys may be valid
                     r = "frozenset({" + ", ".join(py_str(k) for k in req) + "})" if req else "frozenset()"
                     a = "None" if allowed is None else ("frozenset({" + ", ".join(py_str(k) for k in allowed) + "})" if allowed else "frozenset()")
                     rows.append(f"({r}, {a})")

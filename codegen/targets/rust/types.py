@@ -34,6 +34,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from ...analysis.objects import closed_by_additional
 from ...analysis.unions import single_value_variants, tag_claims, unions_of
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
@@ -987,28 +988,12 @@ class RustTypeMapper:
 
     def _closed_by_additional(self, d: ir.ObjectDecl) -> bool:
         """A closed object stays a ``deny_unknown_fields`` struct only when ``additionalProperties:
-        false`` closes it (on its schema, or on a ``$ref``/``allOf`` part): closed by
-        ``unevaluatedProperties`` it may accept keys its fields do not name (from ``if``/``then``,
-        ``dependentSchemas``, an ``anyOf`` branch...), which the schema checks then decide, so serde
-        must keep them (a flattened map) instead of rejecting them."""
+        false`` closes it; else serde keeps unknown keys in a flattened map and the schema checks
+        decide (the shared decision, :mod:`...analysis.objects`)."""
         return self._closes(d.id)
 
     def _closes(self, decl: str, empty: bool = False) -> bool:
-        """The schema of ``decl`` (or a ``$ref``/``allOf`` part of it) has ``additionalProperties:
-        false`` (with ``empty``: or ``maxProperties: 0``)."""
-        val = self.program.validation
-        if val is None:
-            return True
-        start = val.node_for(decl)
-        if start is None:
-            return True
-        for nid in val.conjuncts(start):
-            n = val.nodes[nid]
-            if n.additional_properties is not None and val.nodes[n.additional_properties].never:
-                return True
-            if empty and n.max_properties == 0:
-                return True
-        return False
+        return closed_by_additional(self.program, decl, empty)
 
     def _enum(self, d: ir.EnumDecl, r: RDecl) -> None:
         self.uses.add("serde")

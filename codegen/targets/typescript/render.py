@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...analysis.objects import closed_by_additional
 from ...analysis.namespaces import author_decls, namespace_inputs
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
@@ -111,7 +112,7 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
     names = ts_names.of
     # what is written (the wire, a writer's value): XInput where a decoded X holds applied defaults
     written = {k: ts_names.input_of.get(k, v) for k, v in names.items()}
-    exclusive = _exclusive_keys(by_id, frozenset(by_id) - authors)
+    exclusive = _exclusive_keys(program, by_id, frozenset(by_id) - authors)
     mapper = TsMapper(by_id, names, exclusive, frozenset(plan.applied) if plan is not None else frozenset())
     input_mapper = TsMapper(by_id, written, exclusive)
     checks = CheckBuilder(by_id, {k: "_" + v for k, v in names.items()})
@@ -317,7 +318,7 @@ def _render_author_module(
     mine = {d.id for d in decls}
     view = {k: (v if k in mine else f"{PROTOCOL_NAMESPACE}.{v}") for k, v in names.items()}
     written_view = {k: (v if k in mine else f"{PROTOCOL_NAMESPACE}.{v}") for k, v in written.items()}
-    exclusive = _exclusive_keys(by_id, frozenset(mine))
+    exclusive = _exclusive_keys(program, by_id, frozenset(mine))
     applied = frozenset(plan.applied) if plan is not None else frozenset()
     differs = frozenset(plan.differs) if plan is not None else frozenset()
     mapper = TsMapper(by_id, view, exclusive, applied)
@@ -386,14 +387,15 @@ def _member(m: Member, indent: str) -> str:
     return doc + indent + L.render([member_doc(m), ";"], len(indent)) + "\n"
 
 
-def _exclusive_keys(decls: dict[str, ir.Decl], module: frozenset[str]) -> dict[str, list[str]]:
+def _exclusive_keys(program: ir.Program, decls: dict[str, ir.Decl], module: frozenset[str]) -> dict[str, list[str]]:
     """For closed objects in unions told apart by present keys: the keys of the other variants
     (the unions and objects of ``module``'s declarations only: an author's union never changes a
     protocol type).
 
     Declaring them ``?: never`` makes the variants mutually exclusive for the type checker (an object
     with both ``result`` and ``error`` is not a response) and lets ``msg.result !== undefined``
-    narrow.  Exact, because a closed object can never hold an undeclared key."""
+    narrow.  Exact, because an object closed by ``additionalProperties: false`` can never hold an
+    undeclared key (one closed by ``unevaluatedProperties`` only can: analysis/objects.py)."""
     out: dict[str, set[str]] = {}
     for d in decls.values():
         if d.id not in module:
@@ -407,7 +409,7 @@ def _exclusive_keys(decls: dict[str, ir.Decl], module: frozenset[str]) -> dict[s
                     continue
                 for i, o in enumerate(objs):
                     assert isinstance(o, ir.ObjectDecl)
-                    if not o.closed or o.id not in module:
+                    if not o.closed or o.id not in module or not closed_by_additional(program, o.id):
                         continue
                     own = {f.wire_name for f in o.fields}
                     for j, other in enumerate(objs):
