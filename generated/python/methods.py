@@ -621,35 +621,12 @@ _results: dict[str, tuple[msgspec.json.Decoder[Any], Any]] = {
     if spec.response is not None and _runtime.exact(spec.result)
 }
 """Method -> (result decoder, response class) for the methods whose results decode exactly."""
-_responses: dict[str, tuple[msgspec.json.Decoder[Any], Any]] = {
-    name: (
-        msgspec.json.Decoder(
-            msgspec.defstruct(
-                "Fast" + response.__name__,
-                [
-                    ("jsonrpc", Literal["2.0"]),
-                    ("id", JsonRpcId),
-                    ("result", _runtime._require_tag(METHODS[name].result)),
-                ],
-                forbid_unknown_fields=True,
-            ),
-            dec_hook=_runtime.dec_hook,
-        ),
-        response,
-    )
-    for name, (_, response) in _results.items()
-}
-"""Method -> (decoder of the whole response, response class): one pass when the id comes first."""
+_result_of: Callable[[Any], tuple[msgspec.json.Decoder[Any], Any] | None] = _results.get
 
 
 _decode_request = _requests.decode if _requests is not None else None
 _decode_head = msgspec.json.Decoder(_ResponseHead).decode
 _FAST_ERRORS = (msgspec.MsgspecError, RecursionError, UnicodeDecodeError)
-_LEADING_ID = re.compile(
-    rb'\{"(?:jsonrpc":"2\.0",")?id":(?:"([^"\\\x00-\x1f]{0,256})"|(-?[0-9]{1,18})[,}])'
-)
-"""The id of a response written ``{"id":`` or ``{"jsonrpc":"2.0","id":`` (as both StepFlow sides
-write them): a plain string or a small integer."""
 
 
 def decode_message(
@@ -665,9 +642,9 @@ def decode_message(
     Raises :class:`ProtocolError` carrying the JSON-RPC error code, the id (when it can be read)
     and what kind of message it was.
     """
-    # fast paths for bytes: a well-formed request in one pass, a well-formed response in one pass
-    # (large: id read first) or two (small: envelope, then result); anything else (validation,
-    # errors, bad messages) takes the full path, which says what is wrong
+    # fast paths for bytes: a well-formed request in one pass, a well-formed response in two
+    # (envelope, then result), an error response in one; anything else (validation, bad messages)
+    # takes the full path, which says what is wrong
     if type(data) is bytes:
         if data.find(b'"method"', 0, 128) >= 0:
             if _decode_request is not None:
@@ -680,43 +657,28 @@ def decode_message(
                         return fast._message(params=fast.params)  # type: ignore[no-any-return]
                     return fast._message(id=fast.id, params=fast.params)  # type: ignore[no-any-return]
         else:
-            if method_of is None:
-                lookup: Any = None
-            elif type(method_of) is dict or isinstance(method_of, Mapping):
-                lookup = method_of.get
-            else:
-                lookup = method_of
-            if lookup is not None and len(data) > 512:
-                m = _LEADING_ID.match(data)
-                if m is not None:
-                    text = m.group(1)
-                    rid: Any = text.decode() if text is not None else int(m.group(2))
-                    whole = _responses.get(lookup(rid))
-                    if whole is not None:
-                        try:
-                            answer = whole[0].decode(data)
-                        except _FAST_ERRORS:
-                            pass
-                        else:
-                            if answer.id == rid and type(answer.id) is type(rid):
-                                return whole[1](id=rid, result=answer.result)  # type: ignore[no-any-return]
             try:
                 head = _decode_head(data)
             except _FAST_ERRORS:
                 pass
             else:
-                if head.error is not UNSET:
-                    if not head.result:
-                        return ErrorResponse(id=head.id, error=head.error)
-                elif head.result and head.id is not None and lookup is not None:
-                    typed = _results.get(lookup(head.id))
-                    if typed is not None:
-                        try:
-                            result = typed[0].decode(head.result)
-                        except _FAST_ERRORS:
-                            pass
+                if head.error is UNSET:
+                    if head.result and head.id is not None:
+                        if type(method_of) is dict:
+                            typed = _result_of(method_of.get(head.id))
+                        elif method_of is None:
+                            typed = None
+                        elif isinstance(method_of, Mapping):
+                            typed = _result_of(method_of.get(head.id))
                         else:
-                            return typed[1](id=head.id, result=result)  # type: ignore[no-any-return]
+                            typed = _result_of(method_of(head.id))
+                        if typed is not None:
+                            try:
+                                return typed[1](id=head.id, result=typed[0].decode(head.result))  # type: ignore[no-any-return]
+                            except _FAST_ERRORS:
+                                pass
+                elif not head.result:
+                    return ErrorResponse(id=head.id, error=head.error)
     try:
         return _decode_message(data, method_of)
     except UnicodeDecodeError as e:
