@@ -84,6 +84,76 @@ CORPUS: dict[str, tuple[tuple[str, str], str, list[tuple[str, str]], list[tuple[
         [(OSV, "tests/integration/data/v3.1/petstore.yaml")],
         [],
     ),
+    # every other schema check-jsonschema vendors with example files of its own, but drone-ci (its schema refers to
+    # a Kubernetes definitions file the package does not ship), gitlab-ci (its example needs GitLab's `!reference`
+    # YAML tag), renovate (AGPL-3.0) and snapcraft (GPL-3.0), whose licences this repository's fixtures do not take
+    "azure-pipelines": (
+        (CJ, f"{CJ_VENDOR}/azure-pipelines.json"), "MIT (Microsoft azure-pipelines-vscode, vendored by check-jsonschema)",
+        # the package's other three examples are left out: jsonschema rejects two, and the third needs a pattern
+        # that is ECMA-262 only in the legacy grammar, which the oracle's engine (regress) does not compile
+        [(CJ, f"{CJ_POS}/azure-pipelines/object-defined-by-expression-map.yaml")],
+        [],
+    ),
+    "bitbucket-pipelines": (
+        (CJ, f"{CJ_VENDOR}/bitbucket-pipelines.json"), "MIT (Atlassian, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/bitbucket-pipelines/bitbucket-pipelines.yml")],
+        [],
+    ),
+    "buildkite": (
+        (CJ, f"{CJ_VENDOR}/buildkite.json"), "MIT (Buildkite, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/buildkite/matrix.yml")],
+        [],
+    ),
+    "citation-file-format": (
+        (CJ, f"{CJ_VENDOR}/citation-file-format.json"), "CC-BY-4.0 (Citation File Format, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/citation-file-format/CITATION.cff")],
+        [],
+    ),
+    "cloudbuild": (
+        (CJ, f"{CJ_VENDOR}/cloudbuild.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/cloudbuild/hello_world.yaml")],
+        [(CJ, f"{CJ_NEG}/cloudbuild/empty.yaml")],
+    ),
+    "codecov": (
+        (CJ, f"{CJ_VENDOR}/codecov.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/codecov/codecov.yml")],
+        [],
+    ),
+    "github-discussion": (
+        (CJ, f"{CJ_VENDOR}/github-discussion.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/github-discussion/announcements.yml")],
+        [(CJ, f"{CJ_NEG}/github-discussion/announcements.yml")],
+    ),
+    "github-issue-config": (
+        (CJ, f"{CJ_VENDOR}/github-issue-config.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/github-issue-config/config.yml")],
+        [],
+    ),
+    "github-issue-forms": (
+        (CJ, f"{CJ_VENDOR}/github-issue-forms.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/github-issue-forms/bug.yml"), (CJ, f"{CJ_POS}/github-issue-forms/feature.yml"), (CJ, f"{CJ_POS}/github-issue-forms/task.yaml")],
+        [],
+    ),
+    "meltano": (
+        (CJ, f"{CJ_VENDOR}/meltano.json"), "MIT (Meltano, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/meltano/multiple-plugins.yml")],
+        [],
+    ),
+    "mergify": (
+        (CJ, f"{CJ_VENDOR}/mergify.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/mergify/example-pr-rules.yaml")],
+        [(CJ, f"{CJ_NEG}/mergify/example-pr-rules.yaml")],
+    ),
+    "travis": (
+        (CJ, f"{CJ_VENDOR}/travis.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/travis/python-build.yaml")],
+        [],
+    ),
+    "woodpecker-ci": (
+        (CJ, f"{CJ_VENDOR}/woodpecker-ci.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
+        [(CJ, f"{CJ_POS}/woodpecker-ci/pipeline-clone.yaml")],
+        [(CJ, f"{CJ_NEG}/woodpecker-ci/empty.yaml")],
+    ),
     "metaschema-draft-07": (
         (JSS, "jsonschema_specifications/schemas/draft7/metaschema.json"),
         "MIT (jsonschema-specifications; the meta-schema itself is the JSON Schema org's)",
