@@ -404,3 +404,21 @@ def test_a_component_named_by_a_keyword(renamed: dict[str, Any]) -> None:
         (root / "flows" / "keyword.yaml").unlink()
     assert r.returncode != 0, r.stdout
     assert f"{name}: write this component" in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_new_with_a_component_named_by_a_keyword_passes_its_flow(language: str, tmp_path: Path) -> None:
+    name = KEYWORD[language]
+    root = tmp_path / "kw"
+    r = codegen("new", "kw", "--language", language, "--component", name, "--dir", str(root), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    if language == "typescript":
+        assert "export { delete_ as delete };" in (root / "src" / "impl.ts").read_text()
+    else:
+        assert "pub async fn type_(input: TypeInput" in (root / "src" / "components" / "type_.rs").read_text()
+    # the flow calls that component: its example body answers through the renamed function
+    assert json_yaml(root / "flows" / "example.yaml")["steps"][0]["component"] == f"/kw/{name}"
+    _, test_cmd = readme_commands(root)
+    r = subprocess.run(["bash", "-c", test_cmd], check=False, cwd=root, env=run_env(), capture_output=True, text=True,
+                       timeout=SETUP_TIMEOUT)
+    assert passed(language, r), f"{r.stdout}\n{r.stderr}"
