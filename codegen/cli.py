@@ -11,13 +11,17 @@ import sys
 from collections.abc import Iterator
 from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .diagnostics import Diagnostics, SchemaError, Severity
 from .records import dataclass
+
+if TYPE_CHECKING:
+    from .ir.model import Program
+    from .targets import ComponentSignature, TargetOptions
 
 EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
 LANGUAGES = ("python", "typescript", "rust", "vectors")
@@ -139,7 +143,7 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
     return out, files, target.OWNED_SUFFIXES
 
 
-def _target_program(spec: TargetSpec, base: Path, diags: Diagnostics) -> tuple[Any, Any]:
+def _target_program(spec: TargetSpec, base: Path, diags: Diagnostics) -> tuple[Program, TargetOptions]:
     """The program a target spec reads (shared by the targets of one run) and the target's options."""
     from .frontend import build_program
     from .targets import TargetOptions, load
@@ -884,7 +888,7 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
     return EXIT_OK
 
 
-def _component_signatures(spec: TargetSpec, base: Path) -> dict[str, Any]:
+def _component_signatures(spec: TargetSpec, base: Path) -> dict[str, ComponentSignature]:
     """Per component, the names the TypeScript or Rust target gives it (function, input and output
     types: :class:`~stepflow_codegen.targets.ComponentSignature`), from the program ``spec`` reads."""
     from .targets import load
@@ -895,11 +899,11 @@ def _component_signatures(spec: TargetSpec, base: Path) -> dict[str, Any]:
     except SchemaError:
         _print_diags(diags, False)
         raise BadInput("schema errors (see above)") from None
-    signatures: dict[str, Any] = load(spec.language).component_signatures(program, options)
+    signatures: dict[str, ComponentSignature] = load(spec.language).component_signatures(program, options)
     return signatures
 
 
-def _project_signatures(root: Path) -> dict[str, Any]:
+def _project_signatures(root: Path) -> dict[str, ComponentSignature]:
     """:func:`_component_signatures` of the implementation target of a project's stepflow-codegen.toml."""
     from .scaffold_langs import CONFIG_FILE
 
