@@ -11,13 +11,17 @@ import sys
 from collections.abc import Iterator
 from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .diagnostics import Diagnostics, SchemaError, Severity
 from .records import dataclass
+
+if TYPE_CHECKING:
+    from .ir.model import Program
+    from .targets import ComponentSignature, TargetOptions
 
 EXIT_OK, EXIT_STALE, EXIT_BAD_INPUT = 0, 1, 2
 LANGUAGES = ("python", "typescript", "rust", "vectors")
@@ -109,64 +113,16 @@ def _shared_programs() -> Iterator[None]:
 
 
 def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, dict[str, str], tuple[str, ...]]:
-    from .frontend import build_program
-    from .targets import TargetOptions, load
+    from .targets import load
 
     if spec.language not in LANGUAGES:
         raise BadInput(f"unknown target language {spec.language!r} (known: {', '.join(LANGUAGES)})")
     target = load(spec.language)
     out = base / spec.out
-    name = spec.package or out.name
-    problem = target.check_name(name)
-    if problem:
-        raise BadInput(problem)
-    root_names: dict[str, str] = {}
-    for r in spec.root_names:
-        if "=" in r:
-            file, root = r.split("=", 1)
-            root_names[Path(file).as_posix()] = root
-        else:
-            root_names["*"] = r
     diags = Diagnostics()
     try:
-        roots = _expand_roots(root_names, spec, base)
-        key = (
-            str(base.resolve()),
-            tuple(spec.schemas),
-            tuple(sorted(roots.items())),
-            spec.kinds,
-            spec.formats,
-            tuple(spec.ref_roots),
-            tuple(spec.uri_map),
-        )
-        if _PROGRAMS is not None and key in _PROGRAMS:
-            # several targets of one run share the (frozen) IR and its front-end diagnostics
-            program, front = _PROGRAMS[key]
-            diags.items.extend(front)
-        else:
-            program = build_program(
-                [base / s for s in spec.schemas],
-                diags,
-                roots,
-                cwd=base,
-                kinds=spec.kinds,
-                formats=spec.formats,
-                allowed_roots=[base / r for r in spec.ref_roots],
-                uri_map=_uri_map(spec, base),
-            )
-            if _PROGRAMS is not None:
-                _PROGRAMS[key] = (program, list(diags.items))
-        files = target.render(
-            program,
-            TargetOptions(
-                name=name,
-                command=spec.command(),
-                defaults=spec.defaults,  # type: ignore[arg-type]
-                integers=spec.integers,  # type: ignore[arg-type]
-                templates=_templates_dir(spec, base),
-            ),
-            diags,
-        )
+        program, options = _target_program(spec, base, diags)
+        files = target.render(program, options, diags)
     except SchemaError:
         _print_diags(diags, verbose)
         raise BadInput("schema errors (see above)") from None
@@ -185,6 +141,60 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
     if diags.has_errors:
         raise BadInput("errors (see above)")
     return out, files, target.OWNED_SUFFIXES
+
+
+def _target_program(spec: TargetSpec, base: Path, diags: Diagnostics) -> tuple[Program, TargetOptions]:
+    """The program a target spec reads (shared by the targets of one run) and the target's options."""
+    from .frontend import build_program
+    from .targets import TargetOptions, load
+
+    target = load(spec.language)
+    name = spec.package or (base / spec.out).name
+    problem = target.check_name(name)
+    if problem:
+        raise BadInput(problem)
+    root_names: dict[str, str] = {}
+    for r in spec.root_names:
+        if "=" in r:
+            file, root = r.split("=", 1)
+            root_names[Path(file).as_posix()] = root
+        else:
+            root_names["*"] = r
+    roots = _expand_roots(root_names, spec, base)
+    key = (
+        str(base.resolve()),
+        tuple(spec.schemas),
+        tuple(sorted(roots.items())),
+        spec.kinds,
+        spec.formats,
+        tuple(spec.ref_roots),
+        tuple(spec.uri_map),
+    )
+    if _PROGRAMS is not None and key in _PROGRAMS:
+        # several targets of one run share the (frozen) IR and its front-end diagnostics
+        program, front = _PROGRAMS[key]
+        diags.items.extend(front)
+    else:
+        program = build_program(
+            [base / s for s in spec.schemas],
+            diags,
+            roots,
+            cwd=base,
+            kinds=spec.kinds,
+            formats=spec.formats,
+            allowed_roots=[base / r for r in spec.ref_roots],
+            uri_map=_uri_map(spec, base),
+        )
+        if _PROGRAMS is not None:
+            _PROGRAMS[key] = (program, list(diags.items))
+    options = TargetOptions(
+        name=name,
+        command=spec.command(),
+        defaults=spec.defaults,  # type: ignore[arg-type]
+        integers=spec.integers,  # type: ignore[arg-type]
+        templates=_templates_dir(spec, base),
+    )
+    return program, options
 
 
 def _uri_map(spec: TargetSpec, base: Path) -> dict[str, Path]:
@@ -707,7 +717,8 @@ def new_cmd(name: str, directory: Path | None, components: tuple[str, ...], lang
             if language == "python":
                 project = new_project(name, directory, list(components), transport, codegen_source)
             else:
-                project = new_project_other(language, name, directory, list(components), codegen_source)
+                project = new_project_other(language, name, directory, list(components), codegen_source,
+                                            _project_signatures)
         except ScaffoldError as e:
             raise BadInput(str(e)) from None
         try:
@@ -836,8 +847,12 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
 
     impl = base / spec.implementation  # type: ignore[operator]
     description = description or f"TODO: what {name} does."
+
+    def check(n: str) -> str:
+        return check_component_name(spec.language, n)
+
     try:
-        check_component_name(spec.language, name)
+        check(name)
         if spec.language == "rust":
             from .targets.naming import snake
 
@@ -848,28 +863,53 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
                 raise ScaffoldError(f"{impl} or {impl / 'mod.rs'} is a symlink; refusing to write through it")
         elif not impl.is_file():
             raise ScaffoldError(f"{impl} does not exist: the implementation file add-component appends to")
-        schema_file, old_manifest = add_schema(manifest, name, description)
+        schema_file, old_manifest = add_schema(manifest, name, description, check)
     except ScaffoldError as e:
         raise BadInput(str(e)) from None
     schema_rel = schema_file.relative_to(base).as_posix() if schema_file.is_relative_to(base) else str(schema_file)
     with _rolled_back(specs, base, manifest, old_manifest, schema_file):
         for s in specs:
             run_target(s, base, False, verbose, quiet)
+        signatures = _component_signatures(spec, base)  # the names the generated code gives each component
     try:
         if spec.language == "typescript":
-            added = append_ts_stub(impl, name, description, schema_rel)
+            added = append_ts_stub(impl, signatures[name], description, schema_rel)
             what = f"stub {name}() appended to {spec.implementation}" if added else \
                 f"{spec.implementation} defines {name}() already (left as it is)"
         else:
-            added = write_rust_component(impl, manifest, name, description, schema_rel)
-            what = (f"stub {spec.implementation}/<name>.rs written" if added
-                    else f"{spec.implementation}/<name>.rs exists already (left as it is)") + \
+            added = write_rust_component(impl, manifest, signatures, name, description, schema_rel)
+            what = (f"stub {spec.implementation}/{signatures[name].function}.rs written" if added
+                    else f"{spec.implementation}/{signatures[name].function}.rs exists already (left as it is)") + \
                 f"; {spec.implementation}/mod.rs lists it"
     except (ScaffoldError, OSError) as e:
         raise BadInput(str(e)) from None
     if not quiet:
         click.echo(f"added {name}: {schema_rel}, {manifest.name}; {what}", err=True)
     return EXIT_OK
+
+
+def _component_signatures(spec: TargetSpec, base: Path) -> dict[str, ComponentSignature]:
+    """Per component, the names the TypeScript or Rust target gives it (function, input and output
+    types: :class:`~stepflow_codegen.targets.ComponentSignature`), from the program ``spec`` reads."""
+    from .targets import load
+
+    diags = Diagnostics()
+    try:
+        program, options = _target_program(spec, base, diags)
+    except SchemaError:
+        _print_diags(diags, False)
+        raise BadInput("schema errors (see above)") from None
+    signatures: dict[str, ComponentSignature] = load(spec.language).component_signatures(program, options)
+    return signatures
+
+
+def _project_signatures(root: Path) -> dict[str, ComponentSignature]:
+    """:func:`_component_signatures` of the implementation target of a project's stepflow-codegen.toml."""
+    from .scaffold_langs import CONFIG_FILE
+
+    specs, base = load_config(root / CONFIG_FILE)
+    spec = next(s for s in specs if s.implementation)
+    return _component_signatures(spec, base)
 
 
 def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:

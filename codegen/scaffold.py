@@ -22,6 +22,7 @@ import keyword
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -386,10 +387,12 @@ def find_manifests(schemas: list[Path]) -> list[Path]:
     return found
 
 
-def add_schema(manifest: Path, name: str, description: str) -> tuple[Path, str]:
+def add_schema(manifest: Path, name: str, description: str,
+               check: Callable[[str], str] = _check_component_name) -> tuple[Path, str]:
     """Write ``<name>.json`` beside the manifest and add the entry; returns the schema file and
-    the manifest's previous text (to restore it if generation fails)."""
-    _check_component_name(name)
+    the manifest's previous text (to restore it if generation fails).  ``check``: refuses a
+    component name the project's language cannot take (default: Python's)."""
+    check(name)
     old = manifest.read_text(encoding="utf-8")
     data = json.loads(old)
     entries = data.get("components")

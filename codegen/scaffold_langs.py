@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +33,18 @@ from .frontend.components import NAME_RE
 from .scaffold import (
     DEFAULT_COMPONENT,
     PROJECT_RE,
+    CodegenSource,
     NewProject,
     ScaffoldError,
     _json_text,
     _toml_str,
     find_codegen_source,
 )
-from .targets.naming import pascal, snake
+from .targets import ComponentSignature, TypeName
+from .targets.naming import snake
+from .targets.typescript.types import AUTHOR_MODULE
 
 CONFIG_FILE = "stepflow-codegen.toml"
-
-# ECMAScript reserved words (and strict-mode / module ones): not a function name
-JS_RESERVED = frozenset(
-    ["break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "let", "static", "implements", "interface", "package", "private", "protected", "public", "await", "arguments", "eval", "undefined", "NaN", "Infinity"]
-)
-
 
 def _ts_project(name: str) -> str:
     if not PROJECT_RE.fullmatch(name):
@@ -68,35 +67,74 @@ def _rust_project(name: str) -> str:
 
 
 def check_component_name(language: str, name: str) -> str:
-    """``name`` if it makes the same function name in ``language``'s project as in the generated code."""
+    """``name`` if ``language``'s project can take it: an identifier the scaffold can name a file and
+    a function after (the function and type names themselves are the target's: :func:`_ts_spec`,
+    :func:`_rust_spec`)."""
     if not NAME_RE.fullmatch(name) or "/" in name:
         raise ScaffoldError(f"component name {name!r}: use an identifier (letters, digits, '_')")
     if language == "typescript":
-        if name in JS_RESERVED or name.startswith("__"):
-            raise ScaffoldError(f"component name {name!r} is a JavaScript reserved word (or starts with '__'): it "
-                                "cannot name the function of src/impl.ts; choose another name")
-    else:
-        from .targets.rust.server import _RESERVED
-
-        function = snake(name)
-        if not function or function in _RESERVED or function in ("mod", "tests", "components"):
-            raise ScaffoldError(f"component name {name!r} would make the Rust method {function!r}, a Rust keyword or a "
-                                "name the generated code uses itself; choose another name")
+        if name.startswith("__"):
+            raise ScaffoldError(f"component name {name!r} starts with '__' (the names of an object's own machinery, "
+                                "such as __proto__): it cannot be an export of src/impl.ts; choose another name")
+    elif snake(name) in ("tests", "components"):
+        raise ScaffoldError(f"component name {name!r} would name src/components/{snake(name)}.rs, a module name the "
+                            "project uses itself; choose another name")
     return name
 
 
-def _function(language: str, name: str) -> str:
+def _collision_key(language: str, name: str) -> str:
+    """Two components of one project must differ in this (Rust: the snake-case method each wants,
+    so that adding a component never renames another's method)."""
     return name if language == "typescript" else snake(name)
 
 
-def _spec(language: str, name: str, description: str) -> dict[str, Any]:
+def _ts_spec(sig: ComponentSignature, description: str, aliases: dict[str, str]) -> dict[str, Any]:
+    """A TypeScript stub's names: the function (``exported``: declared under another identifier,
+    exported as the component's name) and its types through the namespace ``aliases`` (generated
+    module -> the namespace import naming it)."""
     return {
-        "name": name,
-        "function": _function(language, name),
-        "input": pascal(name) + "Input",
-        "output": pascal(name) + "Output",
+        "name": sig.component,
+        "function": sig.function,
+        "exported": sig.function != sig.component,
+        "input": f"{aliases[sig.input.module]}.{sig.input.name}",
+        "output": f"{aliases[sig.output.module]}.{sig.output.name}",
         "description": description,
-        "schema": f"schemas/{name}.json",
+        "schema": f"schemas/{sig.component}.json",
+        "doc": _doc("typescript", description),
+    }
+
+
+# the names a Rust stub imports from stepflow::components itself
+_RUST_STUB_NAMES = frozenset({"Context", "Outcome"})
+
+
+def _rust_spec(sig: ComponentSignature, description: str) -> dict[str, Any]:
+    """A Rust stub's names: the function (the trait method), its types as the stub names them
+    (imported by name, or by their path where the name is taken) with the ``use`` items importing
+    them, and their full paths (mod.rs)."""
+    imported: dict[str, list[str]] = {}
+    taken = set(_RUST_STUB_NAMES)
+    local: dict[TypeName, str] = {}
+    for t in dict.fromkeys((sig.input, sig.output)):
+        if t.name in taken:
+            local[t] = f"stepflow::{t.module}::{t.name}"
+        else:
+            taken.add(t.name)
+            imported.setdefault(t.module, []).append(t.name)
+            local[t] = t.name
+    uses = [f"stepflow::{m}::{{{', '.join(ns)}}}" if len(ns) > 1 else f"stepflow::{m}::{ns[0]}"
+            for m, ns in imported.items()]
+    return {
+        "name": sig.component,
+        "function": sig.function,
+        "input": local[sig.input],
+        "output": local[sig.output],
+        "uses": uses,
+        "input_path": f"::stepflow::{sig.input.module}::{sig.input.name}",
+        "output_path": f"::stepflow::{sig.output.module}::{sig.output.name}",
+        "description": description,
+        "schema": f"schemas/{sig.component}.json",
+        "doc": _doc("rust", description),
     }
 
 
@@ -235,12 +273,15 @@ def new_project_other(
     directory: Path | None,
     components: list[str],
     codegen_source: str | None,
+    signatures: Callable[[Path], dict[str, ComponentSignature]],
 ) -> NewProject:
-    """Write a TypeScript or Rust project (everything but the generated code: the caller generates it)."""
+    """Write a TypeScript or Rust project (everything but the generated code: the caller generates
+    it).  ``signatures(root)``: the names the project's target gives each component (the
+    schemas and stepflow-codegen.toml are in ``root`` by then); the stubs use them."""
     project = _ts_project(name) if language == "typescript" else _rust_project(name)
     plugin = name.replace("-", "_").lower()
     comps = [check_component_name(language, c) for c in components] or [DEFAULT_COMPONENT]
-    if len({_function(language, c) for c in comps}) != len(comps):
+    if len({_collision_key(language, c) for c in comps}) != len(comps):
         raise ScaffoldError("--component names must be different (also as function names)")
     root = (directory if directory is not None else Path(name)).resolve()
     if root.is_symlink() or (root.exists() and (not root.is_dir() or any(root.iterdir()))):
@@ -251,23 +292,60 @@ def new_project_other(
     for f in ("protocol.json", "methods.json"):
         if not (source.schemas / f).is_file():
             raise ScaffoldError(f"{source.schemas / f} is missing: the StepFlow protocol schemas come from there")
-    specs = [
-        _spec(language, c, "Say hello to someone." if c == DEFAULT_COMPONENT else f"Example component {c}: says hello.")
-        for c in comps
-    ]
-    for s in specs:
-        s["doc"] = _doc(language, s["description"])
-    env = _environment()
-    crate = f"{name}-components"
-    ctx = {"project": name, "components": specs, "first": specs[0], "plugin": plugin, "crate": crate,
-           "codegen_url": source.requirement.split(" @ ", 1)[1]}
-    out: dict[str, str] = {}
     if language == "typescript":
         lock_source = tree / "tests" / "ts-server" / "package-lock.json"
         if not lock_source.is_file():
             raise ScaffoldError(f"{lock_source} is missing: the project's package-lock.json is made from it")
+    else:
+        lock_source = tree / "examples" / "rust-math" / "Cargo.lock"
+        if not lock_source.is_file():
+            raise ScaffoldError(f"{lock_source} is missing: the project's Cargo.lock is made from it")
+    described = [
+        {"name": c, "description": "Say hello to someone." if c == DEFAULT_COMPONENT else f"Example component {c}: says hello."}
+        for c in comps
+    ]
+    crate = f"{name}-components"
+    from .scaffold import schema_files, stage
+
+    # the schemas and the configuration first: the target names the components from them
+    first: dict[str, str] = schema_files(name, described, comps)
+    if language == "typescript":
+        first[CONFIG_FILE] = _config_text("typescript", "src/generated", "src/impl.ts", None)
+    else:
+        first[CONFIG_FILE] = _config_text("rust", "generated", "src/components", crate)
+    staging = stage(root, first, source)
+    try:
+        named = signatures(staging)
+        _write(staging, _project_files(language, name, project, plugin, crate, source, lock_source,
+                                       [(named[d["name"]], d["description"]) for d in described]))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return NewProject(staging, plugin, comps, source, final=root, created=created)
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _project_files(language: str, name: str, project: str, plugin: str, crate: str, source: CodegenSource,
+                   lock_source: Path, components: list[tuple[ComponentSignature, str]]) -> dict[str, str]:
+    """A new project's files but the schemas and the configuration."""
+    env = _environment()
+    if language == "typescript":
+        specs = [_ts_spec(sig, description, _TS_ALIASES) for sig, description in components]
+    else:
+        specs = [_rust_spec(sig, description) for sig, description in components]
+    ctx = {"project": name, "components": specs, "first": specs[0], "plugin": plugin, "crate": crate,
+           "codegen_url": source.requirement.split(" @ ", 1)[1],
+           "protocol_types": any(sig.input.module != AUTHOR_MODULE or sig.output.module != AUTHOR_MODULE
+                                 for sig, _ in components)}
+    out: dict[str, str] = {}
+    if language == "typescript":
         out["package.json"], out["package-lock.json"] = _ts_package(project, lock_source)
-        out[CONFIG_FILE] = _config_text("typescript", "src/generated", "src/impl.ts", None)
         templates = {"tsconfig.json": "tsconfig.json.jinja", "src/impl.ts": "impl.ts.jinja",
                      "src/server.ts": "server.ts.jinja", "tests/flow.test.mjs": "flow.test.mjs.jinja",
                      "README.md": "README.md.jinja", ".gitignore": "gitignore.jinja"}
@@ -275,11 +353,7 @@ def new_project_other(
             plugin, "node", ["out/server.js", "--http", "--port", "0"],
             "Build first (README.md); the runtime finds `node` on its own PATH.")
     else:
-        lock_source = tree / "examples" / "rust-math" / "Cargo.lock"
-        if not lock_source.is_file():
-            raise ScaffoldError(f"{lock_source} is missing: the project's Cargo.lock is made from it")
         out["Cargo.lock"] = lock_source.read_text(encoding="utf-8")
-        out[CONFIG_FILE] = _config_text("rust", "generated", "src/components", crate)
         templates = {"Cargo.toml": "Cargo.toml.jinja", "src/main.rs": "main.rs.jinja",
                      "src/components/mod.rs": "mod.rs.jinja", "tests/flow.rs": "flow.rs.jinja",
                      "README.md": "README.md.jinja", ".gitignore": "gitignore.jinja"}
@@ -291,34 +365,40 @@ def new_project_other(
     for rel, t in templates.items():
         out[rel] = env.get_template(f"{language}/{t}").render(**ctx)
     out["flows/example.yaml"] = _flow(name, plugin, specs[0])
-    from .scaffold import schema_files, stage
+    return out
 
-    out.update(schema_files(name, specs, comps))
 
-    staging = stage(root, out, source)
-    result = NewProject(staging, plugin, comps, source, final=root, created=created)
-    return result
+# impl.ts's namespace imports of the generated modules (the component authors' types, the protocol's)
+_TS_ALIASES = {AUTHOR_MODULE: "T", "types": "P"}
 
 
 # -- add-component ------------------------------------------------------------------------------
 
 
-def append_ts_stub(implementation: Path, name: str, description: str, schema_rel: str) -> bool:
-    """Append ``export async function <name>`` to impl.ts unless it defines it; never rewrites a line."""
+def append_ts_stub(implementation: Path, sig: ComponentSignature, description: str, schema_rel: str) -> bool:
+    """Append the component's function (exported as its name) to impl.ts unless the file exports
+    that name; never rewrites a line.  The names are the target's (``sig``)."""
+    name = sig.component
     text = implementation.read_text(encoding="utf-8") if implementation.exists() else ""
     if re.search(rf"^\s*export\s+(async\s+)?(function\s*\*?\s*|const\s+|let\s+|var\s+){re.escape(name)}\b", text, re.MULTILINE) or \
             re.search(rf"^\s*export\s*\{{[^}}]*\b{re.escape(name)}\b", text, re.MULTILINE):
         return False
-    # the component's types are the schemas' own: generated/component_types.ts (apart from the protocol's types.ts)
-    m = re.search(r"""^\s*import\s+type\s+\*\s+as\s+([A-Za-z_$][\w$]*)\s+from\s+["']\./generated/component_types\.js["']""",
-                  text, re.MULTILINE)
-    if m:
-        alias, import_line = m.group(1), ""
-    else:
-        alias = f"T_{name}"
-        import_line = f'import type * as {alias} from "./generated/component_types.js";'
-    spec = {**_spec("typescript", name, description), "schema": schema_rel, "doc": _doc("typescript", description)}
-    stub = _environment().get_template("typescript/stub.ts.jinja").render(**spec, alias=alias, import_line=import_line)
+    # the component's types through namespace imports: generated/component_types.ts (the schemas' own
+    # types) and, for a protocol type, generated/types.ts; the file's own import of one, else a new one
+    aliases: dict[str, str] = {}
+    import_lines = []
+    for module, prefix in ((AUTHOR_MODULE, "T"), ("types", "P")):
+        if module not in (sig.input.module, sig.output.module):
+            continue
+        m = re.search(rf"""^\s*import\s+type\s+\*\s+as\s+([A-Za-z_$][\w$]*)\s+from\s+["']\./generated/{module}\.js["']""",
+                      text, re.MULTILINE)
+        if m:
+            aliases[module] = m.group(1)
+        else:
+            aliases[module] = f"{prefix}_{sig.function}"
+            import_lines.append(f'import type * as {aliases[module]} from "./generated/{module}.js";')
+    spec = {**_ts_spec(sig, description, aliases), "schema": schema_rel}
+    stub = _environment().get_template("typescript/stub.ts.jinja").render(**spec, import_line="\n".join(import_lines))
     trailing = len(text) - len(text.rstrip("\n"))
     sep = "" if not text.strip() else "\n" * max(0, 2 - trailing)
     with implementation.open("a", encoding="utf-8") as f:
@@ -331,12 +411,14 @@ def manifest_components(manifest: Path) -> list[dict[str, Any]]:
     return [e for e in data.get("components", []) if isinstance(e, dict) and isinstance(e.get("name"), str)]
 
 
-def write_rust_component(directory: Path, manifest: Path, name: str, description: str, schema_rel: str) -> bool:
-    """Write the stub ``<dir>/<name>.rs`` (unless it exists) and rewrite ``<dir>/mod.rs`` from the manifest."""
+def write_rust_component(directory: Path, manifest: Path, signatures: dict[str, ComponentSignature], name: str,
+                         description: str, schema_rel: str) -> bool:
+    """Write the stub ``<dir>/<function>.rs`` (unless it exists) and rewrite ``<dir>/mod.rs`` from the
+    manifest; every name is the target's (``signatures``: per component of the generated trait)."""
     import os
 
     env = _environment()
-    spec = {**_spec("rust", name, description), "schema": schema_rel, "doc": _doc("rust", description)}
+    spec = {**_rust_spec(signatures[name], description), "schema": schema_rel}
     directory.mkdir(parents=True, exist_ok=True)
     stub_file = directory / f"{spec['function']}.rs"
     added = False
@@ -347,7 +429,8 @@ def write_rust_component(directory: Path, manifest: Path, name: str, description
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         added = True
-    specs = [_spec("rust", e["name"], str(e.get("description") or "")) for e in manifest_components(manifest)]
+    specs = [_rust_spec(signatures[e["name"]], str(e.get("description") or ""))
+             for e in manifest_components(manifest) if e["name"] in signatures]
     mod = directory / "mod.rs"
     if mod.is_symlink():
         raise ScaffoldError(f"{mod} is a symlink; refusing to write through it")

@@ -241,8 +241,8 @@ def test_bad_input_exits_2_and_writes_nothing(language: str, args: list[str], me
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("language, component", [("typescript", "delete"), ("rust", "type"), ("rust", "main")])
-def test_component_names_that_cannot_be_functions_are_refused(language: str, component: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("language, component", [("typescript", "__proto__"), ("rust", "tests"), ("rust", "components")])
+def test_component_names_the_project_cannot_take_are_refused(language: str, component: str, tmp_path: Path) -> None:
     r = codegen("new", "ok", "--language", language, "--component", component, cwd=tmp_path)
     assert r.returncode == 2 and f"component name {component!r}" in r.stderr, r.stderr
     assert list(tmp_path.iterdir()) == []
@@ -250,11 +250,14 @@ def test_component_names_that_cannot_be_functions_are_refused(language: str, com
 
 def test_the_typescript_stub_is_appended_with_its_own_import_when_the_file_has_none(tmp_path: Path) -> None:
     from stepflow_codegen.scaffold_langs import append_ts_stub
+    from stepflow_codegen.targets import ComponentSignature, TypeName
 
     impl = tmp_path / "impl.ts"
     original = 'import { x } from "./other.js";\nexport const y = x;'  # no namespace import, no final newline
     impl.write_text(original)
-    assert append_ts_stub(impl, "shout", "Shout.\nLoudly */ // here", "schemas/shout.json")
+    sig = ComponentSignature("shout", "shout", TypeName("component_types", "ShoutInput"),
+                             TypeName("component_types", "ShoutOutput"), "StepflowContext")
+    assert append_ts_stub(impl, sig, "Shout.\nLoudly */ // here", "schemas/shout.json")
     text = impl.read_text()
     assert text.startswith(original + "\n")
     added = text[len(original):]
@@ -262,10 +265,10 @@ def test_the_typescript_stub_is_appended_with_its_own_import_when_the_file_has_n
     assert "_input: T_shout.ShoutInput" in added and "Promise<T_shout.ShoutOutput>" in added
     assert "*/ //" not in added  # the description cannot close the doc comment
     # a file exporting it already gets nothing
-    assert not append_ts_stub(impl, "shout", "again", "schemas/shout.json")
+    assert not append_ts_stub(impl, sig, "again", "schemas/shout.json")
     assert impl.read_text() == text
     impl.write_text("export const shout = async () => ({});\n")
-    assert not append_ts_stub(impl, "shout", "again", "schemas/shout.json")
+    assert not append_ts_stub(impl, sig, "again", "schemas/shout.json")
 
 
 def test_add_component_sync_is_refused_outside_python(tmp_path: Path) -> None:
@@ -279,3 +282,143 @@ def test_add_component_sync_is_refused_outside_python(tmp_path: Path) -> None:
     r = codegen("add-component", "x", "--sync", cwd=tmp_path)
     assert r.returncode == 2 and "--sync is for Python projects" in r.stderr, r.stderr
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["components.json", "schemas", "stepflow-codegen.toml"]
+
+
+# -- the stubs name what the generated code names ---------------------------------------------
+# A project whose author has edited the schemas so that the generated code's names are not the
+# scaffold's guesses: greet's output is a `$ref` to another definition (Shared, not GreetOutput),
+# and greet.json defines ShoutInput (another shape), so the input of a component `shout` added next
+# is renamed by the target (ShoutShoutInput); then a component whose name is a keyword of the
+# language is added (its function is renamed and, in TypeScript, exported under the component's name).
+KEYWORD = {"typescript": "delete", "rust": "type"}
+
+
+@pytest.fixture(scope="module", params=LANGS)
+def renamed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    language = request.param
+    root = tmp_path_factory.mktemp(f"renamed-{language}") / "renamed"
+    r = codegen("new", "renamed", "--language", language, "--dir", str(root), cwd=root.parent)
+    assert r.returncode == 0, r.stderr
+    schema_file = root / "schemas" / "greet.json"
+    schema = json.loads(schema_file.read_text())
+    defs = schema["$defs"]
+    defs["Shared"] = {**defs["GreetOutput"], "description": "A greeting (the output of greet)."}
+    defs["ShoutInput"] = {"type": "object", "properties": {"volume": {"type": "integer"}}, "required": ["volume"],
+                          "additionalProperties": False}
+    defs["GreetInput"]["properties"]["loudness"] = {"$ref": "#/$defs/ShoutInput"}
+    schema_file.write_text(json.dumps(schema, indent=2))
+    manifest_file = root / "schemas" / "components.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["components"][0]["output"] = {"$ref": "greet.json#/$defs/Shared"}
+    manifest_file.write_text(json.dumps(manifest, indent=2))
+    own = root / ("src/impl.ts" if language == "typescript" else "src/components/greet.rs")  # greet now returns Shared
+    own.write_text(own.read_text().replace("GreetOutput", "Shared"))
+    assert codegen("generate", cwd=root).returncode == 0
+    added = {c: codegen("add-component", c, cwd=root) for c in ("shout", KEYWORD[language])}
+    _, test_cmd = readme_commands(root)
+    test = subprocess.run(["bash", "-c", test_cmd], check=False, cwd=root, env=run_env(), capture_output=True, text=True,
+                          timeout=SETUP_TIMEOUT)
+    return {"language": language, "root": root, "added": added, "test": test, "test_cmd": test_cmd}
+
+
+def generated_signature(root: Path, language: str, component: str) -> tuple[str, str, str]:
+    """(function, input type, output type) of ``component`` as the generated server declares it."""
+    import re
+
+    if language == "typescript":
+        text = (root / "src" / "generated" / "components.ts").read_text()
+        m = re.search(rf"readonly {component}: \(\s*input: C\.(\w+),\s*context: StepflowContext,?\s*\) => C\.(\w+)", text)
+        assert m, text
+        return component, m.group(1), m.group(2)
+    text = (root / "generated" / "src" / "components.rs").read_text()
+    m = re.search(rf"/// `{component}`[^\n]*\n\s*fn (\w+)\(\s*&self,\s*input: component_types::(\w+),\s*context: &Context,?\s*\)"
+                  r" -> impl Future<Output = Outcome<component_types::(\w+)>>", text)
+    assert m, text
+    return m.group(1), m.group(2), m.group(3)
+
+
+def builds_and_passes(renamed: dict[str, Any]) -> None:
+    r = renamed["test"]
+    assert passed(renamed["language"], r), f"{r.stdout}\n{r.stderr}"
+    assert codegen("check", cwd=renamed["root"]).returncode == 0
+
+
+def test_a_component_whose_output_is_a_ref_to_another_definition(renamed: dict[str, Any]) -> None:
+    root, language = renamed["root"], renamed["language"]
+    assert renamed["added"]["shout"].returncode == 0, renamed["added"]["shout"].stderr
+    assert generated_signature(root, language, "greet") == ("greet", "GreetInput", "Shared")
+    if language == "rust":
+        # mod.rs, rewritten by add-component, implements greet as the trait declares it
+        mod = (root / "src" / "components" / "mod.rs").read_text()
+        assert "Outcome<::stepflow::component_types::Shared>" in mod and "GreetOutput" not in mod
+    else:
+        from stepflow_codegen.cli import _project_signatures
+        from stepflow_codegen.targets import TypeName
+
+        assert _project_signatures(root)["greet"].output == TypeName("component_types", "Shared")
+    # compiles (tsc --strict / cargo) and greet's flow cases pass, its output typed as Shared
+    builds_and_passes(renamed)
+
+
+def test_a_component_whose_input_name_is_taken_by_another_definition(renamed: dict[str, Any]) -> None:
+    root, language = renamed["root"], renamed["language"]
+    assert renamed["added"]["shout"].returncode == 0, renamed["added"]["shout"].stderr
+    function, input_type, output_type = generated_signature(root, language, "shout")
+    assert (function, input_type, output_type) == ("shout", "ShoutShoutInput", "ShoutOutput")
+    if language == "typescript":
+        stub = (root / "src" / "impl.ts").read_text().split("add-component shout`", 1)[1]
+        assert "_input: T.ShoutShoutInput," in stub and "Promise<T.ShoutOutput>" in stub
+    else:
+        stub = (root / "src" / "components" / "shout.rs").read_text()
+        assert "use stepflow::component_types::{ShoutShoutInput, ShoutOutput};" in stub
+        assert "pub async fn shout(_input: ShoutShoutInput, _context: &Context) -> Outcome<ShoutOutput>" in stub
+        assert "input: ::stepflow::component_types::ShoutShoutInput," in (root / "src" / "components" / "mod.rs").read_text()
+    builds_and_passes(renamed)
+
+
+def test_a_component_named_by_a_keyword(renamed: dict[str, Any]) -> None:
+    root, language = renamed["root"], renamed["language"]
+    name = KEYWORD[language]
+    r = renamed["added"][name]
+    assert r.returncode == 0, r.stderr
+    if language == "typescript":
+        assert generated_signature(root, language, name) == (name, "DeleteInput", "DeleteOutput")
+        impl = (root / "src" / "impl.ts").read_text()
+        assert "async function delete_(\n  _input: T.DeleteInput,\n): Promise<T.DeleteOutput> {" in impl
+        assert "export { delete_ as delete };" in impl
+    else:
+        assert generated_signature(root, language, name) == ("type_", "TypeInput", "TypeOutput")
+        stub = (root / "src" / "components" / "type_.rs").read_text()
+        assert "pub async fn type_(_input: TypeInput, _context: &Context) -> Outcome<TypeOutput>" in stub
+        mod = (root / "src" / "components" / "mod.rs").read_text()
+        assert "mod type_;" in mod and "async fn type_(" in mod and "type_::type_(input, context)" in mod
+    builds_and_passes(renamed)
+    # the server serves the stub as that component: a flow calling it gets the stub's failure
+    flow = json_yaml(root / "flows" / "example.yaml")
+    flow["steps"][0]["component"] = flow["steps"][0]["component"].replace("/greet", f"/{name}")
+    (root / "flows" / "keyword.yaml").write_text(json.dumps(flow, indent=2))
+    try:
+        r = subprocess.run(["bash", "-c", renamed["test_cmd"]], check=False, cwd=root, env=run_env(), capture_output=True,
+                           text=True, timeout=SETUP_TIMEOUT)
+    finally:
+        (root / "flows" / "keyword.yaml").unlink()
+    assert r.returncode != 0, r.stdout
+    assert f"{name}: write this component" in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("language", LANGS)
+def test_new_with_a_component_named_by_a_keyword_passes_its_flow(language: str, tmp_path: Path) -> None:
+    name = KEYWORD[language]
+    root = tmp_path / "kw"
+    r = codegen("new", "kw", "--language", language, "--component", name, "--dir", str(root), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    if language == "typescript":
+        assert "export { delete_ as delete };" in (root / "src" / "impl.ts").read_text()
+    else:
+        assert "pub async fn type_(input: TypeInput" in (root / "src" / "components" / "type_.rs").read_text()
+    # the flow calls that component: its example body answers through the renamed function
+    assert json_yaml(root / "flows" / "example.yaml")["steps"][0]["component"] == f"/kw/{name}"
+    _, test_cmd = readme_commands(root)
+    r = subprocess.run(["bash", "-c", test_cmd], check=False, cwd=root, env=run_env(), capture_output=True, text=True,
+                       timeout=SETUP_TIMEOUT)
+    assert passed(language, r), f"{r.stdout}\n{r.stderr}"

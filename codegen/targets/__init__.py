@@ -36,6 +36,33 @@ class TargetOptions:
     """A user's templates directory overriding built-in templates (``DIR/<language>/<template>``)."""
 
 
+@dataclass(frozen=True)
+class TypeName:
+    """A type the generated code declares: its name and the generated module that declares it
+    (``types`` for the protocol's types, ``component_types`` for the component authors')."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ComponentSignature:
+    """What a target's generated component server expects the author to write for one component:
+    the names its own naming policy chose (renames for collisions and reserved words included), so a
+    scaffold writing stubs never recomputes them.  A target that serves components exposes
+    ``component_signatures(program, options) -> dict[component name, ComponentSignature]``."""
+
+    component: str
+    """The component's name (what the server registers)."""
+    function: str
+    """The identifier of the author's function: Rust, the ``Components`` trait method (and the
+    scaffold's module); TypeScript, the local function exported as the component's name."""
+    input: TypeName
+    output: TypeName
+    context: str
+    """The type of the (optional in TypeScript) context parameter, in the generated server module."""
+
+
 def load(language: str) -> ModuleType:
     """The target module for ``language`` (raises KeyError for an unknown language)."""
     return importlib.import_module(TARGETS[language])

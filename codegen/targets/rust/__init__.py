@@ -6,7 +6,7 @@ import re
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from .. import TargetOptions
+from .. import ComponentSignature, TargetOptions
 from .render import RustOptions, render_rust  # before render() below, which must win the name
 
 OWNED_SUFFIXES = (".rs", ".toml")
@@ -36,3 +36,13 @@ def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> d
         RustOptions(options.name, options.command, options.templates, integers=options.integers, defaults=options.defaults),
         diags,
     )
+
+
+def component_signatures(program: ir.Program, options: TargetOptions) -> dict[str, ComponentSignature]:
+    """Per component, the ``Components`` trait method and the types the generated crate gives it
+    (what a scaffold's stubs must name; see :class:`~stepflow_codegen.targets.ComponentSignature`)."""
+    from .server import component_signatures as signatures
+    from .types import RustTypeMapper
+
+    mapper = RustTypeMapper(program, Diagnostics(), integers=options.integers, defaults=options.defaults)
+    return signatures(program, mapper)

@@ -17,6 +17,7 @@ from ...analysis.components import execution_failed_code, server_gap
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...templating import templates_dir
+from .. import ComponentSignature, TypeName
 from ..naming import NameTable, snake
 from . import layout as L
 from .escape import rust_doc, rust_int, rust_str
@@ -79,7 +80,8 @@ def _fn(indent: int, head: str, params: list[str], tail: str) -> str:
     return f"{pad}{head}(\n" + "".join(f"{inner}{p},\n" for p in params) + f"{pad}){tail}"
 
 
-def _components(program: ir.Program, hdr: str, mapper: RustTypeMapper, failed: int, diags: Diagnostics) -> str:
+def _methods(program: ir.Program) -> tuple[dict[str, tuple[str, str]], NameTable]:
+    """Each component's trait method and constant prefix (the Rust naming policy for components)."""
     methods = NameTable("rust component method", _RESERVED)
     consts = NameTable("rust component constant", frozenset({"EXECUTION_FAILED"}))
     # names already in snake case claim first (`math_add` keeps its name, `math/add` is renamed)
@@ -91,11 +93,36 @@ def _components(program: ir.Program, hdr: str, mapper: RustTypeMapper, failed: i
             want = "component_" + want
         method = methods.claim(want, c.name)
         chosen[c.name] = (method, consts.claim(method.upper(), c.name))
+    return chosen, methods
+
+
+def _signature_type(mapper: RustTypeMapper, e: ir.TypeExpr) -> str:
+    """A component's input or output type as ``src/components.rs`` names it (``types::X``, ``component_types::X``)."""
+    return mapper.rtype(e, None, qual="types::").text
+
+
+def component_signatures(program: ir.Program, mapper: RustTypeMapper) -> dict[str, ComponentSignature]:
+    """The ``Components`` trait as ``src/components.rs`` declares it: per component, the method and
+    the input and output types (``async fn method(&self, input, context: &Context) -> Outcome<output>``)."""
+    chosen, _ = _methods(program)
+    out: dict[str, ComponentSignature] = {}
+    for c in program.components:
+        types = []
+        for e in (c.input, c.output):
+            module, _, name = _signature_type(mapper, e).rpartition("::")
+            assert module in ("types", AUTHOR_MODULE) and name.isidentifier(), (module, name)
+            types.append(TypeName(module, name))
+        out[c.name] = ComponentSignature(c.name, chosen[c.name][0], types[0], types[1], "Context")
+    return out
+
+
+def _components(program: ir.Program, hdr: str, mapper: RustTypeMapper, failed: int, diags: Diagnostics) -> str:
+    chosen, methods = _methods(program)
     rows = []
     for c in program.components:
         method, const = chosen[c.name]
-        i = mapper.rtype(c.input, None, qual="types::").text
-        o = mapper.rtype(c.output, None, qual="types::").text
+        i = _signature_type(mapper, c.input)
+        o = _signature_type(mapper, c.output)
         rows.append((c, method, const, i, o))
     for r in methods.renames:
         diags.warning("name-collision", "", "", f"the Rust method of component {r.original!r} is named {r.chosen!r} ({r.reason})")

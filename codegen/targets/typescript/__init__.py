@@ -8,7 +8,7 @@ import re
 
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from .. import TargetOptions
+from .. import ComponentSignature, TargetOptions
 from .render import TsOptions, render_typescript  # before render() below, which must win the name
 
 OWNED_SUFFIXES = (".ts", ".json")
@@ -28,3 +28,11 @@ def check_name(name: str) -> str | None:
 
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
     return render_typescript(program, TsOptions(options.name, options.command, options.templates, options.defaults), diags)
+
+
+def component_signatures(program: ir.Program, options: TargetOptions) -> dict[str, ComponentSignature]:
+    """Per component, the function and the types ``components.ts`` names (what a scaffold's stubs
+    must name; see :class:`~stepflow_codegen.targets.ComponentSignature`)."""
+    from .render import component_signatures as signatures
+
+    return signatures(program, options.defaults)

@@ -15,6 +15,7 @@ from ...ir import validation as v
 from ...ir.passes import decl_exprs, resolve_alias, walk_expr
 from ...shell import comment_line
 from ...templating import environment
+from .. import ComponentSignature
 from . import layout as L
 from .checks import CheckBuilder
 from .defaults import DefaultPlan, PlanBuilder
@@ -28,6 +29,7 @@ from .escape import (
     ts_string,
 )
 from .nodes import GraphBuilder
+from .server import component_signatures as server_signatures
 from .server import runtime_file, server_files
 from .types import (
     AUTHOR_MODULE,
@@ -89,9 +91,12 @@ def _doc_block(text: str | None, indent: str = "", tags: list[str] | None = None
     return ts_doc(text or "", indent, tags) + "\n"
 
 
-def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostics) -> dict[str, str]:
-    env = environment("typescript", FILTERS, options.templates)
-    hdr = header(options.command)
+def _naming(
+    program: ir.Program, defaults: str, diags: Diagnostics
+) -> tuple[list[ir.Decl], dict[tuple[int, str], str], frozenset[str], DefaultPlan | None, TsNames]:
+    """The declarations (with the method params/results that get one), the component authors'
+    ones, the default plan (``--defaults apply``) and the type names: what every module and a
+    scaffold's stubs name the types by."""
     decls = list(program.decls)
     protocol = program.protocol
     # method params/results that are not named types get a declaration of their own
@@ -106,9 +111,25 @@ def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostic
                 synthesized[(i, part)] = type_id
     by_id = {d.id: d for d in decls}
     authors = author_decls(program)
-    plan = DefaultPlan(by_id, program.validation, diags) if options.defaults == "apply" else None
+    plan = DefaultPlan(by_id, program.validation, diags) if defaults == "apply" else None
     differs = frozenset(plan.differs) if plan is not None else frozenset()
-    ts_names = TsNames(decls, diags, authors, differs, apply=plan is not None)
+    return decls, synthesized, authors, plan, TsNames(decls, diags, authors, differs, apply=plan is not None)
+
+
+def component_signatures(program: ir.Program, defaults: str) -> dict[str, ComponentSignature]:
+    """Per component, the function and types ``components.ts``'s ``Implementation`` names (see
+    :func:`.server.component_signatures`)."""
+    _decls, _synthesized, authors, _plan, ts_names = _naming(program, defaults, Diagnostics())
+    return server_signatures(program, ts_names.of, authors)
+
+
+def render_typescript(program: ir.Program, options: TsOptions, diags: Diagnostics) -> dict[str, str]:
+    env = environment("typescript", FILTERS, options.templates)
+    hdr = header(options.command)
+    protocol = program.protocol
+    decls, synthesized, authors, plan, ts_names = _naming(program, options.defaults, diags)
+    by_id = {d.id: d for d in decls}
+    differs = frozenset(plan.differs) if plan is not None else frozenset()
     names = ts_names.of
     # what is written (the wire, a writer's value): XInput where a decoded X holds applied defaults
     written = {k: ts_names.input_of.get(k, v) for k, v in names.items()}

@@ -15,8 +15,11 @@ from ...analysis.components import execution_failed_code, server_gap
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
 from ...templating import templates_dir
+from .. import ComponentSignature, TypeName
+from ..naming import NameTable
 from . import layout as L
 from .escape import ts_doc, ts_key, ts_literal, ts_literal_key, ts_string
+from .types import AUTHOR_MODULE
 
 RUNTIME_FILES = ("rpc.ts", "stdio.ts", "http.ts", "server.ts", "client.ts")
 
@@ -78,6 +81,40 @@ def _type_name(e: ir.TypeExpr, names: dict[str, str], authors: frozenset[str] = 
     """``T.Name`` (types.ts) or, for a component author's type, ``C.Name`` (component_types.ts)."""
     assert isinstance(e, ir.RefType), e
     return ("C." if e.target in authors else "T.") + names[e.target]
+
+
+# ECMAScript reserved words (and strict-mode / module ones): not the name of a function an ES
+# module declares (the implementation's function for such a component is renamed and exported
+# under the component's name: ``export { delete_ as delete }``)
+RESERVED_FUNCTION_NAMES = frozenset(
+    ["break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum",
+     "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null",
+     "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+     "let", "static", "implements", "interface", "package", "private", "protected", "public", "await", "arguments",
+     "eval", "undefined", "NaN", "Infinity"]
+)
+
+
+def component_signatures(
+    program: ir.Program, names: dict[str, str], authors: frozenset[str] = frozenset()
+) -> dict[str, ComponentSignature]:
+    """Per component, what ``Implementation`` in ``components.ts`` expects: a function exported
+    under the component's name taking ``(input, context: StepflowContext)``, with the types it names
+    (``types.ts`` or, an author's, ``component_types.ts``).  ``function`` is the identifier a module
+    declares it by: the component's name, else (a reserved word) that name with ``_`` (exported as
+    the component's name)."""
+    functions = NameTable("typescript implementation function", RESERVED_FUNCTION_NAMES)
+    # names that are identifiers claim first (`delete_` keeps its name, `delete` becomes `delete_2`)
+    usable = sorted(program.components, key=lambda c: not (c.name.isidentifier() and c.name not in RESERVED_FUNCTION_NAMES))
+    chosen = {c.name: functions.claim(c.name if c.name.isidentifier() else "component", c.name) for c in usable}
+    out: dict[str, ComponentSignature] = {}
+    for c in program.components:
+        i, o = (_type_name(e, names, authors).split(".", 1) for e in (c.input, c.output))
+        module = {"T": "types", "C": AUTHOR_MODULE}
+        out[c.name] = ComponentSignature(
+            c.name, chosen[c.name], TypeName(module[i[0]], i[1]), TypeName(module[o[0]], o[1]), "StepflowContext"
+        )
+    return out
 
 
 def _validators_of(e: ir.TypeExpr, authors: frozenset[str]) -> str:
