@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from test_typescript import TS, _node_tools, run, write
+from test_typescript import REPO, TS, _node_tools, run, write
 
 HOSTILE = "*/ \"; throw new Error('x'); // \u2028 ${x} `</script>\\ \u0000"
 
@@ -159,31 +159,39 @@ console.log(JSON.stringify(out));
 """
 
 
-def _render(root: Path) -> str:
+def _render(root: Path, schemas: dict[str, Any] | None = None) -> str:
+    """``schemas`` (file name -> JSON; the Settings fixture by default) written to ``root/schemas``
+    and rendered with ``--defaults apply`` to ``root/gen``; the diagnostics as text."""
     from stepflow_codegen.diagnostics import Diagnostics
     from stepflow_codegen.frontend import build_program
     from stepflow_codegen.targets.typescript.render import TsOptions, render_typescript
 
-    schemas = root / "schemas"
-    schemas.mkdir(parents=True, exist_ok=True)
-    (schemas / "settings.json").write_text(json.dumps(SCHEMA), encoding="utf-8")
+    directory = root / "schemas"
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, doc in (schemas or {"settings.json": SCHEMA}).items():
+        (directory / name).write_text(json.dumps(doc), encoding="utf-8")
     diags = Diagnostics()
-    program = build_program([schemas], diags, cwd=root)
+    program = build_program([directory], diags, cwd=root)
     files = render_typescript(program, TsOptions("gen", "stepflow-codegen typescript schemas/ -o gen --defaults apply", defaults="apply"), diags)
     write(root / "gen", files)
     return "".join(d.render() + "\n" for d in diags.sorted())
+
+
+def _project(root: Path, include: list[str]) -> None:
+    """``root`` as an ES-module project compiled with the strict flags of ``tests/ts/tsconfig.json``."""
+    (root / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
+    config = json.loads((TS / "tsconfig.json").read_text(encoding="utf-8"))
+    config.pop("//", None)
+    config["include"] = include
+    (root / "tsconfig.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = tmp_path_factory.mktemp("tsdefaults")
     diagnostics = _render(root)
-    (root / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
     (root / "usage.ts").write_text(USAGE, encoding="utf-8")
-    config = json.loads((TS / "tsconfig.json").read_text(encoding="utf-8"))
-    config.pop("//", None)
-    config["include"] = ["gen/*.ts", "usage.ts"]
-    (root / "tsconfig.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    _project(root, ["gen/*.ts", "usage.ts"])
     return root, diagnostics
 
 
@@ -407,3 +415,154 @@ def test_the_shared_decision(tmp_path: Path, schema: dict[str, Any], default: An
         assert found is None
     else:
         assert found is not None and problem in found, found
+
+
+# --------------------------------------------------------------------------- a protocol type in an author's
+
+# an author's type refers to the protocol's StepOverride (its "$type" defaults to "merge_patch"):
+# directly, as array items, as a union's variant (beside a string; beside an author's type with a
+# default of its own), and through the protocol's WorkflowOverrides map
+AUTHOR_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$defs": {
+        "Patch": {
+            "type": "object",
+            "properties": {
+                "one": {"$ref": "protocol.json#/$defs/StepOverride"},
+                "many": {"type": "array", "items": {"$ref": "protocol.json#/$defs/StepOverride"}},
+                "either": {"oneOf": [{"$ref": "protocol.json#/$defs/StepOverride"}, {"type": "string"}]},
+                "all": {"$ref": "protocol.json#/$defs/WorkflowOverrides"},
+                "limit": {"type": "integer", "default": 5},
+                "mixed": {"type": "array", "items": {"oneOf": [{"$ref": "#/$defs/Local"}, {"$ref": "protocol.json#/$defs/StepOverride"}]}},
+            },
+            "additionalProperties": False,
+        },
+        "Local": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "n": {"type": "integer", "default": 1}},
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+    },
+}
+AUTHOR_MANIFEST = {
+    "$schema": "urn:stepflow-codegen:components:v1",
+    "components": [{"name": "patch", "input": {"$ref": "mine.json#/$defs/Patch"}, "output": {"$ref": "mine.json#/$defs/Patch"}}],
+}
+AUTHOR_DOCS: list[Any] = [
+    {},
+    {
+        "one": {"value": 1},
+        "many": [{"value": {}}, {"$type": "json_patch", "value": []}],
+        "either": {"value": None},
+        "all": {"s1": {"value": 2}, "s2": {"$type": "json_patch", "value": [1]}},
+    },
+    {"either": "merge_patch", "limit": 7, "mixed": [{"name": "a"}, {"value": 3}, {"name": "b", "n": 1}]},
+    # written defaults; a "$type" inside a patch's value is data, not a StepOverride's
+    {"one": {"$type": "merge_patch", "value": {"$type": "merge_patch"}}, "limit": 5},
+]
+
+AUTHOR_USAGE = """\
+import { component_types as C, type StepOverride, type StepOverrideInput } from "./gen/index.js";
+
+const written: C.PatchInput = { one: { value: 1 }, many: [{ value: {} }], either: { value: null } };
+const decoded: C.Patch = C.parsePatch(written);
+// a decoded Patch's StepOverride holds its $type, a written one may leave it out
+const kind: "merge_patch" | "json_patch" = decoded.one !== undefined ? decoded.one.$type : "json_patch";
+const step: StepOverride | undefined = decoded.many?.[0];
+const back: C.PatchInput = C.withoutDefaultsPatch(decoded);
+const input: StepOverrideInput | undefined = back.one;
+// @ts-expect-error the decoded type is protocol.StepOverride, whose $type is required
+const notDecoded: C.Patch = { one: { value: 1 }, limit: 5 };
+void [kind, step, input, notDecoded];
+"""
+
+AUTHOR_RUNNER = r"""
+import * as g from "./gen/index.js";
+const C = g.component_types;
+const docs = JSON.parse(process.argv[2]);
+const before = JSON.stringify(docs);
+const parsed = docs.map((d) => C.parsePatch(d));
+const eq = (a, b) => Array.isArray(a) ? Array.isArray(b) && a.length === b.length && a.every((x, i) => eq(x, b[i]))
+  : a !== null && typeof a === "object" ? b !== null && typeof b === "object" && !Array.isArray(b)
+    && Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => Object.hasOwn(b, k) && eq(a[k], b[k]))
+  : a === b;
+console.log(JSON.stringify({
+  parsed,
+  withDefaults: docs.map((d) => C.withDefaultsPatch(d)),
+  stripped: parsed.map((v) => C.withoutDefaultsPatch(v)),
+  roundTrips: parsed.map((v) => eq(C.parsePatch(JSON.parse(JSON.stringify(C.withoutDefaultsPatch(v)))), v)),
+  untouched: JSON.stringify(docs) === before,
+}));
+"""
+
+# every declared property of a decoded value, deep (the encoder may leave out those equal to their default)
+PYTHON_DECODED = """
+import json, sys, msgspec, gen
+from gen import component_types as c
+
+def full(v):
+    if isinstance(v, msgspec.Struct):
+        return {f.encode_name: full(getattr(v, f.name)) for f in msgspec.structs.fields(v) if getattr(v, f.name) is not gen.UNSET}
+    if isinstance(v, list):
+        return [full(x) for x in v]
+    if isinstance(v, dict):
+        return {k: full(x) for k, x in v.items()}
+    return msgspec.to_builtins(v, enc_hook=gen._runtime.enc_hook)
+
+print(json.dumps([full(gen.decode(json.dumps(d), c.Patch)) for d in json.loads(sys.argv[1])]))
+"""
+
+
+def test_defaults_inside_protocol_types_an_authors_type_refers_to(tmp_path: Path) -> None:
+    """``component_types.ts`` fills (and strips) the defaults inside the protocol types its types
+    refer to, the same values the Python target's decoder fills in: compiled with ``tsc --strict``
+    (typed uses), prettier-stable, run with Node and compared with the generated Python package."""
+    from stepflow_codegen.diagnostics import Diagnostics
+    from stepflow_codegen.frontend import build_program
+    from stepflow_codegen.targets.python.render import PythonOptions, render_python
+
+    schemas = {f: json.loads((REPO / "schemas" / f).read_text(encoding="utf-8")) for f in ("protocol.json", "methods.json")}
+    schemas |= {"mine.json": AUTHOR_SCHEMA, "components.json": AUTHOR_MANIFEST}
+    _render(tmp_path, schemas)
+    (tmp_path / "usage.ts").write_text(AUTHOR_USAGE, encoding="utf-8")
+    _project(tmp_path, ["gen/index.ts", "gen/component_types.ts", "usage.ts"])
+    tools = _node_tools()
+    proc = run([str(tools / "tsc"), "-p", "tsconfig.json"], tmp_path)
+    assert proc.returncode == 0, "tsc failed:\n" + proc.stdout + proc.stderr
+    proc = run([str(tools / "prettier"), "--check", "gen/component_types.ts"], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (tmp_path / "out" / "runner.mjs").write_text(AUTHOR_RUNNER, encoding="utf-8")
+    p = subprocess.run(["node", "runner.mjs", json.dumps(AUTHOR_DOCS)], cwd=tmp_path / "out", capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    ts = json.loads(p.stdout)
+
+    program = build_program([tmp_path / "schemas"], Diagnostics(), cwd=tmp_path)
+    write(tmp_path / "py" / "gen", render_python(program, PythonOptions("gen", "x", "apply"), Diagnostics()))
+    py = subprocess.run([sys.executable, "-c", PYTHON_DECODED, json.dumps(AUTHOR_DOCS)], cwd=tmp_path / "py",
+                        capture_output=True, text=True, timeout=120)
+    assert py.returncode == 0, py.stderr
+
+    # absent -> filled in (directly, array items, the union's variant, a protocol map's values), present kept
+    merge = "merge_patch"
+    assert ts["parsed"][1] == {
+        "one": {"$type": merge, "value": 1},
+        "many": [{"$type": merge, "value": {}}, {"$type": "json_patch", "value": []}],
+        "either": {"$type": merge, "value": None},
+        "all": {"s1": {"$type": merge, "value": 2}, "s2": {"$type": "json_patch", "value": [1]}},
+        "limit": 5,
+    }
+    assert ts["parsed"][2]["mixed"] == [{"name": "a", "n": 1}, {"$type": merge, "value": 3}, {"name": "b", "n": 1}]
+    assert ts["parsed"] == json.loads(py.stdout)  # what Python's decoder fills in
+    assert ts["withDefaults"] == ts["parsed"] and ts["untouched"] is True
+    # the way back: what equals its default is not written (a patch's own "$type" is its data)
+    assert ts["stripped"] == [
+        {},
+        AUTHOR_DOCS[1],
+        {"either": "merge_patch", "limit": 7, "mixed": [{"name": "a"}, {"value": 3}, {"name": "b"}]},
+        {"one": {"value": {"$type": "merge_patch"}}},
+    ]
+    assert ts["roundTrips"] == [True] * len(AUTHOR_DOCS)
+    # the plans are component_types.ts's own: validators.ts (the protocol's) reads as without components
+    authors = (tmp_path / "gen" / "component_types.ts").read_text(encoding="utf-8")
+    assert "const _protocolDefaultsStepOverride: dft.Plan" in authors and "_protocolDefaults" not in (tmp_path / "gen" / "validators.ts").read_text()

@@ -77,16 +77,32 @@ def default_value(value: object) -> L.Node:
 class PlanBuilder:
     """``dft.*`` plans (``defaults.ts``): where in a value properties with defaults may be absent."""
 
-    def __init__(self, plan: DefaultPlan, checks: CheckBuilder, names: dict[str, str], cyclic: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        plan: DefaultPlan,
+        checks: CheckBuilder,
+        names: dict[str, str],
+        cyclic: frozenset[str] = frozenset(),
+        local: frozenset[str] | None = None,
+    ):
         self.plan = plan
         self.checks = checks
         self.names = names
         self.cyclic = cyclic
         """Aliases that refer to themselves through unions alone (typed ``JsonValue`` there): never
         filled through such a reference, which would pick the same variant forever."""
+        self.local = local
+        """The declarations of this module (None: every one). A plan of another module's declaration
+        (the protocol's, seen from ``component_types.ts``) is a const of this module too, named by
+        :meth:`const`; :attr:`foreign` collects the ones referred to, for the module to emit."""
+        self.foreign: set[str] = set()
 
     def const(self, type_id: str) -> str:
-        # type names are PascalCase: "_defaults" + a name never equals a check's "_" + a name
+        # type names are PascalCase: "_defaults" + a name never equals a check's "_" + a name, and
+        # "_protocolDefaults" + a name (lower-case "p") never equals either
+        if self.local is not None and type_id not in self.local:
+            self.foreign.add(type_id)
+            return "_protocolDefaults" + self.names[type_id]
         return "_defaults" + self.names[type_id]
 
     def expr(self, e: ir.TypeExpr) -> L.Node | None:

@@ -35,6 +35,7 @@ from .types import (
     AUTHOR_MODULE,
     NEVER,
     PROTOCOL_NAMESPACE,
+    PROTOCOL_VALIDATORS,
     Member,
     TsMapper,
     TsNames,
@@ -334,8 +335,19 @@ def _render_author_module(
     """``component_types.ts``: the component authors' types and their validators, apart from the
     protocol's (a protocol type they name is ``protocol.Name``, from ``types.ts``), and whether its
     checks use the format checks.  With ``--defaults apply`` it has the authors' ``XInput`` types and
-    ``parseX``/``withDefaultsX``/``withoutDefaultsX``; defaults inside a protocol type an author type
-    refers to are not filled in from here (docs/typescript.md)."""
+    ``parseX``/``withDefaultsX``/``withoutDefaultsX``, which fill (and strip) defaults everywhere in
+    the value, also inside the protocol types an author's type refers to (``$type`` of a
+    ``protocol.StepOverride``), as the Python and Rust targets do.
+
+    Those protocol declarations get plan consts of this module, ``_protocolDefaultsName`` (a name
+    no ``_Name`` or ``_defaultsName`` of an author's can be), built by the same :class:`PlanBuilder`
+    from the same decisions as ``validators.ts``'s private ``_defaultsName``; only the ones a plan
+    here refers to, transitively.  Simpler than exporting the protocol's plans from
+    ``validators.ts``: that would change ``validators.ts`` for every project and make the plans
+    public API (``index.ts`` re-exports ``validators.ts``), and the protocol's modules must read the
+    same with or without component schemas.  A union's variant that is a protocol type is told
+    apart by ``validators.ts``'s exported ``isName`` (``protocolValidators.isName``, imported only
+    when used), the same check the protocol's plans use."""
     mine = {d.id for d in decls}
     view = {k: (v if k in mine else f"{PROTOCOL_NAMESPACE}.{v}") for k, v in names.items()}
     written_view = {k: (v if k in mine else f"{PROTOCOL_NAMESPACE}.{v}") for k, v in written.items()}
@@ -344,12 +356,14 @@ def _render_author_module(
     differs = frozenset(plan.differs) if plan is not None else frozenset()
     mapper = TsMapper(by_id, view, exclusive, applied)
     input_mapper = TsMapper(by_id, written_view, exclusive)
-    checks = CheckBuilder(by_id, {k: "_" + v for k, v in view.items()})
-    fills = PlanBuilder(plan, checks, names, cyclic | (differs - mine)) if plan is not None else None
+    checks = CheckBuilder(by_id, {k: ("_" + v if k in mine else f"{PROTOCOL_VALIDATORS}.is{v}") for k, v in names.items()})
+    fills = PlanBuilder(plan, checks, names, cyclic, frozenset(mine)) if plan is not None else None
     types_body, checks_body, formats = _module_bodies(
         decls, decls, names, written, mapper, input_mapper, checks, fills, cyclic, differs, program.validation,
         AUTHOR_MODULE,
     )
+    protocol_plans = _render_protocol_plans(fills, by_id, names) if fills is not None else ""
+    value_text = checks_body + protocol_plans
     text = env.get_template(f"{AUTHOR_MODULE}.ts.jinja").render(  # type: ignore[attr-defined]
         header=hdr,
         inputs=list(namespace_inputs(program)[1]),
@@ -357,12 +371,28 @@ def _render_author_module(
             f'import type * as {PROTOCOL_NAMESPACE} from "./types.js";' if f"{PROTOCOL_NAMESPACE}." in types_body else ""
         ),
         json_import='import type { JsonValue } from "./types.js";' if re.search(r"(?<![\w.$])JsonValue\b", types_body) else "",
+        validators_import=(
+            f'import * as {PROTOCOL_VALIDATORS} from "./validators.js";' if f"{PROTOCOL_VALIDATORS}." in value_text else ""
+        ),
         types=types_body,
         checks=checks_body,
+        protocol_plans=protocol_plans,
         formats=formats,
         defaults=fills is not None,
     )
     return text, formats
+
+
+def _render_protocol_plans(fills: PlanBuilder, by_id: dict[str, ir.Decl], names: dict[str, str]) -> str:
+    """The plans of the protocol declarations ``component_types.ts``'s plans refer to
+    (:attr:`PlanBuilder.foreign`, transitively), sorted by name; empty when there are none."""
+    plans: dict[str, str] = {}
+    while todo := sorted(fills.foreign - plans.keys()):
+        for type_id in todo:
+            d = by_id[type_id]
+            const = L.render([L.assignment(f"const {fills.const(type_id)}: dft.Plan", fills.decl(d)), ";"])
+            plans[type_id] = _source_comment(d) + "\n" + const
+    return "\n\n".join(plans[t] for t in sorted(plans, key=lambda t: (names[t], t)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,6 +56,9 @@ AUTHOR_MODULE = "component_types"
 """The module of the component authors' types and validators (``types.ts`` holds the protocol's)."""
 PROTOCOL_NAMESPACE = "protocol"
 """How ``component_types.ts`` names ``types.ts`` (``protocol.Error``): no author's name can shadow it."""
+PROTOCOL_VALIDATORS = "protocolValidators"
+"""How ``component_types.ts`` names ``validators.ts`` when it checks a value against a protocol type
+(``protocolValidators.isError``, a union's variant in a defaults plan): lower-case, as no type name is."""
 AUTHOR_MODULE_NAMES = frozenset({"TYPES_BY_SCHEMA_ID"})
 """Names ``component_types.ts`` declares besides its types."""
 
