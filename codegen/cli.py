@@ -791,7 +791,12 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
         with _rolled_back(specs, base, found[0], old_manifest, schema_file):
             for s in specs:
                 run_target(s, base, False, verbose, quiet)
-            names = _component_names(spec, base, name)
+            signature = _component_signatures(spec, base).get(name)
+            if signature is None:
+                raise BadInput(f"component {name!r} is not in the generated code")
+        authors = sorted({t.name for t in (signature.input, signature.output) if t.module != "types"})
+        names = {"function": signature.function, "input": signature.input.name, "output": signature.output.name,
+                 "context": signature.context}
         added = append_stub(
             impl,
             module,
@@ -803,7 +808,7 @@ def add_component_cmd(name: str, description: str | None, config: Path | None, m
             description or f"TODO: what {name} does.",
             schema_file.relative_to(base).as_posix() if schema_file.is_relative_to(base) else str(schema_file),
             sync=sync,
-            author_types=names["authors"],  # type: ignore[arg-type]
+            author_types=authors,
         )
         if not quiet:
             click.echo(
@@ -889,8 +894,8 @@ def _add_other(spec: TargetSpec, specs: list[TargetSpec], base: Path, manifest: 
 
 
 def _component_signatures(spec: TargetSpec, base: Path) -> dict[str, ComponentSignature]:
-    """Per component, the names the TypeScript or Rust target gives it (function, input and output
-    types: :class:`~stepflow_codegen.targets.ComponentSignature`), from the program ``spec`` reads."""
+    """Per component, the names ``spec``'s target gives it (function, input and output types:
+    :class:`~stepflow_codegen.targets.ComponentSignature`), from the program ``spec`` reads."""
     from .targets import load
 
     diags = Diagnostics()
@@ -910,29 +915,6 @@ def _project_signatures(root: Path) -> dict[str, ComponentSignature]:
     specs, base = load_config(root / CONFIG_FILE)
     spec = next(s for s in specs if s.implementation)
     return _component_signatures(spec, base)
-
-
-def _component_names(spec: TargetSpec, base: Path, name: str) -> dict[str, str]:
-    """The Python names the generated code gives component ``name`` (function, input, output, context)."""
-    from .analysis.defaults import write_default_ids
-    from .frontend import build_program
-    from .targets.python.components import build_components
-    from .targets.python.render import FILTERS
-    from .targets.python.rpc import build_model
-    from .targets.python.types import PythonTypeMapper
-    from .templating import environment
-
-    diags = Diagnostics()
-    program = build_program([base / s for s in spec.schemas], diags, cwd=base)
-    mapper = PythonTypeMapper(program, diags, spec.defaults, write_default_ids(program))  # type: ignore[arg-type]
-    rpc = build_model(program, mapper, diags, environment("python", FILTERS))
-    model = build_components(program, mapper, Diagnostics(), rpc.context, rpc.server, rpc.stdio_server)
-    for c in model.components:
-        if c.name == name:
-            authors = sorted({n for n, mine in c.types if mine})
-            return {"function": c.function, "input": c.types[0][0], "output": c.types[1][0], "context": rpc.context,
-                    "authors": authors}  # type: ignore[dict-item]
-    raise BadInput(f"component {name!r} is not in the generated code")
 
 
 @main.command("lint")
