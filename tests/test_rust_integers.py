@@ -25,10 +25,10 @@ CASES = ROOT / "tests" / "rust" / "integers"
 TARGET_DIR = Path(os.environ.get("STEPFLOW_CARGO_TARGET_DIR", ROOT / "tests" / "rust" / "target"))
 
 
-def generate(tmp_path: Path, mode: str, *extra: str) -> Path:
+def generate(tmp_path: Path, mode: str, *extra: str, schema: str = "ints.json") -> Path:
     crate = tmp_path / f"ints_{mode}"
     r = subprocess.run(
-        [sys.executable, "-m", "stepflow_codegen", "rust", str(CASES / "ints.json"), "-o", str(crate), "-q", *extra],
+        [sys.executable, "-m", "stepflow_codegen", "rust", str(CASES / schema), "-o", str(crate), "-q", *extra],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     assert r.returncode == 0, r.stderr
@@ -56,17 +56,32 @@ def test_the_types_follow_the_mode(tmp_path: Path) -> None:
     assert "arbitrary_precision" not in (tmp_path / "ints_native" / "Cargo.toml").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("mode", ["native", "exact"])
-def test_generated_crate_compiles_lints_and_behaves(tmp_path: Path, mode: str) -> None:
-    crate = generate(tmp_path, mode, "--integers", mode)
+def test_native_refuses_enum_and_const_values_past_64_bits() -> None:
+    """tests/rust/integers/values.json (an integer enum, consts and a tag past 64 bits) stops the
+    default mode with an error naming each value and the way out; ``exact`` takes it (below)."""
+    r = subprocess.run(
+        [sys.executable, "-m", "stepflow_codegen", "rust", str(CASES / "values.json"), "-o", "/nonexistent/never-written"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "values.json#/$defs/Code: error[unsupported]: the value 1180591620717411303424 does not fit a Rust i64" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("mode, schema, test, passed", [
+    ("native", "ints.json", "native", 2),
+    ("exact", "ints.json", "exact", 4),
+    ("exact", "values.json", "values", 2),
+])
+def test_generated_crate_compiles_lints_and_behaves(tmp_path: Path, mode: str, schema: str, test: str, passed: int) -> None:
+    crate = generate(tmp_path, mode, "--integers", mode, schema=schema)
     (crate / "tests").mkdir()
-    test = (CASES / f"{mode}.rs").read_text(encoding="utf-8").replace("CRATE", f"ints_{mode}")
-    (crate / "tests" / f"{mode}.rs").write_text(test, encoding="utf-8")
+    text = (CASES / f"{test}.rs").read_text(encoding="utf-8").replace("CRATE", f"ints_{mode}")
+    (crate / "tests" / f"{test}.rs").write_text(text, encoding="utf-8")
     shutil.copy(ROOT / "tests" / "rust" / "Cargo.lock", crate / "Cargo.lock")
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET_DIR))
     for args in (["clippy", "--all-targets", "--", "-D", "warnings"], ["test"]):
         r = subprocess.run(["cargo", args[0], "--offline", "--quiet", *args[1:]], cwd=crate, env=env,
                            capture_output=True, text=True, timeout=900)
         assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
-    passed = {"native": 2, "exact": 4}[mode]
     assert f"test result: ok. {passed} passed" in r.stdout, r.stdout

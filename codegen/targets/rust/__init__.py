@@ -27,9 +27,12 @@ def check_name(name: str) -> str | None:
 
 
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
-    from .representable import check
+    from .representable import check, widen_big_integers
 
-    if check(program, diags):
+    exact = options.integers == "exact"
+    if exact:
+        program = widen_big_integers(program, diags)
+    if check(program, diags, exact):
         return {}
     return render_rust(
         program,
@@ -41,8 +44,11 @@ def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> d
 def component_signatures(program: ir.Program, options: TargetOptions) -> dict[str, ComponentSignature]:
     """Per component, the ``Components`` trait method and the types the generated crate gives it
     (what a scaffold's stubs must name; see :class:`~stepflow_codegen.targets.ComponentSignature`)."""
+    from .representable import widen_big_integers
     from .server import component_signatures as signatures
     from .types import RustTypeMapper
 
+    if options.integers == "exact":
+        program = widen_big_integers(program, Diagnostics())
     mapper = RustTypeMapper(program, Diagnostics(), integers=options.integers, defaults=options.defaults)
     return signatures(program, mapper)
