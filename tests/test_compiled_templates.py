@@ -212,7 +212,7 @@ def test_a_stale_module_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     from stepflow_codegen._compiled import python
 
     assert isinstance(templating.compiled_environment("python", _filters("python")), templating.CompiledEnvironment)
-    monkeypatch.setattr(python, "DIGEST", "0" * 64)
+    monkeypatch.setattr(python, "DIGEST", "crc32:00000000:0")
     assert templating.compiled_environment("python", _filters("python")) is None
     env = templating.environment.__wrapped__("python", _filters("python"))
     assert not isinstance(env, templating.CompiledEnvironment)  # Jinja renders the edited templates

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import MISSING, undefined, getattr_, getitem, join, map_attribute, map_filter, with_locals
 
-DIGEST = '0ac5b7cc1323fca604e4cb929de77218c9e6361e2762977a1ae06c94ec511a1e'
+DIGEST = 'crc32:58dd07ac:67798'
 
 
 def t___init___py(ctx: dict[str, Any], F: dict[str, Any]) -> str:

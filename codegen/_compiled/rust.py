@@ -9,7 +9,7 @@ from typing import Any
 
 from . import MISSING, undefined, getattr_, getitem, join, map_attribute, map_filter, with_locals
 
-DIGEST = '0f0b2a6e1c1e27709e32a169db74cfcce393781f4425628b537f13b344553444'
+DIGEST = 'crc32:15389d01:35914'
 
 
 def t_Cargo_toml(ctx: dict[str, Any], F: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import MISSING, undefined, getattr_, getitem, join, map_attribute, map_filter, with_locals
 
-DIGEST = '5ff670d1729c2cd60a4c47faf7961203a01b44e63e49b4c73e8643a554af89e1'
+DIGEST = 'crc32:8fb30a59:15782'
 
 
 def t_component_types_ts(ctx: dict[str, Any], F: dict[str, Any]) -> str:
