@@ -31,7 +31,7 @@ from jinja2 import nodes
 
 from . import templating
 
-TARGETS = ("python", "typescript", "rust")
+TARGETS = templating.COMPILED_TARGETS
 _BUILTIN_FILTERS = ("join", "length", "list", "map")
 _LOOP_ATTRS = ("index", "index0", "first", "last", "length", "revindex", "revindex0")
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}

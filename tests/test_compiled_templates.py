@@ -51,6 +51,13 @@ def test_committed_modules_are_fresh(target: str) -> None:
     )
 
 
+def test_compiled_modules_pass_mypy_strict() -> None:
+    paths = [str(templating_compile.output_path(t)) for t in TARGETS] + [str(REPO / "codegen" / "_compiled" / "__init__.py")]
+    r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent", *paths],
+                       check=False, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_compiling_is_deterministic() -> None:
     for target in TARGETS:
         filters = templating_compile._target_filters(target)
@@ -166,6 +173,25 @@ def test_constructs_in_isolation() -> None:
            "n": None, "items": [_Obj(attr=1), {"attr": 2}], "a": "outer"}
     assert _render_source(source, ctx) == _jinja_source(source, ctx)
     assert _render_source(source, ctx) == "[1/3:p=1,2/3:q=2]3/3:r=3|p+q+r|3|v|v|A|A|y|False|True|True|km|[1, 2]|outer"
+
+
+def test_include_sees_the_includers_context_and_locals() -> None:
+    sources = {
+        "main.jinja": "{% set local = 'L' ~ x %}{% include 'part.jinja' %}\n"
+                      "{% for item in items %}{% set inner = item %}{% include 'part.jinja' %}{% endfor %}",
+        "part.jinja": "[{{ x }} {{ local }} {{ item if item is not none else '-' }} {{ inner }}]\n",
+    }
+    names = sorted(sources)
+    namespace: dict[str, Any] = {}
+    code = "\n\n".join(templating_compile.compile_template("x", n, sources[n], (), names) for n in names)
+    exec(compile("from stepflow_codegen._compiled import *\nfrom typing import Any\n" + code, "t", "exec"),  # noqa: S102
+         namespace)
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.DictLoader(sources), **templating.settings())
+    ctx = {"x": 1, "items": [3, 4], "item": None, "inner": "i"}
+    expected = "[1 L1 - i]\n[1 L1 3 3]\n[1 L1 4 4]\n"  # the loop's locals shadow the context's
+    assert namespace["t_main"](ctx, {}) == env.get_template("main.jinja").render(**ctx) == expected
 
 
 def _render_source(source: str, ctx: dict[str, Any]) -> str:
