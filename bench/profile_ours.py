@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -139,6 +140,22 @@ def long_lines(src: str, limit: int = 88) -> tuple[int, int]:
     return n_code, len(long_) - n_code
 
 
+def _count_jinja_compiles(compile_time: list[float]) -> None:
+    import jinja2
+
+    orig_compile = jinja2.Environment.compile
+
+    def compile_(self, *a, **kw):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        try:
+            return orig_compile(self, *a, **kw)
+        finally:
+            compile_time[0] += time.perf_counter() - t0
+            compile_time[1] += 1
+
+    jinja2.Environment.compile = compile_  # type: ignore[method-assign]
+
+
 def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) -> None:
     t_start = time.perf_counter()
     marks: dict[str, float] = {}
@@ -152,9 +169,13 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
     import click  # noqa: F401
 
     t = mark("import click", t)
-    import jinja2  # noqa: F401
+    # since the built-in templates are compiled ahead of time (stepflow_codegen._compiled) a run
+    # without --templates does not import jinja2; earlier trees import it here as their run did
+    precompiled = importlib.util.find_spec("stepflow_codegen._compiled") is not None
+    if not precompiled:
+        import jinja2  # noqa: F401
 
-    t = mark("import jinja2", t)
+        t = mark("import jinja2", t)
     from stepflow_codegen import cli  # noqa: F401
 
     t = mark("import stepflow_codegen.cli (rest)", t)
@@ -229,17 +250,9 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
         setattr(render, "format_chunk", format_chunk)
 
     compile_time = [0.0, 0]
-    orig_compile = jinja2.Environment.compile
+    if not precompiled:
+        _count_jinja_compiles(compile_time)
 
-    def compile_(self, *a, **kw):  # type: ignore[no-untyped-def]
-        t0 = time.perf_counter()
-        try:
-            return orig_compile(self, *a, **kw)
-        finally:
-            compile_time[0] += time.perf_counter() - t0
-            compile_time[1] += 1
-
-    jinja2.Environment.compile = compile_  # type: ignore[method-assign]
 
     phase = {"build_program": 0.0, "render_python": 0.0}
     orig_build = getattr(frontend, "build_program")
@@ -294,6 +307,7 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
     print(f"   {'  of which the rest (type mapping, rendering, escaping)':<52} {1000 * rendering_rest:7.1f}")
     rest = run - phase["build_program"] - phase["render_python"]
     print(f"   {'CLI, planning and writing files':<52} {1000 * rest:7.1f}")
+    print(f"   jinja2 imported by the run: {'yes' if 'jinja2' in sys.modules else 'no'}")
     print(
         f"   chunks: {stats['chunks']} formatted, {stats['laid_out']} split by the layout module, "
         f"{stats['black_calls']} sent to black (all callers), {stats['changed']} changed by black; "

@@ -127,9 +127,11 @@ def render_target(spec: TargetSpec, base: Path, verbose: bool) -> tuple[Path, di
         _print_diags(diags, verbose)
         raise BadInput("schema errors (see above)") from None
     except Exception as e:
+        if not spec.templates:  # the built-in templates render without jinja2
+            raise
         import jinja2
 
-        if not (spec.templates and isinstance(e, jinja2.TemplateError)):
+        if not isinstance(e, jinja2.TemplateError):
             raise
         where = f"{getattr(e, 'filename', None) or getattr(e, 'name', None) or spec.templates}"
         line = getattr(e, "lineno", None)

@@ -1,9 +1,16 @@
-"""The Jinja environment shared by every target: strict, declarative, with a small set of filters.
+"""The template environment shared by every target: strict, declarative, with a small set of filters.
 
 Filters are the audited escaping functions of the target language; templates never build a
 literal, a name or a type expression themselves.
 
-Compiled templates are kept in a per-user bytecode cache (``$XDG_CACHE_HOME/stepflow-codegen``,
+The built-in templates of the python, typescript and rust targets are compiled ahead of time into
+plain Python (``codegen/_compiled/<target>.py``, written by ``templating_compile``): without a
+``--templates`` override directory they are rendered by that code and jinja2 is not imported.
+The compiled module is used only while its digest matches the templates' sources (a template
+edited in a checkout and not recompiled yet is rendered by Jinja instead).  Overrides and the
+scaffold's templates go through Jinja (imported then).
+
+Jinja's compiled templates are kept in a per-user bytecode cache (``$XDG_CACHE_HOME/stepflow-codegen``,
 else ``~/.cache/stepflow-codegen``; ``STEPFLOW_CODEGEN_CACHE=off`` disables it), so a run does not
 recompile the templates every time.  Entries are keyed by template path and source checksum, in a
 directory named after the Jinja version and the environment's settings; a cache that cannot be
@@ -12,23 +19,32 @@ created, read or written is ignored.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
+import zlib
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
-_SETTINGS: dict[str, Any] = {
-    "undefined": jinja2.StrictUndefined,
-    "trim_blocks": True,
-    "lstrip_blocks": True,
-    "keep_trailing_newline": True,
-    "autoescape": False,
-}
+#: the targets whose built-in templates are compiled ahead of time (codegen/_compiled/<target>.py)
+COMPILED_TARGETS = ("python", "typescript", "rust")
+
+
+def settings() -> dict[str, Any]:
+    """The Jinja settings of every environment (the ahead-of-time compiler parses with them too)."""
+    import jinja2
+
+    return {
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+        "autoescape": False,
+    }
 
 
 def templates_dir() -> Path:
@@ -40,20 +56,24 @@ def templates_dir() -> Path:
     raise RuntimeError("stepflow-codegen templates are missing from this installation")
 
 
-class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+def _bytecode_cache(directory: str) -> jinja2.BytecodeCache:
     """A bytecode cache that never fails a run: an unreadable or unwritable entry is skipped."""
+    import jinja2
 
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except Exception:  # a truncated or foreign file: compile instead
-            bucket.reset()
+    class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # a truncated or foreign file: compile instead
+                bucket.reset()
 
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return _BytecodeCache(directory)
 
 
 def _cache_dir(settings: str) -> str | None:
@@ -63,7 +83,11 @@ def _cache_dir(settings: str) -> str | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(base):
         return None
+    import hashlib
+
     digest = hashlib.sha1(settings.encode("utf-8")).hexdigest()[:16]
+    import jinja2
+
     path = os.path.join(base, "stepflow-codegen", f"jinja2-{jinja2.__version__}-{digest}")
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
@@ -80,20 +104,95 @@ def _cache_dir(settings: str) -> str | None:
 
 def _settings_key(filters: tuple[tuple[str, Callable[..., Any]], ...]) -> str:
     """What compiled template code depends on besides its source: the settings and how filters are called."""
-    parts = [f"{k}={getattr(v, '__name__', v)}" for k, v in sorted(_SETTINGS.items())]
+    parts = [f"{k}={getattr(v, '__name__', v)}" for k, v in sorted(settings().items())]
     parts += [f"filter:{name}:{getattr(fn, 'jinja_pass_arg', None)}" for name, fn in sorted(filters)]
     return ";".join(parts)
+
+
+class CompiledTemplate:
+    """A built-in template compiled ahead of time, with Jinja's ``render(**context)``."""
+
+    def __init__(self, target: str, name: str, fn: Callable[[dict[str, Any], dict[str, Any]], str],
+                 filter_items: tuple[tuple[str, Callable[..., Any]], ...], filters: dict[str, Callable[..., Any]]) -> None:
+        self.target, self.name, self.fn = target, name, fn
+        self.filter_items, self.filters = filter_items, filters
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return self.fn(dict(*args, **kwargs), self.filters)
+
+
+class CompiledEnvironment:
+    """``target``'s built-in templates as compiled ahead of time: ``get_template(name).render(**ctx)``."""
+
+    def __init__(self, target: str, functions: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]],
+                 filters: tuple[tuple[str, Callable[..., Any]], ...]) -> None:
+        self.target = target
+        self.filters = dict(filters)
+        self._templates = {name: CompiledTemplate(target, name, fn, filters, self.filters)
+                           for name, fn in functions.items()}
+
+    def get_template(self, name: str) -> CompiledTemplate:
+        try:
+            return self._templates[name]
+        except KeyError:
+            raise LookupError(f"no built-in {self.target} template {name!r}") from None
+
+
+def _sources_digest(target: str) -> str:
+    """A digest of ``target``'s template sources (names, sizes, CRC-32 of names and bytes).
+
+    It only has to notice a template edited after compiling, not resist forgery; zlib is already
+    loaded by a run, hashlib (OpenSSL) would cost about 2 ms.
+    """
+    folder = templates_dir() / target
+    crc, total = 0, 0
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".jinja")):
+        with open(os.path.join(folder, name), "rb") as f:
+            data = f.read()
+        crc = zlib.crc32(data, zlib.crc32(f"{name}\0{len(data)}\0".encode(), crc))
+        total += len(data)
+    return f"crc32:{crc:08x}:{total}"
+
+
+def compiled_environment(
+    target: str, filters: tuple[tuple[str, Callable[..., Any]], ...]
+) -> CompiledEnvironment | None:
+    """The compiled built-in templates of ``target``, or None when they do not match the sources."""
+    if target not in COMPILED_TARGETS:
+        return None
+    import importlib
+
+    module = importlib.import_module(f"{__package__}._compiled.{target}")
+    if module.DIGEST != _sources_digest(target):
+        return None
+    return CompiledEnvironment(target, module.TEMPLATES, filters)
 
 
 @lru_cache(maxsize=None)
 def environment(
     target: str, filters: tuple[tuple[str, Callable[..., Any]], ...], overrides: Path | None = None
-) -> jinja2.Environment:
-    """The environment of ``target``'s templates.
+) -> CompiledEnvironment | jinja2.Environment:
+    """The environment of ``target``'s templates: ``get_template(NAME).render(**context)``.
 
-    ``overrides`` is a user's templates directory: a template found at ``overrides/<target>/NAME``
-    is used instead of the built-in ``NAME`` (see docs/templates.md for each template's context).
+    Without ``overrides`` the built-in templates compiled ahead of time render (jinja2 is not
+    imported); with ``overrides``, a user's templates directory, Jinja renders: a template found at
+    ``overrides/<target>/NAME`` is used instead of the built-in ``NAME`` (see docs/templates.md for
+    each template's context).
     """
+    if overrides is None:
+        compiled = compiled_environment(target, filters)
+        if compiled is not None:
+            return compiled
+    return jinja_environment(target, filters, overrides)
+
+
+@lru_cache(maxsize=None)
+def jinja_environment(
+    target: str, filters: tuple[tuple[str, Callable[..., Any]], ...], overrides: Path | None = None
+) -> jinja2.Environment:
+    """The Jinja environment of ``target``'s templates, ``overrides/<target>/`` first when given."""
+    import jinja2
+
     cache_dir = _cache_dir(_settings_key(filters))
     builtin = jinja2.FileSystemLoader(str(templates_dir() / target))
     loader: jinja2.BaseLoader = builtin
@@ -101,8 +200,8 @@ def environment(
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(overrides / target)), builtin])
     env = jinja2.Environment(
         loader=loader,
-        bytecode_cache=_BytecodeCache(cache_dir) if cache_dir else None,
-        **_SETTINGS,
+        bytecode_cache=_bytecode_cache(cache_dir) if cache_dir else None,
+        **settings(),
     )
     env.filters.update(dict(filters))
     return env

@@ -368,7 +368,7 @@ def test_py_str_quotes_like_black() -> None:
 def _fresh_environment() -> Any:
     from stepflow_codegen import templating
 
-    return templating.environment.__wrapped__("python", render_mod.FILTERS)  # not the per-process one
+    return templating.jinja_environment.__wrapped__("python", render_mod.FILTERS)  # not the per-process one
 
 
 def test_templates_are_compiled_once_per_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -77,3 +77,7 @@ def test_wheel_generates_the_protocol(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for t in (ROOT / "templates" / "scaffold").rglob("*.jinja"):
         assert "stepflow_codegen/templates/" + t.relative_to(ROOT / "templates").as_posix() in names, t
+    # the built-in templates compiled ahead of time (rendered without jinja2) and their compiler
+    for module in ("__init__", "python", "typescript", "rust"):
+        assert f"stepflow_codegen/_compiled/{module}.py" in names, module
+    assert "stepflow_codegen/templating_compile.py" in names
