@@ -9,7 +9,7 @@ from typing import Any
 
 from . import MISSING, undefined, getattr_, getitem, join, map_attribute, map_filter, with_locals
 
-DIGEST = 'crc32:8fb30a59:15782'
+DIGEST = 'crc32:5e1b82a4:16095'
 
 
 def t_component_types_ts(ctx: dict[str, Any], F: dict[str, Any]) -> str:
@@ -24,7 +24,9 @@ def t_component_types_ts(ctx: dict[str, Any], F: dict[str, Any]) -> str:
     v_inputs = ctx.get('inputs', MISSING)
     v_json_import = ctx.get('json_import', MISSING)
     v_protocol_import = ctx.get('protocol_import', MISSING)
+    v_protocol_plans = ctx.get('protocol_plans', MISSING)
     v_types = ctx.get('types', MISSING)
+    v_validators_import = ctx.get('validators_import', MISSING)
     w(str((v_header if v_header is not MISSING else undefined('header', T))))
     w("\n\n/**\n * The component authors' types and their validators, generated from\n * ")
     w(str(f_tsdoctext(join((v_inputs if v_inputs is not MISSING else undefined('inputs', T)), ', '))))
@@ -40,11 +42,18 @@ def t_component_types_ts(ctx: dict[str, Any], F: dict[str, Any]) -> str:
     w('import * as rt from "./runtime.js";\n')
     if (v_defaults if v_defaults is not MISSING else undefined('defaults', T)):
         w('import * as dft from "./defaults.js";\n')
+    if (v_validators_import if v_validators_import is not MISSING else undefined('validators_import', T)):
+        w(str((v_validators_import if v_validators_import is not MISSING else undefined('validators_import', T))))
+        w('\n')
     w('\n')
     w(str((v_types if v_types is not MISSING else undefined('types', T))))
     w('\n\n')
     w(str((v_checks if v_checks is not MISSING else undefined('checks', T))))
     w('\n')
+    if (v_protocol_plans if v_protocol_plans is not MISSING else undefined('protocol_plans', T)):
+        w('\n// The schema defaults inside the protocol types the types above refer to (validators.ts keeps\n// its plans private): what parseX, withDefaultsX and withoutDefaultsX fill in and strip there.\n\n')
+        w(str((v_protocol_plans if v_protocol_plans is not MISSING else undefined('protocol_plans', T))))
+        w('\n')
     return "".join(out)
 
 
