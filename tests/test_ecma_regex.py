@@ -619,3 +619,29 @@ def test_notes_name_the_unicode_version() -> None:
     assert any("unicodedata" in n for n in t.notes)
     t = translate(r"\p{Script=Latin}")
     assert t.python is None and any(n.startswith("python:") and "Script" in n for n in t.notes)
+
+
+def test_fuzz_oracle_legacy_mode_agrees_with_node(corpus: Corpus) -> None:
+    """tests/suite/ecma.py judges a legacy pattern with regress without the u flag, on strings
+    whose code units are code points (no astral character, no surrogate), and refuses the rest.
+    Checked on the curated legacy patterns and the random ones the analysis translates (regress
+    backtracks exponentially, or runs out of memory, on some of the random refused ones)."""
+    from tests.suite.ecma import LegacyPatternError, legacy_search
+
+    bad, checked, refused = [], 0, 0
+    for p, t in corpus.translations():
+        if t.js_flags or (p not in corpus.curated and p not in LEGACY_REJECTED and t.python is None):
+            continue
+        if p in corpus.fuzz or p in corpus.grammar:
+            continue
+        for s, want in zip(corpus.subjects[p], corpus.node_match[p]):
+            if any(ord(c) > 0xFFFF or 0xD800 <= ord(c) <= 0xDFFF for c in s):
+                with pytest.raises(LegacyPatternError):
+                    legacy_search(p, s)
+                refused += 1
+                continue
+            checked += 1
+            if legacy_search(p, s) is not want:
+                bad.append((p, s, want))
+    assert checked >= 25000 and refused >= 25000, (checked, refused)
+    assert not bad, f"{len(bad)} disagreements, e.g. {bad[:10]}"
