@@ -1132,7 +1132,7 @@ def _py_property(kind: str, value: str) -> Ranges | None:
 
 class _Renderer:
     def __init__(
-        self, flavour: str, annex_b: bool, groups: dict[int, _GroupInfo], pair_safe: "set[int] | None" = None
+        self, flavour: str, annex_b: bool, groups: dict[int, _GroupInfo], pair_safe: set[int] | None = None
     ) -> None:
         self.f = flavour  # "python" | "rust" | "fancy"
         self.annex_b = annex_b
