@@ -3,7 +3,8 @@
 JSON Schema ``pattern`` / ``patternProperties`` keys are ECMA-262 regular expressions matched
 unanchored (``new RegExp(p, "u").test(s)``).  ``translate`` parses a pattern with a small
 recursive-descent parser of the ECMA-262 grammar (the ``u``-mode grammar; a pattern that is only
-valid under the Annex B legacy grammar is accepted with ``js_flags == ""`` and a note) and renders
+valid under the Annex B legacy grammar is accepted with ``js_flags == ""`` and a note, see
+"Legacy patterns" below) and renders
 the syntax tree for JavaScript, Python ``re`` and the Rust ``regex`` / ``fancy-regex`` crates so
 that ``search``/``is_match`` accept exactly the strings JavaScript accepts:
 
@@ -16,6 +17,35 @@ that ``search``/``is_match`` accept exactly the strings JavaScript accepts:
   natively for Rust; Script / Script_Extensions and most binary properties are Rust-only;
 * backreferences and lookaround need ``fancy-regex`` in Rust; a backreference to a group that
   has not participated matches the empty string, as in ECMA-262.
+
+Legacy (Annex B) patterns.  Without the ``u`` flag JavaScript matches UTF-16 code units: an
+astral character is a high then a low surrogate, and an atom whose set holds a surrogate (a
+negated class, ``.``, ``\\D \\S \\W``, a range over D800-DFFF) may take one half of a pair, which
+code-point matching cannot do.  An identity escape such as ``\\:`` is simply the character (``:``).
+Literal surrogates (and astral literals, which are two of them) are never translated.  Atoms that
+can match a surrogate half ("half-capable") are translated, with every astral code point added
+to their set, when all of these hold (``_legacy_pair_safe``), and refused otherwise:
+
+1. the pattern has no lookaround, no backreference and no ``\\B`` (so the verdict is "some path
+   matches", and no assertion holds strictly inside a pair: ``^ $ \\b`` are false there);
+2. the atom's set holds every surrogate, high and low;
+3. the atom is the whole body of a greedy ``*`` or ``+`` (``{0,}``, ``{1,}``): one astral code
+   point is two iterations in JavaScript, one here, and only ``lo <= 1, hi = inf`` is blind to that;
+4. no half-capable atom can be the next to consume after the run (later in its sequence past
+   nullable terms, or at the start of an enclosing loop's next iteration).
+
+Why it is sound: only half-capable atoms consume surrogates, so a JavaScript match can stand
+between the halves of a pair only (a) by starting there, (b) inside one run, or (c) after a run
+took the high half.  In (a) the first unit taken is the low half, by a run (an assertion before it
+would be false there): starting one unit earlier, with one more iteration, matches as well.  In
+(c) nothing after the run can take the low half (4) nor test the position (1), so the rest of the
+match is empty: one more iteration taking the low half matches as well.  What remains stands
+inside pairs only between two iterations of one run, which merge into one iteration taking the
+astral code point (it is in the set; 3 keeps the count legal); conversely every code-point match
+splits into a unit match.  Other atoms agree on both sides (their sets have no surrogates and no
+astral code points), and ``\\b`` sees surrogates and astral characters alike as non-word.  The
+same holds for strings with lone surrogates (a Python ``str``; a Rust ``&str`` has none): a lone
+surrogate is one unit and one code point.
 
 Standard library only (shared by every target).
 """
@@ -924,6 +954,135 @@ def _captures(node: object) -> set[int]:
     return set()
 
 
+# ---------------------------------------------------------------------------------------------
+# Legacy (Annex B) patterns: when code-point matching gives JavaScript's code-unit verdict (the
+# rule and its soundness argument are in the module docstring).
+
+
+def _legacy_units(node: object) -> Ranges | None:
+    """The code units a legacy ``.`` or class matches (None: not a plain legacy class)."""
+    if isinstance(node, Dot):
+        return _complement(LINE_TERMINATORS, 0xFFFF)
+    if not isinstance(node, CharClass):
+        return None
+    explicit: list[tuple[int, int]] = []
+    for it in node.items:
+        if it[0] == "r":
+            explicit.append((it[1], it[2]))
+        elif it[0] in ("d", "s", "w"):
+            base = {"d": DIGIT, "s": SPACE, "w": WORD}[it[0]]
+            explicit.extend(_complement(base, 0xFFFF) if it[1] else base)
+        else:
+            return None
+    rs = _norm(explicit)
+    return _complement(rs, 0xFFFF) if node.negated else rs
+
+
+def _legacy_pair_safe(tree: Disj) -> set[int]:
+    """Ids of the half-capable atoms (a ``.`` or class whose code units include a surrogate) of
+    a legacy pattern for which code-point matching cannot change the verdict: every surrogate is
+    in the atom's set, the atom is the whole body of a greedy ``*`` / ``+`` (``{0,}``, ``{1,}``),
+    nothing that can follow the run may begin with a half-capable atom, and the pattern has no
+    lookaround, backreference or ``\\B`` (``\\B`` holds between the halves of a pair, the others
+    are not decided by the existence of a path).  Empty when some precondition fails."""
+    parent: dict[int, object] = {}
+    half: list[object] = []
+    clean = True
+
+    def walk(node: object) -> None:
+        nonlocal clean
+        kids: list[object] = []
+        if isinstance(node, Disj):
+            kids = list(node.alts)
+        elif isinstance(node, Seq):
+            kids = list(node.terms)
+        elif isinstance(node, Group):
+            kids = [node.body]
+        elif isinstance(node, Quant):
+            kids = [node.atom]
+        elif isinstance(node, (Look, Backref)) or (isinstance(node, Assertion) and node.kind == "B"):
+            clean = False
+        elif isinstance(node, (Dot, CharClass)):
+            units = _legacy_units(node)
+            if units is None:
+                clean = False
+            elif _intersect(units, SURROGATES):
+                half.append(node)
+        for k in kids:
+            parent[id(k)] = node
+            walk(k)
+
+    walk(tree)
+    if not clean or not half:
+        return set()
+    ids = {id(h) for h in half}
+
+    def nullable(n: object) -> bool:  # assertions count as passable (conservative)
+        if isinstance(n, (Char, Dot, CharClass)):
+            return False
+        if isinstance(n, Group):
+            return nullable(n.body)
+        if isinstance(n, Disj):
+            return any(nullable(a) for a in n.alts)
+        if isinstance(n, Seq):
+            return all(nullable(t) for t in n.terms)
+        if isinstance(n, Quant):
+            return n.lo == 0 or nullable(n.atom)
+        return True  # Assertion
+
+    def first_half(n: object) -> bool:
+        """Can ``n`` consume a half-capable atom before any other code unit?"""
+        if isinstance(n, (Dot, CharClass)):
+            return id(n) in ids
+        if isinstance(n, Group):
+            return first_half(n.body)
+        if isinstance(n, Disj):
+            return any(first_half(a) for a in n.alts)
+        if isinstance(n, Seq):
+            for t in n.terms:
+                if first_half(t):
+                    return True
+                if not nullable(t):
+                    return False
+            return False
+        if isinstance(n, Quant):
+            return n.hi != 0 and first_half(n.atom)
+        return False
+
+    def followed_by_half(n: object) -> bool:
+        """Can a half-capable atom be the next to consume after ``n`` has matched?"""
+        cur = n
+        while id(cur) in parent:
+            up = parent[id(cur)]
+            if isinstance(up, Seq):
+                k = next(i for i, t in enumerate(up.terms) if t is cur)
+                for t in up.terms[k + 1:]:
+                    if first_half(t):
+                        return True
+                    if not nullable(t):
+                        return False
+            elif isinstance(up, Quant) and (up.hi is None or up.hi > 1) and first_half(up.atom):
+                return True  # the enclosing loop's next iteration
+            cur = up
+        return False  # the end of the pattern
+
+    safe: set[int] = set()
+    for h in half:
+        units = _legacy_units(h)
+        q = parent.get(id(h))
+        if (
+            units is not None
+            and not _minus(SURROGATES, units)
+            and isinstance(q, Quant)
+            and q.hi is None
+            and q.lo <= 1
+            and not q.lazy
+            and not followed_by_half(q)
+        ):
+            safe.add(id(h))
+    return safe
+
+
 # The regex crate refuses a pattern whose compiled NFA exceeds 10 MiB (RegexBuilder::size_limit;
 # fancy-regex delegates with the same default).  A rough, conservative estimate (calibrated on
 # regex 1.13: \p{L}{1,230} is about the limit) keeps ``rust`` None rather than failing at run time.
@@ -972,9 +1131,12 @@ def _py_property(kind: str, value: str) -> Ranges | None:
 
 
 class _Renderer:
-    def __init__(self, flavour: str, annex_b: bool, groups: dict[int, _GroupInfo]) -> None:
+    def __init__(
+        self, flavour: str, annex_b: bool, groups: dict[int, _GroupInfo], pair_safe: set[int] | None = None
+    ) -> None:
         self.f = flavour  # "python" | "rust" | "fancy"
         self.annex_b = annex_b
+        self.pair_safe = pair_safe or set()  # legacy atoms that may take whole pairs (_legacy_pair_safe)
         self.groups = groups
         self.problems: list[str] = []
         self.used_gc = False
@@ -1001,7 +1163,7 @@ class _Renderer:
     def _unsafe_legacy(self, rs: Ranges) -> bool:
         return bool(_intersect(rs, SURROGATES))
 
-    def cset(self, items: list[tuple], negated: bool) -> str:
+    def cset(self, items: list[tuple], negated: bool, pair_safe: bool = False) -> str:
         top = 0xFFFF if self.annex_b else MAX_CP
         explicit: list[tuple[int, int]] = []
         props: list[str] = []
@@ -1030,7 +1192,11 @@ class _Renderer:
         rs = _norm(explicit)
         if self.annex_b:
             effective = _complement(rs, 0xFFFF) if negated else rs
-            if self._unsafe_legacy(effective):
+            if pair_safe and not _minus(SURROGATES, effective):
+                # every surrogate is in the set: it takes an astral character as the two units
+                # JavaScript sees (see _legacy_pair_safe)
+                effective = _norm([*effective, (0x10000, MAX_CP)])
+            elif self._unsafe_legacy(effective):
                 return self.fail(
                     "in legacy (non-unicode) mode this can match half of a surrogate pair, "
                     "which code-point matching cannot reproduce"
@@ -1061,9 +1227,9 @@ class _Renderer:
                     return _RS_EMPTY
             return _py_lit(n.cp) if f == "python" else _rs_lit(n.cp)
         if isinstance(n, Dot):
-            return self.cset([("r", a, b) for a, b in LINE_TERMINATORS], True)
+            return self.cset([("r", a, b) for a, b in LINE_TERMINATORS], True, id(n) in self.pair_safe)
         if isinstance(n, CharClass):
-            return self.cset(n.items, n.negated)
+            return self.cset(n.items, n.negated, id(n) in self.pair_safe)
         if isinstance(n, Assertion):
             if n.kind == "^":
                 return "\\A"
@@ -1172,15 +1338,16 @@ def translate(pattern: str) -> Translation:
             "Annex B grammar without flags, matching UTF-16 code units"
         )
     groups = _group_info(tree)
-    py = _Renderer("python", annex_b, groups)
+    pair_safe = _legacy_pair_safe(tree) if annex_b else set()
+    py = _Renderer("python", annex_b, groups, pair_safe)
     python = py.run(tree)
     notes += [f"python: {p}" for p in py.problems]
-    rs = _Renderer("rust", annex_b, groups)
+    rs = _Renderer("rust", annex_b, groups, pair_safe)
     rust = rs.run(tree)
     notes += [f"rust: {p}" for p in rs.problems]
     rust_fancy = None
     if rust is None:
-        fy = _Renderer("fancy", annex_b, groups)
+        fy = _Renderer("fancy", annex_b, groups, pair_safe)
         rust_fancy = fy.run(tree)
         notes += [f"rust_fancy: {p}" for p in fy.problems]
     if python is not None and py.used_gc:
