@@ -31,7 +31,7 @@ from ...ir.formats import ASSERTED
 from ...ir.model import MISSING
 from ...records import dataclass
 from .escape import py_literal, py_str
-from .format import format_chunk
+from .format import LINE_LENGTH, format_chunk
 
 __all__ = ["ValidatorModule", "build_validators", "format_function", "translate_pattern"]
 
@@ -287,8 +287,8 @@ class _Gen:
             d = n.dynamic_ref
             if self.dyn and d.candidates:
                 table = f"_D{nid}"
-                entries = ", ".join(f"{r}: {self.fn(c)}" for r, c in d.candidates)
-                self.tables.append(format_chunk(f"{table}: dict[int, Validator] = {{{entries}}}\n"))
+                entries = [f"{r}: {self.fn(c)}" for r, c in d.candidates]
+                self.tables.append(_table(f"{table}: dict[int, Validator] = {{", entries, "}"))
                 L.append(f"    f: Validator = {self.fn(d.initial)}")
                 L.append("    for r in s:")
                 L.append(f"        g = {table}.get(r)")
@@ -370,8 +370,7 @@ class _Gen:
 
     def func_table(self, prefix: str, nid: int, children: tuple[int, ...]) -> str:
         name = f"_{prefix}{nid}"
-        body = ", ".join(self.fn(c) for c in children) + ("," if len(children) == 1 else "")
-        self.tables.append(format_chunk(f"{name}: tuple[Validator, ...] = ({body})\n"))
+        self.tables.append(_table(f"{name}: tuple[Validator, ...] = (", [self.fn(c) for c in children], ")"))
         return name
 
     # -- kinds and equality -----------------------------------------------------------------
@@ -547,8 +546,8 @@ class _Gen:
         props = None
         if n.properties:
             props = f"_M{nid}"
-            entries = ", ".join(f"{self.const(py_str(k))}: {self.fn(c)}" for k, c in n.properties)
-            self.tables.append(format_chunk(f"{props}: dict[str, Validator] = {{{entries}}}\n"))
+            entries = [f"{self.const(py_str(k))}: {self.fn(c)}" for k, c in n.properties]
+            self.tables.append(_table(f"{props}: dict[str, Validator] = {{", entries, "}"))
         add = n.additional_properties
         add_never = add is not None and self.v.nodes[add].never
         simple = not n.pattern_properties and n.property_names is None and not tracks
@@ -618,6 +617,22 @@ class _Gen:
             L.append("            if hit:")
             L.append("                seen.props.add(k)")
         return L
+
+
+def _table(head: str, items: list[str], close: str) -> str:
+    """``head`` + the items as a display + ``close`` (one statement), laid out as black lays it out.
+
+    ``head`` ends with the display's opening bracket, which is the statement's last one, and the items
+    are names, numbers or ``name: name`` pairs (no brackets, no strings).  On one line when it fits;
+    else black explodes the display one item per line with a trailing comma, written so here
+    directly: the layout module would reach the same lines (``tests/test_python_validators.py``
+    compares the two), but splitting such a statement is the costliest thing it does for a
+    validators module.  A one-item tuple keeps its comma either way.
+    """
+    one = head + ", ".join(items) + ("," if len(items) == 1 and close == ")" else "") + close
+    if len(one) <= LINE_LENGTH or len(items) < 2 or len(head) > LINE_LENGTH:
+        return format_chunk(one + "\n")
+    return format_chunk(head + "\n" + "".join(f"    {item},\n" for item in items) + close + "\n")
 
 
 def _drop_unused_t(text: str) -> str:
