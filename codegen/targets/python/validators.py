@@ -625,9 +625,9 @@ def _table(head: str, items: list[str], close: str) -> str:
     ``head`` ends with the display's opening bracket, which is the statement's last one, and the items
     are names, numbers or ``name: name`` pairs (no brackets, no strings).  On one line when it fits;
     else black explodes the display one item per line with a trailing comma, written so here
-    directly: the layout module would reach the same lines (``tests/test_python_validators.py``
-    compares the two), but splitting such a statement is the costliest thing it does for a
-    validators module.  A one-item tuple keeps its comma either way.
+    directly (``tests/test_layout.py`` compares every table of the protocol, the fixtures and
+    Kubernetes with black): the layout module would reach the same lines, but splitting such
+    statements was most of its work on a validators module.  A one-item tuple keeps its comma.
     """
     one = head + ", ".join(items) + ("," if len(items) == 1 and close == ")" else "") + close
     if len(one) <= LINE_LENGTH or len(items) < 2 or len(head) > LINE_LENGTH:
