@@ -684,13 +684,7 @@ def build_validators(
             "",
         ]
         return ValidatorModule("\n".join(lines))
-    order: list[int] = []
-    seen: set[int] = set()
-    for decl_id in sorted(decl_nodes):
-        for nid in validation.reachable(decl_nodes[decl_id]):
-            if nid not in seen:
-                seen.add(nid)
-                order.append(nid)
+    order = validation.reachable_from(decl_nodes.values())
     order.sort()
     gen = _Gen(validation, order, diags)
     funcs = [_drop_unused_t(gen.function(validation.nodes[nid])) for nid in order if nid not in gen.alias]
