@@ -635,11 +635,19 @@ def _table(head: str, items: list[str], close: str) -> str:
     return format_chunk(head + "\n" + "".join(f"    {item},\n" for item in items) + close + "\n")
 
 
+_T_LINE = "    t = type(x)"
+_T_USED = re.compile(r"\bt\b")
+
+
 def _drop_unused_t(text: str) -> str:
+    """``text`` without its ``t = type(x)`` lines if nothing else names ``t`` (one search of the
+    other lines joined: a newline is no word character, so no match spans two lines)."""
     lines = text.split("\n")
-    if not any(re.search(r"\bt\b", line) for line in lines if line != "    t = type(x)"):
-        lines = [line for line in lines if line != "    t = type(x)"]
-    return "\n".join(lines)
+    kept = [line for line in lines if line != _T_LINE]
+    if len(kept) == len(lines):
+        return text
+    rest = "\n".join(kept)
+    return text if _T_USED.search(rest) else rest
 
 
 HEADER_DOC = '''"""Validators generated from the schemas' validation graph (private to this package).
