@@ -44,14 +44,27 @@ def map_decl(d: ir.Decl, f: Callable[[ir.TypeExpr], ir.TypeExpr]) -> ir.Decl:
 
 
 def walk_expr(e: ir.TypeExpr) -> list[ir.TypeExpr]:
+    """Every node of ``e``, children before their parent, in the order :func:`map_expr` visits them
+    (a plain walk: nothing is rebuilt)."""
     out: list[ir.TypeExpr] = []
-
-    def visit(x: ir.TypeExpr) -> ir.TypeExpr:
-        out.append(x)
-        return x
-
-    map_expr(e, visit)
+    _walk(e, out)
     return out
+
+
+def _walk(e: ir.TypeExpr, out: list[ir.TypeExpr]) -> None:
+    if isinstance(e, ir.ArrayType):
+        _walk(e.items, out)
+    elif isinstance(e, ir.TupleType):
+        for i in e.items:
+            _walk(i, out)
+        if e.rest is not None:
+            _walk(e.rest, out)
+    elif isinstance(e, ir.MapType):
+        _walk(e.values, out)
+    elif isinstance(e, ir.UnionType):
+        for v in e.variants:
+            _walk(v, out)
+    out.append(e)
 
 
 def decl_exprs(d: ir.Decl) -> list[ir.TypeExpr]:
