@@ -76,10 +76,11 @@ _OTHER_KEYWORDS: tuple[str, ...] = ()
 """The fields of a validation node besides its reference (made on first use)."""
 
 
-def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None) -> bool:
+def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None, any_ref: bool = False) -> bool:
     """The node only applies ``$ref`` (its function would just call the target's); an asserted
-    ``format`` (``validation.asserted_format``) is a keyword of its own."""
-    if n.ref is None or (dynamic and n.resource is not None):
+    ``format`` (``validation.asserted_format``) is a keyword of its own.  ``any_ref``: whether it
+    holds a reference or not (only the other keywords are looked at)."""
+    if (n.ref is None and not any_ref) or (dynamic and n.resource is not None):
         return False
     if validation is not None and validation.asserted_format(n) is not None:
         return False
@@ -100,13 +101,6 @@ def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None) 
         elif not (value is None or value is False or (isinstance(value, tuple) and not value)):
             return False
     return True
-
-
-def _with_ref(n: v.Node) -> v.Node:
-    """``n`` with a (dummy) reference: pure-reference detection then says "no other keyword"."""
-    from dataclasses import replace
-
-    return replace(n, ref=n.id)
 
 
 def _json_key(value: object) -> str:
@@ -185,7 +179,7 @@ class _Gen:
         n = self.v.nodes[self.alias.get(nid, nid)]
         if n.ref is not None or (self.dyn and n.resource is not None):
             return False
-        return _pure_ref(_with_ref(n), self.dyn, self.v)
+        return _pure_ref(n, self.dyn, self.v, any_ref=True)
 
     def fn(self, nid: int) -> str:
         """The function of node ``nid``: a node that only holds ``$ref`` is its target's function."""
