@@ -139,13 +139,18 @@ class _Gen:
         """The format checks the functions call (imported from ``_formats``)."""
 
     # -- names ------------------------------------------------------------------------------
-    def const(self, source: str, key: str | None = None) -> str:
+    def const(self, source: str, key: str | None = None, items: list[str] | None = None) -> str:
+        """The module constant holding ``source``; ``items``: ``source`` is the tuple of these
+        integer literals (laid out as a table when it does not fit on a line)."""
         key = key if key is not None else source
         name = self.consts.get(key)
         if name is None:
             name = f"_K{len(self.consts)}"
             self.consts[key] = name
-            self.const_lines.append(format_chunk(f"{name} = {source}\n"))
+            if items is not None:
+                self.const_lines.append(_table(f"{name} = (", items, ")"))
+            else:
+                self.const_lines.append(format_chunk(f"{name} = {source}\n"))
         return name
 
     def pattern(self, pat: str, node: v.Node, where: str, what: str = "every string it applies to") -> str | None:
@@ -411,9 +416,11 @@ class _Gen:
         if values and all(isinstance(e, str) for e in values):
             lit = "frozenset({" + ", ".join(py_str(e) for e in dict.fromkeys(values)) + "})"  # type: ignore[arg-type]
             return f"t is not str or x not in {self.const(lit)}"
-        lit = "(" + ", ".join(py_literal(e) for e in values) + ("," if len(values) == 1 else "") + ")"
+        literals = [py_literal(e) for e in values]
+        lit = "(" + ", ".join(literals) + ("," if len(values) == 1 else "") + ")"
         key = "enum:" + ",".join(_json_key(e) for e in values)
-        return f"not json_in(x, {self.const(lit, key)})"
+        ints = all(type(e) is int for e in values)  # plain integer literals: a table black explodes as such
+        return f"not json_in(x, {self.const(lit, key, literals if ints else None)})"
 
     # -- arrays -----------------------------------------------------------------------------
     def array_block(self, n: v.Node, seen: str) -> list[str]:
@@ -617,15 +624,16 @@ def _table(head: str, items: list[str], close: str) -> str:
     """``head`` + the items as a display + ``close`` (one statement), laid out as black lays it out.
 
     ``head`` ends with the display's opening bracket, which is the statement's last one, and the items
-    are names, numbers or ``name: name`` pairs (no brackets, no strings).  On one line when it fits;
+    are names, integers or ``name: name`` pairs (no brackets, no strings).  On one line when it fits;
     else black explodes the display one item per line with a trailing comma, written so here
     directly (``tests/test_layout.py`` compares every table of the protocol, the fixtures and
     Kubernetes with black): the layout module would reach the same lines, but splitting such
     statements was most of its work on a validators module.  A one-item tuple keeps its comma.
     """
     one = head + ", ".join(items) + ("," if len(items) == 1 and close == ")" else "") + close
-    if len(one) <= LINE_LENGTH or len(items) < 2 or len(head) > LINE_LENGTH:
-        return format_chunk(one + "\n")
+    fits = len(one) <= LINE_LENGTH
+    if fits or len(items) < 2 or len(head) > LINE_LENGTH or max(map(len, items)) > LINE_LENGTH - 5:
+        return format_chunk(one + "\n")  # on one line, or left to the layout module
     return format_chunk(head + "\n" + "".join(f"    {item},\n" for item in items) + close + "\n")
 
 
