@@ -14,9 +14,10 @@ A class made by this decorator is the same dataclass to every user:
   fields), ``repr``, ``__match_args__`` and, for ``frozen=True``, the refusal to assign or delete a
   field (``FrozenInstanceError``) behave as ``dataclasses.dataclass``'s; methods the class body
   defines itself are kept, as ``dataclasses`` keeps them;
-* ``__init__`` is the code ``dataclasses`` writes (the same parameters, defaults, factories and
-  ``__post_init__`` call), compiled when the class is first instantiated: a run compiles the
-  constructors of the classes it uses, once each, and nothing else.
+* ``__init__`` does what the code ``dataclasses`` writes does (the same parameters, defaults,
+  factories and ``__post_init__`` call), compiled when the class is first instantiated: a run
+  compiles the constructors of the classes it uses, once each, and nothing else (written to be
+  quick to compile: see :func:`_compile_init`).
 
 The other methods are shared functions (an ``operator.attrgetter`` per class gives the compared
 fields as a tuple), so nothing else is compiled.  Only the arguments ``frozen`` and ``order`` are
@@ -214,32 +215,41 @@ _FACTORY = object()
 
 
 def _compile_init(cls: type, fields: dict[str, dataclasses.Field[Any]], frozen: bool) -> Any:
-    """The ``__init__`` ``dataclasses`` writes for ``cls``."""
+    """The ``__init__`` ``dataclasses`` writes for ``cls``: the same parameters, defaults, factories
+    and ``__post_init__`` call.  Two things make it cheaper to compile (compiling is most of what
+    the first instance of a class costs): the defaults are the function's ``__defaults__`` rather
+    than expressions in its signature, and a frozen class's fields go into the instance dict in one
+    update, which is what ``object.__setattr__`` does for each (no data descriptor of the class
+    shadows a field: else the fields are set one by one, as ``dataclasses`` sets them)."""
     params = ["self"]
-    body = []
+    defaults: list[Any] = []
+    values: list[tuple[str, str]] = []
     env: dict[str, Any] = {"__setattr": object.__setattr__, "__FACTORY": _FACTORY}
     for i, f in enumerate(fields.values()):
         n = f.name
+        params.append(n)
+        value = n
         if f.default_factory is not _NO_DEFAULT:
             env[f"__factory_{i}"] = f.default_factory
-            params.append(f"{n}=__FACTORY")
+            defaults.append(_FACTORY)
             value = f"__factory_{i}() if {n} is __FACTORY else {n}"
         elif f.default is not _NO_DEFAULT:
-            env[f"__default_{i}"] = f.default
-            params.append(f"{n}=__default_{i}")
-            value = n
-        else:
-            params.append(n)
-            value = n
-        body.append(f"__setattr(self, {n!r}, {value})" if frozen else f"self.{n} = {value}")
+            defaults.append(f.default)
+        values.append((n, value))
+    if frozen and values and not any(hasattr(type(getattr(cls, n, None)), "__set__") for n in fields):
+        body = ["self.__dict__.update({" + ", ".join(f"{n!r}: {value}" for n, value in values) + "})"]
+    elif frozen:
+        body = [f"__setattr(self, {n!r}, {value})" for n, value in values]
+    else:
+        body = [f"self.{n} = {value}" for n, value in values]
     if hasattr(cls, "__post_init__"):
         body.append("self.__post_init__()")
     if not body:
         body.append("pass")
-    lines = "\n".join(f"  {b}" for b in body)
-    source = f"def __make({', '.join(env)}):\n def __init__({', '.join(params)}):\n{lines}\n return __init__\n"
-    scope: dict[str, Any] = {}
-    exec(compile(source, f"<{cls.__qualname__}.__init__>", "exec"), {}, scope)  # noqa: S102 - our own source
-    init = scope["__make"](**env)
+    lines = "\n".join(f" {b}" for b in body)
+    source = f"def __init__({', '.join(params)}):\n{lines}\n"
+    exec(compile(source, f"<{cls.__qualname__}.__init__>", "exec"), env)  # noqa: S102 - our own source
+    init = env.pop("__init__")
+    init.__defaults__ = tuple(defaults) or None
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init

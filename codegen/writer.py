@@ -121,13 +121,29 @@ def plan(
     return p
 
 
-def apply(p: Plan) -> None:
-    import tempfile
+_TEMP_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
 
+
+def _temp_file(folder: Path) -> tuple[int, str]:
+    """A new empty file in ``folder`` that no one else opened, as ``tempfile.mkstemp`` makes it
+    (exclusive creation, mode 0600, a random name), without importing ``tempfile`` (with the
+    ``shutil``, ``random`` and compression modules it loads, more than the whole write)."""
+    for _ in range(100):
+        name = os.path.join(folder, f".stepflow-codegen-{os.urandom(6).hex()}")
+        try:
+            return os.open(name, _TEMP_FLAGS, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{folder}: no free temporary file name")
+
+
+def apply(p: Plan) -> None:
     for rel in p.writes:
         target = p.out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".stepflow-codegen-", dir=target.parent)
+        fd, tmp = _temp_file(target.parent)
         try:
             os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:

@@ -114,6 +114,73 @@ def test_kubernetes_chunks_match_black_without_calling_it(monkeypatch: pytest.Mo
     assert_like_black(chunks)
 
 
+def test_validator_tables_are_exploded_as_black_explodes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The validators module writes its long tables (``_M``/``_D``/``_F`` displays) exploded itself,
+    without the layout module: each must be what black makes of the one-line statement."""
+    validators = importlib.import_module("stepflow_codegen.targets.python.validators")
+    real_table = validators._table
+    tables: list[tuple[str, tuple[str, ...], str]] = []
+
+    def capture(head: str, items: list[str], close: str) -> str:
+        tables.append((head, tuple(items), close))
+        return real_table(head, items, close)
+
+    monkeypatch.setattr(validators, "_table", capture)
+    k8s = kubernetes_definitions()
+    assert k8s is not None, "the Kubernetes definitions come with kubernetes-validate: pip install -c constraints.txt -e '.[dev]'"
+    for paths in [*(get() for get in SOURCES.values()), [k8s]]:
+        diags = Diagnostics()
+        program = build_program(paths, diags, cwd=REPO)
+        render_mod.render_python(program, render_mod.PythonOptions("pkg", "cmd"), diags)
+    monkeypatch.undo()
+    exploded = 0
+    for head, items, close in sorted(set(tables)):
+        one_line = head + ", ".join(items) + ("," if len(items) == 1 and close == ")" else "") + close + "\n"
+        got = real_table(head, list(items), close)
+        assert got == black_format(one_line), f"differs from black for:\n{one_line}"
+        exploded += got.count("\n") > 1
+    assert exploded > 100  # Kubernetes alone has hundreds of tables too long for one line
+
+
+def test_annotated_aliases_are_laid_out_as_black_lays_them_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Name: TypeAlias = Annotated[...]`` is laid out by the type mapper itself when too long (see
+    ``types._annotated_alias``): for every alias of the protocol, the fixtures and Kubernetes, and for
+    seeded random names and targets around the limits, it must be black's layout of the one-line
+    statement."""
+    types_mod = importlib.import_module("stepflow_codegen.targets.python.types")
+    real = types_mod._annotated_alias
+    seen: list[tuple[str, str, str]] = []
+
+    def capture(name: str, target: str, marker: str) -> str:
+        seen.append((name, target, marker))
+        return real(name, target, marker)
+
+    monkeypatch.setattr(types_mod, "_annotated_alias", capture)
+    k8s = kubernetes_definitions()
+    assert k8s is not None, "the Kubernetes definitions come with kubernetes-validate: pip install -c constraints.txt -e '.[dev]'"
+    for paths in [*(get() for get in SOURCES.values()), [k8s]]:
+        diags = Diagnostics()
+        program = build_program(paths, diags, cwd=REPO)
+        render_mod.render_python(program, render_mod.PythonOptions("pkg", "cmd"), diags)
+    monkeypatch.undo()
+    rng = random.Random(11)
+    words = ["Io", "K8S", "Api", "Apps", "V1", "Status", "Condition", "Spec", "Template", "Object", "Meta"]
+    for _ in range(300):
+        name = "".join(rng.choice(words) for _ in range(rng.randint(1, 16)))
+        parts = ["".join(rng.choice(words) for _ in range(rng.randint(1, 14))) for _ in range(rng.randint(1, 3))]
+        target = rng.choice(["{}", "list[{}]", "dict[str, {}]", "{} | None", "list[{}] | None"]).format(" | ".join(parts))
+        seen.append((name, target, f"_runtime.Named({py_str(name)})"))
+    laid = 0
+    for name, target, marker in sorted(set(seen)):
+        value = real(name, target, marker)
+        if "\n" not in value:
+            continue  # one line: kept, or split by the layout module (the tests above)
+        got = f"{name}: TypeAlias = {value}\n"
+        assert got == black_format(f"{name}: TypeAlias = Annotated[{target}, {marker}]\n"), got
+        laid += 1
+    assert laid > 200  # Kubernetes and the random ones have hundreds too long for one line
+
+
 def test_longnames_fixture_needs_splitting() -> None:
     """The synthetic fixture really exercises the split rules (its golden is laid out by us)."""
     text = (REPO / "tests" / "golden" / "longnames" / "python" / "types.py").read_text(encoding="utf-8")

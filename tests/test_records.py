@@ -8,6 +8,7 @@ Every class is declared twice, once with each decorator, and the two are compare
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import pickle
 from typing import Any
 
@@ -64,8 +65,16 @@ def test_same_as_dataclasses(frozen: bool, order: bool) -> None:
         assert dataclasses.asdict(o) == dataclasses.asdict(r)
         assert dataclasses.astuple(o) == dataclasses.astuple(r)
         assert o.d == r.d and o.total() == r.total()
+        assert list(vars(o).items()) == list(vars(r).items())  # the same instance dict, in field order
         assert dataclasses.replace(o, b="z") == ours(**{**dataclasses.asdict(o), "b": "z"})
         objs.append((r, o))
+    # once compiled (on the first instance), __init__ takes the parameters dataclasses' takes, with
+    # the same defaults (a factory's parameter has a marker of its own in each)
+    def params(cls: type) -> list[tuple[str, Any, Any]]:
+        return [(p.name, p.kind, p.default if isinstance(p.default, (int, str, tuple)) else "marker")
+                for p in inspect.signature(cls).parameters.values()]  # fmt: skip
+
+    assert params(ours) == params(ref)
     for r1, o1 in objs:
         for r2, o2 in objs:
             assert (o1 == o2) == (r1 == r2) and (o1 != o2) == (r1 != r2)

@@ -166,10 +166,14 @@ class Document:
 
 
 def escape_pointer_token(token: str) -> str:
+    if "~" not in token and "/" not in token:
+        return token
     return token.replace("~", "~0").replace("/", "~1")
 
 
 def pointer_join(pointer: str, *tokens: str | int) -> str:
+    if len(tokens) == 1:
+        return pointer + "/" + escape_pointer_token(str(tokens[0]))
     return pointer + "".join("/" + escape_pointer_token(str(t)) for t in tokens)
 
 
@@ -178,6 +182,8 @@ def pointer_tokens(pointer: str) -> list[str]:
         return [] if pointer == "" else [""]
     if not pointer.startswith("/"):
         raise ValueError(pointer)
+    if "~" not in pointer:
+        return pointer[1:].split("/")
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 

@@ -15,43 +15,71 @@ from . import model as ir
 
 
 def map_expr(e: ir.TypeExpr, f: Callable[[ir.TypeExpr], ir.TypeExpr]) -> ir.TypeExpr:
-    """Rebuild ``e`` bottom-up, applying ``f`` to every node."""
+    """Rebuild ``e`` bottom-up, applying ``f`` to every node (a node whose children ``f`` left as
+    they were is kept, not copied: the IR is frozen, so only its value counts)."""
     if isinstance(e, ir.ArrayType):
-        e = replace(e, items=map_expr(e.items, f))
+        items = map_expr(e.items, f)
+        if items is not e.items:
+            e = replace(e, items=items)
     elif isinstance(e, ir.TupleType):
-        e = replace(
-            e,
-            items=tuple(map_expr(i, f) for i in e.items),
-            rest=None if e.rest is None else map_expr(e.rest, f),
-        )
+        parts = tuple(map_expr(i, f) for i in e.items)
+        rest = None if e.rest is None else map_expr(e.rest, f)
+        if rest is not e.rest or _changed(parts, e.items):
+            e = replace(e, items=parts, rest=rest)
     elif isinstance(e, ir.MapType):
-        e = replace(e, values=map_expr(e.values, f))
+        values = map_expr(e.values, f)
+        if values is not e.values:
+            e = replace(e, values=values)
     elif isinstance(e, ir.UnionType):
-        e = replace(e, variants=tuple(map_expr(v, f) for v in e.variants))
+        variants = tuple(map_expr(v, f) for v in e.variants)
+        if _changed(variants, e.variants):
+            e = replace(e, variants=variants)
     return f(e)
+
+
+def _changed(new: tuple[ir.TypeExpr, ...], old: tuple[ir.TypeExpr, ...]) -> bool:
+    return any(a is not b for a, b in zip(new, old))
 
 
 def map_decl(d: ir.Decl, f: Callable[[ir.TypeExpr], ir.TypeExpr]) -> ir.Decl:
     if isinstance(d, ir.ObjectDecl):
+        types = [map_expr(fl.type, f) for fl in d.fields]
+        additional = None if d.additional is None else map_expr(d.additional, f)
+        if additional is d.additional and not any(t is not fl.type for t, fl in zip(types, d.fields)):
+            return d
         return replace(
             d,
-            fields=tuple(replace(fl, type=map_expr(fl.type, f)) for fl in d.fields),
-            additional=None if d.additional is None else map_expr(d.additional, f),
+            fields=tuple(fl if t is fl.type else replace(fl, type=t) for t, fl in zip(types, d.fields)),
+            additional=additional,
         )
     if isinstance(d, ir.AliasDecl):
-        return replace(d, target=map_expr(d.target, f))
+        target = map_expr(d.target, f)
+        return d if target is d.target else replace(d, target=target)
     return d
 
 
 def walk_expr(e: ir.TypeExpr) -> list[ir.TypeExpr]:
+    """Every node of ``e``, children before their parent, in the order :func:`map_expr` visits them
+    (a plain walk: nothing is rebuilt)."""
     out: list[ir.TypeExpr] = []
-
-    def visit(x: ir.TypeExpr) -> ir.TypeExpr:
-        out.append(x)
-        return x
-
-    map_expr(e, visit)
+    _walk(e, out)
     return out
+
+
+def _walk(e: ir.TypeExpr, out: list[ir.TypeExpr]) -> None:
+    if isinstance(e, ir.ArrayType):
+        _walk(e.items, out)
+    elif isinstance(e, ir.TupleType):
+        for i in e.items:
+            _walk(i, out)
+        if e.rest is not None:
+            _walk(e.rest, out)
+    elif isinstance(e, ir.MapType):
+        _walk(e.values, out)
+    elif isinstance(e, ir.UnionType):
+        for v in e.variants:
+            _walk(v, out)
+    out.append(e)
 
 
 def decl_exprs(d: ir.Decl) -> list[ir.TypeExpr]:

@@ -47,6 +47,7 @@ implementation the tests compare the targets and the front end with):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import field
 
 from ..records import dataclass
@@ -219,8 +220,17 @@ class Validation:
 
     def reachable(self, start: NodeId) -> list[NodeId]:
         """Every node reachable from ``start`` (itself included), in a stable order."""
-        seen = {start}
-        order = [start]
+        return self.reachable_from((start,))
+
+    def reachable_from(self, starts: Iterable[NodeId]) -> list[NodeId]:
+        """Every node reachable from any of ``starts`` (themselves included), each once, in a stable
+        order: one walk, where a walk per start would go over what the starts share again."""
+        seen: set[NodeId] = set()
+        order: list[NodeId] = []
+        for start in starts:
+            if start not in seen:
+                seen.add(start)
+                order.append(start)
         i = 0
         while i < len(order):
             for c in self.nodes[order[i]].children():

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..records import dataclass
@@ -19,20 +20,33 @@ if TYPE_CHECKING:
     from ..ir.model import Decl, EnumMember
 
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
 
 
 def ascii_fold(text: str) -> str:
     """Unicode -> ASCII letters where a decomposition exists; other characters become separators."""
+    if text.isascii():
+        return text  # NFKD leaves ASCII as it is, and no ASCII character is combining
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c if c.isascii() else " " for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=8192)
+def _part_words(part: str) -> tuple[str, ...]:
+    """The words of one name part (the case converters ask for the same names many times a run)."""
+    out: list[str] = []
+    for chunk in _SEPARATORS.split(ascii_fold(part)):
+        out.extend(_WORD_RE.findall(chunk))
+    return tuple(out)
+
+
 def words(*parts: str) -> list[str]:
     """Split name parts into words: camelCase, snake_case, kebab-case, dotted and spaced names."""
+    if len(parts) == 1:
+        return list(_part_words(parts[0]))
     out: list[str] = []
     for part in parts:
-        for chunk in re.split(r"[^A-Za-z0-9]+", ascii_fold(part)):
-            out.extend(_WORD_RE.findall(chunk))
+        out.extend(_part_words(part))
     return out
 
 

@@ -20,7 +20,8 @@ from ...ir import model as ir
 from ...records import dataclass
 from ..naming import NameTable, pascal, snake
 from .escape import py_docstring, py_doctext
-from .format import black_format, needs_black
+from .format import black_format
+from .layout import layout_chunk
 from .types import PythonTypeMapper
 
 LINE = 88
@@ -207,9 +208,17 @@ def _doc(m: ir.Method, roles: ir.Protocol) -> str:
 
 
 def format_member(text: str) -> str:
-    """A class member (indented by 4) formatted as black does (black runs only for long lines)."""
-    if not needs_black(text):
+    """A class member (indented by 4) formatted as black does (black runs only for long lines).
+
+    A member that opens with ``def`` or a decorator is laid out alike with or without a class line
+    above it (only a string opening the body would be the class docstring), so the layout module's
+    answer for the member itself is final; anything else, or a member it declines, is formatted
+    inside a class."""
+    laid = layout_chunk(text)
+    if laid == text:
         return text
+    if laid is not None and text.lstrip(" ").startswith(("def ", "async def ", "@")):
+        return laid
     wrapped = black_format("class _:\n" + text)
     return wrapped.split("\n", 1)[1]
 

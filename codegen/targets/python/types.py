@@ -22,6 +22,7 @@ from ..naming import enum_member_names as shared_enum_member_names
 from ...analysis.namespaces import author_decls
 from ..naming import NameTable, naming_order, pascal, report_renames, snake
 from .escape import py_comment, py_literal, py_str
+from .layout import LINE_LENGTH
 
 MODULE_NAMES = frozenset(
     {
@@ -57,6 +58,30 @@ RESERVED_FIELD_NAMES = frozenset(
 )
 
 Defaults = Literal["preserve", "apply"]
+
+
+def _annotated_alias(name: str, target: str, marker: str) -> str:
+    """What follows ``{name}: TypeAlias = `` in ``decl_alias.jinja``: ``Annotated[target, marker]``,
+    laid out as black lays the statement out.
+
+    When the statement is too long but its head (up to ``Annotated[``) fits, black splits at the
+    subscript (the optional parentheses around the right-hand side are omitted: nothing in them but
+    one subscript): the two items on one line of their own when they fit there, else one item per
+    line with a trailing comma.  Written so here directly (``tests/test_layout.py`` compares it
+    with black); any other case (a head too long, an item too long, non-ASCII text) is one line
+    for the layout module, as before.
+    """
+    one = f"Annotated[{target}, {marker}]"
+    head = f"{name}: TypeAlias = Annotated["
+    fits = len(head) - len("Annotated[") + len(one) <= LINE_LENGTH
+    if fits or len(head) > LINE_LENGTH or not (one + head).isascii():
+        return one
+    body = f"    {target}, {marker}"
+    if len(body) <= LINE_LENGTH:
+        return f"Annotated[\n{body}\n]"
+    if len(target) + 5 <= LINE_LENGTH and len(marker) + 5 <= LINE_LENGTH:
+        return f"Annotated[\n    {target},\n    {marker},\n]"
+    return one
 
 
 @dataclass
@@ -571,7 +596,7 @@ class PythonTypeMapper:
             name,
             _doc(d.doc),
             d.id,
-            alias=f"Annotated[{self.expr(d.target, d.source)}, _runtime.Named({py_str(name)})]",
+            alias=_annotated_alias(name, self.expr(d.target, d.source), f"_runtime.Named({py_str(name)})"),
             source_comment=comment,
         )
 

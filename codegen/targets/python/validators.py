@@ -31,7 +31,7 @@ from ...ir.formats import ASSERTED
 from ...ir.model import MISSING
 from ...records import dataclass
 from .escape import py_literal, py_str
-from .format import format_chunk
+from .format import LINE_LENGTH, format_chunk
 
 __all__ = ["ValidatorModule", "build_validators", "format_function", "translate_pattern"]
 
@@ -76,10 +76,11 @@ _OTHER_KEYWORDS: tuple[str, ...] = ()
 """The fields of a validation node besides its reference (made on first use)."""
 
 
-def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None) -> bool:
+def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None, any_ref: bool = False) -> bool:
     """The node only applies ``$ref`` (its function would just call the target's); an asserted
-    ``format`` (``validation.asserted_format``) is a keyword of its own."""
-    if n.ref is None or (dynamic and n.resource is not None):
+    ``format`` (``validation.asserted_format``) is a keyword of its own.  ``any_ref``: whether it
+    holds a reference or not (only the other keywords are looked at)."""
+    if (n.ref is None and not any_ref) or (dynamic and n.resource is not None):
         return False
     if validation is not None and validation.asserted_format(n) is not None:
         return False
@@ -100,13 +101,6 @@ def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None) 
         elif not (value is None or value is False or (isinstance(value, tuple) and not value)):
             return False
     return True
-
-
-def _with_ref(n: v.Node) -> v.Node:
-    """``n`` with a (dummy) reference: pure-reference detection then says "no other keyword"."""
-    from dataclasses import replace
-
-    return replace(n, ref=n.id)
 
 
 def _json_key(value: object) -> str:
@@ -145,13 +139,18 @@ class _Gen:
         """The format checks the functions call (imported from ``_formats``)."""
 
     # -- names ------------------------------------------------------------------------------
-    def const(self, source: str, key: str | None = None) -> str:
+    def const(self, source: str, key: str | None = None, items: list[str] | None = None) -> str:
+        """The module constant holding ``source``; ``items``: ``source`` is the tuple of these
+        integer literals (laid out as a table when it does not fit on a line)."""
         key = key if key is not None else source
         name = self.consts.get(key)
         if name is None:
             name = f"_K{len(self.consts)}"
             self.consts[key] = name
-            self.const_lines.append(format_chunk(f"{name} = {source}\n"))
+            if items is not None:
+                self.const_lines.append(_table(f"{name} = (", items, ")"))
+            else:
+                self.const_lines.append(format_chunk(f"{name} = {source}\n"))
         return name
 
     def pattern(self, pat: str, node: v.Node, where: str, what: str = "every string it applies to") -> str | None:
@@ -185,7 +184,7 @@ class _Gen:
         n = self.v.nodes[self.alias.get(nid, nid)]
         if n.ref is not None or (self.dyn and n.resource is not None):
             return False
-        return _pure_ref(_with_ref(n), self.dyn, self.v)
+        return _pure_ref(n, self.dyn, self.v, any_ref=True)
 
     def fn(self, nid: int) -> str:
         """The function of node ``nid``: a node that only holds ``$ref`` is its target's function."""
@@ -287,8 +286,8 @@ class _Gen:
             d = n.dynamic_ref
             if self.dyn and d.candidates:
                 table = f"_D{nid}"
-                entries = ", ".join(f"{r}: {self.fn(c)}" for r, c in d.candidates)
-                self.tables.append(format_chunk(f"{table}: dict[int, Validator] = {{{entries}}}\n"))
+                entries = [f"{r}: {self.fn(c)}" for r, c in d.candidates]
+                self.tables.append(_table(f"{table}: dict[int, Validator] = {{", entries, "}"))
                 L.append(f"    f: Validator = {self.fn(d.initial)}")
                 L.append("    for r in s:")
                 L.append(f"        g = {table}.get(r)")
@@ -370,8 +369,7 @@ class _Gen:
 
     def func_table(self, prefix: str, nid: int, children: tuple[int, ...]) -> str:
         name = f"_{prefix}{nid}"
-        body = ", ".join(self.fn(c) for c in children) + ("," if len(children) == 1 else "")
-        self.tables.append(format_chunk(f"{name}: tuple[Validator, ...] = ({body})\n"))
+        self.tables.append(_table(f"{name}: tuple[Validator, ...] = (", [self.fn(c) for c in children], ")"))
         return name
 
     # -- kinds and equality -----------------------------------------------------------------
@@ -418,9 +416,11 @@ class _Gen:
         if values and all(isinstance(e, str) for e in values):
             lit = "frozenset({" + ", ".join(py_str(e) for e in dict.fromkeys(values)) + "})"  # type: ignore[arg-type]
             return f"t is not str or x not in {self.const(lit)}"
-        lit = "(" + ", ".join(py_literal(e) for e in values) + ("," if len(values) == 1 else "") + ")"
+        literals = [py_literal(e) for e in values]
+        lit = "(" + ", ".join(literals) + ("," if len(values) == 1 else "") + ")"
         key = "enum:" + ",".join(_json_key(e) for e in values)
-        return f"not json_in(x, {self.const(lit, key)})"
+        ints = all(type(e) is int for e in values)  # plain integer literals: a table black explodes as such
+        return f"not json_in(x, {self.const(lit, key, literals if ints else None)})"
 
     # -- arrays -----------------------------------------------------------------------------
     def array_block(self, n: v.Node, seen: str) -> list[str]:
@@ -547,8 +547,8 @@ class _Gen:
         props = None
         if n.properties:
             props = f"_M{nid}"
-            entries = ", ".join(f"{self.const(py_str(k))}: {self.fn(c)}" for k, c in n.properties)
-            self.tables.append(format_chunk(f"{props}: dict[str, Validator] = {{{entries}}}\n"))
+            entries = [f"{self.const(py_str(k))}: {self.fn(c)}" for k, c in n.properties]
+            self.tables.append(_table(f"{props}: dict[str, Validator] = {{", entries, "}"))
         add = n.additional_properties
         add_never = add is not None and self.v.nodes[add].never
         simple = not n.pattern_properties and n.property_names is None and not tracks
@@ -620,11 +620,36 @@ class _Gen:
         return L
 
 
+def _table(head: str, items: list[str], close: str) -> str:
+    """``head`` + the items as a display + ``close`` (one statement), laid out as black lays it out.
+
+    ``head`` ends with the display's opening bracket, which is the statement's last one, and the items
+    are names, integers or ``name: name`` pairs (no brackets, no strings).  On one line when it fits;
+    else black explodes the display one item per line with a trailing comma, written so here
+    directly (``tests/test_layout.py`` compares every table of the protocol, the fixtures and
+    Kubernetes with black): the layout module would reach the same lines, but splitting such
+    statements was most of its work on a validators module.  A one-item tuple keeps its comma.
+    """
+    one = head + ", ".join(items) + ("," if len(items) == 1 and close == ")" else "") + close
+    fits = len(one) <= LINE_LENGTH
+    if fits or len(items) < 2 or len(head) > LINE_LENGTH or max(map(len, items)) > LINE_LENGTH - 5:
+        return format_chunk(one + "\n")  # on one line, or left to the layout module
+    return format_chunk(head + "\n" + "".join(f"    {item},\n" for item in items) + close + "\n")
+
+
+_T_LINE = "    t = type(x)"
+_T_USED = re.compile(r"\bt\b")
+
+
 def _drop_unused_t(text: str) -> str:
+    """``text`` without its ``t = type(x)`` lines if nothing else names ``t`` (one search of the
+    other lines joined: a newline is no word character, so no match spans two lines)."""
     lines = text.split("\n")
-    if not any(re.search(r"\bt\b", line) for line in lines if line != "    t = type(x)"):
-        lines = [line for line in lines if line != "    t = type(x)"]
-    return "\n".join(lines)
+    kept = [line for line in lines if line != _T_LINE]
+    if len(kept) == len(lines):
+        return text
+    rest = "\n".join(kept)
+    return text if _T_USED.search(rest) else rest
 
 
 HEADER_DOC = '''"""Validators generated from the schemas' validation graph (private to this package).
@@ -669,13 +694,7 @@ def build_validators(
             "",
         ]
         return ValidatorModule("\n".join(lines))
-    order: list[int] = []
-    seen: set[int] = set()
-    for decl_id in sorted(decl_nodes):
-        for nid in validation.reachable(decl_nodes[decl_id]):
-            if nid not in seen:
-                seen.add(nid)
-                order.append(nid)
+    order = validation.reachable_from(decl_nodes.values())
     order.sort()
     gen = _Gen(validation, order, diags)
     funcs = [_drop_unused_t(gen.function(validation.nodes[nid])) for nid in order if nid not in gen.alias]
