@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import stat
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,17 +138,22 @@ class CompiledEnvironment:
             raise LookupError(f"no built-in {self.target} template {name!r}") from None
 
 
-def _sources_digest(target: str) -> str:
-    """A digest of ``target``'s template sources (names, sizes, CRC-32 of names and bytes).
+def _sources_digest(target: str, names: Iterable[str]) -> str:
+    """A digest of the template sources ``names`` of ``target`` (names, sizes, CRC-32 of names and bytes).
 
     It only has to notice a template edited after compiling, not resist forgery; zlib is already
-    loaded by a run, hashlib (OpenSSL) would cost about 2 ms.
+    loaded by a run, hashlib (OpenSSL) would cost about 2 ms.  It covers the templates a compiled
+    module was made from, so a stray file in the folder (left by an older install) does not matter;
+    a missing one gives a digest that matches nothing.
     """
     folder = templates_dir() / target
     crc, total = 0, 0
-    for name in sorted(n for n in os.listdir(folder) if n.endswith(".jinja")):
-        with open(os.path.join(folder, name), "rb") as f:
-            data = f.read()
+    for name in sorted(names):
+        try:
+            with open(os.path.join(folder, name), "rb") as f:
+                data = f.read()
+        except OSError:
+            return "missing:" + name
         crc = zlib.crc32(data, zlib.crc32(f"{name}\0{len(data)}\0".encode(), crc))
         total += len(data)
     return f"crc32:{crc:08x}:{total}"
@@ -163,7 +168,7 @@ def compiled_environment(
     import importlib
 
     module = importlib.import_module(f"{__package__}._compiled.{target}")
-    if module.DIGEST != _sources_digest(target):
+    if module.DIGEST != _sources_digest(target, module.TEMPLATES):
         return None
     return CompiledEnvironment(target, module.TEMPLATES, filters)
 

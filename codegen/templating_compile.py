@@ -361,7 +361,7 @@ def compile_target(target: str, filters: tuple[str, ...]) -> str:
         "\n"
         f"from . import {', '.join(_HELPERS)}\n"
         "\n"
-        f"DIGEST = {templating._sources_digest(target)!r}\n"
+        f"DIGEST = {templating._sources_digest(target, names)!r}\n"
         "\n\n"
         + "\n\n\n".join(functions)
         + "\n\n\nTEMPLATES = {\n"

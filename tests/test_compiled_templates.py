@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -242,6 +243,20 @@ def test_a_stale_module_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     assert templating.compiled_environment("python", _filters("python")) is None
     env = templating.environment.__wrapped__("python", _filters("python"))
     assert not isinstance(env, templating.CompiledEnvironment)  # Jinja renders the edited templates
+
+
+def test_a_stray_template_file_does_not_make_a_module_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An install can hold a template file no compiled module was made from (left by an older
+    version): the digest covers the module's own templates, so the compiled code is still used.
+    An edited one of those still makes it stale."""
+    copy = tmp_path / "templates"
+    shutil.copytree(templating.templates_dir(), copy)
+    monkeypatch.setattr(templating, "templates_dir", lambda: copy)
+    (copy / "python" / "_runtime.py.jinja").write_text("{{ old }}\n", encoding="utf-8")
+    assert isinstance(templating.compiled_environment("python", _filters("python")), templating.CompiledEnvironment)
+    with open(copy / "python" / "method.jinja", "a", encoding="utf-8") as f:
+        f.write("\n")
+    assert templating.compiled_environment("python", _filters("python")) is None
 
 
 # -- (3) no jinja2 in a protocol run; overrides still through Jinja ---------------------------------
