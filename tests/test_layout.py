@@ -114,6 +114,17 @@ def test_kubernetes_chunks_match_black_without_calling_it(monkeypatch: pytest.Mo
     assert_like_black(chunks)
 
 
+def _render_every_source() -> None:
+    """The Python target over the protocol, every golden fixture and Kubernetes (for the capturing
+    tests below: what the target lays out itself must be black's layout)."""
+    k8s = kubernetes_definitions()
+    assert k8s is not None, "the Kubernetes definitions come with kubernetes-validate: pip install -c constraints.txt -e '.[dev]'"
+    for paths in [*(get() for get in SOURCES.values()), [k8s]]:
+        diags = Diagnostics()
+        program = build_program(paths, diags, cwd=REPO)
+        render_mod.render_python(program, render_mod.PythonOptions("pkg", "cmd"), diags)
+
+
 def test_validator_tables_are_exploded_as_black_explodes_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """The validators module writes its long tables (``_M``/``_D``/``_F`` displays) exploded itself,
     without the layout module: each must be what black makes of the one-line statement."""
@@ -126,12 +137,7 @@ def test_validator_tables_are_exploded_as_black_explodes_them(monkeypatch: pytes
         return real_table(head, items, close)
 
     monkeypatch.setattr(validators, "_table", capture)
-    k8s = kubernetes_definitions()
-    assert k8s is not None, "the Kubernetes definitions come with kubernetes-validate: pip install -c constraints.txt -e '.[dev]'"
-    for paths in [*(get() for get in SOURCES.values()), [k8s]]:
-        diags = Diagnostics()
-        program = build_program(paths, diags, cwd=REPO)
-        render_mod.render_python(program, render_mod.PythonOptions("pkg", "cmd"), diags)
+    _render_every_source()
     monkeypatch.undo()
     exploded = 0
     for head, items, close in sorted(set(tables)):
@@ -156,12 +162,7 @@ def test_annotated_aliases_are_laid_out_as_black_lays_them_out(monkeypatch: pyte
         return real(name, target, marker)
 
     monkeypatch.setattr(types_mod, "_annotated_alias", capture)
-    k8s = kubernetes_definitions()
-    assert k8s is not None, "the Kubernetes definitions come with kubernetes-validate: pip install -c constraints.txt -e '.[dev]'"
-    for paths in [*(get() for get in SOURCES.values()), [k8s]]:
-        diags = Diagnostics()
-        program = build_program(paths, diags, cwd=REPO)
-        render_mod.render_python(program, render_mod.PythonOptions("pkg", "cmd"), diags)
+    _render_every_source()
     monkeypatch.undo()
     rng = random.Random(11)
     words = ["Io", "K8S", "Api", "Apps", "V1", "Status", "Condition", "Spec", "Template", "Object", "Meta"]

@@ -204,17 +204,23 @@ def test_unusable_defaults_are_reported_with_file_and_pointer(built: tuple[Path,
     assert "defaults-ignored" not in diagnostics
 
 
-def test_tsc_strict_prettier_and_node(built: tuple[Path, str]) -> None:
-    root, _ = built
+def _compile_and_run(root: Path, formatted: str, runner: str, *args: str) -> str:
+    """``tsc -p`` in ``root`` (strict), ``prettier --check formatted``, then ``runner`` run by Node
+    in ``root/out`` with ``args``: its standard output."""
     tools = _node_tools()
     proc = run([str(tools / "tsc"), "-p", "tsconfig.json"], root)
     assert proc.returncode == 0, "tsc failed:\n" + proc.stdout + proc.stderr
-    proc = run([str(tools / "prettier"), "--check", "gen/"], root)
+    proc = run([str(tools / "prettier"), "--check", formatted], root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    (root / "out" / "runner.mjs").write_text(RUNNER, encoding="utf-8")
-    p = subprocess.run(["node", "runner.mjs"], cwd=root / "out", capture_output=True, text=True, timeout=120)
+    (root / "out" / "runner.mjs").write_text(runner, encoding="utf-8")
+    p = subprocess.run(["node", "runner.mjs", *args], cwd=root / "out", capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
-    out = json.loads(p.stdout)
+    return p.stdout
+
+
+def test_tsc_strict_prettier_and_node(built: tuple[Path, str]) -> None:
+    root, _ = built
+    out = json.loads(_compile_and_run(root, "gen/", RUNNER))
     absent = out["absent"]
     assert absent == {
         "name": "anon",
@@ -527,15 +533,7 @@ def test_defaults_inside_protocol_types_an_authors_type_refers_to(tmp_path: Path
     _render(tmp_path, schemas)
     (tmp_path / "usage.ts").write_text(AUTHOR_USAGE, encoding="utf-8")
     _project(tmp_path, ["gen/index.ts", "gen/component_types.ts", "usage.ts"])
-    tools = _node_tools()
-    proc = run([str(tools / "tsc"), "-p", "tsconfig.json"], tmp_path)
-    assert proc.returncode == 0, "tsc failed:\n" + proc.stdout + proc.stderr
-    proc = run([str(tools / "prettier"), "--check", "gen/component_types.ts"], tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    (tmp_path / "out" / "runner.mjs").write_text(AUTHOR_RUNNER, encoding="utf-8")
-    p = subprocess.run(["node", "runner.mjs", json.dumps(AUTHOR_DOCS)], cwd=tmp_path / "out", capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
-    ts = json.loads(p.stdout)
+    ts = json.loads(_compile_and_run(tmp_path, "gen/component_types.ts", AUTHOR_RUNNER, json.dumps(AUTHOR_DOCS)))
 
     program = build_program([tmp_path / "schemas"], Diagnostics(), cwd=tmp_path)
     write(tmp_path / "py" / "gen", render_python(program, PythonOptions("gen", "x", "apply"), Diagnostics()))

@@ -96,66 +96,6 @@ CORPUS: dict[str, tuple[tuple[str, str], str, list[tuple[str, str]], list[tuple[
          (CJ, f"{CJ_POS}/azure-pipelines/object-defined-by-expression-map.yaml")],
         [],
     ),
-    "bitbucket-pipelines": (
-        (CJ, f"{CJ_VENDOR}/bitbucket-pipelines.json"), "MIT (Atlassian, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/bitbucket-pipelines/bitbucket-pipelines.yml")],
-        [],
-    ),
-    "buildkite": (
-        (CJ, f"{CJ_VENDOR}/buildkite.json"), "MIT (Buildkite, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/buildkite/matrix.yml")],
-        [],
-    ),
-    "citation-file-format": (
-        (CJ, f"{CJ_VENDOR}/citation-file-format.json"), "CC-BY-4.0 (Citation File Format, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/citation-file-format/CITATION.cff")],
-        [],
-    ),
-    "cloudbuild": (
-        (CJ, f"{CJ_VENDOR}/cloudbuild.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/cloudbuild/hello_world.yaml")],
-        [(CJ, f"{CJ_NEG}/cloudbuild/empty.yaml")],
-    ),
-    "codecov": (
-        (CJ, f"{CJ_VENDOR}/codecov.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/codecov/codecov.yml")],
-        [],
-    ),
-    "github-discussion": (
-        (CJ, f"{CJ_VENDOR}/github-discussion.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/github-discussion/announcements.yml")],
-        [(CJ, f"{CJ_NEG}/github-discussion/announcements.yml")],
-    ),
-    "github-issue-config": (
-        (CJ, f"{CJ_VENDOR}/github-issue-config.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/github-issue-config/config.yml")],
-        [],
-    ),
-    "github-issue-forms": (
-        (CJ, f"{CJ_VENDOR}/github-issue-forms.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/github-issue-forms/bug.yml"), (CJ, f"{CJ_POS}/github-issue-forms/feature.yml"), (CJ, f"{CJ_POS}/github-issue-forms/task.yaml")],
-        [],
-    ),
-    "meltano": (
-        (CJ, f"{CJ_VENDOR}/meltano.json"), "MIT (Meltano, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/meltano/multiple-plugins.yml")],
-        [],
-    ),
-    "mergify": (
-        (CJ, f"{CJ_VENDOR}/mergify.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/mergify/example-pr-rules.yaml")],
-        [(CJ, f"{CJ_NEG}/mergify/example-pr-rules.yaml")],
-    ),
-    "travis": (
-        (CJ, f"{CJ_VENDOR}/travis.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/travis/python-build.yaml")],
-        [],
-    ),
-    "woodpecker-ci": (
-        (CJ, f"{CJ_VENDOR}/woodpecker-ci.json"), "Apache-2.0 (SchemaStore, vendored by check-jsonschema)",
-        [(CJ, f"{CJ_POS}/woodpecker-ci/pipeline-clone.yaml")],
-        [(CJ, f"{CJ_NEG}/woodpecker-ci/empty.yaml")],
-    ),
     "metaschema-draft-07": (
         (JSS, "jsonschema_specifications/schemas/draft7/metaschema.json"),
         "MIT (jsonschema-specifications; the meta-schema itself is the JSON Schema org's)",
@@ -165,6 +105,27 @@ CORPUS: dict[str, tuple[tuple[str, str], str, list[tuple[str, str]], list[tuple[
         [],
     ),
 }
+# check-jsonschema's own vendored schemas with example files of their own: name, licence, the examples under
+# tests/example-files/hooks/positive/<name>/ and negative/<name>/ (listed after the entries above)
+CJ_EXAMPLES: list[tuple[str, str, list[str], list[str]]] = [
+    ("bitbucket-pipelines", "MIT (Atlassian)", ["bitbucket-pipelines.yml"], []),
+    ("buildkite", "MIT (Buildkite)", ["matrix.yml"], []),
+    ("citation-file-format", "CC-BY-4.0 (Citation File Format)", ["CITATION.cff"], []),
+    ("cloudbuild", "Apache-2.0 (SchemaStore)", ["hello_world.yaml"], ["empty.yaml"]),
+    ("codecov", "Apache-2.0 (SchemaStore)", ["codecov.yml"], []),
+    ("github-discussion", "Apache-2.0 (SchemaStore)", ["announcements.yml"], ["announcements.yml"]),
+    ("github-issue-config", "Apache-2.0 (SchemaStore)", ["config.yml"], []),
+    ("github-issue-forms", "Apache-2.0 (SchemaStore)", ["bug.yml", "feature.yml", "task.yaml"], []),
+    ("meltano", "MIT (Meltano)", ["multiple-plugins.yml"], []),
+    ("mergify", "Apache-2.0 (SchemaStore)", ["example-pr-rules.yaml"], ["example-pr-rules.yaml"]),
+    ("travis", "Apache-2.0 (SchemaStore)", ["python-build.yaml"], []),
+    ("woodpecker-ci", "Apache-2.0 (SchemaStore)", ["pipeline-clone.yaml"], ["empty.yaml"]),
+]
+CORPUS.update(
+    (name, ((CJ, f"{CJ_VENDOR}/{name}.json"), f"{licence[:-1]}, vendored by check-jsonschema)",
+            [(CJ, f"{CJ_POS}/{name}/{f}") for f in valid], [(CJ, f"{CJ_NEG}/{name}/{f}") for f in negative]))
+    for name, licence, valid, negative in CJ_EXAMPLES
+)
 PACKAGE_LICENCES = {
     CJ: "Apache-2.0", OSV: "Apache-2.0", JS: "MIT", JSS: "MIT",
 }
