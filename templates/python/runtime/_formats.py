@@ -3,7 +3,8 @@ durations, e-mail addresses, host names, IP addresses, URIs, UUIDs, regular expr
 pointers), written as small ASCII parsers that the TypeScript and Rust runtimes follow step by step.
 
 Part of the generated package's runtime (copied only when a schema asserts a format); nothing here
-is generated.  The rules are those of stepflow-codegen's reference (docs/conformance.md).
+is generated.  stepflow-codegen's reference checks are these same functions (but ``regex``, which
+it checks as ECMA-262; docs/conformance.md).
 """
 
 from __future__ import annotations
