@@ -301,6 +301,15 @@ def run_target(spec: TargetSpec, base: Path, check: bool, verbose: bool, quiet: 
     return EXIT_OK
 
 
+_CONFIG_MODES = {
+    "defaults": ("preserve", "apply"),
+    "kinds": ("convention", "spec"),
+    "formats": ("annotate", "assert"),
+    "integers": ("native", "exact"),
+}
+"""The two-valued keys of a ``[[tool.stepflow-codegen.targets]]`` entry: (default, the other value)."""
+
+
 def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
     path = config
     if path is None:
@@ -339,18 +348,11 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
             if k not in t:
                 raise BadInput(f"{where}: missing {k!r}")
         schemas = t["schemas"] if isinstance(t["schemas"], list) else [t["schemas"]]
-        defaults = t.get("defaults", "preserve")
-        if defaults not in ("preserve", "apply"):
-            raise BadInput(f"{where}: defaults must be 'preserve' or 'apply'")
-        kinds = t.get("kinds", "convention")
-        if kinds not in ("convention", "spec"):
-            raise BadInput(f"{where}: kinds must be 'convention' or 'spec'")
-        formats = t.get("formats", "annotate")
-        if formats not in ("annotate", "assert"):
-            raise BadInput(f"{where}: formats must be 'annotate' or 'assert'")
-        integers = t.get("integers", "native")
-        if integers not in ("native", "exact"):
-            raise BadInput(f"{where}: integers must be 'native' or 'exact'")
+        modes = {}
+        for key, (default, other) in _CONFIG_MODES.items():
+            modes[key] = t.get(key, default)
+            if modes[key] not in (default, other):
+                raise BadInput(f"{where}: {key} must be {default!r} or {other!r}")
         _warn_outside(path, where, base=path.parent, out=str(t["out"]), schemas=[str(s) for s in schemas],
                       implementation=str(t["implementation"]) if "implementation" in t else None)
         specs.append(
@@ -360,11 +362,11 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 out=str(t["out"]),
                 root_names=[str(r) for r in t.get("root-names", [])],
                 package=t.get("package"),
-                defaults=defaults,
+                defaults=modes["defaults"],
                 implementation=str(t["implementation"]) if "implementation" in t else None,
-                kinds=kinds,
-                formats=formats,
-                integers=integers,
+                kinds=modes["kinds"],
+                formats=modes["formats"],
+                integers=modes["integers"],
                 templates=str(t["templates"]) if "templates" in t else None,
                 ref_roots=[str(r) for r in t.get("ref-roots", [])],
                 uri_map=[f"{k}={v}" for k, v in (t.get("map-uri") or {}).items()],
