@@ -561,72 +561,63 @@ def _readable(data: bytes | str) -> tuple[JsonRpcId | None, str | None]:
     return mid, None
 
 
+def _error_object(raw: msgspec.Raw) -> JsonRpcError:
+    """The ``error`` member; an integral float code (``1.0``) is the integer it equals."""
+    try:
+        return _error.decode(raw)
+    except msgspec.ValidationError:
+        obj = _any.decode(raw)
+        code = obj.get("code") if isinstance(obj, dict) else None
+        if type(code) is not float or not code.is_integer():
+            raise
+        return msgspec.convert({**obj, "code": int(code)}, JsonRpcError)
+
+
 def _is_id(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
-def _fast_requests() -> msgspec.json.Decoder[Any] | None:
-    """One decoder for every well-formed request and notification whose params decode exactly.
+class _Head(msgspec.Struct, forbid_unknown_fields=True):
+    """A well-formed message's envelope in one pass, its body (``params`` or ``result``) undecoded.
 
-    Tagged by ``method``: one pass over the bytes, no envelope.  Methods whose params need
-    validation are left out (their messages take the full path).  Each decoded struct names the
-    public class it becomes (``_message``) and whether it is a notification.
+    Only the fast path uses it.  What it rejects (no ``jsonrpc``, a null or boolean id, an unknown
+    key, text that is not JSON...) takes the full path, which says what is wrong.
     """
-    structs: list[Any] = []
-    for spec in METHODS.values():
-        if not _runtime.exact(spec.params):
-            continue
-        fields: list[Any] = [("jsonrpc", Literal["2.0"])]
-        if not spec.notification:
-            fields.append(("id", JsonRpcId))
-        fields.append(("params", _runtime._require_tag(spec.params)))
-        structs.append(
-            msgspec.defstruct(
-                "Fast" + spec.message.__name__,
-                fields,
-                tag_field="method",
-                tag=spec.name,
-                kw_only=True,
-                forbid_unknown_fields=True,
-                namespace={
-                    "_message": spec.message,
-                    "_notification": spec.notification,
-                },
-            )
-        )
-    if not structs:  # no method's params decode exactly: requests take the full path
-        return None
-    union = Union[tuple(structs)] if len(structs) > 1 else structs[0]
-    return msgspec.json.Decoder(union, dec_hook=_runtime.dec_hook)
-
-
-class _ResponseHead(msgspec.Struct, forbid_unknown_fields=True):
-    """A response's envelope in one pass: ``result`` left undecoded (empty when absent)."""
 
     jsonrpc: Literal["2.0"]
-    id: JsonRpcId | None
+    id: JsonRpcId | UnsetType = UNSET
+    method: str | UnsetType = UNSET
+    params: msgspec.Raw = msgspec.Raw()
     result: msgspec.Raw = msgspec.Raw()
     error: JsonRpcError | UnsetType = UNSET
 
 
-_requests = _fast_requests()
-_results: dict[str, tuple[msgspec.json.Decoder[Any], Any]] = {
-    spec.name: (
-        msgspec.json.Decoder(
-            _runtime._require_tag(spec.result), dec_hook=_runtime.dec_hook
-        ),
-        spec.response,
-    )
+_Fast = dict[str, tuple[Callable[[Any], Any], Any]]
+
+
+def _fast_params(notification: bool) -> _Fast:
+    """Method -> (params decoder, message class) for the requests, or the notifications, whose
+    params decode exactly (the others take the full path, which validates them)."""
+    return {
+        spec.name: (_runtime._plan(spec.params)[0].decode, spec.message)
+        for spec in METHODS.values()
+        if spec.notification is notification and _runtime.exact(spec.params)
+    }
+
+
+_requests: _Fast = _fast_params(False)
+_notifications: _Fast = _fast_params(True)
+_results: _Fast = {
+    spec.name: (_runtime._plan(spec.result)[0].decode, spec.response)
     for spec in METHODS.values()
     if spec.response is not None and _runtime.exact(spec.result)
 }
 """Method -> (result decoder, response class) for the methods whose results decode exactly."""
-_result_of: Callable[[Any], tuple[msgspec.json.Decoder[Any], Any] | None] = _results.get
-
-
-_decode_request = _requests.decode if _requests is not None else None
-_decode_head = msgspec.json.Decoder(_ResponseHead).decode
-_FAST_ERRORS = (msgspec.MsgspecError, RecursionError, UnicodeDecodeError)
+_request_of = _requests.get
+_notification_of = _notifications.get
+_result_of = _results.get
+_decode_head = msgspec.json.Decoder(_Head).decode
+_FAST_ERRORS = (msgspec.MsgspecError, RecursionError, UnicodeError, TypeError)
 
 
 def decode_message(
@@ -642,48 +633,54 @@ def decode_message(
     Raises :class:`ProtocolError` carrying the JSON-RPC error code, the id (when it can be read)
     and what kind of message it was.
     """
-    # fast paths for bytes: a well-formed request in one pass, a well-formed response in two
-    # (envelope, then result), an error response in one; anything else (validation, bad messages)
-    # takes the full path, which says what is wrong
-    if type(data) is bytes:
-        if data.find(b'"method"', 0, 128) >= 0:
-            if _decode_request is not None:
-                try:
-                    fast = _decode_request(data)
-                except _FAST_ERRORS:
-                    pass
-                else:
-                    if fast._notification:
-                        return fast._message(params=fast.params)  # type: ignore[no-any-return]
-                    return fast._message(id=fast.id, params=fast.params)  # type: ignore[no-any-return]
-        else:
+    # The fast path: the envelope in one pass (its body skipped), then the body into its type.
+    # Whatever it does not return (an unknown method, a body that needs validation, a message
+    # the envelope rejects...) takes the full path, which decides and says what is wrong.  A
+    # missing table entry (None) raises TypeError when indexed: the full path too.
+    try:
+        head = _decode_head(data)
+    except _FAST_ERRORS:
+        return _full(data, method_of)
+    if head.method is not UNSET:
+        if not head.result and head.error is UNSET:
             try:
-                head = _decode_head(data)
+                if head.id is UNSET:
+                    fast = _notification_of(head.method)
+                    return fast[1](params=fast[0](head.params))  # type: ignore[index,no-any-return]
+                fast = _request_of(head.method)
+                return fast[1](id=head.id, params=fast[0](head.params))  # type: ignore[index,no-any-return]
             except _FAST_ERRORS:
                 pass
+    elif head.id is not UNSET and not head.params:
+        if head.error is UNSET:
+            if type(method_of) is dict:
+                fast = _result_of(method_of.get(head.id))  # type: ignore[arg-type]
+            elif method_of is None:
+                fast = None
+            elif isinstance(method_of, Mapping):
+                fast = _result_of(method_of.get(head.id))  # type: ignore[arg-type]
             else:
-                if head.error is UNSET:
-                    if head.result and head.id is not None:
-                        if type(method_of) is dict:
-                            typed = _result_of(method_of.get(head.id))
-                        elif method_of is None:
-                            typed = None
-                        elif isinstance(method_of, Mapping):
-                            typed = _result_of(method_of.get(head.id))
-                        else:
-                            typed = _result_of(method_of(head.id))
-                        if typed is not None:
-                            try:
-                                return typed[1](id=head.id, result=typed[0].decode(head.result))  # type: ignore[no-any-return]
-                            except _FAST_ERRORS:
-                                pass
-                elif not head.result:
-                    return ErrorResponse(id=head.id, error=head.error)
+                fast = _result_of(method_of(head.id))  # type: ignore[arg-type]
+            if fast is not None:
+                try:
+                    return fast[1](id=head.id, result=fast[0](head.result))  # type: ignore[no-any-return]
+                except _FAST_ERRORS:
+                    pass
+        elif not head.result:
+            return ErrorResponse(id=head.id, error=head.error)
+    return _full(data, method_of)
+
+
+def _full(
+    data: bytes | str,
+    method_of: Callable[[JsonRpcId], str | None] | Mapping[JsonRpcId, str] | None,
+) -> TypedMessage:
     try:
         return _decode_message(data, method_of)
-    except UnicodeDecodeError as e:
+    except UnicodeError as e:
+        reason = getattr(e, "reason", e)
         raise ProtocolError(
-            PARSE_ERROR, f"Parse error: invalid UTF-8 ({e.reason})", prefix_id(data)
+            PARSE_ERROR, f"Parse error: invalid UTF-8 ({reason})", prefix_id(data)
         ) from None
     except RecursionError:
         raise ProtocolError(
@@ -704,6 +701,8 @@ def _decode_message(
         ) from None
     except msgspec.DecodeError as e:
         raise ProtocolError(PARSE_ERROR, f"Parse error: {e}") from None
+    if type(env.id) is float and env.id.is_integer():
+        env.id = int(env.id)  # 1.0 is the integer 1, as in JSON Schema
     mid = env.id if _is_id(env.id) else None
     kind: str | None = None
     if env.method is not UNSET:
@@ -788,9 +787,16 @@ def _decode_message(
             mid,
             kind="response",
         )
+    if env.params:
+        raise ProtocolError(
+            INVALID_REQUEST,
+            "Invalid message: a response cannot carry params",
+            mid,
+            kind="response",
+        )
     if env.error:
         try:
-            error = _error.decode(env.error)
+            error = _error_object(env.error)
         except msgspec.ValidationError as e:
             raise ProtocolError(
                 INVALID_REQUEST, f"Invalid error object: {e}", mid, kind=kind
