@@ -30,9 +30,9 @@ from referencing import Registry, Resource
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "generated"))
 
-import python as sf  # noqa: E402
-from python import methods as sf_methods  # noqa: E402
-from test_protocol import captured_messages  # noqa: E402
+import python as sf
+from python import methods as sf_methods
+from test_protocol import captured_messages
 
 PROTOCOL = json.loads((ROOT / "schemas" / "protocol.json").read_text())
 TABLE = json.loads((ROOT / "schemas" / "methods.json").read_text())
