@@ -641,33 +641,36 @@ def decode_message(
         head = _decode_head(data)
     except _FAST_ERRORS:
         return _full(data, method_of)
-    if head.method is not UNSET:
+    method = head.method
+    mid = head.id
+    if method is not UNSET:
         if not head.result and head.error is UNSET:
             try:
-                if head.id is UNSET:
-                    fast = _notification_of(head.method)
+                if mid is UNSET:
+                    fast = _notification_of(method)
                     return fast[1](params=fast[0](head.params))  # type: ignore[index,no-any-return]
-                fast = _request_of(head.method)
-                return fast[1](id=head.id, params=fast[0](head.params))  # type: ignore[index,no-any-return]
+                fast = _request_of(method)
+                return fast[1](id=mid, params=fast[0](head.params))  # type: ignore[index,no-any-return]
             except _FAST_ERRORS:
                 pass
-    elif head.id is not UNSET and not head.params:
-        if head.error is UNSET:
+    elif mid is not UNSET and not head.params:
+        error = head.error
+        if error is UNSET:
             if type(method_of) is dict:
-                fast = _result_of(method_of.get(head.id))  # type: ignore[arg-type]
+                fast = _result_of(method_of.get(mid))  # type: ignore[arg-type]
             elif method_of is None:
                 fast = None
             elif isinstance(method_of, Mapping):
-                fast = _result_of(method_of.get(head.id))  # type: ignore[arg-type]
+                fast = _result_of(method_of.get(mid))  # type: ignore[arg-type]
             else:
-                fast = _result_of(method_of(head.id))  # type: ignore[arg-type]
+                fast = _result_of(method_of(mid))  # type: ignore[arg-type]
             if fast is not None:
                 try:
-                    return fast[1](id=head.id, result=fast[0](head.result))  # type: ignore[no-any-return]
+                    return fast[1](id=mid, result=fast[0](head.result))  # type: ignore[no-any-return]
                 except _FAST_ERRORS:
                     pass
         elif not head.result:
-            return ErrorResponse(id=head.id, error=head.error)
+            return ErrorResponse(id=mid, error=error)
     return _full(data, method_of)
 
 
