@@ -4,7 +4,8 @@ Every message of the real 0.9 capture, and one-change mutations of each (a key d
 replaced by a value of another kind, keys reordered, pretty-printed, as ``str``), is judged by
 ``jsonschema`` on ``schemas/protocol.json`` (the envelope) and ``schemas/methods.json`` (the
 method exists, is a request or a notification, and its params or result match the method's
-schema).  The generated ``decode_message`` must:
+schema; the cases and the oracle are in tests/message_oracle.py, shared with the TypeScript and
+Rust decoders' test, tests/test_decode_message_parity.py).  The generated ``decode_message`` must:
 
 * accept exactly what the oracle accepts, re-encoding to the same JSON value;
 * give, on its fast path, exactly what its full path gives (the same typed message, or the same
@@ -18,87 +19,18 @@ answer to a message whose id could not be read, which ``ProtocolError.to_respons
 from __future__ import annotations
 
 import json
-import random
 import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-from referencing import Registry, Resource
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "generated"))
 
 import python as sf
+from message_oracle import cases, oracle
 from python import methods as sf_methods
-from test_protocol import captured_messages
-
-PROTOCOL = json.loads((ROOT / "schemas" / "protocol.json").read_text())
-TABLE = json.loads((ROOT / "schemas" / "methods.json").read_text())
-REGISTRY = Registry().with_resource("protocol.json", Resource.from_contents(PROTOCOL))
-REQUESTS = {m["method"]: m for m in TABLE["requests"]}
-NOTIFICATIONS = {m["method"]: m for m in TABLE["notifications"]}
-
-
-def _valid(instance: Any, schema: dict[str, Any]) -> bool:
-    validator = jsonschema.Draft202012Validator(schema, registry=REGISTRY)
-    return validator.is_valid(instance)
-
-
-def _ref(part: dict[str, Any]) -> dict[str, Any]:
-    return {"$ref": part["$ref"]}
-
-
-def oracle(obj: Any, pending: dict[Any, str]) -> bool:
-    """Whether the message is valid: the envelope by the schema, the body by the method table."""
-    envelope_ok = _valid(obj, {"$ref": "protocol.json"})
-    if not envelope_ok:
-        # the one documented extension: an error response with a null id
-        nulled = dict(obj) if isinstance(obj, dict) else None
-        if not (nulled and "error" in nulled and nulled.get("id", 0) is None):
-            return False
-        nulled["id"] = 0
-        return _valid(nulled, {"$ref": "protocol.json#/$defs/MethodError"})
-    if "method" in obj:
-        table = REQUESTS if "id" in obj else NOTIFICATIONS
-        entry = table.get(obj["method"])
-        return entry is not None and _valid(obj["params"], _ref(entry["params"]))
-    if "result" in obj:
-        entry = REQUESTS.get(pending.get(obj["id"], ""))
-        return entry is None or _valid(obj["result"], _ref(entry["result"]))
-    return True
-
-
-OTHER_VALUES: dict[str, list[Any]] = {
-    "jsonrpc": ["1.0", 2, None, "2.0 "],
-    "id": [None, True, 1.0, 1.5, -7, 2**63, "", "x\"y", {}, []],
-    "method": [1, "nope", "initialized", "initialize", "components/list", None],
-    "params": [{}, [], None, 1, {"runtime_protocol_version": 1}],
-    "result": [None, {}, [], 1, {"server_protocol_version": 1}],
-    "error": [{"code": 1, "message": "m"}, {}, None, {"code": 1.0, "message": "m", "data": None}],
-    "extra": [1],
-}
-
-
-def mutations(obj: dict[str, Any], rng: random.Random) -> list[Any]:
-    out: list[Any] = [obj]
-    for key in obj:
-        out.append({k: v for k, v in obj.items() if k != key})
-    for key, values in OTHER_VALUES.items():
-        for value in values:
-            changed = dict(obj)
-            changed[key] = value
-            out.append(changed)
-    out.append(dict(reversed(list(obj.items()))))
-    body = obj.get("params", obj.get("result"))
-    if isinstance(body, dict) and body:  # one change inside the body: a key dropped, a value replaced
-        key = rng.choice(sorted(body))
-        part = "params" if "params" in obj else "result"
-        out.append({**obj, part: {k: v for k, v in body.items() if k != key}})
-        for value in (None, 1.0, "x", [], {}):
-            out.append({**obj, part: {**body, key: value}})
-    return out
 
 
 def _outcome(fn: Any, data: bytes | str, pending: dict[Any, str]) -> tuple[str, Any]:
@@ -109,23 +41,7 @@ def _outcome(fn: Any, data: bytes | str, pending: dict[Any, str]) -> tuple[str, 
     return type(msg).__name__, msg
 
 
-def _cases() -> list[tuple[bytes | str, dict[Any, str], Any]]:
-    rng = random.Random(20261205)
-    pending: dict[Any, str] = {}
-    cases: list[tuple[bytes | str, dict[Any, str], Any]] = []
-    for raw in captured_messages():
-        obj = json.loads(raw)
-        if "method" in obj and "id" in obj:
-            pending[obj["id"]] = obj["method"]
-        for changed in mutations(obj, rng):
-            compact = json.dumps(changed, separators=(",", ":")).encode()
-            cases.append((compact, pending, changed))
-        cases.append((raw, pending, obj))  # as str
-        cases.append((json.dumps(obj, indent=2).encode(), pending, obj))
-    return cases
-
-
-CASES = _cases()
+CASES = cases()
 
 
 def test_the_cases_cover_both_verdicts_and_every_kind() -> None:

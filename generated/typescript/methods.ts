@@ -629,6 +629,13 @@ export function checkMessage(
       id,
     );
   }
+  if (rt.hasOwn(value, "params")) {
+    throw new MessageError(
+      JSONRPC_ERROR.INVALID_REQUEST,
+      "Invalid message: a response cannot carry params",
+      id,
+    );
+  }
   if (hasError) {
     const problems = rt.explain(errorObject, value["error"]);
     if (problems.length > 0) {

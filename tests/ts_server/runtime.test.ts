@@ -42,7 +42,7 @@ test("tooDeep counts nesting outside strings", () => {
   assert.equal(tooDeep(`["\\"${"{".repeat(3000)}"]`), false);
 });
 
-test("decode keeps big integer ids exact and refuses fractional ones", () => {
+test("decode keeps big integer ids exact, reads 1.0 as 1 and refuses 1.5", () => {
   const big = decode(
     enc(
       '{"jsonrpc":"2.0","id":4611686018427387905,"method":"components/list","params":{}}',
@@ -51,8 +51,21 @@ test("decode keeps big integer ids exact and refuses fractional ones", () => {
   );
   assert.equal(big.kind, "request");
   assert.equal(big.kind === "request" && big.idText, "4611686018427387905");
-  const frac = decode(
+  const integral = decode(
     enc('{"jsonrpc":"2.0","id":1.0,"method":"components/list","params":{}}'),
+    none,
+  );
+  assert.deepEqual(
+    integral.kind === "request" && [integral.id, integral.idText],
+    [1, "1"],
+  );
+  const exponent = decode(
+    enc('{"jsonrpc":"2.0","id":1e3,"method":"components/list","params":{}}'),
+    none,
+  );
+  assert.equal(exponent.kind === "request" && exponent.idText, "1000");
+  const frac = decode(
+    enc('{"jsonrpc":"2.0","id":1.5,"method":"components/list","params":{}}'),
     none,
   );
   assert.deepEqual(frac.kind === "invalid" && [frac.code, frac.id], [

@@ -203,14 +203,23 @@ pub enum Id {
 }
 
 impl Id {
-    /// The id in a JSON value, if it is a string or an integer.
+    /// The id in a JSON value, if it is a string or an integer that fits `i64` (`1.0` is the
+    /// integer 1, as in JSON Schema).
     pub fn from_value(value: &Value) -> Option<Self> {
         match value {
             Value::String(text) => Some(Self::Str(text.clone())),
-            Value::Number(number) => number.as_i64().map(Self::Int),
+            Value::Number(number) => number.as_i64().or_else(|| integral(number)).map(Self::Int),
             _ => None,
         }
     }
+}
+
+/// A number read as a float (`1.0`, `1e3`) that is an integer within `i64`, as that integer.
+fn integral(number: &serde_json::Number) -> Option<i64> {
+    // i64::MIN is -2^63 exactly as f64; i64::MAX rounds up to 2^63, which is excluded
+    const RANGE: std::ops::Range<f64> = (i64::MIN as f64)..(i64::MAX as f64);
+    let float = number.as_f64().filter(|float| float.fract() == 0.0 && RANGE.contains(float))?;
+    Some(float as i64)
 }
 
 impl From<i64> for Id {
@@ -1232,7 +1241,19 @@ where
         return Err(invalid("neither a request nor a response", None));
     };
     match (map.remove("result"), map.remove("error")) {
-        (None, Some(error)) => {
+        (Some(_), Some(_)) | (None, None) => {
+            Err(invalid("a response carries exactly one of result and error", id))
+        }
+        // the schema closes MethodSuccess and MethodError
+        _ if map.contains_key("params") => Err(invalid("a response cannot carry params", id)),
+        (None, Some(mut error)) => {
+            // an integral float code (`1.0`) is the integer it equals, as in JSON Schema
+            if let Some(Value::Number(code)) = error.get_mut("code") {
+                let int = if code.is_f64() { integral(code) } else { None };
+                if let Some(int) = int {
+                    *code = int.into();
+                }
+            }
             // the trait's deserialize (the inherent one, from `remote = "Self"`, reads arrays too)
             let error = <JsonRpcError as Deserialize>::deserialize(error)
                 .map_err(|error| invalid(format!("bad error object: {error}"), id.clone()))?;
@@ -1245,7 +1266,6 @@ where
             let method = method_of(&id);
             decode_response(method, id, result).map(Message::Response)
         }
-        _ => Err(invalid("a response carries exactly one of result and error", id)),
     }
 }
 
