@@ -13,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostics, SchemaError, Severity
-from .records import dataclass
+from .records import dataclass, field
 
 if TYPE_CHECKING:
     from .ir.model import Program

@@ -9,7 +9,6 @@ is lost).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +16,7 @@ from urllib.parse import quote
 from ..analysis import ecma_regex
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
+from ..records import replace
 from .loader import (
     SCHEMA_ARRAY_KEYWORDS,
     SCHEMA_KEYWORDS,

@@ -501,6 +501,6 @@ def _kind(x: Any) -> str:
 
 
 def _replace(n: v.Node, **changes: Any) -> v.Node:
-    from dataclasses import replace
+    from ..records import replace
 
     return replace(n, **changes)

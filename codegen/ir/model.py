@@ -12,10 +12,9 @@ named things a target emits (classes, enums, aliases).  JSON-RPC methods are IR 
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import TYPE_CHECKING, Literal, Union
 
-from ..records import dataclass
+from ..records import dataclass, field
 
 if TYPE_CHECKING:
     from .validation import Validation

@@ -11,13 +11,12 @@ the StepFlow types the component layer uses, after checking that the method tabl
 from __future__ import annotations
 
 import textwrap
-from dataclasses import field
 from typing import Any
 
 from ...analysis.components import execution_failed_code
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from ...records import dataclass
+from ...records import dataclass, field
 from ..naming import NameTable, pascal, snake
 from .escape import py_docstring, py_doctext
 from .format import black_format

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import builtins
 import keyword
-from dataclasses import field, replace
 from pathlib import PurePosixPath
 from typing import Literal
 
 from ...analysis.defaults import DefaultCheck
+from ...analysis.namespaces import author_decls
 from ...analysis.objects import closed_by_additional
 from ...analysis.unions import single_value_variants, tag_claims, unions_of
-from ...records import dataclass
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import json_kinds, references, resolve_alias
-from ..naming import enum_member_names as shared_enum_member_names
-from ...analysis.namespaces import author_decls
+from ...records import dataclass, field, replace
 from ..naming import NameTable, naming_order, pascal, report_renames, snake
+from ..naming import enum_member_names as shared_enum_member_names
 from .escape import py_comment, py_literal, py_str
 from .layout import LINE_LENGTH
 
