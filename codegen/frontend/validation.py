@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..analysis import ecma_regex
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
 from ..ir import validation as v
@@ -432,6 +431,8 @@ class ValidationBuilder:
         if not isinstance(value, str):
             self.error(key, pointer, "'pattern' must be a string")
             return None
+        from ..analysis import ecma_regex  # only schemas with patterns need it
+
         try:
             t = ecma_regex.translate(value)
         except ecma_regex.PatternError as e:

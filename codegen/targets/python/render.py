@@ -13,8 +13,6 @@ from ...records import dataclass
 from ...shell import comment_line
 from ...templating import environment, templates_dir
 from ..naming import pascal
-from .components import EXPORTS as COMPONENT_EXPORTS
-from .components import build_components
 from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
@@ -146,6 +144,10 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
                 "`stepflow-codegen new` copies them to schemas/stepflow/)",
             )
         else:
+            # only a program with components imports the module
+            from .components import EXPORTS as COMPONENT_EXPORTS
+            from .components import build_components
+
             model = build_components(program, mapper, diags, rpc.context, rpc.server, rpc.stdio_server)
             text = env.get_template("components.py.jinja").render(header=hdr, c=model)
             files["components.py"] = text  # laid out as black does (members by format_chunk)
