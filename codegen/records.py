@@ -40,6 +40,7 @@ import sys
 from collections.abc import Callable, Mapping
 from operator import attrgetter
 from reprlib import recursive_repr
+from types import MemberDescriptorType
 from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T", bound=type)
@@ -110,8 +111,8 @@ def field(*, default_factory: Callable[[], _V], repr: bool = True, hash: bool | 
 @overload
 def field(*, repr: bool = True, hash: bool | None = None, compare: bool = True,
           metadata: Mapping[Any, Any] | None = None, init: bool = True, kw_only: bool = ...) -> Any: ...
-def field(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT, repr: bool = True,  # noqa: A002
-          hash: bool | None = None, compare: bool = True, metadata: Mapping[Any, Any] | None = None,  # noqa: A002
+def field(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT, repr: bool = True,
+          hash: bool | None = None, compare: bool = True, metadata: Mapping[Any, Any] | None = None,
           init: bool = True, kw_only: Any = _NO_DEFAULT) -> Any:
     """``dataclasses.field``; ``init=False`` or ``kw_only`` give ``dataclasses.field``'s own (and the
     class is then made by ``dataclasses``)."""
@@ -232,21 +233,22 @@ def _make(cls: T, frozen: bool, order: bool) -> T:
         return dataclasses.dataclass(cls, frozen=frozen, order=order)  # type: ignore[return-value]
     fields: dict[str, Field] = {}
     for name, annotation in own.items():
-        value = cls.__dict__.get(name, _NO_DEFAULT)
+        value = getattr(cls, name, _NO_DEFAULT)  # as dataclasses reads it (a descriptor's __get__ gives it)
         if isinstance(value, Field):
             f = value
         elif _is_real_field(value):
             f = Field.of(value)
         else:
-            f = Field(default=value)
+            f = Field(default=_NO_DEFAULT if isinstance(value, MemberDescriptorType) else value)
         if f.default is not _NO_DEFAULT and f.default.__class__.__hash__ is None:  # as dataclasses refuses them
             raise ValueError(f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory")
         f.name = name
         f.type = annotation
-        if f.default is not _NO_DEFAULT:
-            setattr(cls, name, f.default)  # as dataclasses does: the class attribute is the default
-        elif isinstance(value, Field) or _is_real_field(value):
-            delattr(cls, name)  # a field() without a default leaves no class attribute
+        if value is f or _is_real_field(value):  # as dataclasses does: a field() leaves its default, or nothing
+            if f.default is not _NO_DEFAULT:
+                setattr(cls, name, f.default)
+            else:
+                delattr(cls, name)
         fields[name] = f
     names = tuple(fields)
     seen_default = False
@@ -356,6 +358,14 @@ def _tuple_getter(names: tuple[str, ...]) -> Any:
     return lambda self: ()
 
 
+def _data_descriptor(cls: type, name: str) -> bool:
+    """Whether the class attribute ``name`` (as stored, not what reading it gives) is a data descriptor."""
+    for base in cls.__mro__:
+        if name in base.__dict__:
+            return hasattr(type(base.__dict__[name]), "__set__")
+    return False
+
+
 _FACTORY = object()
 """The parameter default of a field with a ``default_factory`` (dataclasses has its own marker)."""
 
@@ -382,7 +392,7 @@ def _compile_init(cls: type, fields: dict[str, Field], frozen: bool) -> Any:
         elif f.default is not _NO_DEFAULT:
             defaults.append(f.default)
         values.append((n, value))
-    if frozen and values and not any(hasattr(type(getattr(cls, n, None)), "__set__") for n in fields):
+    if frozen and values and not any(_data_descriptor(cls, n) for n in fields):
         body = ["self.__dict__.update({" + ", ".join(f"{n!r}: {value}" for n, value in values) + "})"]
     elif frozen:
         body = [f"__setattr(self, {n!r}, {value})" for n, value in values]
@@ -399,3 +409,4 @@ def _compile_init(cls: type, fields: dict[str, Field], frozen: bool) -> Any:
     init.__defaults__ = tuple(defaults) or None
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+

@@ -244,3 +244,47 @@ print("ok")
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
     assert r.returncode == 0 and r.stdout == "ok\n", r.stderr
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_constructors_of_every_shape(frozen: bool) -> None:
+    """Constructors of any shape take what dataclasses' take; a data descriptor as a frozen field's
+    default is the class attribute and sets the field (as dataclasses)."""
+
+    class Described:
+        def __set_name__(self, owner: type, name: str) -> None:
+            self.name = name
+
+        def __get__(self, obj: Any, owner: Any = None) -> Any:
+            return 7 if obj is None else obj.__dict__.get("_v", 7)
+
+        def __set__(self, obj: Any, value: Any) -> None:
+            obj.__dict__["_v"] = value
+
+    for body in ({"a": int, "update": int}, {"x": int, "y": str, "z": list}, {}, {"only": int}):
+        made = []
+        for deco in (dataclasses.dataclass, records.dataclass):
+            ns: dict[str, Any] = {"__annotations__": dict(body)}
+            if "z" in body:
+                ns["z"] = (records.field if deco is records.dataclass else dataclasses.field)(default_factory=list)
+            made.append(deco(frozen=frozen)(type("K", (), ns)))
+        ref, ours = made
+        args = [list(range(i)) if n == "z" else i for i, n in enumerate(body)]
+        assert vars(ours(*args)) == vars(ref(*args)) and ours(*args) == ours(*args)
+        if "z" in body:
+            assert ours(1, "s").z == [] and ours(1, "s").z is not ours(1, "s").z
+        for bad in ([*args, 0], []):
+            if not body and not bad:
+                continue
+            with pytest.raises(TypeError) as e1:
+                ours(*bad)
+            with pytest.raises(TypeError) as e2:
+                ref(*bad)
+            assert str(e1.value) == str(e2.value)
+    if frozen:
+
+        @records.dataclass(frozen=True)
+        class WithDescriptor:
+            v: int = Described()  # type: ignore[assignment]
+
+        assert WithDescriptor(3).v == 3 and WithDescriptor().v == 7
