@@ -19,9 +19,12 @@ defaults, ``multiple``), so the two parsers cannot drift; ``tests/test_fastcli.p
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from .runner import TargetSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Opt:

@@ -41,10 +41,20 @@ from collections.abc import Callable, Mapping
 from operator import attrgetter
 from reprlib import recursive_repr
 from types import MemberDescriptorType
-from typing import Any, TypeVar, dataclass_transform, overload
 
-T = TypeVar("T", bound=type)
-_V = TypeVar("_V")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform, overload
+
+    T = TypeVar("T", bound=type)
+    _V = TypeVar("_V")
+else:  # typing is not imported at run time (about 2 ms of a protocol run): what the decorators do there
+
+    def overload(f: Any) -> Any:
+        return f
+
+    def dataclass_transform(**_: Any) -> Any:
+        return overload
 
 
 class _Missing:
@@ -106,12 +116,12 @@ class Field:
 def field(*, default: _V, repr: bool = True, hash: bool | None = None, compare: bool = True,
           metadata: Mapping[Any, Any] | None = None) -> _V: ...
 @overload
-def field(*, default_factory: Callable[[], _V], repr: bool = True, hash: bool | None = None, compare: bool = True,
+def field(*, default_factory: Callable[[], _V], repr: bool = True, hash: bool | None = None, compare: bool = True,  # noqa: F811 (overloads)
           metadata: Mapping[Any, Any] | None = None) -> _V: ...
 @overload
-def field(*, repr: bool = True, hash: bool | None = None, compare: bool = True,
+def field(*, repr: bool = True, hash: bool | None = None, compare: bool = True,  # noqa: F811 (overloads)
           metadata: Mapping[Any, Any] | None = None, init: bool = True, kw_only: bool = ...) -> Any: ...
-def field(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT, repr: bool = True,
+def field(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT, repr: bool = True,  # noqa: F811 (overloads)
           hash: bool | None = None, compare: bool = True, metadata: Mapping[Any, Any] | None = None,
           init: bool = True, kw_only: Any = _NO_DEFAULT) -> Any:
     """``dataclasses.field``; ``init=False`` or ``kw_only`` give ``dataclasses.field``'s own (and the
@@ -176,9 +186,9 @@ def _frozen_error(message: str) -> Exception:
 @overload
 def dataclass(cls: T, /) -> T: ...
 @overload
-def dataclass(*, frozen: bool = False, order: bool = False) -> Callable[[T], T]: ...
+def dataclass(*, frozen: bool = False, order: bool = False) -> Callable[[T], T]: ...  # noqa: F811 (overloads)
 @dataclass_transform(field_specifiers=(field, Field))  # type checkers see a dataclass
-def dataclass(cls: Any = None, /, *, frozen: bool = False, order: bool = False) -> Any:
+def dataclass(cls: Any = None, /, *, frozen: bool = False, order: bool = False) -> Any:  # noqa: F811 (overloads)
     """``dataclasses.dataclass(cls, frozen=frozen, order=order)`` (see the module docstring)."""
     if cls is None:
         return lambda c: _make(c, frozen, order)

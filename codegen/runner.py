@@ -14,12 +14,14 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostics, SchemaError, Severity
 from .records import dataclass, field
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .ir.model import Program
     from .targets import TargetOptions
 
@@ -94,7 +96,7 @@ def _display_path(raw: str, base: Path) -> str:
     return shown
 
 
-_ProgramKey = tuple[Any, ...]
+_ProgramKey = tuple  # tuple[Any, ...] (typing is not imported at run time)
 """(base, schemas, root names, kinds, formats, ref roots, URI map): what the IR depends on."""
 _PROGRAMS: dict[_ProgramKey, tuple[Any, list[Any]]] | None = None
 """While ``generate``/``check`` run every configured target: the IRs built so far, by (base, schemas,

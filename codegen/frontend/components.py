@@ -16,11 +16,14 @@ from __future__ import annotations
 import re
 from collections import deque
 from pathlib import Path
-from typing import Any
 
 from ..ir import model as ir
 from .loader import Document, LoadError, Workspace, pointer_join, pointer_tokens
 from .methods import ToolDocumentLoader
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
 TOP_KEYS = {"$schema", "description", "components"}

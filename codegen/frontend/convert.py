@@ -10,7 +10,6 @@ is lost).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from ..diagnostics import Diagnostics
@@ -24,6 +23,10 @@ from .loader import (
     Workspace,
     pointer_join,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ANNOTATIONS = {
     "$schema",

@@ -28,11 +28,14 @@ import os
 import stat
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from ..diagnostics import Diagnostics
 from ..records import dataclass, field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def url2pathname(path: str) -> str:

@@ -9,12 +9,15 @@ specifications say (``prefixItems`` means nothing in draft-07, ``dependencies`` 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
 from ..ir import validation as v
 from .loader import LoadError, Workspace, pointer_join
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # keyword -> the first draft that has it (and, for removed keywords, the last one)
 _ORDER = {d: i for i, d in enumerate(("draft-04", "draft-06", "draft-07", "2019-09", "2020-12"))}

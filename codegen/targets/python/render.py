@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ...analysis.defaults import write_default_ids
 from ...analysis.namespaces import namespace_inputs
@@ -18,6 +17,10 @@ from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
 from .types import AUTHOR_MODULE, PROTOCOL_ALIAS, Defaults, PyDecl, PythonTypeMapper
 from .validators import ValidatorModule, build_validators
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LINE = 88
 

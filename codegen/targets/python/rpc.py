@@ -11,7 +11,6 @@ the StepFlow types the component layer uses, after checking that the method tabl
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 from ...analysis.components import execution_failed_code
 from ...diagnostics import Diagnostics
@@ -22,6 +21,10 @@ from .escape import py_docstring, py_doctext
 from .format import black_format
 from .layout import layout_chunk
 from .types import PythonTypeMapper
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LINE = 88
 

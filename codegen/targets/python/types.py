@@ -8,7 +8,6 @@ from __future__ import annotations
 import builtins
 import keyword
 from pathlib import PurePosixPath
-from typing import Literal
 
 from ...analysis.defaults import DefaultCheck
 from ...analysis.namespaces import author_decls
@@ -22,6 +21,10 @@ from ..naming import NameTable, naming_order, pascal, report_renames, snake
 from ..naming import enum_member_names as shared_enum_member_names
 from .escape import py_comment, py_literal, py_str
 from .layout import LINE_LENGTH
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 MODULE_NAMES = frozenset(
     {
@@ -56,7 +59,10 @@ RESERVED_FIELD_NAMES = frozenset(
     | MODULE_NAMES
 )
 
-Defaults = Literal["preserve", "apply"]
+if TYPE_CHECKING:
+    Defaults = Literal["preserve", "apply"]
+else:  # typing is not imported at run time
+    Defaults = str
 
 
 def _annotated_alias(name: str, target: str, marker: str) -> str:
