@@ -268,10 +268,11 @@ def test_errors_same_as_click(tmp_path: Path, args: list[str]) -> None:
 
 
 def _imported(tmp_path: Path, *args: str) -> set[str]:
-    """Which of click, jinja2, dataclasses and inspect a console script run imported."""
+    """Which of the modules a language run has no need for (click, jinja2, dataclasses and inspect,
+    typing, textwrap, shlex: see bench/README.md) a console script run imported."""
     marker = tmp_path / "modules"
     code = (f"import atexit, sys; atexit.register(lambda: open({str(marker)!r}, 'w').write("
-            "' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'click', 'jinja2', 'dataclasses', 'inspect'}))))\n"
+            "' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'click', 'jinja2', 'dataclasses', 'inspect', 'typing', 'textwrap', 'shlex'}))))\n"
             + CONSOLE)
     r = _run(code, tmp_path, *args)
     assert marker.exists(), r.stderr
@@ -280,7 +281,7 @@ def _imported(tmp_path: Path, *args: str) -> set[str]:
 
 def test_fast_path_never_imports_click(tmp_path: Path) -> None:
     """Nor jinja2 (the built-in templates are compiled), nor dataclasses (records.py makes its
-    classes), nor inspect (which dataclasses would import)."""
+    classes), nor inspect (which dataclasses would import), nor typing, textwrap, shlex."""
     assert _imported(tmp_path, "python", SCHEMAS, "-o", "out/python") == set()
     assert _imported(tmp_path, "python", "missing.json", "-o", "out/python") == set()  # exit 2, no click
     assert "click" in _imported(tmp_path, "python", SCHEMAS, "-o", "out/python", "--bogus")
