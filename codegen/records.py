@@ -37,9 +37,9 @@ parameters the first time they are read (by ``dataclasses.fields``, ``replace``,
 from __future__ import annotations
 
 import sys
+from _thread import get_ident
 from collections.abc import Callable, Mapping
 from operator import attrgetter
-from reprlib import recursive_repr
 from types import MemberDescriptorType
 
 TYPE_CHECKING = False
@@ -219,15 +219,18 @@ def field_names(cls: type) -> tuple[str, ...]:
 
 
 def _unsupported(cls: type, own: dict[str, Any]) -> bool:
-    if any("__dataclass_fields__" in b.__dict__ for b in cls.__mro__[1:]):
-        return True
+    for base in cls.__mro__[1:]:
+        if "__dataclass_fields__" in base.__dict__:
+            return True
+    dataclasses = sys.modules.get("dataclasses")
     for name, annotation in own.items():
         text = annotation if isinstance(annotation, str) else repr(annotation)
         if "ClassVar" in text or "InitVar" in text or "KW_ONLY" in text:
             return True
-        value = cls.__dict__.get(name, _NO_DEFAULT)
-        if _is_real_field(value) and (not value.init or value.kw_only is True):
-            return True
+        if dataclasses is not None:
+            value = cls.__dict__.get(name, _NO_DEFAULT)
+            if isinstance(value, dataclasses.Field) and (not value.init or value.kw_only is True):
+                return True
     return "__slots__" in cls.__dict__
 
 
@@ -284,9 +287,17 @@ def _make(cls: T, frozen: bool, order: bool) -> T:
 
     methods["__init__"] = __init__
 
-    @recursive_repr()
-    def __repr__(self: Any) -> str:
-        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
+    running: set[tuple[int, int]] = set()
+
+    def __repr__(self: Any) -> str:  # with reprlib.recursive_repr's guard: "..." for a repr already running
+        guard = (id(self), get_ident())
+        if guard in running:
+            return "..."
+        running.add(guard)
+        try:
+            inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
+        finally:
+            running.discard(guard)
         return f"{self.__class__.__qualname__}({inner})"
 
     methods["__repr__"] = __repr__

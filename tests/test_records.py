@@ -288,3 +288,18 @@ def test_constructors_of_every_shape(frozen: bool) -> None:
             v: int = Described()  # type: ignore[assignment]
 
         assert WithDescriptor(3).v == 3 and WithDescriptor().v == 7
+
+
+def test_recursive_repr_as_dataclasses() -> None:
+    made = []
+    for deco in (dataclasses.dataclass, records.dataclass):
+
+        @deco
+        class Node:
+            name: str
+            children: list[Any] = records.field(default_factory=list) if deco is records.dataclass else dataclasses.field(default_factory=list)
+
+        n = Node("a")
+        n.children.append(n)
+        made.append(repr(n).replace("test_recursive_repr_as_dataclasses.<locals>.", ""))
+    assert made[0] == made[1] == "Node(name='a', children=[...])"
