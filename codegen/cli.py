@@ -2,6 +2,10 @@
 
 Exit codes: 0 success; 1 generated code is stale (``--check``/``check``) or the lint found problems;
 2 bad input (unreadable or invalid schema, bad ``$ref``, bad configuration, refused write).
+
+The language commands' options are declared once, in :mod:`stepflow_codegen.fastcli` (the console
+script's fast path, which parses plain language command lines without importing click); their
+click options are built from that table here.  What they run is in :mod:`stepflow_codegen.runner`.
 """
 
 from __future__ import annotations
