@@ -60,6 +60,8 @@ def resolve_inputs(spec: list[str], scratch: Path) -> list[str]:
 # -- 1. import time --------------------------------------------------------------------------------
 KEY_MODULES = [
     "click",
+    "stepflow_codegen.fastcli",
+    "stepflow_codegen.runner",
     "jinja2",
     "black",
     "stepflow_codegen.cli",
@@ -166,9 +168,13 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
         return t
 
     t = time.perf_counter()
-    import click  # noqa: F401
+    # since the console script parses the language commands without click (stepflow_codegen.fastcli),
+    # a run imports no click; earlier trees import it here as their run did
+    fast = importlib.util.find_spec("stepflow_codegen.fastcli") is not None
+    if not fast:
+        import click  # noqa: F401
 
-    t = mark("import click", t)
+        t = mark("import click", t)
     # since the built-in templates are compiled ahead of time (stepflow_codegen._compiled) a run
     # without --templates does not import jinja2; earlier trees import it here as their run did
     precompiled = importlib.util.find_spec("stepflow_codegen._compiled") is not None
@@ -176,9 +182,14 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
         import jinja2  # noqa: F401
 
         t = mark("import jinja2", t)
-    from stepflow_codegen import cli  # noqa: F401
+    if fast:
+        from stepflow_codegen import fastcli, runner
 
-    t = mark("import stepflow_codegen.cli (rest)", t)
+        t = mark("import stepflow_codegen.fastcli (and runner)", t)
+    else:
+        from stepflow_codegen import cli  # noqa: F401
+
+        t = mark("import stepflow_codegen.cli (rest)", t)
     from stepflow_codegen import frontend
 
     t = mark("import stepflow_codegen.frontend", t)
@@ -281,7 +292,15 @@ def inner(inputs: list[str], out: str, no_black: bool, classify: bool = True) ->
     t_run = time.perf_counter()
     code = 0
     try:
-        cli.main.main(["python", *inputs, "-o", out, "-q"], standalone_mode=False)
+        if fast:  # what the console script runs, without its quick exit
+            parsed = fastcli.parse(["python", *inputs, "-o", out, "-q"])
+            assert parsed is not None
+            params = parsed[1]
+            check, verbose, quiet = params.pop("check"), params.pop("verbose"), params.pop("quiet")
+            spec = fastcli.language_spec("python", **params)
+            code = runner._guard(lambda: runner.run_target(spec, Path.cwd(), check, verbose, quiet))
+        else:
+            cli.main.main(["python", *inputs, "-o", out, "-q"], standalone_mode=False)
     except SystemExit as e:
         code = int(e.code or 0)
     except Exception as e:  # noqa: BLE001

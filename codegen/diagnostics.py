@@ -7,9 +7,8 @@ run reports every problem.  Only the CLI decides what an error means for the exi
 from __future__ import annotations
 
 import enum
-from dataclasses import field
 
-from .records import dataclass
+from .records import dataclass, field
 
 
 class Severity(enum.IntEnum):

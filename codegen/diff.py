@@ -21,13 +21,12 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import field
 from fractions import Fraction
 
 from .ir import model as ir
 from .ir.evaluate import ecma_search, json_equal
 from .ir.passes import decl_exprs, walk_expr
-from .records import dataclass
+from .records import dataclass, field
 
 FORMAT = "stepflow-codegen-diff/v1"
 

@@ -12,12 +12,12 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 from .diagnostics import Diagnostics, SchemaError
 from .diff import BREAKING, COMPATIBLE, Change, Report, diff_programs
 from .ir import model as ir
+from .records import replace
 
 
 class DiffInputError(Exception):

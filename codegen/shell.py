@@ -9,18 +9,35 @@ every language).
 
 from __future__ import annotations
 
-import shlex
+import re
 from collections.abc import Callable
-import unicodedata
 
 _INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
+_find_unsafe = re.compile(r"[^\w@%+=:,./-]", re.ASCII).search
+
+
+def _shell_quote(s: str) -> str:
+    """``shlex.quote`` (the same code; shlex itself is not imported by a run)."""
+    if not s:
+        return "''"
+    if _find_unsafe(s) is None:
+        return s
+    return "'" + s.replace("'", "'\"'\"'") + "'"
+
+
 def _needs_ansi_c(arg: str) -> bool:
+    if arg.isascii() and arg.isprintable():  # printable ASCII: no character of the _INVISIBLE categories
+        return False
+    import unicodedata
+
     return any(unicodedata.category(c) in _INVISIBLE for c in arg)
 
 
 def _ansi_c(arg: str) -> str:
+    import unicodedata
+
     out = []
     for c in arg:
         o = ord(c)
@@ -37,7 +54,7 @@ def _ansi_c(arg: str) -> str:
 
 def quote(arg: str) -> str:
     """``arg`` as one shell word, on one line."""
-    return _ansi_c(arg) if _needs_ansi_c(arg) else shlex.quote(arg)
+    return _ansi_c(arg) if _needs_ansi_c(arg) else _shell_quote(arg)
 
 
 def join(args: list[str]) -> str:

@@ -25,9 +25,11 @@ import zlib
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     import jinja2
 
 #: the targets whose built-in templates are compiled ahead of time (codegen/_compiled/<target>.py)

@@ -17,9 +17,11 @@ from stepflow_codegen import records
 from stepflow_codegen.ir import model as ir
 
 
-def _pair(frozen: bool, order: bool = False) -> tuple[type, type]:
+def _pair(frozen: bool, order: bool = False, own_field: bool = False) -> tuple[type, type]:
+    """The same class made by dataclasses and by records (with ``records.field`` when ``own_field``)."""
     made = []
     for deco in (dataclasses.dataclass, records.dataclass):
+        fld: Any = records.field if own_field and deco is records.dataclass else dataclasses.field
 
         @deco(frozen=frozen, order=order)
         class Thing:
@@ -27,9 +29,9 @@ def _pair(frozen: bool, order: bool = False) -> tuple[type, type]:
 
             a: int
             b: str = "x"
-            c: list[int] = dataclasses.field(default_factory=list)
-            d: dict[str, int] = dataclasses.field(default_factory=dict, compare=False, repr=False, hash=False)
-            e: tuple[int, ...] = dataclasses.field(default=(1, 2))
+            c: list[int] = fld(default_factory=list)
+            d: dict[str, int] = fld(default_factory=dict, compare=False, repr=False, hash=False)
+            e: tuple[int, ...] = fld(default=(1, 2))
 
             def __post_init__(self) -> None:
                 self.d.update({"n": len(self.c)})
@@ -45,10 +47,11 @@ def _calls() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     return [((1,), {}), ((1, "y"), {}), ((1,), {"c": [1, 2]}), ((), {"a": 3, "e": (3,)}), ((1, "y", [4], {"k": 1}, ()), {})]
 
 
+@pytest.mark.parametrize("own_field", [True, False])
 @pytest.mark.parametrize("frozen", [True, False])
 @pytest.mark.parametrize("order", [True, False])
-def test_same_as_dataclasses(frozen: bool, order: bool) -> None:
-    ref, ours = _pair(frozen, order)
+def test_same_as_dataclasses(frozen: bool, order: bool, own_field: bool) -> None:
+    ref, ours = _pair(frozen, order, own_field)
     assert dataclasses.is_dataclass(ours)
     def described(cls: type) -> list[tuple[Any, ...]]:
         return [(f.name, f.type, f.default, f.default_factory, f.compare, f.hash, f.repr, f.init, f.kw_only, f.metadata)
@@ -177,3 +180,126 @@ def test_ir_nodes_behave_as_before() -> None:
     match s:
         case ir.Source(f, p):
             assert (f, p) == ("a.json", "/x")
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_replace_and_field_names(frozen: bool) -> None:
+    ref, ours = _pair(frozen, own_field=True)
+    o, r = ours(1, c=[2]), ref(1, c=[2])
+    assert records.field_names(ours) == records.field_names(ref) == tuple(f.name for f in dataclasses.fields(ref))
+    assert records.replace(o, b="z", e=(9,)) == dataclasses.replace(o, b="z", e=(9,))
+    assert records.replace(r, b="z") == dataclasses.replace(r, b="z")  # a dataclasses class: dataclasses.replace
+    assert vars(records.replace(o, a=4)) == vars(dataclasses.replace(o, a=4))
+    for fn in (records.replace, dataclasses.replace):
+        with pytest.raises(TypeError):
+            fn(o, zz=1)
+
+
+def test_unsupported_records_field_falls_back() -> None:
+    @records.dataclass
+    class WithInitFalse:
+        a: int
+        b: list[int] = records.field(default_factory=list)
+        c: int = records.field(init=False, default=3)
+
+    assert WithInitFalse(1).c == 3 and [f.init for f in dataclasses.fields(WithInitFalse)] == [True, True, False]
+    assert WithInitFalse(1).b == [] and records.field_names(WithInitFalse) == ("a", "b", "c")
+    with pytest.raises(ValueError, match="cannot specify both default and default_factory"):
+        records.field(default=1, default_factory=list)
+
+
+def test_records_do_not_import_dataclasses() -> None:
+    """Defining and using records leaves ``dataclasses`` unimported until something asks for it;
+    then the class is the dataclass it would have been."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from stepflow_codegen.records import dataclass, field, field_names, replace
+
+@dataclass(frozen=True)
+class P:
+    a: int
+    b: list[int] = field(default_factory=list, compare=False)
+    c: str = "x"
+
+p = replace(P(1), c="y")
+assert (p.a, p.b, p.c) == (1, [], "y") and p == P(1, [5], "y") and hash(p) == hash((1, "y"))
+assert field_names(P) == ("a", "b", "c") and repr(p) == "P(a=1, b=[], c='y')"
+assert "dataclasses" not in sys.modules, "imported"
+import dataclasses
+assert dataclasses.is_dataclass(P) and dataclasses.is_dataclass(p)
+assert [(f.name, f.compare, f.default) for f in dataclasses.fields(p)] == [
+    ("a", True, dataclasses.MISSING), ("b", False, dataclasses.MISSING), ("c", True, "x")]
+assert P.__dataclass_params__.frozen and dataclasses.asdict(p) == {"a": 1, "b": [], "c": "y"}
+assert dataclasses.fields(P) is not None and type(P.__dict__["__dataclass_fields__"]) is dict
+try:
+    p.a = 2
+except dataclasses.FrozenInstanceError as e:
+    assert str(e) == "cannot assign to field 'a'"
+else:
+    raise AssertionError("assigned")
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
+    assert r.returncode == 0 and r.stdout == "ok\n", r.stderr
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_constructors_of_every_shape(frozen: bool) -> None:
+    """Constructors of any shape take what dataclasses' take; a data descriptor as a frozen field's
+    default is the class attribute and sets the field (as dataclasses)."""
+
+    class Described:
+        def __set_name__(self, owner: type, name: str) -> None:
+            self.name = name
+
+        def __get__(self, obj: Any, owner: Any = None) -> Any:
+            return 7 if obj is None else obj.__dict__.get("_v", 7)
+
+        def __set__(self, obj: Any, value: Any) -> None:
+            obj.__dict__["_v"] = value
+
+    for body in ({"a": int, "update": int}, {"x": int, "y": str, "z": list}, {}, {"only": int}):
+        made = []
+        for deco in (dataclasses.dataclass, records.dataclass):
+            ns: dict[str, Any] = {"__annotations__": dict(body)}
+            if "z" in body:
+                ns["z"] = (records.field if deco is records.dataclass else dataclasses.field)(default_factory=list)
+            made.append(deco(frozen=frozen)(type("K", (), ns)))
+        ref, ours = made
+        args = [list(range(i)) if n == "z" else i for i, n in enumerate(body)]
+        assert vars(ours(*args)) == vars(ref(*args)) and ours(*args) == ours(*args)
+        if "z" in body:
+            assert ours(1, "s").z == [] and ours(1, "s").z is not ours(1, "s").z
+        for bad in ([*args, 0], []):
+            if not body and not bad:
+                continue
+            with pytest.raises(TypeError) as e1:
+                ours(*bad)
+            with pytest.raises(TypeError) as e2:
+                ref(*bad)
+            assert str(e1.value) == str(e2.value)
+    if frozen:
+
+        @records.dataclass(frozen=True)
+        class WithDescriptor:
+            v: int = Described()  # type: ignore[assignment]
+
+        assert WithDescriptor(3).v == 3 and WithDescriptor().v == 7
+
+
+def test_recursive_repr_as_dataclasses() -> None:
+    made = []
+    for deco in (dataclasses.dataclass, records.dataclass):
+
+        @deco
+        class Node:
+            name: str
+            children: list[Any] = records.field(default_factory=list) if deco is records.dataclass else dataclasses.field(default_factory=list)
+
+        n = Node("a")
+        n.children.append(n)
+        made.append(repr(n).replace("test_recursive_repr_as_dataclasses.<locals>.", ""))
+    assert made[0] == made[1] == "Node(name='a', children=[...])"

@@ -864,6 +864,20 @@ def test_escaping_goes_through_the_shell_quoting_module() -> None:
     assert shlex.split(join(["a b", "c"])) == ["a b", "c"]
 
 
+def test_shell_quote_is_shlex_quote() -> None:
+    """``shell.quote`` quotes as ``shlex.quote`` (shlex is not imported by a run) wherever no line
+    break or invisible character needs bash's ``$'...'`` form."""
+    from stepflow_codegen.shell import _shell_quote, quote
+
+    chars = "ab Z09_@%+=:,./-'\"\\$`!*?[]{}()<>|&;#~^\té\u2028\u202e\x00\x7f"
+    rng = __import__("random").Random(7)
+    args = ["", "-", "'", "''", *chars] + ["".join(rng.choice(chars) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    for arg in args:
+        assert _shell_quote(arg) == shlex.quote(arg), arg
+        if arg.isprintable() and "\u202e" not in arg and "\xad" not in arg:
+            assert quote(arg) == shlex.quote(arg), arg
+
+
 def test_scaffolded_project_with_hostile_descriptions(tmp_path: Path) -> None:
     """``add-component --description TEXT``: the text reaches the manifest, the stub's docstring and
     the generated package; every Python file of the project still compiles, nothing runs."""

@@ -13,7 +13,10 @@ Nothing here imports jinja2.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: the value of a name the context does not hold
 MISSING: Any = object()

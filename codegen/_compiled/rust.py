@@ -5,9 +5,11 @@
 # ruff: noqa
 from __future__ import annotations
 
-from typing import Any
-
 from . import MISSING, undefined, getattr_, getitem, join, map_attribute, map_filter, with_locals
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 DIGEST = 'crc32:3298c6f4:37014'
 

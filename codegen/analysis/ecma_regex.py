@@ -53,10 +53,9 @@ Standard library only (shared by every target).
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import field
 from functools import lru_cache
 
-from ..records import dataclass
+from ..records import dataclass, field
 
 __all__ = ["PatternError", "Translation", "translate"]
 

@@ -42,13 +42,12 @@ Rules (shape ``S`` is captured by node ``N`` when every value ``S`` accepts is v
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 from ..ir import model as ir
 from ..ir import validation as v
 from ..ir.evaluate import Evaluator
 from ..ir.formats import ASSERTED
 from ..ir.passes import json_kind, json_kinds
+from ..records import field_names
 
 __all__ = ["exact_decls"]
 
@@ -63,7 +62,7 @@ _CHECKED: tuple[str, ...] = ()
 def _assertions(n: v.Node, formats: bool) -> frozenset[str]:
     global _CHECKED
     if not _CHECKED:
-        _CHECKED = tuple(f.name for f in fields(v.Node) if f.name not in _IGNORED)
+        _CHECKED = tuple(n for n in field_names(v.Node) if n not in _IGNORED)
     out = []
     for name in _CHECKED:
         value = getattr(n, name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
 
 from ..diagnostics import Diagnostics, SchemaError
 from ..ir import model as ir
@@ -17,6 +16,10 @@ from .convert import Converter
 from .loader import LoadError, Workspace
 from .methods import MethodTableLoader
 from .validation import ValidationBuilder
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 def build_program(

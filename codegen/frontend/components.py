@@ -13,15 +13,17 @@ every definition it uses, from any file, copied into ``$defs`` and every ``$ref`
 
 from __future__ import annotations
 
-import copy
 import re
 from collections import deque
 from pathlib import Path
-from typing import Any
 
 from ..ir import model as ir
 from .loader import Document, LoadError, Workspace, pointer_join, pointer_tokens
 from .methods import ToolDocumentLoader
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
 TOP_KEYS = {"$schema", "description", "components"}
@@ -182,7 +184,7 @@ class Bundler:
 
     def _copy(self, node: Any, file: str, pointer: str) -> ir.JSON:
         if not isinstance(node, dict):
-            return copy.deepcopy(node)  # type: ignore[no-any-return]
+            return _deepcopy(node)
         out: dict[str, ir.JSON] = {}
         for k, v in node.items():
             at = pointer_join(pointer, k)
@@ -198,7 +200,7 @@ class Bundler:
                 out[k] = {name: self._copy(s, file, pointer_join(at, name)) for name, s in v.items()}
             elif k == "dependencies" and isinstance(v, dict):
                 out[k] = {
-                    name: self._copy(s, file, pointer_join(at, name)) if isinstance(s, (dict, bool)) else copy.deepcopy(s)
+                    name: self._copy(s, file, pointer_join(at, name)) if isinstance(s, (dict, bool)) else _deepcopy(s)
                     for name, s in v.items()
                 }
             elif k == "discriminator" and isinstance(v, dict) and isinstance(v.get("mapping"), dict):
@@ -206,7 +208,13 @@ class Bundler:
                     tag: self._ref(r, file, pointer_join(at, "mapping", tag)) if isinstance(r, str) and "#" in r else r
                     for tag, r in v["mapping"].items()
                 }
-                out[k] = {**copy.deepcopy(v), "mapping": mapping}
+                out[k] = {**_deepcopy(v), "mapping": mapping}
             else:
-                out[k] = copy.deepcopy(v)
+                out[k] = _deepcopy(v)
         return out
+
+
+def _deepcopy(value: Any) -> Any:
+    import copy  # only component manifests are copied: a run without them does not import copy
+
+    return copy.deepcopy(value)

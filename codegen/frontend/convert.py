@@ -9,14 +9,12 @@ is lost).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-from ..analysis import ecma_regex
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
+from ..records import replace
 from .loader import (
     SCHEMA_ARRAY_KEYWORDS,
     SCHEMA_KEYWORDS,
@@ -25,6 +23,10 @@ from .loader import (
     Workspace,
     pointer_join,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ANNOTATIONS = {
     "$schema",
@@ -652,6 +654,8 @@ class Converter:
                 self.error(file, pointer_join(pointer, "pattern"), "bad-keyword", "'pattern' must be a string")
                 pattern = None
             else:
+                from ..analysis import ecma_regex  # only schemas with patterns need it
+
                 try:
                     ecma_regex.translate(pattern)
                 except ecma_regex.PatternError:
@@ -744,6 +748,8 @@ class Converter:
         key_pattern = None
         if isinstance(pattern_props, dict) and len(pattern_props) == 1 and ap is False:
             key_pattern = next(iter(pattern_props))
+            from ..analysis import ecma_regex  # only schemas with patterns need it
+
             try:
                 ecma_regex.translate(key_pattern)
             except ecma_regex.PatternError:

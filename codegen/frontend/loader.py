@@ -26,14 +26,16 @@ import json
 import math
 import os
 import stat
-from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 from ..diagnostics import Diagnostics
-from ..records import dataclass
+from ..records import dataclass, field
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def url2pathname(path: str) -> str:

@@ -7,10 +7,13 @@ so that every mistake is reported with its JSON pointer and the tool needs no va
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..ir import model as ir
 from .loader import Document, LoadError, Workspace, pointer_join
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DIRECTIONS = ("clientToServer", "serverToClient", "both")
 METHOD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")

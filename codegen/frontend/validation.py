@@ -9,13 +9,15 @@ specifications say (``prefixItems`` means nothing in draft-07, ``dependencies`` 
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from ..analysis import ecma_regex
 from ..diagnostics import Diagnostics
 from ..ir import model as ir
 from ..ir import validation as v
 from .loader import LoadError, Workspace, pointer_join
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # keyword -> the first draft that has it (and, for removed keywords, the last one)
 _ORDER = {d: i for i, d in enumerate(("draft-04", "draft-06", "draft-07", "2019-09", "2020-12"))}
@@ -432,6 +434,8 @@ class ValidationBuilder:
         if not isinstance(value, str):
             self.error(key, pointer, "'pattern' must be a string")
             return None
+        from ..analysis import ecma_regex  # only schemas with patterns need it
+
         try:
             t = ecma_regex.translate(value)
         except ecma_regex.PatternError as e:
@@ -501,6 +505,6 @@ def _kind(x: Any) -> str:
 
 
 def _replace(n: v.Node, **changes: Any) -> v.Node:
-    from dataclasses import replace
+    from ..records import replace
 
     return replace(n, **changes)

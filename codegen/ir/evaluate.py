@@ -8,16 +8,16 @@ the generated validators of every language are compared with it.  Generated code
 from __future__ import annotations
 
 import re
-from dataclasses import field
-from typing import TYPE_CHECKING, Any, Callable
 
-from ..records import dataclass
+from ..records import dataclass, field
 from . import formats, passes
 from . import validation as v
 from .model import MISSING
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from decimal import Decimal
+    from typing import Any, Callable
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ asks Python's ``re``, the reference asks :mod:`~..analysis.ecma_regex` (ECMA-262
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from functools import lru_cache
 from types import ModuleType
@@ -58,6 +57,8 @@ ASSERTED = (
 @lru_cache(maxsize=1)
 def _runtime() -> ModuleType:
     """``templates/python/runtime/_formats.py``, loaded as a module of its own (once, on first use)."""
+    import importlib.util
+
     from ..templating import templates_dir
 
     path = templates_dir() / "python" / "runtime" / "_formats.py"

@@ -12,18 +12,21 @@ named things a target emits (classes, enums, aliases).  JSON-RPC methods are IR 
 
 from __future__ import annotations
 
-from dataclasses import field
-from typing import TYPE_CHECKING, Literal, Union
+from ..records import dataclass, field
 
-from ..records import dataclass
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Literal, Union
+
     from .validation import Validation
 
 TypeId = str
 """``"<file key>#<json pointer>"``, e.g. ``"protocol.json#/$defs/MethodRequest"``."""
 
-JSON = Union[None, bool, int, float, str, list["JSON"], dict[str, "JSON"]]
+if TYPE_CHECKING:
+    JSON = Union[None, bool, int, float, str, list["JSON"], dict[str, "JSON"]]
+else:  # typing is not imported at run time
+    JSON = object
 
 
 class _Missing:
@@ -186,7 +189,7 @@ class PresenceDiscriminator:
     """For each variant, the only keys allowed (None: open object, any key)."""
 
 
-Discriminator = Union[TagDiscriminator, PresenceDiscriminator]
+Discriminator = TagDiscriminator | PresenceDiscriminator
 
 
 @dataclass(frozen=True)
@@ -198,20 +201,20 @@ class UnionType:
     kind: Literal["union"] = "union"
 
 
-TypeExpr = Union[
-    AnyType,
-    NullType,
-    BoolType,
-    IntType,
-    NumberType,
-    StringType,
-    LiteralType,
-    RefType,
-    ArrayType,
-    TupleType,
-    MapType,
-    UnionType,
-]
+TypeExpr = (
+    AnyType
+    | NullType
+    | BoolType
+    | IntType
+    | NumberType
+    | StringType
+    | LiteralType
+    | RefType
+    | ArrayType
+    | TupleType
+    | MapType
+    | UnionType
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,14 +283,17 @@ class AliasDecl:
     kind: Literal["alias"] = "alias"
 
 
-Decl = Union[ObjectDecl, EnumDecl, AliasDecl]
+Decl = ObjectDecl | EnumDecl | AliasDecl
 
 
 # ---------------------------------------------------------------------------------------------
 # Protocol (JSON-RPC method table)
 # ---------------------------------------------------------------------------------------------
 
-Direction = Literal["clientToServer", "serverToClient", "both"]
+if TYPE_CHECKING:
+    Direction = Literal["clientToServer", "serverToClient", "both"]
+else:  # typing is not imported at run time
+    Direction = str
 
 
 @dataclass(frozen=True)

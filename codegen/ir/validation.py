@@ -48,9 +48,8 @@ implementation the tests compare the targets and the front end with):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import field
 
-from ..records import dataclass
+from ..records import dataclass, field
 from .model import MISSING, Source
 
 NodeId = int

@@ -10,9 +10,12 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from types import ModuleType
-from typing import Literal
 
 from ..records import dataclass
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 TARGETS = {
     "python": "stepflow_codegen.targets.python",

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import field
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from ..records import dataclass
+from ..records import dataclass, field
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..diagnostics import Diagnostics
     from ..ir.model import Decl, EnumMember

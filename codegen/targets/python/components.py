@@ -8,11 +8,9 @@ types, canonical schemas and the expected signature (for the start-up check's er
 
 from __future__ import annotations
 
-from dataclasses import field
-
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from ...records import dataclass
+from ...records import dataclass, field
 from ..naming import NameTable, snake
 from .escape import py_comment, py_docstring, py_literal, py_str
 from .format import format_chunk

@@ -900,13 +900,22 @@ KEYWORDS = frozenset(
     """False None True and as assert async await break class continue def del elif else except finally for
     from global if import in is lambda nonlocal not or pass raise return try while with yield""".split()
 )
-_ESCAPED_NEW = re.compile(r"([^\\]|^)\\((?:\\\\)*)'")
-_ESCAPED_ORIG = re.compile(r'([^\\]|^)\\((?:\\\\)*)"')
-_UNESCAPED_NEW = re.compile(r"(([^\\]|^)(\\\\)*)'")
-_ESCAPED_NEW_S = re.compile(r'([^\\]|^)\\((?:\\\\)*)"')
-_ESCAPED_ORIG_S = re.compile(r"([^\\]|^)\\((?:\\\\)*)'")
-_UNESCAPED_NEW_S = re.compile(r'(([^\\]|^)(\\\\)*)"')
-_HEX_ESCAPE = re.compile(r"\\(?:[xuU][0-9a-f]*[A-F]|N\{)")
+_QUOTE_PATTERNS: dict[str, re.Pattern[str]] = {}
+"""black's quote-normalization patterns, compiled when a string with a backslash is first checked."""
+
+
+def _quote_pattern(name: str) -> re.Pattern[str]:
+    if not _QUOTE_PATTERNS:
+        _QUOTE_PATTERNS.update(
+            escaped_new=re.compile(r"([^\\]|^)\\((?:\\\\)*)'"),
+            escaped_orig=re.compile(r'([^\\]|^)\\((?:\\\\)*)"'),
+            unescaped_new=re.compile(r"(([^\\]|^)(\\\\)*)'"),
+            escaped_new_s=re.compile(r'([^\\]|^)\\((?:\\\\)*)"'),
+            escaped_orig_s=re.compile(r"([^\\]|^)\\((?:\\\\)*)'"),
+            unescaped_new_s=re.compile(r'(([^\\]|^)(\\\\)*)"'),
+            hex_escape=re.compile(r"\\(?:[xuU][0-9a-f]*[A-F]|N\{)"),
+        )
+    return _QUOTE_PATTERNS[name]
 
 
 def _sub_twice(regex: re.Pattern[str], repl: str, s: str) -> str:
@@ -918,13 +927,14 @@ def _string_is_normalized(s: str) -> bool:
     if "\\" not in s:
         # no escapes: a double-quoted string stays; a single-quoted one only if it holds a double quote
         return s[0] == '"' or '"' in s
-    if _HEX_ESCAPE.search(s):
+    if _quote_pattern("hex_escape").search(s):
         return False
     body = s[1:-1]
     if s[0] == '"':
-        orig, esc_new, esc_orig, unesc_new, new_quote = '"', _ESCAPED_NEW, _ESCAPED_ORIG, _UNESCAPED_NEW, "'"
+        orig, new_quote, suffix = '"', "'", ""
     else:
-        orig, esc_new, esc_orig, unesc_new, new_quote = "'", _ESCAPED_NEW_S, _ESCAPED_ORIG_S, _UNESCAPED_NEW_S, '"'
+        orig, new_quote, suffix = "'", '"', "_s"
+    esc_new, esc_orig, unesc_new = (_quote_pattern(n + suffix) for n in ("escaped_new", "escaped_orig", "unescaped_new"))
     new_body = _sub_twice(esc_new, rf"\1\2{new_quote}", body)
     if new_body != body:
         return False  # black removes an unnecessary escape

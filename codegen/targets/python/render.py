@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ...analysis.defaults import write_default_ids
 from ...analysis.namespaces import namespace_inputs
@@ -13,13 +12,15 @@ from ...records import dataclass
 from ...shell import comment_line
 from ...templating import environment, templates_dir
 from ..naming import pascal
-from .components import EXPORTS as COMPONENT_EXPORTS
-from .components import build_components
 from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
 from .types import AUTHOR_MODULE, PROTOCOL_ALIAS, Defaults, PyDecl, PythonTypeMapper
 from .validators import ValidatorModule, build_validators
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LINE = 88
 
@@ -146,6 +147,10 @@ def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostic
                 "`stepflow-codegen new` copies them to schemas/stepflow/)",
             )
         else:
+            # only a program with components imports the module
+            from .components import EXPORTS as COMPONENT_EXPORTS
+            from .components import build_components
+
             model = build_components(program, mapper, diags, rpc.context, rpc.server, rpc.stdio_server)
             text = env.get_template("components.py.jinja").render(header=hdr, c=model)
             files["components.py"] = text  # laid out as black does (members by format_chunk)

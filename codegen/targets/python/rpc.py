@@ -10,19 +10,19 @@ the StepFlow types the component layer uses, after checking that the method tabl
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import field
-from typing import Any
-
 from ...analysis.components import execution_failed_code
 from ...diagnostics import Diagnostics
 from ...ir import model as ir
-from ...records import dataclass
+from ...records import dataclass, field
 from ..naming import NameTable, pascal, snake
-from .escape import py_docstring, py_doctext
+from .escape import fill_words, py_docstring, py_doctext
 from .format import black_format
 from .layout import layout_chunk
 from .types import PythonTypeMapper
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LINE = 88
 
@@ -202,7 +202,7 @@ def _doc(m: ir.Method, roles: ir.Protocol) -> str:
     if m.errors:
         paragraphs.append("Error codes: " + ", ".join(str(c) for c in m.errors) + ".")
     return "\n\n".join(
-        textwrap.fill(" ".join(p.split()), width=LINE - 8, break_long_words=False, break_on_hyphens=False)
+        fill_words(" ".join(p.split()), LINE - 8)
         for p in paragraphs
     )
 

@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import builtins
 import keyword
-from dataclasses import field, replace
 from pathlib import PurePosixPath
-from typing import Literal
 
 from ...analysis.defaults import DefaultCheck
+from ...analysis.namespaces import author_decls
 from ...analysis.objects import closed_by_additional
 from ...analysis.unions import single_value_variants, tag_claims, unions_of
-from ...records import dataclass
 from ...diagnostics import Diagnostics, Severity
 from ...ir import model as ir
 from ...ir.passes import json_kinds, references, resolve_alias
-from ..naming import enum_member_names as shared_enum_member_names
-from ...analysis.namespaces import author_decls
+from ...records import dataclass, field, replace
 from ..naming import NameTable, naming_order, pascal, report_renames, snake
+from ..naming import enum_member_names as shared_enum_member_names
 from .escape import py_comment, py_literal, py_str
 from .layout import LINE_LENGTH
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
 
 MODULE_NAMES = frozenset(
     {
@@ -57,7 +59,10 @@ RESERVED_FIELD_NAMES = frozenset(
     | MODULE_NAMES
 )
 
-Defaults = Literal["preserve", "apply"]
+if TYPE_CHECKING:
+    Defaults = Literal["preserve", "apply"]
+else:  # typing is not imported at run time
+    Defaults = str
 
 
 def _annotated_alias(name: str, target: str, marker: str) -> str:

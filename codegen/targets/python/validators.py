@@ -29,7 +29,7 @@ from ...diagnostics import Diagnostics
 from ...ir import validation as v
 from ...ir.formats import ASSERTED
 from ...ir.model import MISSING
-from ...records import dataclass
+from ...records import dataclass, field_names
 from .escape import py_literal, py_str
 from .format import LINE_LENGTH, format_chunk
 
@@ -86,10 +86,8 @@ def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None, 
         return False
     global _OTHER_KEYWORDS
     if not _OTHER_KEYWORDS:
-        from dataclasses import fields
-
         skipped = ("id", "source", "ref", "annotates", "resource", "format")
-        _OTHER_KEYWORDS = tuple(f.name for f in fields(v.Node) if f.name not in skipped)
+        _OTHER_KEYWORDS = tuple(n for n in field_names(v.Node) if n not in skipped)
     for name in _OTHER_KEYWORDS:
         value = getattr(n, name)
         if name == "const":
