@@ -40,7 +40,7 @@ import sys
 from _thread import get_ident
 from collections.abc import Callable, Mapping
 from operator import attrgetter
-from types import MemberDescriptorType
+from types import FunctionType, MemberDescriptorType
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -391,13 +391,9 @@ _FACTORY = object()
 """The parameter default of a field with a ``default_factory`` (dataclasses has its own marker)."""
 
 
-def _compile_init(cls: type, fields: dict[str, Field], frozen: bool) -> Any:
-    """The ``__init__`` ``dataclasses`` writes for ``cls``: the same parameters, defaults, factories
-    and ``__post_init__`` call.  Two things make it cheaper to compile (compiling is most of what
-    the first instance of a class costs): the defaults are the function's ``__defaults__`` rather
-    than expressions in its signature, and a frozen class's fields go into the instance dict in one
-    update, which is what ``object.__setattr__`` does for each (no data descriptor of the class
-    shadows a field: else the fields are set one by one, as ``dataclasses`` sets them)."""
+def _init_source(cls: type, fields: dict[str, Field], frozen: bool) -> tuple[str, tuple[Any, ...] | None, dict[str, Any]]:
+    """The source of ``cls``'s ``__init__`` (see :func:`_compile_init`), its ``__defaults__`` and
+    the globals its code reads."""
     params = ["self"]
     defaults: list[Any] = []
     values: list[tuple[str, str]] = []
@@ -424,10 +420,50 @@ def _compile_init(cls: type, fields: dict[str, Field], frozen: bool) -> Any:
     if not body:
         body.append("pass")
     lines = "\n".join(f" {b}" for b in body)
-    source = f"def __init__({', '.join(params)}):\n{lines}\n"
-    exec(compile(source, f"<{cls.__qualname__}.__init__>", "exec"), env)  # noqa: S102 - our own source
-    init = env.pop("__init__")
-    init.__defaults__ = tuple(defaults) or None
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
+    return f"def __init__({', '.join(params)}):\n{lines}\n", tuple(defaults) or None, env
 
+
+_precompiled: dict[str, Any] | None = None
+
+
+def _precompiled_init(source: str) -> Any:
+    """The code object of ``source`` as compiled ahead of time (``codegen/_compiled/records.py``),
+    or None.  Compiling is most of what a class's first instance costs (a protocol run compiles
+    39 constructors: about 1.5 ms); loading the same code from that module's ``.pyc`` is a small
+    fraction of it.  The table is keyed by the whole source, so a stale module is merely unused."""
+    global _precompiled
+    if _precompiled is None:
+        try:
+            from ._compiled.records import INITS
+        except ImportError:  # pragma: no cover (a checkout without the generated module)
+            INITS = {}
+        _precompiled = INITS
+    fn = _precompiled.get(source)
+    return None if fn is None else fn.__code__
+
+
+def _compile_init(cls: type, fields: dict[str, Field], frozen: bool) -> Any:
+    """The ``__init__`` ``dataclasses`` writes for ``cls``: the same parameters, defaults, factories
+    and ``__post_init__`` call.  Two things make it cheaper to compile (compiling is most of what
+    the first instance of a class costs): the defaults are the function's ``__defaults__`` rather
+    than expressions in its signature, and a frozen class's fields go into the instance dict in one
+    update, which is what ``object.__setattr__`` does for each (no data descriptor of the class
+    shadows a field: else the fields are set one by one, as ``dataclasses`` sets them).
+
+    The constructors of the package's own records are compiled ahead of time
+    (``python -m stepflow_codegen.records_compile`` writes ``codegen/_compiled/records.py``):
+    the code object for the same source is taken from there, given this source's file name, name
+    and first line, so it is the code ``compile`` would give; any other class is compiled here."""
+    source, defaults, env = _init_source(cls, fields, frozen)
+    name = f"<{cls.__qualname__}.__init__>"
+    qualname = f"{cls.__qualname__}.__init__"
+    code = _precompiled_init(source)
+    if code is not None:
+        code = code.replace(co_filename=name, co_name="__init__", co_qualname="__init__", co_firstlineno=1)
+        init = FunctionType(code, env, "__init__", defaults)
+    else:
+        exec(compile(source, name, "exec"), env)  # noqa: S102 - our own source
+        init = env.pop("__init__")
+        init.__defaults__ = defaults
+    init.__qualname__ = qualname
+    return init

@@ -303,3 +303,55 @@ def test_recursive_repr_as_dataclasses() -> None:
         n.children.append(n)
         made.append(repr(n).replace("test_recursive_repr_as_dataclasses.<locals>.", ""))
     assert made[0] == made[1] == "Node(name='a', children=[...])"
+
+
+# -- constructors compiled ahead of time (codegen/_compiled/records.py) -------------------------------
+def test_precompiled_constructors_are_fresh() -> None:
+    from stepflow_codegen import records_compile
+
+    path = records_compile.output_path()
+    assert path.read_text(encoding="utf-8") == records_compile.render(), (
+        f"{path.name} is out of date; regenerate with: .venv/bin/python -m stepflow_codegen.records_compile"
+    )
+    assert records_compile.main(["--check"]) == 0
+
+
+def test_precompiled_constructors_are_what_compile_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every record of the package takes its ``__init__`` from the precompiled table (``compile`` is
+    never called), and that code is the code compiling the source here gives."""
+    from stepflow_codegen import records_compile
+
+    classes = records_compile.record_classes()
+    from stepflow_codegen.ir import validation
+
+    assert len(classes) > 60 and validation.Node in classes
+    attrs = ("co_code", "co_consts", "co_names", "co_varnames", "co_freevars", "co_cellvars", "co_argcount",
+             "co_kwonlyargcount", "co_posonlyargcount", "co_flags", "co_nlocals", "co_stacksize", "co_filename",
+             "co_name", "co_qualname", "co_firstlineno", "co_linetable", "co_exceptiontable")
+
+    def no_compile(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"compiled {args[1]}")
+
+    for cls in classes:
+        fields = {f.name: f for f in cls.__records_fields__}
+        frozen = cls.__dataclass_params__.frozen
+        source, defaults, env = records._init_source(cls, fields, frozen)
+        with monkeypatch.context() as m:
+            m.setattr(records, "compile", no_compile, raising=False)
+            init = records._compile_init(cls, fields, frozen)
+        exec(compile(source, f"<{cls.__qualname__}.__init__>", "exec"), env)
+        ref = env["__init__"]
+        for attr in attrs:
+            assert getattr(init.__code__, attr) == getattr(ref.__code__, attr), (cls, attr)
+        assert init.__defaults__ == defaults and init.__qualname__ == f"{cls.__qualname__}.__init__"
+        assert init.__globals__.keys() - {"__builtins__"} == env.keys() - {"__builtins__", "__init__"}
+
+
+def test_other_classes_are_compiled_as_before() -> None:
+    @records.dataclass(frozen=True)
+    class Unusual:
+        a_field_no_package_record_has: int
+        another_one: str = "x"
+
+    assert Unusual(1) == Unusual(1, "x") and Unusual(2).another_one == "x"
+    assert Unusual.__init__.__code__.co_filename.endswith("Unusual.__init__>")
