@@ -120,6 +120,14 @@ def join_uri(base: str, ref: str) -> str:
     return urljoin(base, ref)
 
 
+@lru_cache(maxsize=4096)
+def _ref_uri(base: str, ref: str) -> tuple[str, str]:
+    """The normalized URI of the resource ``ref`` names from ``base``, and its fragment (unquoted).
+    Memoised: a document names the same definitions again and again."""
+    url, frag = urldefrag(join_uri(base, ref))
+    return normalize_uri(url), unquote(frag)
+
+
 class LoadError(Exception):
     def __init__(self, file: str, pointer: str, message: str, hint: str = ""):
         self.file, self.pointer, self.message, self.hint = file, pointer, message, hint
@@ -451,13 +459,10 @@ class Workspace:
         doc = self.docs[key]
         schema_at = at[: -len("/$ref")] if at.endswith("/$ref") else at
         base = self.base_uri_at(key, schema_at)
-        absolute = join_uri(base, ref)
-        url, frag = urldefrag(absolute)
-        uri = normalize_uri(url)
+        uri, frag = _ref_uri(base, ref)
         if uri not in self.by_uri:
             self._find_file(ref, uri, doc, at)
         target, root = self.by_uri[uri]
-        frag = unquote(frag)
         if frag and not frag.startswith("/"):
             pointer = self.anchors.get((uri, frag))
             if pointer is None:
