@@ -432,6 +432,25 @@ def test_py_str_quotes_like_black() -> None:
         assert black_format(source) == source, repr(value)
 
 
+def test_py_str_ascii_spelling() -> None:
+    """Every ASCII string of up to two characters (and longer names) spells as the escape tables
+    spell it, whether or not it needs escaping (py_str skips the translation when nothing needs it),
+    and reads back as the same value."""
+    import ast
+    import itertools
+
+    from stepflow_codegen.targets.python import escape
+
+    values = ["", *map(chr, range(128)), *("".join(p) for p in itertools.product(map(chr, range(128)), repeat=2)),
+              "snake_case_name", "a b-c.d/e:f", "it's", 'say "hi"']
+    for value in values:
+        quote = "'" if value.count("'") < value.count('"') else '"'
+        table = escape._DQ_TABLE if quote == '"' else escape._SQ_TABLE
+        spelled = py_str(value)
+        assert spelled == quote + value.translate(table) + quote, repr(value)
+        assert ast.literal_eval(spelled) == value, repr(value)
+
+
 # -- the rest of an in-process run without black: the template bytecode cache ----------------------
 def _fresh_environment() -> Any:
     from stepflow_codegen import templating

@@ -101,6 +101,8 @@ def py_str(value: str) -> str:
     """
     quote = "'" if value.count("'") < value.count('"') else '"'
     if value.isascii():
+        if value.isprintable() and "\\" not in value and quote not in value:
+            return quote + value + quote  # nothing to escape (most names and keys): no translate
         # the same escapes as _escape_char: controls spelled out, backslash and the quote escaped
         return quote + value.translate(_DQ_TABLE if quote == '"' else _SQ_TABLE) + quote
     return quote + "".join(_escape_char(c, quote) for c in value) + quote
