@@ -11,7 +11,6 @@ from ..ir import model as ir
 from ..ir.validation import Validation as ValidationIR
 from ..ir.lint import lint
 from ..ir.passes import classify_unions, recognise_any_json
-from .components import ComponentManifestLoader
 from .convert import Converter
 from .loader import LoadError, Workspace
 from .methods import MethodTableLoader
@@ -63,7 +62,10 @@ def build_program(
         if tables:
             protocol = MethodTableLoader(ws, conv.named).load(ws.docs[tables[0]])
         components: dict[str, ir.Component] = {}
-        for key in [k for k in ws.inputs if ws.docs[k].is_component_manifest]:
+        manifests = [k for k in ws.inputs if ws.docs[k].is_component_manifest]
+        if manifests:  # imported only for an input with component manifests
+            from .components import ComponentManifestLoader
+        for key in manifests:
             for comp in ComponentManifestLoader(ws, conv.named).load(ws.docs[key]):
                 if comp.name in components:
                     first = components[comp.name].source
