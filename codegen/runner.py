@@ -10,9 +10,7 @@ a newline, ANSI escapes stripped when the stream is not a terminal, then a flush
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from .diagnostics import Diagnostics, SchemaError, Severity
@@ -103,13 +101,16 @@ _PROGRAMS: dict[_ProgramKey, tuple[Any, list[Any]]] | None = None
 root names). None elsewhere, so a command that writes schemas never sees a stale IR."""
 
 
-@contextlib.contextmanager
-def _shared_programs() -> Iterator[None]:
-    global _PROGRAMS
-    _PROGRAMS = {}
-    try:
-        yield
-    finally:
+class _shared_programs:  # used as a function: ``with _shared_programs():``
+    """Within the block, each distinct front-end input is built once (see :data:`_PROGRAMS`).  A
+    class rather than ``contextlib.contextmanager``: a language run does not import contextlib."""
+
+    def __enter__(self) -> None:
+        global _PROGRAMS
+        _PROGRAMS = {}
+
+    def __exit__(self, *exc: object) -> None:
+        global _PROGRAMS
         _PROGRAMS = None
         _CHANGE_REPORTS.clear()
 

@@ -76,7 +76,7 @@ def _assertions(n: v.Node, formats: bool) -> frozenset[str]:
         _CHECKED = tuple(n for n in field_names(v.Node) if n not in _IGNORED)
         generic = tuple(name for name in _CHECKED if name not in _SPECIAL)
         values = attrgetter(*generic)
-        _GENERIC = lambda node: zip(generic, values(node))  # noqa: E731
+        _GENERIC = lambda node: zip(generic, values(node))
     out = {
         name
         for name, value in _GENERIC(n)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..diagnostics import Diagnostics, SchemaError
@@ -80,8 +78,12 @@ def build_program(
         _report(diags, e)
     if diags.has_errors:
         raise SchemaError(diags.sorted())
-    with _reported(diags):
+    try:
         validation = _validation(builder, conv.decls)
+    except (LoadError, RecursionError) as e:
+        _report(diags, e)
+    if diags.has_errors:
+        raise SchemaError(diags.sorted())
     decls = recognise_any_json(conv.decls)
     decls = classify_unions(decls)
     program = ir.Program(
@@ -121,17 +123,6 @@ def _report(diags: Diagnostics, e: LoadError | RecursionError) -> NoReturn:
     else:
         diags.error("too-deep", "", "", "schema nesting is too deep to process", "flatten the schema with $defs")
     raise SchemaError(diags.sorted()) from None
-
-
-@contextmanager
-def _reported(diags: Diagnostics) -> Iterator[None]:
-    """Run a front-end step; its load errors and the diagnostics' errors become :class:`SchemaError`."""
-    try:
-        yield
-    except (LoadError, RecursionError) as e:
-        _report(diags, e)
-    if diags.has_errors:
-        raise SchemaError(diags.sorted())
 
 
 def _validation(builder: ValidationBuilder, decls: dict[ir.TypeId, ir.Decl]) -> ValidationIR:
