@@ -182,6 +182,58 @@ def test_annotated_aliases_are_laid_out_as_black_lays_them_out(monkeypatch: pyte
     assert laid > 200  # Kubernetes and the random ones have hundreds too long for one line
 
 
+def test_union_hook_tables_are_laid_out_as_black_lays_them_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A union hook's ``__stepflow_variants__``/``__stepflow_kinds__``/``__stepflow_presence__``
+    tuples are laid out by the type mapper itself (``types._tuple_display``): for every hook of the
+    protocol, the fixtures and Kubernetes, and for seeded random tables around the limit, it must be
+    black's layout of the one-line statement in the hook's class body."""
+    types_mod = importlib.import_module("stepflow_codegen.targets.python.types")
+    real = types_mod._tuple_display
+    seen: list[tuple[str, Any]] = []
+
+    def capture(head: str, items: list[Any], indent: int = types_mod.HOOK_TABLE_INDENT) -> str:
+        seen.append((head, items))
+        return real(head, items, indent)
+
+    monkeypatch.setattr(types_mod, "_tuple_display", capture)
+    _render_every_source()
+    monkeypatch.undo()
+    assert any(head.startswith("__stepflow_presence__") for head, _ in seen)
+    rng = random.Random(12)
+    words = ["jsonrpc", "id", "method", "params", "result", "error", "kind", "spec", "status", "x"]
+
+    def fs() -> str:
+        keys = rng.sample(words, rng.randint(0, 6))
+        return "frozenset({" + ", ".join(py_str(k) for k in keys) + "})" if keys else rng.choice(["frozenset()", "None"])
+
+    for _ in range(300):
+        shape = rng.randint(0, 2)
+        if shape == 0:
+            items: list[Any] = [py_str("".join(rng.choice(words).title() for _ in range(rng.randint(1, 4))))
+                                for _ in range(rng.randint(0, 9))]
+        elif shape == 1:
+            items = [fs() for _ in range(rng.randint(1, 8))]
+        else:
+            items = [[fs() for _ in range(rng.randint(1, 3))] for _ in range(rng.randint(1, 5))]
+        seen.append((rng.choice(["__stepflow_presence__ = ", "__stepflow_kinds__ = "]), items))
+    def flat(entries: list[Any]) -> str:
+        inner = [flat(e) if isinstance(e, list) else e for e in entries]
+        return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
+
+    laid = 0
+    pad = " " * types_mod.HOOK_TABLE_INDENT
+    for head, items in seen:
+        value = real(head, items)
+        one = flat(items)
+        source = f"class A:\n    class B:\n{pad}{head}{value}\n"
+        if "\n" in value:
+            assert source == black_format(f"class A:\n    class B:\n{pad}{head}{one}\n"), source
+            laid += 1
+        else:
+            assert value == one
+    assert laid > 100
+
+
 def test_longnames_fixture_needs_splitting() -> None:
     """The synthetic fixture really exercises the split rules (its golden is laid out by us)."""
     text = (REPO / "tests" / "golden" / "longnames" / "python" / "types.py").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
     from typing import Any
 
-DIGEST = 'crc32:040c766a:67928'
+DIGEST = 'crc32:8d5d8ea8:67920'
 
 
 def t___init___py(ctx: dict[str, Any], F: dict[str, Any]) -> str:
@@ -401,7 +401,6 @@ def t_decl_hook(ctx: dict[str, Any], F: dict[str, Any]) -> str:
     w = out.append
     T = 'decl_hook.jinja'
     f_docstring = F['docstring']
-    f_pytuple = F['pytuple']
     v_d = ctx.get('d', MISSING)
     w(str(getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'source_comment', T)))
     w('\nif TYPE_CHECKING:\n    ')
@@ -413,9 +412,9 @@ def t_decl_hook(ctx: dict[str, Any], F: dict[str, Any]) -> str:
     w('(_runtime.UnionHook):\n        ')
     w(str((f_docstring(getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'doc', T), 8) if getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'doc', T) else ('"""' + str(getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'name', T)) + '."""'))))
     w('\n\n        __slots__ = ()\n        __stepflow_variants__ = ')
-    w(str(f_pytuple(getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'variants', T))))
+    w(str(getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'variants_table', T)))
     w('\n        __stepflow_kinds__ = ')
-    w(str(f_pytuple(getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'kinds', T))))
+    w(str(getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'kinds_table', T)))
     w('\n')
     if getattr_((v_d if v_d is not MISSING else undefined('d', T)), 'tag', T):
         w('        __stepflow_tag__ = ')

@@ -152,7 +152,7 @@ def _28(self, kind, file, pointer, message, narrows, widens, flows):
  self.widens = widens
  self.flows = flows
 
-def _29(self, kind, name, doc, ir_id, fields, struct_options, members, enum_base, alias, extra_annotation, variants, kinds, tag, presence, source_comment, closed, post_init):
+def _29(self, kind, name, doc, ir_id, fields, struct_options, members, enum_base, alias, extra_annotation, variants, kinds, variants_table, kinds_table, tag, presence, source_comment, closed, post_init):
  self.kind = kind
  self.name = name
  self.doc = doc
@@ -165,6 +165,8 @@ def _29(self, kind, name, doc, ir_id, fields, struct_options, members, enum_base
  self.extra_annotation = extra_annotation
  self.variants = __factory_10() if variants is __FACTORY else variants
  self.kinds = __factory_11() if kinds is __FACTORY else kinds
+ self.variants_table = variants_table
+ self.kinds_table = kinds_table
  self.tag = tag
  self.presence = presence
  self.source_comment = source_comment
@@ -377,7 +379,7 @@ INITS = {
     "def __init__(self, kind):\n self.__dict__.update({'kind': kind})\n": _26,
     'def __init__(self, kind):\n self.kind = kind\n': _27,
     'def __init__(self, kind, file, pointer, message, narrows, widens, flows):\n self.kind = kind\n self.file = file\n self.pointer = pointer\n self.message = message\n self.narrows = narrows\n self.widens = widens\n self.flows = flows\n': _28,
-    'def __init__(self, kind, name, doc, ir_id, fields, struct_options, members, enum_base, alias, extra_annotation, variants, kinds, tag, presence, source_comment, closed, post_init):\n self.kind = kind\n self.name = name\n self.doc = doc\n self.ir_id = ir_id\n self.fields = __factory_4() if fields is __FACTORY else fields\n self.struct_options = struct_options\n self.members = __factory_6() if members is __FACTORY else members\n self.enum_base = enum_base\n self.alias = alias\n self.extra_annotation = extra_annotation\n self.variants = __factory_10() if variants is __FACTORY else variants\n self.kinds = __factory_11() if kinds is __FACTORY else kinds\n self.tag = tag\n self.presence = presence\n self.source_comment = source_comment\n self.closed = closed\n self.post_init = post_init\n': _29,
+    'def __init__(self, kind, name, doc, ir_id, fields, struct_options, members, enum_base, alias, extra_annotation, variants, kinds, variants_table, kinds_table, tag, presence, source_comment, closed, post_init):\n self.kind = kind\n self.name = name\n self.doc = doc\n self.ir_id = ir_id\n self.fields = __factory_4() if fields is __FACTORY else fields\n self.struct_options = struct_options\n self.members = __factory_6() if members is __FACTORY else members\n self.enum_base = enum_base\n self.alias = alias\n self.extra_annotation = extra_annotation\n self.variants = __factory_10() if variants is __FACTORY else variants\n self.kinds = __factory_11() if kinds is __FACTORY else kinds\n self.variants_table = variants_table\n self.kinds_table = kinds_table\n self.tag = tag\n self.presence = presence\n self.source_comment = source_comment\n self.closed = closed\n self.post_init = post_init\n': _29,
     'def __init__(self, language, schemas, out, root_names, package, defaults, implementation, integers, kinds, formats, templates, ref_roots, uri_map):\n self.language = language\n self.schemas = schemas\n self.out = out\n self.root_names = __factory_3() if root_names is __FACTORY else root_names\n self.package = package\n self.defaults = defaults\n self.implementation = implementation\n self.integers = integers\n self.kinds = kinds\n self.formats = formats\n self.templates = templates\n self.ref_roots = __factory_11() if ref_roots is __FACTORY else ref_roots\n self.uri_map = __factory_12() if uri_map is __FACTORY else uri_map\n': _30,
     "def __init__(self, minimum, maximum, exclusive_minimum, exclusive_maximum, multiple_of, min_length, max_length, pattern, min_items, max_items, unique_items, min_properties, max_properties):\n self.__dict__.update({'minimum': minimum, 'maximum': maximum, 'exclusive_minimum': exclusive_minimum, 'exclusive_maximum': exclusive_maximum, 'multiple_of': multiple_of, 'min_length': min_length, 'max_length': max_length, 'pattern': pattern, 'min_items': min_items, 'max_items': max_items, 'unique_items': unique_items, 'min_properties': min_properties, 'max_properties': max_properties})\n": _31,
     "def __init__(self, module, name):\n self.__dict__.update({'module': module, 'name': name})\n": _32,

@@ -24,7 +24,7 @@ from .layout import LINE_LENGTH
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Literal
+    from typing import Any, Literal
 
 MODULE_NAMES = frozenset(
     {
@@ -89,6 +89,52 @@ def _annotated_alias(name: str, target: str, marker: str) -> str:
     return one
 
 
+#: the indentation of the union hook's tables in ``decl_hook.jinja`` (class body of the ``else:``)
+HOOK_TABLE_INDENT = 8
+
+
+def _tuple_display(head: str, items: list[Any], indent: int = HOOK_TABLE_INDENT) -> str:
+    """What follows ``head`` in the statement ``{indent}{head}(items)``: the tuple ``items`` (each
+    an expression with no comma or bracket outside its own brackets and strings, or a list: a nested
+    tuple of such), laid out as black lays the statement out.
+
+    On one line when it fits.  Else black explodes the display one item per line, each with a
+    trailing comma (a tuple's parentheses are a collection's: black never keeps its items together
+    once they are split), and so on into a nested tuple whose line is too long.  Written so here
+    directly (``tests/test_layout.py`` compares it with black on every union hook of the protocol,
+    the fixtures and Kubernetes, and on seeded random tables): splitting these nested displays was the
+    layout module's costliest work on the protocol.  Any other case (an item too long for its own
+    line, a tuple of fewer than two items, non-ASCII text) is one line for the layout module.
+    """
+
+    def one(entries: list[Any]) -> str:
+        return "(" + ", ".join(one(e) if isinstance(e, list) else e for e in entries) + ("," if len(entries) == 1 else "") + ")"
+
+    def exploded(entries: list[Any], depth: int, tail: str) -> list[str] | None:
+        if len(entries) < 2:
+            return None
+        pad = " " * (depth + 4)
+        lines = ["("]
+        for e in entries:
+            line = pad + (one(e) if isinstance(e, list) else e) + ","
+            if len(line) <= LINE_LENGTH:
+                lines.append(line)
+                continue
+            inner = exploded(e, depth + 4, ",") if isinstance(e, list) else None
+            if inner is None:
+                return None
+            lines.append(pad + inner[0])
+            lines += inner[1:]
+        lines.append(" " * depth + ")" + tail)
+        return lines
+
+    text = one(items)
+    if indent + len(head) + len(text) <= LINE_LENGTH or not (head + text).isascii() or indent + len(head) + 1 > LINE_LENGTH:
+        return text
+    lines = exploded(items, indent, "")
+    return text if lines is None else "\n".join(lines)
+
+
 @dataclass
 class PyField:
     ident: str
@@ -120,6 +166,10 @@ class PyDecl:
     extra_annotation: str = ""
     variants: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
+    variants_table: str = ""
+    """``variants`` as the tuple ``decl_hook.jinja`` writes, laid out as black does (see :func:`_tuple_display`)."""
+    kinds_table: str = ""
+    """``kinds`` likewise."""
     tag: str | None = None
     presence: str | None = None
     source_comment: str = ""
@@ -745,8 +795,8 @@ class PythonTypeMapper:
                         allowed = None  # closed by unevaluatedProperties only: other keys may be valid
                     r = "frozenset({" + ", ".join(py_str(k) for k in req) + "})" if req else "frozenset()"
                     a = "None" if allowed is None else ("frozenset({" + ", ".join(py_str(k) for k in allowed) + "})" if allowed else "frozenset()")
-                    rows.append(f"({r}, {a})")
-                presence = "(" + ", ".join(rows) + ("," if len(rows) == 1 else "") + ")"
+                    rows.append([r, a])
+                presence = _tuple_display("__stepflow_presence__ = ", rows)
         union_ann = " | ".join(dict.fromkeys(exprs)) if len(exprs) > 1 else exprs[0]
         return PyDecl(
             "hook",
@@ -756,6 +806,8 @@ class PythonTypeMapper:
             alias=union_ann,
             variants=[py_str(x) for x in exprs],
             kinds=kinds,
+            variants_table=_tuple_display("__stepflow_variants__ = ", [py_str(x) for x in exprs]),
+            kinds_table=_tuple_display("__stepflow_kinds__ = ", kinds),
             tag=tag,
             presence=presence,
             source_comment=comment,
