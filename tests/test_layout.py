@@ -148,6 +148,36 @@ def test_validator_tables_are_exploded_as_black_explodes_them(monkeypatch: pytes
     assert exploded > 100  # Kubernetes alone has hundreds of tables too long for one line
 
 
+def test_string_set_constants_are_laid_out_as_black_lays_them_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_K<n> = frozenset({...})`` of string literals is laid out by the validators module itself
+    (``validators._set_table``): for every such constant of the protocol, the fixtures and
+    Kubernetes, and for seeded random ones around the limit, it must be black's layout."""
+    validators = importlib.import_module("stepflow_codegen.targets.python.validators")
+    real = validators._set_table
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def capture(name: str, items: list[str]) -> str:
+        seen.append((name, tuple(items)))
+        return real(name, items)
+
+    monkeypatch.setattr(validators, "_set_table", capture)
+    _render_every_source()
+    monkeypatch.undo()
+    assert seen
+    rng = random.Random(13)
+    words = ["initialize", "components", "list", "info", "execute", "blobs", "runs", "get", "put", "x"]
+    for _ in range(300):
+        items = ["/".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 12))]
+        seen.append((f"_K{rng.randint(0, 999)}", tuple(py_str(i) for i in dict.fromkeys(items))))
+    shapes = set()
+    for name, items in sorted(set(seen)):
+        got = real(name, list(items))
+        one = f"{name} = frozenset({{{', '.join(items)}}})\n"
+        assert got == black_format(one), f"differs from black for:\n{one}"
+        shapes.add(got.count("\n") if got.count("\n") < 4 else 4)
+    assert shapes == {1, 3, 4}  # one line, the set on a line of its own, the set exploded
+
+
 def test_annotated_aliases_are_laid_out_as_black_lays_them_out(monkeypatch: pytest.MonkeyPatch) -> None:
     """``Name: TypeAlias = Annotated[...]`` is laid out by the type mapper itself when too long (see
     ``types._annotated_alias``): for every alias of the protocol, the fixtures and Kubernetes, and for

@@ -137,9 +137,11 @@ class _Gen:
         """The format checks the functions call (imported from ``_formats``)."""
 
     # -- names ------------------------------------------------------------------------------
-    def const(self, source: str, key: str | None = None, items: list[str] | None = None) -> str:
+    def const(self, source: str, key: str | None = None, items: list[str] | None = None,
+              set_items: list[str] | None = None) -> str:
         """The module constant holding ``source``; ``items``: ``source`` is the tuple of these
-        integer literals (laid out as a table when it does not fit on a line)."""
+        integer literals (laid out as a table when it does not fit on a line); ``set_items``:
+        ``source`` is ``frozenset({...})`` of these string literals (likewise, see :func:`_set_table`)."""
         key = key if key is not None else source
         name = self.consts.get(key)
         if name is None:
@@ -147,6 +149,8 @@ class _Gen:
             self.consts[key] = name
             if items is not None:
                 self.const_lines.append(_table(f"{name} = (", items, ")"))
+            elif set_items is not None:
+                self.const_lines.append(_set_table(name, set_items))
             else:
                 self.const_lines.append(format_chunk(f"{name} = {source}\n"))
         return name
@@ -412,8 +416,9 @@ class _Gen:
 
     def enum_test(self, values: tuple[object, ...]) -> str:
         if values and all(isinstance(e, str) for e in values):
-            lit = "frozenset({" + ", ".join(py_str(e) for e in dict.fromkeys(values)) + "})"  # type: ignore[arg-type]
-            return f"t is not str or x not in {self.const(lit)}"
+            strs = [py_str(e) for e in dict.fromkeys(values)]  # type: ignore[arg-type]
+            lit = "frozenset({" + ", ".join(strs) + "})"
+            return f"t is not str or x not in {self.const(lit, set_items=strs)}"
         literals = [py_literal(e) for e in values]
         lit = "(" + ", ".join(literals) + ("," if len(values) == 1 else "") + ")"
         key = "enum:" + ",".join(_json_key(e) for e in values)
@@ -633,6 +638,26 @@ def _table(head: str, items: list[str], close: str) -> str:
     if fits or len(items) < 2 or len(head) > LINE_LENGTH or max(map(len, items)) > LINE_LENGTH - 5:
         return format_chunk(one + "\n")  # on one line, or left to the layout module
     return format_chunk(head + "\n" + "".join(f"    {item},\n" for item in items) + close + "\n")
+
+
+def _set_table(name: str, items: list[str]) -> str:
+    """``{name} = frozenset({items})`` (string literals, at least one), laid out as black lays it out.
+
+    On one line when it fits.  Else black splits at the call's parentheses: the set display on a
+    line of its own when it fits there, else exploded one item per line with a trailing comma (a
+    set display is a collection).  Written so here directly (``tests/test_layout.py`` compares it
+    with black on every such constant of the protocol, the fixtures and Kubernetes, and on seeded
+    random ones); an item too long for its line, or non-ASCII text, is left to the layout module.
+    """
+    one = f"{name} = frozenset({{{', '.join(items)}}})"
+    if len(one) <= LINE_LENGTH or not one.isascii() or len(name) + 13 > LINE_LENGTH:
+        return format_chunk(one + "\n")
+    body = "    {" + ", ".join(items) + "}"
+    if len(body) <= LINE_LENGTH:
+        return f"{name} = frozenset(\n{body}\n)\n"
+    if len(items) < 2 or max(map(len, items)) + 9 > LINE_LENGTH:
+        return format_chunk(one + "\n")
+    return f"{name} = frozenset(\n    {{\n" + "".join(f"        {item},\n" for item in items) + "    }\n)\n"
 
 
 _T_LINE = "    t = type(x)"
