@@ -25,7 +25,7 @@ from .fastcli import (
     LANGUAGE_COMMANDS,
     LANGUAGE_OPTIONS,
     Opt,
-    language_spec,
+    execute,
 )
 from .runner import (  # noqa: F401  (re-exported: the names the command line had before runner.py)
     _CHANGE_REPORTS,
@@ -192,9 +192,8 @@ def _language_command(language: str, summary: str, name_help: str) -> None:
     """A language command; its options are :data:`~stepflow_codegen.fastcli.LANGUAGE_OPTIONS`, which
     the console script's fast path (:func:`stepflow_codegen.fastcli.parse`) parses without click."""
 
-    def command(check: bool, verbose: bool, quiet: bool, **params: Any) -> None:
-        spec = language_spec(language, **params)
-        sys.exit(_guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet)))
+    def command(**params: Any) -> None:
+        sys.exit(execute(language, params))
 
     for opt in reversed(LANGUAGE_OPTIONS + COMMON_OPTIONS):
         command = _click_option(opt, name_help if opt.dest == "package" else None)(command)

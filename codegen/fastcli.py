@@ -171,6 +171,19 @@ def language_spec(language: str, schemas: tuple[str, ...], out: str, root_names:
                       ref_roots=list(ref_roots), uri_map=list(uri_map))
 
 
+def execute(language: str, params: dict[str, Any]) -> int:
+    """Run a parsed language command (``params`` as :func:`parse` gives them, or click passes them)
+    and return its exit code: what the console script, the click command and the benchmark run."""
+    from pathlib import Path
+
+    from .runner import _guard, run_target
+
+    params = dict(params)
+    check, verbose, quiet = params.pop("check"), params.pop("verbose"), params.pop("quiet")
+    spec = language_spec(language, **params)
+    return _guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet))
+
+
 def _standard_streams() -> bool:
     """Whether ``click.echo`` would write to ``sys.stdout``/``sys.stderr`` as they are (so the fast
     path's :func:`~stepflow_codegen.runner.echo` writes the same): plain text files whose encoding
@@ -207,16 +220,12 @@ def run(argv: list[str]) -> bool:
     if parsed is None or not _standard_streams() or _completion_requested():
         return False
     language, params = parsed
-    from pathlib import Path
+    from .runner import finish
 
-    from .runner import _guard, finish, run_target
-
-    check, verbose, quiet = params.pop("check"), params.pop("verbose"), params.pop("quiet")
     code = 1
     try:
         try:
-            spec = language_spec(language, **params)
-            code = _guard(lambda: run_target(spec, Path.cwd(), check, verbose, quiet))
+            code = execute(language, params)
         except (EOFError, KeyboardInterrupt):  # as click's standalone mode: a blank line, "Aborted!", exit 1
             from .runner import echo
 
