@@ -42,50 +42,21 @@ Rules (shape ``S`` is captured by node ``N`` when every value ``S`` accepts is v
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 from ..ir import model as ir
 from ..ir import validation as v
 from ..ir.evaluate import Evaluator
 from ..ir.formats import ASSERTED
 from ..ir.passes import json_kind, json_kinds
-from ..records import field_names
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 __all__ = ["exact_decls"]
 
-_IGNORED = {"id", "source", "annotates", "resource", "integer_strict"}
 _OBJECT_OK = {"types", "properties", "required", "additional_properties"}
 
 
-_CHECKED: tuple[str, ...] = ()
-"""The fields of :class:`v.Node` that hold assertions (all but :data:`_IGNORED`), in field order."""
-_SPECIAL = ("const", "enum", "format")
-"""The fields of :data:`_CHECKED` whose "no assertion" value is not None, False or ()."""
-_GENERIC: Any = None
-"""``node -> (name, value)`` for the other fields of :data:`_CHECKED` (a zip of names and an
-``attrgetter``, made on first use)."""
-
-
 def _assertions(n: v.Node, formats: bool) -> frozenset[str]:
-    global _CHECKED, _GENERIC
-    if not _CHECKED:
-        _CHECKED = tuple(n for n in field_names(v.Node) if n not in _IGNORED)
-        generic = tuple(name for name in _CHECKED if name not in _SPECIAL)
-        values = attrgetter(*generic)
-        _GENERIC = lambda node: zip(generic, values(node))
-    out = {
-        name
-        for name, value in _GENERIC(n)
-        if not (value is None or value is False or (isinstance(value, tuple) and not value))
-    }
-    if n.const is not ir.MISSING:
-        out.add("const")
-    if n.enum is not None:
-        out.add("enum")
+    out = v.node_keywords(n)
+    out.discard("integer_strict")
+    out.discard("format")
     if n.format is not None and formats and n.format in ASSERTED:
         out.add("format")
     return frozenset(out)

@@ -48,9 +48,14 @@ implementation the tests compare the targets and the front end with):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 
-from ..records import dataclass, field
+from ..records import dataclass, field, field_names
 from .model import MISSING, Source
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 NodeId = int
 
@@ -175,6 +180,31 @@ class Node:
         """This node needs the keys/indices evaluated (its own ``unevaluated_*``, or it annotates)."""
         return self.annotates or self.unevaluated_items is not None or self.unevaluated_properties is not None
 
+
+
+_NOT_KEYWORDS = ("id", "source", "annotates", "resource", "const", "enum")
+_keyword_fields: tuple[str, ...] = ()
+_keyword_values: Any = None
+
+
+def node_keywords(n: Node) -> set[str]:
+    """The keywords ``n`` holds: its fields other than ``id``, ``source``, ``annotates`` and
+    ``resource`` whose value is set (``const``: not MISSING; ``enum``: not None, an empty enum is
+    set; the others: not None, False or an empty tuple)."""
+    global _keyword_fields, _keyword_values
+    if _keyword_values is None:
+        _keyword_fields = tuple(f for f in field_names(Node) if f not in _NOT_KEYWORDS)
+        _keyword_values = attrgetter(*_keyword_fields)
+    out = {
+        name
+        for name, value in zip(_keyword_fields, _keyword_values(n))
+        if not (value is None or value is False or (isinstance(value, tuple) and not value))
+    }
+    if n.const is not MISSING:
+        out.add("const")
+    if n.enum is not None:
+        out.add("enum")
+    return out
 
 @dataclass(frozen=True)
 class Validation:

@@ -29,7 +29,7 @@ from ...diagnostics import Diagnostics
 from ...ir import validation as v
 from ...ir.formats import ASSERTED
 from ...ir.model import MISSING
-from ...records import dataclass, field_names
+from ...records import dataclass
 from .escape import py_literal, py_str
 from .format import LINE_LENGTH, format_chunk
 
@@ -72,10 +72,6 @@ class ValidatorModule:
     formats: bool = False
 
 
-_OTHER_KEYWORDS: tuple[str, ...] = ()
-"""The fields of a validation node besides its reference (made on first use)."""
-
-
 def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None, any_ref: bool = False) -> bool:
     """The node only applies ``$ref`` (its function would just call the target's); an asserted
     ``format`` (``validation.asserted_format``) is a keyword of its own.  ``any_ref``: whether it
@@ -84,21 +80,7 @@ def _pure_ref(n: v.Node, dynamic: bool, validation: v.Validation | None = None, 
         return False
     if validation is not None and validation.asserted_format(n) is not None:
         return False
-    global _OTHER_KEYWORDS
-    if not _OTHER_KEYWORDS:
-        skipped = ("id", "source", "ref", "annotates", "resource", "format")
-        _OTHER_KEYWORDS = tuple(n for n in field_names(v.Node) if n not in skipped)
-    for name in _OTHER_KEYWORDS:
-        value = getattr(n, name)
-        if name == "const":
-            if value is not MISSING:
-                return False
-        elif name == "enum":
-            if value is not None:
-                return False
-        elif not (value is None or value is False or (isinstance(value, tuple) and not value)):
-            return False
-    return True
+    return v.node_keywords(n) <= {"ref", "format"}
 
 
 def _json_key(value: object) -> str:
