@@ -65,7 +65,14 @@ OTHER_VALUES: dict[str, list[Any]] = {
     "method": [1, "nope", "initialized", "initialize", "components/list", None],
     "params": [{}, [], None, 1, {"runtime_protocol_version": 1}],
     "result": [None, {}, [], 1, {"server_protocol_version": 1}],
-    "error": [{"code": 1, "message": "m"}, {}, None, {"code": 1.0, "message": "m", "data": None}],
+    "error": [
+        {"code": 1, "message": "m"},
+        {},
+        None,
+        {"code": 1.0, "message": "m", "data": None},
+        {"code": 2**63, "message": "m"},
+        {"code": 1e19, "message": "m"},
+    ],
     "extra": [1],
 }
 

@@ -16,15 +16,16 @@ on ``generated/typescript`` compiled with the strict flags) and ONE Rust binary
   ``decode_message`` gives (the error response it answers with).
 
 Known differences are listed in ``GAPS``: the cases each covers must all still differ (strict), and
-nothing else may.  Both are integer ids beyond what the language holds exactly (``RequestId`` is
-``format: int64``, which ``jsonschema`` does not assert; Python reads any integer):
+nothing else may.  Both are integer ids and error codes beyond what the language holds exactly
+(``RequestId`` and the error's ``code`` are ``format: int64``, which ``jsonschema`` does not
+assert; Python reads any integer):
 
 * TypeScript: ``JSON.parse`` reads an integer beyond 2^53 as the nearest double, which
   ``decodeMessage`` returns (and ``JSON.stringify`` writes: 2^63 comes back as
   9223372036854776000).  The component server's runtime (``rpc.ts``) keeps such an id's digits
   and answers with them.
-* Rust: ``Id::Int`` is an ``i64`` (``format: int64``, which keeps its type under every
-  ``--integers`` mode); an id beyond it is rejected (-32600).
+* Rust: ``Id::Int`` and the error's code are ``i64`` (``format: int64``, which keeps its type
+  under every ``--integers`` mode); an id or code beyond it is rejected (-32600).
 """
 
 from __future__ import annotations
@@ -67,19 +68,30 @@ PYTHON = [_python(data, pending) for data, pending, _ in CASES]
 PYTHON_ERRORS = [error for _, error in PYTHON]
 
 
-def _integer_id_beyond(obj: Any, low: int, high: int) -> bool:
-    value = obj.get("id") if isinstance(obj, dict) else None
-    return type(value) is int and not low <= value <= high
+def _integer_beyond(obj: Any, low: int, high: int, float_codes: bool) -> bool:
+    """An integer id outside [low, high], or a valid error response whose integer error code is
+    (with ``float_codes``, an integral float code too; an invalid message is rejected everywhere)."""
+    if not isinstance(obj, dict):
+        return False
+    if type(obj.get("id")) is int and not low <= obj["id"] <= high:
+        return True
+    error = obj.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if type(code) is float and not (float_codes and code.is_integer()):
+        return False
+    return type(code) in (int, float) and not low <= code <= high and oracle(obj, CASES[0][1])
 
 
 GAPS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "typescript": (
-        lambda obj: _integer_id_beyond(obj, -(2**53 - 1), 2**53 - 1),
-        "an integer id beyond 2^53 - 1: JSON.parse reads it as the nearest double (and re-encodes that)",
+        lambda obj: _integer_beyond(obj, -(2**53 - 1), 2**53 - 1, float_codes=False),
+        "an integer id or error code beyond 2^53 - 1: JSON.parse reads it as the nearest double (and "
+        "re-encodes that; a code written as a float, 1e19, comes back as the same number)",
     ),
     "rust": (
-        lambda obj: _integer_id_beyond(obj, -(2**63), 2**63 - 1),
-        "an integer id beyond i64 (RequestId is format int64): Id::Int cannot hold it, so it is rejected",
+        lambda obj: _integer_beyond(obj, -(2**63), 2**63 - 1, float_codes=True),
+        "an integer id or error code beyond i64 (both are format int64): Id::Int and the error's code "
+        "cannot hold it, so it is rejected",
     ),
 }
 """Language -> (the cases it covers, why it differs).  Strict: every case covered must still differ."""

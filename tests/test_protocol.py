@@ -179,3 +179,17 @@ def test_code_from_upstream_schemas_type_checks(tmp_path: Path, version: str) ->
     assert r.returncode == 0, r.stderr
     r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "upstream_pkg"], cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_method_of_function_is_asked_once() -> None:
+    """A response whose typed result fails the fast path takes the full path, which must not ask
+    ``method_of`` again (a function with a side effect, such as ``pending.pop``, answers once)."""
+    raw = b'{"jsonrpc":"2.0","id":"x","result":{"server_protocol_version":"bad"}}'
+    pending = {"x": "initialize"}
+    with pytest.raises(sf.ProtocolError) as e:
+        sf.decode_message(raw, pending.pop)
+    assert e.value.code == -32600 and "Invalid result for initialize" in e.value.message
+    assert pending == {}
+    pending = {"x": "initialize"}
+    ok = sf.decode_message(b'{"jsonrpc":"2.0","id":"x","result":{"server_protocol_version":1}}', pending.pop)
+    assert type(ok).__name__ == "InitializeResponse" and pending == {}

@@ -208,18 +208,12 @@ impl Id {
     pub fn from_value(value: &Value) -> Option<Self> {
         match value {
             Value::String(text) => Some(Self::Str(text.clone())),
-            Value::Number(number) => number.as_i64().or_else(|| integral(number)).map(Self::Int),
+            Value::Number(number) => {
+                number.as_i64().or_else(|| rt::integral_i64(number)).map(Self::Int)
+            }
             _ => None,
         }
     }
-}
-
-/// A number read as a float (`1.0`, `1e3`) that is an integer within `i64`, as that integer.
-fn integral(number: &serde_json::Number) -> Option<i64> {
-    // i64::MIN is -2^63 exactly as f64; i64::MAX rounds up to 2^63, which is excluded
-    const RANGE: std::ops::Range<f64> = (i64::MIN as f64)..(i64::MAX as f64);
-    let float = number.as_f64().filter(|float| float.fract() == 0.0 && RANGE.contains(float))?;
-    Some(float as i64)
 }
 
 impl From<i64> for Id {
@@ -1249,7 +1243,7 @@ where
         (None, Some(mut error)) => {
             // an integral float code (`1.0`) is the integer it equals, as in JSON Schema
             if let Some(Value::Number(code)) = error.get_mut("code") {
-                let int = if code.is_f64() { integral(code) } else { None };
+                let int = if code.is_f64() { rt::integral_i64(code) } else { None };
                 if let Some(int) = int {
                     *code = int.into();
                 }

@@ -663,7 +663,10 @@ def decode_message(
             elif isinstance(method_of, Mapping):
                 fast = _result_of(method_of.get(mid))  # type: ignore[arg-type]
             else:
-                fast = _result_of(method_of(mid))  # type: ignore[arg-type]
+                answer = method_of(mid)
+                # asked once only: the full path reuses the answer
+                method_of = {mid: answer} if answer is not None else None
+                fast = _result_of(answer)  # type: ignore[arg-type]
             if fast is not None:
                 try:
                     return fast[1](id=mid, result=fast[0](head.result))  # type: ignore[no-any-return]

@@ -502,20 +502,27 @@ fn wide_error<T: DeserializeOwned>(value: &Value, wide: &[String]) -> serde_json
     ))
 }
 
+/// A number read as a float (`1.0`, `1e3`) that is an integer within `i64`, as that integer: the
+/// conversion is lossless (JSON Schema's integers include `1.0`).
+pub fn integral_i64(number: &serde_json::Number) -> Option<i64> {
+    // i64::MIN is -2^63 exactly as f64; i64::MAX rounds up to 2^63, which is excluded
+    const RANGE: std::ops::Range<f64> = (i64::MIN as f64)..(i64::MAX as f64);
+    let float = number.as_f64().filter(|float| float.fract() == 0.0 && RANGE.contains(float))?;
+    #[allow(clippy::cast_possible_truncation)]
+    Some(float as i64)
+}
+
 /// `value` with every integral float (`1.0`, `1e2`) written as an integer, if there is one.
 fn integral(value: &Value) -> Option<Value> {
     fn walk(value: &Value, changed: &mut bool) -> Value {
         match value {
-            Value::Number(number) if number.is_f64() => {
-                let float = number.as_f64().unwrap_or(f64::NAN);
-                // integral and exact in an i64 (|float| < 2^63): the conversion is lossless
-                if float.fract() == 0.0 && float.abs() < 9.223_372_036_854_775e18 {
+            Value::Number(number) if number.is_f64() => match integral_i64(number) {
+                Some(int) => {
                     *changed = true;
-                    #[allow(clippy::cast_possible_truncation)]
-                    return Value::from(float as i64);
+                    Value::from(int)
                 }
-                value.clone()
-            }
+                None => value.clone(),
+            },
             Value::Array(items) => Value::Array(items.iter().map(|v| walk(v, changed)).collect()),
             Value::Object(map) => {
                 Value::Object(map.iter().map(|(k, v)| (k.clone(), walk(v, changed))).collect())
