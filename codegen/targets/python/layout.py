@@ -124,6 +124,17 @@ class Leaf:
         return f"Leaf({self.type!r}, {self.value!r})"
 
 
+
+def exploded(opener: str, items: list[str], indent: int, closer: str) -> list[str]:
+    """The lines of a display black has exploded (its magic trailing comma): ``opener`` (the end of
+    the line that opens it), each item on a line of its own ``indent + 4`` spaces in with a trailing
+    comma (an item may span lines that carry their own indentation), then ``closer`` at ``indent``.
+    The statement writers that lay out their displays themselves (the Python target's validator
+    tables and union hooks) share it; whether a display is exploded is theirs to decide."""
+    pad = " " * (indent + 4)
+    return [opener, *(f"{pad}{item}," for item in items), " " * indent + closer]
+
+
 def _prev_sibling(n: Node | Leaf) -> Node | Leaf | None:
     p = n.parent
     if p is None:

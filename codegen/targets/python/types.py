@@ -20,7 +20,7 @@ from ...records import dataclass, field, replace
 from ..naming import NameTable, naming_order, pascal, report_renames, snake
 from ..naming import enum_member_names as shared_enum_member_names
 from .escape import py_comment, py_literal, py_str
-from .layout import LINE_LENGTH
+from .layout import LINE_LENGTH, exploded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -110,28 +110,24 @@ def _tuple_display(head: str, items: list[Any], indent: int = HOOK_TABLE_INDENT)
     def one(entries: list[Any]) -> str:
         return "(" + ", ".join(one(e) if isinstance(e, list) else e for e in entries) + ("," if len(entries) == 1 else "") + ")"
 
-    def exploded(entries: list[Any], depth: int, tail: str) -> list[str] | None:
+    def split(entries: list[Any], depth: int) -> list[str] | None:
         if len(entries) < 2:
             return None
-        pad = " " * (depth + 4)
-        lines = ["("]
+        texts = []
         for e in entries:
-            line = pad + (one(e) if isinstance(e, list) else e) + ","
-            if len(line) <= LINE_LENGTH:
-                lines.append(line)
-                continue
-            inner = exploded(e, depth + 4, ",") if isinstance(e, list) else None
-            if inner is None:
-                return None
-            lines.append(pad + inner[0])
-            lines += inner[1:]
-        lines.append(" " * depth + ")" + tail)
-        return lines
+            text = one(e) if isinstance(e, list) else e
+            if depth + 4 + len(text) + 1 > LINE_LENGTH:  # too long for its own line
+                inner = split(e, depth + 4) if isinstance(e, list) else None
+                if inner is None:
+                    return None
+                text = "\n".join(inner)
+            texts.append(text)
+        return exploded("(", texts, depth, ")")
 
     text = one(items)
     if indent + len(head) + len(text) <= LINE_LENGTH or not (head + text).isascii() or indent + len(head) + 1 > LINE_LENGTH:
         return text
-    lines = exploded(items, indent, "")
+    lines = split(items, indent)
     return text if lines is None else "\n".join(lines)
 
 

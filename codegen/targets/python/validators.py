@@ -32,6 +32,7 @@ from ...ir.model import MISSING
 from ...records import dataclass
 from .escape import py_literal, py_str
 from .format import LINE_LENGTH, format_chunk
+from .layout import exploded
 
 __all__ = ["ValidatorModule", "build_validators", "format_function", "translate_pattern"]
 
@@ -619,7 +620,7 @@ def _table(head: str, items: list[str], close: str) -> str:
     fits = len(one) <= LINE_LENGTH
     if fits or len(items) < 2 or len(head) > LINE_LENGTH or max(map(len, items)) > LINE_LENGTH - 5:
         return format_chunk(one + "\n")  # on one line, or left to the layout module
-    return format_chunk(head + "\n" + "".join(f"    {item},\n" for item in items) + close + "\n")
+    return format_chunk("\n".join(exploded(head, items, 0, close)) + "\n")
 
 
 def _set_table(name: str, items: list[str]) -> str:
@@ -639,7 +640,7 @@ def _set_table(name: str, items: list[str]) -> str:
         return f"{name} = frozenset(\n{body}\n)\n"
     if len(items) < 2 or max(map(len, items)) + 9 > LINE_LENGTH:
         return format_chunk(one + "\n")
-    return f"{name} = frozenset(\n    {{\n" + "".join(f"        {item},\n" for item in items) + "    }\n)\n"
+    return f"{name} = frozenset(\n" + "\n".join(exploded("    {", items, 4, "}")) + "\n)\n"
 
 
 _T_LINE = "    t = type(x)"
