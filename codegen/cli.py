@@ -60,6 +60,7 @@ _CONFIG_MODES = {
     "kinds": ("convention", "spec"),
     "formats": ("annotate", "assert"),
     "integers": ("native", "exact"),
+    "struct-gc": ("tracked", "untracked"),
 }
 """The two-valued keys of a ``[[tool.stepflow-codegen.targets]]`` entry: (default, the other value)."""
 
@@ -93,7 +94,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
             raise BadInput(f"{where}: must be a table")
         unknown = set(t) - {
             "language", "schemas", "out", "root-names", "package", "defaults", "implementation", "kinds", "formats",
-            "integers", "templates",
+            "integers", "struct-gc", "templates",
             "ref-roots", "map-uri",
         }
         if unknown:
@@ -121,6 +122,7 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 kinds=modes["kinds"],
                 formats=modes["formats"],
                 integers=modes["integers"],
+                struct_gc=modes["struct-gc"],
                 templates=str(t["templates"]) if "templates" in t else None,
                 ref_roots=[str(r) for r in t.get("ref-roots", [])],
                 uri_map=[f"{k}={v}" for k, v in (t.get("map-uri") or {}).items()],

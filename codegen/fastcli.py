@@ -91,6 +91,11 @@ LANGUAGE_OPTIONS: tuple[Opt, ...] = (
         "a larger one is rejected with an error naming it; exact: an integer whose bounds do not prove "
         "it fits 64 bits is a serde_json::Number (arbitrary_precision), exact to the digit. Python "
         "integers are always exact; TypeScript numbers keep validity (beyond 2^53 not the digits)."),
+    Opt("--struct-gc", dest="struct_gc", choices=("tracked", "untracked"), default="tracked",
+        help="Python: tracked: generated Structs are tracked by Python's cycle collector (msgspec's default); "
+        "untracked: they are not (msgspec's gc=False), which makes them cheaper to create and free, but an "
+        "instance that is part of a reference cycle is never freed (decoded JSON holds no cycles, and a "
+        "cyclic value cannot be encoded). TypeScript and Rust ignore it."),
     Opt("--templates", dest="templates", metavar="DIR",
         help="Templates directory: DIR/<language>/<name> replaces the built-in template <name> "
         "(see docs/templates.md)."),
@@ -159,7 +164,7 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any]] | None:
 
 def language_spec(language: str, schemas: tuple[str, ...], out: str, root_names: tuple[str, ...],
                   package: str | None, defaults: str, kinds: str, formats: str, integers: str,
-                  templates: str | None, ref_roots: tuple[str, ...], uri_map: tuple[str, ...]) -> TargetSpec:
+                  struct_gc: str, templates: str | None, ref_roots: tuple[str, ...], uri_map: tuple[str, ...]) -> TargetSpec:
     """The target a language command line describes (for click's commands and the fast path)."""
     from pathlib import Path
 
@@ -167,6 +172,7 @@ def language_spec(language: str, schemas: tuple[str, ...], out: str, root_names:
 
     return TargetSpec(language, [_display_path(s, Path.cwd()) for s in schemas], out.rstrip("/"),
                       list(root_names), package, defaults, kinds=kinds, formats=formats, integers=integers,
+                      struct_gc=struct_gc,
                       templates=templates.rstrip("/") if templates else None,
                       ref_roots=list(ref_roots), uri_map=list(uri_map))
 

@@ -39,6 +39,8 @@ class TargetSpec:
     """The hand-written implementation file of the components (``add-component`` appends to it)."""
     integers: str = "native"
     """``native`` (64-bit integer types) or ``exact`` (any JSON integer; Rust: ``serde_json::Number``)."""
+    struct_gc: str = "tracked"
+    """Python: whether generated Structs are ``tracked`` by the cycle collector or ``untracked`` (``gc=False``)."""
     kinds: str = "convention"
     """How an untyped schema is typed: ``convention`` (by the kind its keywords apply to) or ``spec``."""
     formats: str = "annotate"
@@ -64,6 +66,8 @@ class TargetSpec:
             parts += ["--formats", self.formats]
         if self.integers != "native":
             parts += ["--integers", self.integers]
+        if self.struct_gc != "tracked":
+            parts += ["--struct-gc", self.struct_gc]
         if self.templates:
             parts += ["--templates", self.templates]
         for r in self.ref_roots:
@@ -197,6 +201,7 @@ def _target_program(spec: TargetSpec, base: Path, diags: Diagnostics) -> tuple[P
         command=spec.command(),
         defaults=spec.defaults,  # type: ignore[arg-type]
         integers=spec.integers,  # type: ignore[arg-type]
+        struct_gc=spec.struct_gc,  # type: ignore[arg-type]
         templates=_templates_dir(spec, base),
     )
     return program, options

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,3 +260,60 @@ def test_integers_config_key_matches_the_cli_and_is_checked(tmp_path: Path) -> N
     write(tmp_path / "pyproject.toml", "[tool.stepflow-codegen]\ntargets = [{language = 'rust', schemas = 'schemas', out = 'y', integers = 'big'}]\n")
     r = run("check", cwd=tmp_path)
     assert r.returncode == 2 and "integers must be 'native' or 'exact'" in r.stderr
+
+
+def test_struct_gc_untracked_declares_every_struct_gc_false(tmp_path: Path) -> None:
+    """``--struct-gc untracked`` (or ``struct-gc = "untracked"`` in the configuration, same bytes)
+    declares every generated Struct ``gc=False``: a decoded value holding a dict is not tracked by
+    the cycle collector, and it decodes and encodes as with the default; other languages accept the
+    option and ignore it; a bad value is exit 2."""
+    import gc as collector
+
+    schema = {
+        "$defs": {
+            "Box": {
+                "type": "object",
+                "properties": {"items": {"type": "object"}, "tag": {"const": "box"}, "inner": {"$ref": "#/$defs/Box"}},
+                "required": ["items"],
+                "additionalProperties": False,
+            }
+        }
+    }
+    write(tmp_path / "schemas" / "box.json", schema)
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.stepflow-codegen]\n[[tool.stepflow-codegen.targets]]\nlanguage = "python"\nschemas = ["schemas/"]\n'
+        'out = "gen/untracked"\nstruct-gc = "untracked"\n'
+        '[[tool.stepflow-codegen.targets]]\nlanguage = "typescript"\nschemas = ["schemas/"]\nout = "gen/ts"\n'
+        'struct-gc = "untracked"\n',
+    )
+    r = run("generate", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert run("python", "schemas/", "-o", "gen/untracked", "--struct-gc", "untracked", "--check", cwd=tmp_path).returncode == 0
+    assert run("python", "schemas/", "-o", "gen/untracked", "--check", cwd=tmp_path).returncode == 1
+    assert run("typescript", "schemas/", "-o", "gen/ts", "--struct-gc", "untracked", "--check", cwd=tmp_path).returncode == 0
+    assert run("typescript", "schemas/", "-o", "default/ts", cwd=tmp_path).returncode == 0
+    for f in (tmp_path / "gen" / "ts").rglob("*"):  # the same code: only the regenerate command differs
+        if f.is_file():
+            other = (tmp_path / "default" / "ts" / f.relative_to(tmp_path / "gen" / "ts")).read_text(encoding="utf-8")
+            assert f.read_text(encoding="utf-8").replace(" --struct-gc untracked", "").replace("gen/ts", "default/ts") == other
+    assert run("python", "schemas/", "-o", "gen/tracked", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "gen" / "untracked" / "types.py").read_text(encoding="utf-8")
+    assert "# regenerate with: stepflow-codegen python schemas/ -o gen/untracked --struct-gc untracked" in text
+    doc = b'{"items":{"a":[1]},"tag":"box","inner":{"items":{}}}'
+    for package, tracked in (("untracked", False), ("tracked", True)):
+        sys.path.insert(0, str(tmp_path / "gen"))
+        try:
+            mod = __import__(package)
+        finally:
+            sys.path.pop(0)
+        structs = [c for c in vars(mod.types).values() if isinstance(c, type) and issubclass(c, msgspec.Struct)]
+        assert structs and all(c.__struct_config__.gc is tracked for c in structs)
+        box = mod.decode(doc, mod.Box)
+        assert collector.is_tracked(box) is tracked and collector.is_tracked(box.inner) is tracked
+        assert mod.encode(box) == doc
+        with pytest.raises(mod.ValidationError):
+            mod.decode(b'{"items":{},"tag":"bag"}', mod.Box)
+    write(tmp_path / "pyproject.toml", "[tool.stepflow-codegen]\ntargets = [{language = 'python', schemas = 'schemas', out = 'y', struct-gc = 'off'}]\n")
+    r = run("check", cwd=tmp_path)
+    assert r.returncode == 2 and "struct-gc must be 'tracked' or 'untracked'" in r.stderr

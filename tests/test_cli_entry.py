@@ -25,7 +25,7 @@ def _run(tmp_path: Path, *args: str, prelude: str = "") -> subprocess.CompletedP
 
 def test_generates_and_exits_0(tmp_path: Path) -> None:
     out = tmp_path / "python"
-    r = _run(tmp_path, "python", "schemas/", "-o", str(out))
+    r = _run(tmp_path, "python", "schemas/", "-o", str(out), "--struct-gc", "untracked")  # as in pyproject.toml
     assert r.returncode == 0, r.stderr
     assert "wrote" in r.stderr and "8 changed" in r.stderr
     for f in (ROOT / "generated" / "python").glob("*.py"):

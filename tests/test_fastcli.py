@@ -64,6 +64,7 @@ ACCEPTED = [
     ["python", "a", "-o", "o", "--package", "pkg", "--package=pkg2"],
     ["python", "a", "-o", "o", "--defaults", "apply", "--kinds=spec", "--formats", "assert", "--integers=exact"],
     ["rust", "a", "-o", "o", "--integers", "native", "--defaults=preserve"],
+    ["python", "a", "-o", "o", "--struct-gc", "untracked", "--struct-gc=tracked"],
     ["python", "a", "-o", "o", "--templates", "t/", "--ref-root", "r1", "--ref-root=r2"],
     ["python", "a", "-o", "o", "--map-uri", "https://x/=d", "--map-uri=p=q"],
     ["python", "a", "-o", "o", "--check", "-v", "-q", "--verbose", "--quiet", "--check"],

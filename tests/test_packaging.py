@@ -27,7 +27,8 @@ def test_wheel_generates_the_protocol(tmp_path: Path) -> None:
     code = (
         "import stepflow_codegen, sys; from stepflow_codegen.cli import main\n"
         f"assert stepflow_codegen.__file__.startswith({str(site)!r}), stepflow_codegen.__file__\n"
-        "sys.argv = ['stepflow-codegen', 'python', 'schemas/', '-o', sys.argv[1], '-q']\n"
+        # generated/python's command (pyproject.toml); TypeScript and Rust take --struct-gc and ignore it
+        "sys.argv = ['stepflow-codegen', 'python', 'schemas/', '-o', sys.argv[1], '-q', '--struct-gc', 'untracked']\n"
         "main()\n"
     )
     out = tmp_path / "python"

@@ -173,7 +173,7 @@ def _29(self, kind, name, doc, ir_id, fields, struct_options, members, enum_base
  self.closed = closed
  self.post_init = post_init
 
-def _30(self, language, schemas, out, root_names, package, defaults, implementation, integers, kinds, formats, templates, ref_roots, uri_map):
+def _30(self, language, schemas, out, root_names, package, defaults, implementation, integers, struct_gc, kinds, formats, templates, ref_roots, uri_map):
  self.language = language
  self.schemas = schemas
  self.out = out
@@ -182,11 +182,12 @@ def _30(self, language, schemas, out, root_names, package, defaults, implementat
  self.defaults = defaults
  self.implementation = implementation
  self.integers = integers
+ self.struct_gc = struct_gc
  self.kinds = kinds
  self.formats = formats
  self.templates = templates
- self.ref_roots = __factory_11() if ref_roots is __FACTORY else ref_roots
- self.uri_map = __factory_12() if uri_map is __FACTORY else uri_map
+ self.ref_roots = __factory_12() if ref_roots is __FACTORY else ref_roots
+ self.uri_map = __factory_13() if uri_map is __FACTORY else uri_map
 
 def _31(self, minimum, maximum, exclusive_minimum, exclusive_maximum, multiple_of, min_length, max_length, pattern, min_items, max_items, unique_items, min_properties, max_properties):
  self.__dict__.update({'minimum': minimum, 'maximum': maximum, 'exclusive_minimum': exclusive_minimum, 'exclusive_maximum': exclusive_maximum, 'multiple_of': multiple_of, 'min_length': min_length, 'max_length': max_length, 'pattern': pattern, 'min_items': min_items, 'max_items': max_items, 'unique_items': unique_items, 'min_properties': min_properties, 'max_properties': max_properties})
@@ -194,8 +195,8 @@ def _31(self, minimum, maximum, exclusive_minimum, exclusive_maximum, multiple_o
 def _32(self, module, name):
  self.__dict__.update({'module': module, 'name': name})
 
-def _33(self, name, command, defaults, integers, templates):
- self.__dict__.update({'name': name, 'command': command, 'defaults': defaults, 'integers': integers, 'templates': templates})
+def _33(self, name, command, defaults, integers, struct_gc, templates):
+ self.__dict__.update({'name': name, 'command': command, 'defaults': defaults, 'integers': integers, 'struct_gc': struct_gc, 'templates': templates})
 
 def _34(self, name, description, input, output, input_schema, output_schema, source):
  self.__dict__.update({'name': name, 'description': description, 'input': input, 'output': output, 'input_schema': input_schema, 'output_schema': output_schema, 'source': source})
@@ -259,8 +260,8 @@ def _43(self, out, files, writes, removals, unchanged):
  self.removals = __factory_3() if removals is __FACTORY else removals
  self.unchanged = __factory_4() if unchanged is __FACTORY else unchanged
 
-def _44(self, package, command, defaults, templates):
- self.__dict__.update({'package': package, 'command': command, 'defaults': defaults, 'templates': templates})
+def _44(self, package, command, defaults, templates, untracked):
+ self.__dict__.update({'package': package, 'command': command, 'defaults': defaults, 'templates': templates, 'untracked': untracked})
 
 def _45(self, pointer, keyword, schema):
  self.__dict__.update({'pointer': pointer, 'keyword': keyword, 'schema': schema})
@@ -380,10 +381,10 @@ INITS = {
     'def __init__(self, kind):\n self.kind = kind\n': _27,
     'def __init__(self, kind, file, pointer, message, narrows, widens, flows):\n self.kind = kind\n self.file = file\n self.pointer = pointer\n self.message = message\n self.narrows = narrows\n self.widens = widens\n self.flows = flows\n': _28,
     'def __init__(self, kind, name, doc, ir_id, fields, struct_options, members, enum_base, alias, extra_annotation, variants, kinds, variants_table, kinds_table, tag, presence, source_comment, closed, post_init):\n self.kind = kind\n self.name = name\n self.doc = doc\n self.ir_id = ir_id\n self.fields = __factory_4() if fields is __FACTORY else fields\n self.struct_options = struct_options\n self.members = __factory_6() if members is __FACTORY else members\n self.enum_base = enum_base\n self.alias = alias\n self.extra_annotation = extra_annotation\n self.variants = __factory_10() if variants is __FACTORY else variants\n self.kinds = __factory_11() if kinds is __FACTORY else kinds\n self.variants_table = variants_table\n self.kinds_table = kinds_table\n self.tag = tag\n self.presence = presence\n self.source_comment = source_comment\n self.closed = closed\n self.post_init = post_init\n': _29,
-    'def __init__(self, language, schemas, out, root_names, package, defaults, implementation, integers, kinds, formats, templates, ref_roots, uri_map):\n self.language = language\n self.schemas = schemas\n self.out = out\n self.root_names = __factory_3() if root_names is __FACTORY else root_names\n self.package = package\n self.defaults = defaults\n self.implementation = implementation\n self.integers = integers\n self.kinds = kinds\n self.formats = formats\n self.templates = templates\n self.ref_roots = __factory_11() if ref_roots is __FACTORY else ref_roots\n self.uri_map = __factory_12() if uri_map is __FACTORY else uri_map\n': _30,
+    'def __init__(self, language, schemas, out, root_names, package, defaults, implementation, integers, struct_gc, kinds, formats, templates, ref_roots, uri_map):\n self.language = language\n self.schemas = schemas\n self.out = out\n self.root_names = __factory_3() if root_names is __FACTORY else root_names\n self.package = package\n self.defaults = defaults\n self.implementation = implementation\n self.integers = integers\n self.struct_gc = struct_gc\n self.kinds = kinds\n self.formats = formats\n self.templates = templates\n self.ref_roots = __factory_12() if ref_roots is __FACTORY else ref_roots\n self.uri_map = __factory_13() if uri_map is __FACTORY else uri_map\n': _30,
     "def __init__(self, minimum, maximum, exclusive_minimum, exclusive_maximum, multiple_of, min_length, max_length, pattern, min_items, max_items, unique_items, min_properties, max_properties):\n self.__dict__.update({'minimum': minimum, 'maximum': maximum, 'exclusive_minimum': exclusive_minimum, 'exclusive_maximum': exclusive_maximum, 'multiple_of': multiple_of, 'min_length': min_length, 'max_length': max_length, 'pattern': pattern, 'min_items': min_items, 'max_items': max_items, 'unique_items': unique_items, 'min_properties': min_properties, 'max_properties': max_properties})\n": _31,
     "def __init__(self, module, name):\n self.__dict__.update({'module': module, 'name': name})\n": _32,
-    "def __init__(self, name, command, defaults, integers, templates):\n self.__dict__.update({'name': name, 'command': command, 'defaults': defaults, 'integers': integers, 'templates': templates})\n": _33,
+    "def __init__(self, name, command, defaults, integers, struct_gc, templates):\n self.__dict__.update({'name': name, 'command': command, 'defaults': defaults, 'integers': integers, 'struct_gc': struct_gc, 'templates': templates})\n": _33,
     "def __init__(self, name, description, input, output, input_schema, output_schema, source):\n self.__dict__.update({'name': name, 'description': description, 'input': input, 'output': output, 'input_schema': input_schema, 'output_schema': output_schema, 'source': source})\n": _34,
     "def __init__(self, name, direction, notification, params, result, errors, doc, deprecated, source):\n self.__dict__.update({'name': name, 'direction': direction, 'notification': notification, 'params': params, 'result': result, 'errors': errors, 'doc': doc, 'deprecated': deprecated, 'source': source})\n": _35,
     'def __init__(self, name, function, description, input, output, signature, types, member, spec):\n self.name = name\n self.function = function\n self.description = description\n self.input = input\n self.output = output\n self.signature = signature\n self.types = types\n self.member = member\n self.spec = spec\n': _36,
@@ -394,7 +395,7 @@ INITS = {
     "def __init__(self, nodes, types, dynamic, assert_formats, _index):\n self.__dict__.update({'nodes': nodes, 'types': types, 'dynamic': dynamic, 'assert_formats': assert_formats, '_index': __factory_4() if _index is __FACTORY else _index})\n self.__post_init__()\n": _41,
     'def __init__(self, old, new, changes):\n self.old = old\n self.new = new\n self.changes = __factory_2() if changes is __FACTORY else changes\n': _42,
     'def __init__(self, out, files, writes, removals, unchanged):\n self.out = out\n self.files = files\n self.writes = __factory_2() if writes is __FACTORY else writes\n self.removals = __factory_3() if removals is __FACTORY else removals\n self.unchanged = __factory_4() if unchanged is __FACTORY else unchanged\n': _43,
-    "def __init__(self, package, command, defaults, templates):\n self.__dict__.update({'package': package, 'command': command, 'defaults': defaults, 'templates': templates})\n": _44,
+    "def __init__(self, package, command, defaults, templates, untracked):\n self.__dict__.update({'package': package, 'command': command, 'defaults': defaults, 'templates': templates, 'untracked': untracked})\n": _44,
     "def __init__(self, pointer, keyword, schema):\n self.__dict__.update({'pointer': pointer, 'keyword': keyword, 'schema': schema})\n": _45,
     "def __init__(self, property, values):\n self.__dict__.update({'property': property, 'values': values})\n": _46,
     'def __init__(self, props, items):\n self.props = __factory_0() if props is __FACTORY else props\n self.items = __factory_1() if items is __FACTORY else items\n': _47,

@@ -35,6 +35,8 @@ class TargetOptions:
     integers: Literal["native", "exact"] = "native"
     """How integers beyond 64 bits are held where the target's integer types stop there (Rust):
     ``native`` (64-bit types, a clean error beyond) or ``exact`` (any JSON integer, exactly)."""
+    struct_gc: Literal["tracked", "untracked"] = "tracked"
+    """Python: whether generated Structs are tracked by the cycle collector (``untracked``: ``gc=False``)."""
     templates: Path | None = None
     """A user's templates directory overriding built-in templates (``DIR/<language>/<template>``)."""
 

@@ -19,7 +19,9 @@ def check_name(name: str) -> str | None:
 
 # defined after the import of the ``render`` submodule, so this function is what ``render`` names
 def render(program: ir.Program, options: TargetOptions, diags: Diagnostics) -> dict[str, str]:
-    return render_python(program, PythonOptions(options.name, options.command, options.defaults, options.templates), diags)
+    untracked = options.struct_gc == "untracked"
+    python_options = PythonOptions(options.name, options.command, options.defaults, options.templates, untracked)
+    return render_python(program, python_options, diags)
 
 
 def component_signatures(program: ir.Program, options: TargetOptions) -> dict[str, ComponentSignature]:

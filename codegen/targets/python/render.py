@@ -67,6 +67,8 @@ class PythonOptions:
     """The regenerate command printed in every file's header."""
     defaults: Defaults = "preserve"
     templates: Path | None = None
+    untracked: bool = False
+    """``--struct-gc untracked``: every generated Struct is declared ``gc=False``."""
 
 
 def runtime_file(name: str, hdr: str) -> str:
@@ -100,7 +102,7 @@ class PyMethod:
 
 def render_python(program: ir.Program, options: PythonOptions, diags: Diagnostics) -> dict[str, str]:
     env = environment("python", FILTERS, options.templates)
-    mapper = PythonTypeMapper(program, diags, options.defaults, write_default_ids(program))
+    mapper = PythonTypeMapper(program, diags, options.defaults, write_default_ids(program), options.untracked)
     decls = mapper.ordered()
     hdr = header(options.command)
     chunks = [format_chunk(env.get_template(f"decl_{d.kind}.jinja").render(d=d).strip("\n") + "\n") for d in decls]
@@ -289,8 +291,10 @@ def _render_methods(
     if protocol.error_codes:
         used.add(mapper.ref(protocol.error_codes))
     method_classes = [m.request_class for m in methods] + [m.response_class for m in methods if m.response_class]
+    gc = ", gc=False" if mapper.untracked else ""
     chunks = [
-        format_chunk(env.get_template("method.jinja").render(m=m, roles=protocol).strip("\n") + "\n") for m in methods
+        format_chunk(env.get_template("method.jinja").render(m=m, roles=protocol, gc=gc).strip("\n") + "\n")
+        for m in methods
     ]
     text = env.get_template("methods.py.jinja").render(
         header=hdr,
@@ -303,6 +307,7 @@ def _render_methods(
         responses=[m.response_class for m in methods if m.response_class],
         exports=sorted(fixed + method_classes),
         error_codes=mapper.ref(protocol.error_codes) if protocol.error_codes else None,
+        gc=gc,
     )
     return text, fixed + method_classes
 

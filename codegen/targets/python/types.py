@@ -189,10 +189,13 @@ class PythonTypeMapper:
         diags: Diagnostics,
         defaults: Defaults = "preserve",
         write_defaults: frozenset[str] = frozenset(),
+        untracked: bool = False,
     ):
         self.program = program
         self.diags = diags
         self.defaults = defaults
+        self.untracked = untracked
+        """Structs are declared ``gc=False`` (``--struct-gc untracked``)."""
         self.write_defaults = write_defaults
         """Objects that keep values equal to their default when encoded (with ``defaults="apply"``):
         component inputs and outputs, which flows read without applying schema defaults."""
@@ -745,6 +748,8 @@ class PythonTypeMapper:
             if tag is not None:
                 opts.append(f"tag_field={py_str(tag[0])}")
                 opts.append(f"tag={py_literal(tag[1])}")
+            if self.untracked:
+                opts.append("gc=False")
             return PyDecl(
                 "struct",
                 name,

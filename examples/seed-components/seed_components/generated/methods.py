@@ -577,18 +577,36 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
+_MethodName: TypeAlias = Literal[
+    "blobs/get",
+    "blobs/put",
+    "components/execute",
+    "components/infer_schema",
+    "components/info",
+    "components/list",
+    "initialize",
+    "initialized",
+    "runs/get",
+    "runs/submit",
+]
+"""The method names: the envelope returns the table's own string, its hash cached."""
+_NO_BODY = msgspec.Raw()
+"""The envelope's ``params``/``result`` when the message has none (JSON text is never empty)."""
+
+
 class _Head(msgspec.Struct, forbid_unknown_fields=True):
     """A well-formed message's envelope in one pass, its body (``params`` or ``result``) undecoded.
 
-    Only the fast path uses it.  What it rejects (no ``jsonrpc``, a null or boolean id, an unknown
-    key, text that is not JSON...) takes the full path, which says what is wrong.
+    Only the fast path uses it.  What it rejects (no ``jsonrpc``, a null or boolean id, a method
+    the table does not name, an unknown key, text that is not JSON...) takes the full path, which
+    says what is wrong.
     """
 
     jsonrpc: Literal["2.0"]
     id: JsonRpcId | UnsetType = UNSET
-    method: str | UnsetType = UNSET
-    params: msgspec.Raw = msgspec.Raw()
-    result: msgspec.Raw = msgspec.Raw()
+    method: _MethodName | UnsetType = UNSET
+    params: msgspec.Raw = _NO_BODY
+    result: msgspec.Raw = _NO_BODY
     error: JsonRpcError | UnsetType = UNSET
 
 
@@ -613,11 +631,11 @@ _results: _Fast = {
     if spec.response is not None and _runtime.exact(spec.result)
 }
 """Method -> (result decoder, response class) for the methods whose results decode exactly."""
-_request_of = _requests.get
-_notification_of = _notifications.get
 _result_of = _results.get
 _decode_head = msgspec.json.Decoder(_Head).decode
 _FAST_ERRORS = (msgspec.MsgspecError, RecursionError, UnicodeError, TypeError)
+_FAST_MISSES = (*_FAST_ERRORS, KeyError)
+"""What sends a message from the fast path to the full path: a failed decode, or no table entry."""
 
 
 def decode_message(
@@ -634,45 +652,50 @@ def decode_message(
     and what kind of message it was.
     """
     # The fast path: the envelope in one pass (its body skipped), then the body into its type.
-    # Whatever it does not return (an unknown method, a body that needs validation, a message
-    # the envelope rejects...) takes the full path, which decides and says what is wrong.  A
-    # missing table entry (None) raises TypeError when indexed: the full path too.
+    # Whatever it does not return (a method or an id missing from the tables, a body that needs
+    # validation, a message the envelope rejects...) takes the full path, which decides and says
+    # what is wrong.
     try:
         head = _decode_head(data)
     except _FAST_ERRORS:
         return _full(data, method_of)
     method = head.method
-    mid = head.id
     if method is not UNSET:
-        if not head.result and head.error is UNSET:
+        if head.result is _NO_BODY and head.error is UNSET:
             try:
-                if mid is UNSET:
-                    fast = _notification_of(method)
-                    return fast[1](params=fast[0](head.params))  # type: ignore[index,no-any-return]
-                fast = _request_of(method)
-                return fast[1](id=mid, params=fast[0](head.params))  # type: ignore[index,no-any-return]
-            except _FAST_ERRORS:
+                if head.id is UNSET:
+                    decode, message = _notifications[method]
+                    return message(params=decode(head.params))  # type: ignore[no-any-return]
+                decode, message = _requests[method]
+                return message(id=head.id, params=decode(head.params))  # type: ignore[no-any-return]
+            except _FAST_MISSES:
                 pass
-    elif mid is not UNSET and not head.params:
+    elif head.params is _NO_BODY:
+        mid = head.id
         error = head.error
         if error is UNSET:
-            if type(method_of) is dict:
-                fast = _result_of(method_of.get(mid))  # type: ignore[arg-type]
-            elif method_of is None:
-                fast = None
-            elif isinstance(method_of, Mapping):
-                fast = _result_of(method_of.get(mid))  # type: ignore[arg-type]
-            else:
-                answer = method_of(mid)
-                # asked once only: the full path reuses the answer
-                method_of = {mid: answer} if answer is not None else None
-                fast = _result_of(answer)  # type: ignore[arg-type]
-            if fast is not None:
+            if mid is UNSET:
+                pass
+            elif type(method_of) is dict:
                 try:
-                    return fast[1](id=mid, result=fast[0](head.result))  # type: ignore[no-any-return]
-                except _FAST_ERRORS:
+                    decode, message = _results[method_of[mid]]
+                    return message(id=mid, result=decode(head.result))  # type: ignore[no-any-return]
+                except _FAST_MISSES:
                     pass
-        elif not head.result:
+            elif method_of is not None:
+                if isinstance(method_of, Mapping):
+                    fast = _result_of(method_of.get(mid))  # type: ignore[arg-type]
+                else:
+                    answer = method_of(mid)
+                    # asked once only: the full path reuses the answer
+                    method_of = {mid: answer} if answer is not None else None
+                    fast = _result_of(answer)  # type: ignore[arg-type]
+                if fast is not None:
+                    try:
+                        return fast[1](id=mid, result=fast[0](head.result))  # type: ignore[no-any-return]
+                    except _FAST_ERRORS:
+                        pass
+        elif head.result is _NO_BODY and mid is not UNSET:
             return ErrorResponse(id=mid, error=error)
     return _full(data, method_of)
 
