@@ -181,6 +181,36 @@ def test_code_from_upstream_schemas_type_checks(tmp_path: Path, version: str) ->
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_valid_messages_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A valid request, notification, typed response and error response never reach the full path
+    (the fast path's identity tests against the envelope's empty body must hold), and a message
+    that is not a response is rejected without asking ``method_of``."""
+    from python import methods
+
+    def full(*args: Any) -> Any:
+        raise AssertionError(f"full path taken for {args[0]!r}")
+
+    monkeypatch.setattr(methods, "_full", full)
+    cases = [
+        b'{"jsonrpc":"2.0","id":"1","method":"initialize","params":{"runtime_protocol_version":1}}',
+        b'{"jsonrpc":"2.0","method":"initialized","params":{}}',
+        b'{"id":"1","result":{"server_protocol_version":1},"jsonrpc":"2.0"}',
+        b'{"jsonrpc":"2.0","id":"1","error":{"code":-32601,"message":"no"}}',
+    ]
+    kinds = ["InitializeRequest", "InitializedNotification", "InitializeResponse", "ErrorResponse"]
+    for method_of in ({"1": "initialize"}, {"1": "initialize"}.get):
+        for raw, kind in zip(cases, kinds):
+            assert type(sf.decode_message(raw, method_of)).__name__ == kind
+            assert type(sf.decode_message(raw.decode(), method_of)).__name__ == kind
+    monkeypatch.undo()
+    asked: list[Any] = []
+    for raw in (b'{"jsonrpc":"2.0","id":1}', b'{"jsonrpc":"2.0","id":1,"params":{}}'):
+        with pytest.raises(sf.ProtocolError) as e:
+            sf.decode_message(raw, lambda i: asked.append(i) or [])
+        assert e.value.code == -32600
+    assert asked == []
+
+
 def test_a_method_of_function_is_asked_once() -> None:
     """A response whose typed result fails the fast path takes the full path, which must not ask
     ``method_of`` again (a function with a side effect, such as ``pending.pop``, answers once)."""

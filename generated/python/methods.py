@@ -706,8 +706,8 @@ def decode_message(
         mid = head.id
         error = head.error
         if error is UNSET:
-            if mid is UNSET:
-                pass
+            if mid is UNSET or head.result is _NO_BODY:
+                pass  # not a response: the full path says so, without asking method_of
             elif type(method_of) is dict:
                 try:
                     decode, message = _results[method_of[mid]]
