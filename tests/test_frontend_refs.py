@@ -281,3 +281,72 @@ def test_hash_and_percent_in_a_file_name(tmp_path: Path, language: str) -> None:
     r = cli(language, "s", "-o", "out", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
+
+
+# -- dialects: a meta-schema of one's own -----------------------------------------------------------
+
+
+def _meta(uri: str, draft: str, vocabularies: list[str]) -> dict[str, Any]:
+    return {
+        "$schema": f"https://json-schema.org/draft/{draft}/schema",
+        "$id": uri,
+        "$vocabulary": {f"https://json-schema.org/draft/{draft}/vocab/{v}": True for v in vocabularies},
+    }
+
+
+@pytest.mark.parametrize("draft", ["2019-09", "2020-12"])
+def test_a_metaschema_without_the_validation_vocabulary_makes_validation_keywords_annotations(
+    tmp_path: Path, draft: str
+) -> None:
+    """The suite's vocabulary.json: under a meta-schema whose ``$vocabulary`` leaves out validation,
+    ``minimum``, ``type`` and ``required`` are not asserted, the applicators still are, and the
+    document is read in the meta-schema's draft.  The meta-schema is found as an input (given after
+    the document: a second pass), under ``--map-uri``, or not at all (then every keyword asserts)."""
+    uri = "https://example.com/meta/no-validation"
+    schema = {
+        "$schema": uri,
+        "type": "object",
+        "required": ["n"],
+        "properties": {"bad": False, "n": {"type": "integer", "minimum": 10}, "deep": {"items": {"maxLength": 1}}},
+        "$defs": {"D": {"minimum": 5}},
+    }
+    doc = write(tmp_path / "a.json", schema)
+    meta = write(tmp_path / "z_meta.json", _meta(uri, draft, ["core", "applicator"]))
+    valid = [{"n": 1}, {}, {"n": "x"}, {"deep": ["long"]}, []]
+    for value in valid:
+        assert accepts([doc, meta], doc, value), value
+    assert not accepts([doc, meta], doc, {"bad": 1})
+    diags = Diagnostics()
+    program = build_program([doc, meta], diags, cwd=tmp_path)
+    assert any(d.code == "no-validation-vocabulary" and d.file == "a.json" for d in diags.items)
+    (d_decl,) = [d for d in program.decls if d.source is not None and d.source.pointer == "/$defs/D"]
+    node = program.validation.node_for(d_decl.id) if program.validation else None
+    assert node is not None and Evaluator(program.validation).is_valid(node, 1)  # type: ignore[arg-type]
+    # the same meta-schema served by --map-uri, with the validation vocabulary: every keyword asserts
+    mirror = write(tmp_path / "mirror" / "meta" / "with-validation", _meta(uri, draft, ["core", "applicator", "validation"]))
+    assert mirror.is_file()
+    kw: dict[str, Any] = {"uri_map": {"https://example.com/": tmp_path / "mirror"}}
+    assert not accepts([doc], doc, {"n": 1}, **kw)  # no such file under the mirror: every keyword asserts
+    write(tmp_path / "mirror" / "meta" / "no-validation", _meta(uri, draft, ["core", "applicator", "validation"]))
+    assert not accepts([doc], doc, {"n": 1}, **kw)
+    assert accepts([doc], doc, {"n": 10}, **kw)
+    write(tmp_path / "mirror" / "meta" / "no-validation", _meta(uri, draft, ["core", "applicator"]))
+    assert accepts([doc], doc, {"n": 1}, **kw)
+    # without the meta-schema at hand, nothing is fetched and every keyword asserts
+    assert not accepts([doc], doc, {"n": 1})
+    assert not accepts([doc], doc, {})
+
+
+def test_a_metaschema_of_ones_own_gives_its_draft(tmp_path: Path) -> None:
+    """A 2019-09 meta-schema makes ``$recursiveRef`` a 2019-09 reference in the document using it."""
+    uri = "https://example.com/meta/tree"
+    schema = {
+        "$schema": uri,
+        "$recursiveAnchor": True,
+        "type": "object",
+        "properties": {"kids": {"type": "array", "items": {"$recursiveRef": "#"}}, "n": {"type": "integer"}},
+    }
+    meta = write(tmp_path / "meta.json", _meta(uri, "2019-09", ["core", "applicator", "validation"]))
+    doc = write(tmp_path / "tree.json", schema)
+    assert accepts([meta, doc], doc, {"kids": [{"n": 1, "kids": []}]})
+    assert not accepts([meta, doc], doc, {"kids": [{"n": "x"}]})

@@ -35,6 +35,7 @@ from ..records import dataclass, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 
@@ -76,6 +77,40 @@ SCHEMA_KEYWORDS = frozenset(
 )
 SCHEMA_ARRAY_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 SCHEMA_MAP_KEYWORDS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+VALIDATION_VOCABULARIES = frozenset(
+    {
+        "https://json-schema.org/draft/2019-09/vocab/validation",
+        "https://json-schema.org/draft/2020-12/vocab/validation",
+    }
+)
+"""The URIs of the validation vocabulary, as a metaschema's ``$vocabulary`` names it."""
+VALIDATION_KEYWORDS = frozenset(
+    {
+        "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+        "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+        "maxProperties", "minProperties", "required", "dependentRequired",
+    }
+)
+"""The keywords of the validation vocabulary (2019-09 and 2020-12)."""
+
+
+def subschemas(node: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """The subschemas of the schema ``node``: (the pointer tokens from ``node`` to each, the subschema),
+    at every keyword whose value is a schema, an array or an object of schemas (``items`` either;
+    ``dependencies`` only where it holds a schema, not a list of names)."""
+    for kw, value in node.items():
+        if kw in SCHEMA_KEYWORDS or (kw == "items" and not isinstance(value, list)):
+            yield (kw,), value
+        elif kw in SCHEMA_ARRAY_KEYWORDS or kw == "items":
+            if isinstance(value, list):
+                for i, sub in enumerate(value):
+                    yield (kw, i), sub
+        elif (kw in SCHEMA_MAP_KEYWORDS or kw == "dependencies") and isinstance(value, dict):
+            for name, sub in value.items():
+                if not (kw == "dependencies" and isinstance(sub, list)):
+                    yield (kw, name), sub
 
 
 def draft_of(uri: Any) -> str | None:
@@ -148,7 +183,11 @@ class Document:
     resources: dict[str, str] = field(default_factory=dict)
     """JSON pointer of each schema resource root in this document -> its base URI."""
     inherited_draft: str | None = None
-    """The draft of the document that referenced this one, for a file that names none itself."""
+    """The draft of the document that referenced this one, for a file that names none itself (or,
+    for a file whose ``$schema`` names a metaschema of its own, the draft of that metaschema)."""
+    validation: bool = True
+    """False when the document's ``$schema`` names a metaschema whose ``$vocabulary`` leaves out the
+    validation vocabulary: its validation keywords are not assertions (and are removed from ``data``)."""
 
     @property
     def is_method_table(self) -> bool:
@@ -327,9 +366,13 @@ class Workspace:
         """Resource URIs whose root says ``$recursiveAnchor: true`` (2019-09)."""
         self.resource_file: dict[str, str] = {}
         """Resource URI -> its file key."""
+        self._dialects: list[Document] = []
+        """Documents whose ``$schema`` names a metaschema not found when they were loaded."""
         self.inputs: list[str] = []
         for f in resolved:
             self.inputs.append(self._load(f).key)
+        for doc in self._dialects:  # a metaschema given on the command line after the document
+            self._dialect(doc, late=True)
 
     def _display(self, p: Path) -> str:
         try:
@@ -367,9 +410,65 @@ class Workspace:
         self.by_uri.setdefault(file_uri, (key, ""))
         self.resource_file.setdefault(file_uri, key)
         if doc.is_schema:
+            self._dialect(doc)
             self._index(doc, data, "", file_uri, doc.draft, True)
             doc.base_uri = doc.resources.get("", file_uri)
         return doc
+
+    # -- dialects -----------------------------------------------------------------------------
+    def _dialect(self, doc: Document, late: bool = False) -> None:
+        """Apply the metaschema a document's ``$schema`` names, when it is not one of the drafts: the
+        document is in that metaschema's draft, and when its ``$vocabulary`` leaves out the validation
+        vocabulary, the document's validation keywords are not assertions.  The metaschema is read
+        when it is at hand (loaded, given on the command line, under ``--map-uri`` or a ``file:``
+        URI); otherwise the document is read as its draft says (``late``: the retry once every
+        input is loaded, too late for the draft, which indexed the document's identifiers)."""
+        uri = doc.data.get("$schema") if isinstance(doc.data, dict) else None
+        if not isinstance(uri, str) or draft_of(uri) is not None:
+            return
+        meta = self._metaschema(uri)
+        if meta is None or meta is doc:
+            if not late:
+                self._dialects.append(doc)
+            return
+        if not late:
+            doc.inherited_draft = meta.draft
+        vocabulary = meta.data.get("$vocabulary") if isinstance(meta.data, dict) else None
+        if isinstance(vocabulary, dict) and not VALIDATION_VOCABULARIES & vocabulary.keys():
+            doc.validation = False
+            _strip_validation(doc.data, True)
+            self.diags.info(
+                "no-validation-vocabulary",
+                doc.display,
+                "/$schema",
+                f"the metaschema {uri} leaves out the validation vocabulary: this document's validation "
+                "keywords (type, minimum, required...) are annotations, not checked",
+            )
+
+    def _metaschema(self, uri: str) -> Document | None:
+        """The document of the metaschema ``uri`` names, if it can be read without a fetch."""
+        norm = normalize_uri(uri)
+        found = self.by_uri.get(norm)
+        if found is not None:
+            return self.docs[found[0]] if found[1] == "" else None
+        mapped = [(prefix, folder) for prefix, folder in self.uri_map.items() if norm.startswith(prefix)]
+        if norm.startswith("file:"):
+            path = Path(url2pathname(urlsplit(norm).path))
+        elif mapped:
+            prefix, folder = max(mapped, key=lambda m: len(m[0]))
+            path = folder / url2pathname(norm[len(prefix) :].lstrip("/"))
+        else:
+            return None
+        try:
+            real = path.resolve(strict=True)
+        except (RuntimeError, OSError):
+            return None
+        if not self._allowed(real) or not real.is_file():
+            return None
+        try:
+            return self._load(real)
+        except LoadError:
+            return None
 
     # -- identifiers --------------------------------------------------------------------------
     def _index(self, doc: Document, node: Any, pointer: str, base: str, draft: str, is_root: bool) -> None:
@@ -408,19 +507,8 @@ class Workspace:
                 self.dynamic_anchors[(base, dyn)] = pointer
             if node.get("$recursiveAnchor") is True and draft == "2019-09":
                 self.recursive_anchors.add(base)
-        for kw, value in node.items():
-            if kw in SCHEMA_KEYWORDS or (kw == "items" and not isinstance(value, list)):
-                self._index(doc, value, pointer_join(pointer, kw), base, draft, False)
-            elif kw in SCHEMA_ARRAY_KEYWORDS or (kw == "items" and isinstance(value, list)):
-                if isinstance(value, list):
-                    for i, sub in enumerate(value):
-                        self._index(doc, sub, pointer_join(pointer, kw, i), base, draft, False)
-            elif kw in SCHEMA_MAP_KEYWORDS or kw == "dependencies":
-                if isinstance(value, dict):
-                    for name, sub in value.items():
-                        if kw == "dependencies" and isinstance(sub, list):
-                            continue
-                        self._index(doc, sub, pointer_join(pointer, kw, name), base, draft, False)
+        for tokens, sub in subschemas(node):
+            self._index(doc, sub, pointer_join(pointer, *tokens), base, draft, False)
 
     def _resource(self, doc: Document, pointer: str, uri: str) -> None:
         doc.resources[pointer] = uri
@@ -540,3 +628,14 @@ class Workspace:
             for (res, name), ptr in list(self.anchors.items()):
                 if res == loaded.base_uri:
                     self.anchors.setdefault((uri, name), ptr)
+
+
+def _strip_validation(node: Any, is_root: bool) -> None:
+    """Remove the validation keywords from the schema ``node`` and its subschemas (not from an
+    embedded resource that names its own ``$schema``)."""
+    if not isinstance(node, dict) or (not is_root and "$schema" in node):
+        return
+    for kw in VALIDATION_KEYWORDS & node.keys():
+        del node[kw]
+    for _, sub in subschemas(node):
+        _strip_validation(sub, False)
