@@ -127,7 +127,7 @@ def _23(self, items, negated):
 def _24(self, items, rest, constraints, kind):
  self.__dict__.update({'items': items, 'rest': rest, 'constraints': constraints, 'kind': kind})
 
-def _25(self, key, display, path, data, base_uri, anchors, resources, inherited_draft):
+def _25(self, key, display, path, data, base_uri, anchors, resources, inherited_draft, validation):
  self.key = key
  self.display = display
  self.path = path
@@ -136,6 +136,7 @@ def _25(self, key, display, path, data, base_uri, anchors, resources, inherited_
  self.anchors = __factory_5() if anchors is __FACTORY else anchors
  self.resources = __factory_6() if resources is __FACTORY else resources
  self.inherited_draft = inherited_draft
+ self.validation = validation
 
 def _26(self, kind):
  self.__dict__.update({'kind': kind})
@@ -376,7 +377,7 @@ INITS = {
     "def __init__(self, items, constraints, kind):\n self.__dict__.update({'items': items, 'constraints': constraints, 'kind': kind})\n": _22,
     'def __init__(self, items, negated):\n self.items = items\n self.negated = negated\n': _23,
     "def __init__(self, items, rest, constraints, kind):\n self.__dict__.update({'items': items, 'rest': rest, 'constraints': constraints, 'kind': kind})\n": _24,
-    'def __init__(self, key, display, path, data, base_uri, anchors, resources, inherited_draft):\n self.key = key\n self.display = display\n self.path = path\n self.data = data\n self.base_uri = base_uri\n self.anchors = __factory_5() if anchors is __FACTORY else anchors\n self.resources = __factory_6() if resources is __FACTORY else resources\n self.inherited_draft = inherited_draft\n': _25,
+    'def __init__(self, key, display, path, data, base_uri, anchors, resources, inherited_draft, validation):\n self.key = key\n self.display = display\n self.path = path\n self.data = data\n self.base_uri = base_uri\n self.anchors = __factory_5() if anchors is __FACTORY else anchors\n self.resources = __factory_6() if resources is __FACTORY else resources\n self.inherited_draft = inherited_draft\n self.validation = validation\n': _25,
     "def __init__(self, kind):\n self.__dict__.update({'kind': kind})\n": _26,
     'def __init__(self, kind):\n self.kind = kind\n': _27,
     'def __init__(self, kind, file, pointer, message, narrows, widens, flows):\n self.kind = kind\n self.file = file\n self.pointer = pointer\n self.message = message\n self.narrows = narrows\n self.widens = widens\n self.flows = flows\n': _28,
