@@ -322,23 +322,61 @@ def test_a_metaschema_without_the_validation_vocabulary_makes_validation_keyword
     (d_decl,) = [d for d in program.decls if d.source is not None and d.source.pointer == "/$defs/D"]
     node = program.validation.node_for(d_decl.id) if program.validation else None
     assert node is not None and Evaluator(program.validation).is_valid(node, 1)  # type: ignore[arg-type]
-    # the same meta-schema served by --map-uri, with the validation vocabulary: every keyword asserts
-    mirror = write(tmp_path / "mirror" / "meta" / "with-validation", _meta(uri, draft, ["core", "applicator", "validation"]))
-    assert mirror.is_file()
+    # served by --map-uri: read (without the validation vocabulary, keywords are annotations) and
+    # its $vocabulary heeded (with it, they assert)
     kw: dict[str, Any] = {"uri_map": {"https://example.com/": tmp_path / "mirror"}}
-    assert not accepts([doc], doc, {"n": 1}, **kw)  # no such file under the mirror: every keyword asserts
-    write(tmp_path / "mirror" / "meta" / "no-validation", _meta(uri, draft, ["core", "applicator", "validation"]))
-    assert not accepts([doc], doc, {"n": 1}, **kw)
-    assert accepts([doc], doc, {"n": 10}, **kw)
-    write(tmp_path / "mirror" / "meta" / "no-validation", _meta(uri, draft, ["core", "applicator"]))
+    served = tmp_path / "mirror" / "meta" / "no-validation"
+    write(served, _meta(uri, draft, ["core", "applicator"]))
     assert accepts([doc], doc, {"n": 1}, **kw)
+    write(served, _meta(uri, draft, ["core", "applicator", "validation"]))
+    assert not accepts([doc], doc, {"n": 1}, **kw) and accepts([doc], doc, {"n": 10}, **kw)
+    # a draft-07 meta-schema has no $vocabulary to heed
+    write(served, {**_meta(uri, draft, ["core", "applicator"]), "$schema": "http://json-schema.org/draft-07/schema#"})
+    assert not accepts([doc], doc, {"n": 1}, **kw)
     # without the meta-schema at hand, nothing is fetched and every keyword asserts
     assert not accepts([doc], doc, {"n": 1})
     assert not accepts([doc], doc, {})
 
 
-def test_a_metaschema_of_ones_own_gives_its_draft(tmp_path: Path) -> None:
-    """A 2019-09 meta-schema makes ``$recursiveRef`` a 2019-09 reference in the document using it."""
+def test_embedded_resources_follow_their_own_metaschema(tmp_path: Path) -> None:
+    """An embedded resource naming the same meta-schema loses its validation keywords with the
+    document; one naming a draft keeps them; in an ordinary document, an embedded resource naming a
+    meta-schema without the validation vocabulary loses its own (and only its own)."""
+    uri = "https://example.com/meta/no-validation"
+    meta = write(tmp_path / "meta.json", _meta(uri, "2020-12", ["core", "applicator"]))
+    doc = write(tmp_path / "doc.json", {
+        "$schema": uri,
+        "properties": {
+            "same": {"$id": "https://example.com/same", "$schema": uri, "minimum": 2},
+            "draft": {"$id": "https://example.com/draft", "$schema": "https://json-schema.org/draft/2020-12/schema",
+                      "minimum": 2},
+        },
+    })
+    assert accepts([doc, meta], doc, {"same": 1})
+    assert not accepts([doc, meta], doc, {"draft": 1})
+    plain = write(tmp_path / "plain.json", {
+        "properties": {"free": {"$id": "https://example.com/free", "$schema": uri, "minimum": 2}, "n": {"minimum": 2}},
+    })
+    assert accepts([plain, meta], plain, {"free": 1})
+    assert not accepts([plain, meta], plain, {"n": 1})
+
+
+@pytest.mark.parametrize(
+    "schema_uri",
+    ["file://[::1", "http://[x#a", "file:///tmp/a%00b", "https://example.com/a%00b", "relative/meta.json", 12, None],
+)
+def test_odd_metaschema_uris_are_no_crash(tmp_path: Path, schema_uri: Any) -> None:
+    """A ``$schema`` the tool cannot read as a meta-schema leaves every keyword an assertion."""
+    doc = write(tmp_path / "doc.json", {"$schema": schema_uri, "properties": {"n": {"minimum": 2}}})
+    kw: dict[str, Any] = {"uri_map": {"https://example.com/": tmp_path}}
+    assert not accepts([doc], doc, {"n": 1}, **kw)
+    assert accepts([doc], doc, {"n": 2}, **kw)
+
+
+@pytest.mark.parametrize("meta_name", ["a_meta.json", "z_meta.json"])
+def test_a_metaschema_of_ones_own_gives_its_draft(tmp_path: Path, meta_name: str) -> None:
+    """A 2019-09 meta-schema makes ``$recursiveRef`` a 2019-09 reference in the document using it,
+    whether the meta-schema is given before or after the document."""
     uri = "https://example.com/meta/tree"
     schema = {
         "$schema": uri,
@@ -346,7 +384,7 @@ def test_a_metaschema_of_ones_own_gives_its_draft(tmp_path: Path) -> None:
         "type": "object",
         "properties": {"kids": {"type": "array", "items": {"$recursiveRef": "#"}}, "n": {"type": "integer"}},
     }
-    meta = write(tmp_path / "meta.json", _meta(uri, "2019-09", ["core", "applicator", "validation"]))
+    meta = write(tmp_path / meta_name, _meta(uri, "2019-09", ["core", "applicator", "validation"]))
     doc = write(tmp_path / "tree.json", schema)
     assert accepts([meta, doc], doc, {"kids": [{"n": 1, "kids": []}]})
     assert not accepts([meta, doc], doc, {"kids": [{"n": "x"}]})

@@ -366,13 +366,21 @@ class Workspace:
         """Resource URIs whose root says ``$recursiveAnchor: true`` (2019-09)."""
         self.resource_file: dict[str, str] = {}
         """Resource URI -> its file key."""
-        self._dialects: list[Document] = []
-        """Documents whose ``$schema`` names a metaschema not found when they were loaded."""
+        self._parsed: dict[Path, Any] = {}
+        """The inputs, parsed before any is loaded (so a document finds a meta-schema given after it)."""
+        self._input_ids: dict[str, Path] = {}
+        """The root ``$id`` (or draft-04 ``id``) of each input -> its file."""
+        for f in resolved:
+            data = self._parsed[f] = parse_json_file(f, self._display(f))
+            ident = data.get("$id", data.get("id")) if isinstance(data, dict) else None
+            if isinstance(ident, str) and ident:
+                try:
+                    self._input_ids.setdefault(normalize_uri(join_uri(f.as_uri(), ident)), f)
+                except ValueError:
+                    pass
         self.inputs: list[str] = []
         for f in resolved:
             self.inputs.append(self._load(f).key)
-        for doc in self._dialects:  # a metaschema given on the command line after the document
-            self._dialect(doc, late=True)
 
     def _display(self, p: Path) -> str:
         try:
@@ -403,7 +411,7 @@ class Workspace:
         if key in self.docs:
             return self.docs[key]
         display = self._display(path)
-        data = parse_json_file(path, display)
+        data = self._parsed.pop(path) if path in self._parsed else parse_json_file(path, display)
         doc = Document(key, display, path, data, path.as_uri(), inherited_draft=draft)
         self.docs[key] = doc
         file_uri = normalize_uri(path.as_uri())
@@ -416,58 +424,61 @@ class Workspace:
         return doc
 
     # -- dialects -----------------------------------------------------------------------------
-    def _dialect(self, doc: Document, late: bool = False) -> None:
-        """Apply the metaschema a document's ``$schema`` names, when it is not one of the drafts: the
-        document is in that metaschema's draft, and when its ``$vocabulary`` leaves out the validation
-        vocabulary, the document's validation keywords are not assertions.  The metaschema is read
-        when it is at hand (loaded, given on the command line, under ``--map-uri`` or a ``file:``
-        URI); otherwise the document is read as its draft says (``late``: the retry once every
-        input is loaded, too late for the draft, which indexed the document's identifiers)."""
+    def _dialect(self, doc: Document) -> None:
+        """A document whose ``$schema`` names a meta-schema of its own (not one of the drafts) is in
+        that meta-schema's draft, and :meth:`_vocabulary` applies."""
         uri = doc.data.get("$schema") if isinstance(doc.data, dict) else None
-        if not isinstance(uri, str) or draft_of(uri) is not None:
-            return
         meta = self._metaschema(uri)
-        if meta is None or meta is doc:
-            if not late:
-                self._dialects.append(doc)
-            return
-        if not late:
+        if meta is not None and meta is not doc and isinstance(uri, str):
             doc.inherited_draft = meta.draft
-        vocabulary = meta.data.get("$vocabulary") if isinstance(meta.data, dict) else None
-        if isinstance(vocabulary, dict) and not VALIDATION_VOCABULARIES & vocabulary.keys():
-            doc.validation = False
-            _strip_validation(doc.data, True)
-            self.diags.info(
-                "no-validation-vocabulary",
-                doc.display,
-                "/$schema",
-                f"the metaschema {uri} leaves out the validation vocabulary: this document's validation "
-                "keywords (type, minimum, required...) are annotations, not checked",
-            )
+            if self._vocabulary(doc, doc.data, "", uri, meta):
+                doc.validation = False
 
-    def _metaschema(self, uri: str) -> Document | None:
-        """The document of the metaschema ``uri`` names, if it can be read without a fetch."""
-        norm = normalize_uri(uri)
-        found = self.by_uri.get(norm)
-        if found is not None:
-            return self.docs[found[0]] if found[1] == "" else None
-        mapped = [(prefix, folder) for prefix, folder in self.uri_map.items() if norm.startswith(prefix)]
-        if norm.startswith("file:"):
-            path = Path(url2pathname(urlsplit(norm).path))
-        elif mapped:
-            prefix, folder = max(mapped, key=lambda m: len(m[0]))
-            path = folder / url2pathname(norm[len(prefix) :].lstrip("/"))
-        else:
+    def _vocabulary(self, doc: Document, node: dict[str, Any], pointer: str, uri: str, meta: Document) -> bool:
+        """When the meta-schema ``meta`` (``uri``, which ``node`` names in ``$schema``) has a
+        ``$vocabulary`` without the validation vocabulary, remove the validation keywords of ``node``
+        (a document or an embedded resource) and its subschemas, and say so: they are annotations."""
+        vocabulary = meta.data.get("$vocabulary") if isinstance(meta.data, dict) else None
+        if meta.draft not in ("2019-09", "2020-12") or not isinstance(vocabulary, dict):
+            return False  # $vocabulary is a 2019-09 keyword
+        if VALIDATION_VOCABULARIES & vocabulary.keys():
+            return False
+        _strip_validation(node, normalize_uri(uri))
+        self.diags.info(
+            "no-validation-vocabulary",
+            doc.display,
+            pointer_join(pointer, "$schema"),
+            f"the meta-schema {uri} leaves out the validation vocabulary: the validation keywords here "
+            "(type, minimum, required...) are annotations, not checked",
+        )
+        return True
+
+    def _metaschema(self, uri: Any) -> Document | None:
+        """The document of the meta-schema ``uri`` names when it is not one of the drafts and can be
+        read without a fetch: an input (by its ``$id``), a loaded document, a file under ``--map-uri``
+        or a ``file:`` URI in the schema folders."""
+        if not isinstance(uri, str) or draft_of(uri) is not None:
             return None
         try:
+            norm = normalize_uri(uri)
+            found = self.by_uri.get(norm)
+            if found is not None:
+                return self.docs[found[0]] if found[1] == "" else None
+            path = self._input_ids.get(norm)
+            if path is None:
+                mapped = [(prefix, folder) for prefix, folder in self.uri_map.items() if norm.startswith(prefix)]
+                if norm.startswith("file:"):
+                    path = Path(url2pathname(urlsplit(norm).path))
+                elif mapped:
+                    prefix, folder = max(mapped, key=lambda m: len(m[0]))
+                    path = folder / url2pathname(norm[len(prefix) :].lstrip("/"))
+                else:
+                    return None
             real = path.resolve(strict=True)
-        except (RuntimeError, OSError):
-            return None
-        if not self._allowed(real) or not real.is_file():
-            return None
-        try:
+            if not self._allowed(real) or not real.is_file():
+                return None
             return self._load(real)
-        except LoadError:
+        except (ValueError, RuntimeError, OSError, LoadError):  # a malformed URI or path, an unreadable file
             return None
 
     # -- identifiers --------------------------------------------------------------------------
@@ -478,6 +489,11 @@ class Workspace:
         own = draft_of(node.get("$schema")) if not is_root else None
         if own is not None:
             draft = own
+        elif not is_root and "$schema" in node:  # an embedded resource in a meta-schema of its own
+            meta = self._metaschema(node["$schema"])
+            if meta is not None and meta is not doc:
+                draft = meta.draft
+                self._vocabulary(doc, node, pointer, node["$schema"], meta)
         legacy = draft in ("draft-04", "draft-06", "draft-07")
         id_kw = "id" if draft == "draft-04" else "$id"
         ident = node.get(id_kw)
@@ -630,12 +646,18 @@ class Workspace:
                     self.anchors.setdefault((uri, name), ptr)
 
 
-def _strip_validation(node: Any, is_root: bool) -> None:
-    """Remove the validation keywords from the schema ``node`` and its subschemas (not from an
-    embedded resource that names its own ``$schema``)."""
-    if not isinstance(node, dict) or (not is_root and "$schema" in node):
+def _strip_validation(node: Any, dialect: str) -> None:
+    """Remove the validation keywords from the schema ``node`` and its subschemas, but not from an
+    embedded resource whose ``$schema`` names another meta-schema than ``dialect`` (normalised)."""
+    if not isinstance(node, dict):
         return
     for kw in VALIDATION_KEYWORDS & node.keys():
         del node[kw]
     for _, sub in subschemas(node):
-        _strip_validation(sub, False)
+        other = sub.get("$schema", dialect) if isinstance(sub, dict) else dialect
+        try:
+            same = isinstance(other, str) and normalize_uri(other) == dialect
+        except ValueError:
+            same = False
+        if same:
+            _strip_validation(sub, dialect)
