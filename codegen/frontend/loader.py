@@ -464,16 +464,9 @@ class Workspace:
             found = self.by_uri.get(norm)
             if found is not None:
                 return self.docs[found[0]] if found[1] == "" else None
-            path = self._input_ids.get(norm)
+            path = self._input_ids.get(norm) or self._local_path(norm)
             if path is None:
-                mapped = [(prefix, folder) for prefix, folder in self.uri_map.items() if norm.startswith(prefix)]
-                if norm.startswith("file:"):
-                    path = Path(url2pathname(urlsplit(norm).path))
-                elif mapped:
-                    prefix, folder = max(mapped, key=lambda m: len(m[0]))
-                    path = folder / url2pathname(norm[len(prefix) :].lstrip("/"))
-                else:
-                    return None
+                return None
             real = path.resolve(strict=True)
             if not self._allowed(real) or not real.is_file():
                 return None
@@ -584,17 +577,22 @@ class Workspace:
             ) from None
         return target, pointer
 
+    def _local_path(self, uri: str) -> Path | None:
+        """The file a (normalised) URI names here: a ``file:`` URI's path, or the file under the
+        longest ``--map-uri`` prefix it starts with; None for any other URI (nothing is fetched)."""
+        if uri.startswith("file:"):
+            return Path(url2pathname(urlsplit(uri).path))
+        mapped = [(prefix, folder) for prefix, folder in self.uri_map.items() if uri.startswith(prefix)]
+        if not mapped:
+            return None
+        prefix, folder = max(mapped, key=lambda m: len(m[0]))
+        return folder / url2pathname(uri[len(prefix) :].lstrip("/"))
+
     def _find_file(self, ref: str, uri: str, doc: Document, at: str) -> None:
         """Load the file a reference names (a ``file:`` URI, or a file beside the referring one)."""
-        path: Path | None = None
         note = False
-        mapped = [(prefix, folder) for prefix, folder in self.uri_map.items() if uri.startswith(prefix)]
-        if uri.startswith("file:"):
-            path = Path(url2pathname(urlsplit(uri).path))
-        elif mapped:
-            prefix, folder = max(mapped, key=lambda m: len(m[0]))
-            path = folder / url2pathname(uri[len(prefix) :].lstrip("/"))
-        else:
+        path = self._local_path(uri)
+        if path is None:
             rel = urldefrag(ref)[0]
             if rel and ":" not in rel.split("/", 1)[0]:
                 path = doc.path.parent / url2pathname(rel)
