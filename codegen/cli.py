@@ -56,13 +56,10 @@ if TYPE_CHECKING:
     from .targets import ComponentSignature
 
 _CONFIG_MODES = {
-    "defaults": ("preserve", "apply"),
-    "kinds": ("convention", "spec"),
-    "formats": ("annotate", "assert"),
-    "integers": ("native", "exact"),
-    "struct-gc": ("tracked", "untracked"),
+    o.decls[-1][2:]: (o.default, *(c for c in o.choices if c != o.default)) for o in LANGUAGE_OPTIONS if o.choices
 }
-"""The two-valued keys of a ``[[tool.stepflow-codegen.targets]]`` entry: (default, the other value)."""
+"""The keys of a ``[[tool.stepflow-codegen.targets]]`` entry that take one of a few values, from the
+language commands' option table (``--struct-gc`` -> ``struct-gc``): (default, the other values)."""
 
 
 def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
@@ -104,10 +101,10 @@ def load_config(config: Path | None) -> tuple[list[TargetSpec], Path]:
                 raise BadInput(f"{where}: missing {k!r}")
         schemas = t["schemas"] if isinstance(t["schemas"], list) else [t["schemas"]]
         modes = {}
-        for key, (default, other) in _CONFIG_MODES.items():
-            modes[key] = t.get(key, default)
-            if modes[key] not in (default, other):
-                raise BadInput(f"{where}: {key} must be {default!r} or {other!r}")
+        for key, values in _CONFIG_MODES.items():
+            modes[key] = t.get(key, values[0])
+            if modes[key] not in values:
+                raise BadInput(f"{where}: {key} must be {' or '.join(map(repr, values))}")
         _warn_outside(path, where, base=path.parent, out=str(t["out"]), schemas=[str(s) for s in schemas],
                       implementation=str(t["implementation"]) if "implementation" in t else None)
         specs.append(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from jsonschema._utils import equal as jsonschema_equal
 from referencing import Registry, Resource
 from test_protocol import captured_messages
 
@@ -119,9 +120,9 @@ def cases() -> list[Case]:
 
 
 def same_json(a: Any, b: Any) -> bool:
-    """JSON equality: numbers by value (``1.0`` is ``1``), booleans are not numbers, keys unordered."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
+    """JSON equality as the oracle judges it (``enum``/``const``): numbers by value (``1.0`` is
+    ``1``), booleans are not numbers, keys unordered (jsonschema's own comparison)."""
+    return bool(jsonschema_equal(a, b))
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     if isinstance(a, dict) and isinstance(b, dict):

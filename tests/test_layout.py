@@ -599,3 +599,21 @@ def test_an_unusable_template_cache_is_ignored(setup: str, tmp_path: Path, monke
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+@pytest.mark.parametrize("name", ["E", "UntypedResponse", "A" * 40, "B" * 70])
+@pytest.mark.parametrize(
+    "options",
+    [
+        "msgspec.Struct, kw_only=True, forbid_unknown_fields=True",
+        "msgspec.Struct, kw_only=True, forbid_unknown_fields=True, gc=False",
+        "msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True, frozen=True, gc=False",
+    ],
+)
+def test_class_headers_of_the_methods_template_are_blacks(name: str, options: str) -> None:
+    """``pyclass`` (the fixed Structs of methods.py.jinja) lays a class statement out as black does:
+    on one line, with its options on a line of their own, or one per line."""
+    from stepflow_codegen.targets.python.render import _class_filter
+
+    source = _class_filter(name, options) + '\n    """Doc."""\n'
+    assert black.format_str(source, mode=black.Mode()) == source

@@ -14,6 +14,7 @@ from ...templating import environment, templates_dir
 from ..naming import pascal
 from .escape import py_comment, py_docstring, py_doctext, py_literal, py_str
 from .format import format_chunk
+from .layout import exploded
 from .rpc import RUNTIME_EXPORTS, RpcModel, build_model
 from .types import AUTHOR_MODULE, PROTOCOL_ALIAS, Defaults, PyDecl, PythonTypeMapper
 from .validators import ValidatorModule, build_validators
@@ -50,8 +51,21 @@ def _union_alias(name: str, members: list[str]) -> str:
     return f"{name}: TypeAlias = Union[\n" + "".join(f"    {m},\n" for m in members) + "]"
 
 
+def _class_filter(name: str, options: str) -> str:
+    """A class statement's first line(s), ``class NAME(OPTIONS):``, laid out as black does: on one
+    line when it fits, else ``OPTIONS`` on a line of their own, else one per line.  ``OPTIONS`` is
+    a comma-separated list of bases and keywords without commas of their own (no string values)."""
+    one = f"class {name}({options}):"
+    if len(one) <= LINE:
+        return one
+    if len(options) + 4 <= LINE:
+        return f"class {name}(\n    {options}\n):"
+    return "\n".join(exploded(f"class {name}(", [o.strip() for o in options.split(",")], 0, "):"))
+
+
 FILTERS = (
     ("pytuple", _tuple_filter),
+    ("pyclass", _class_filter),
     ("pystr", py_str),
     ("pyliteral", py_literal),
     ("docstring", _docstring_filter),
@@ -291,7 +305,7 @@ def _render_methods(
     if protocol.error_codes:
         used.add(mapper.ref(protocol.error_codes))
     method_classes = [m.request_class for m in methods] + [m.response_class for m in methods if m.response_class]
-    gc = ", gc=False" if mapper.untracked else ""
+    gc = f", {mapper.gc_option}" if mapper.gc_option else ""
     chunks = [
         format_chunk(env.get_template("method.jinja").render(m=m, roles=protocol, gc=gc).strip("\n") + "\n")
         for m in methods

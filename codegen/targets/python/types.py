@@ -194,8 +194,8 @@ class PythonTypeMapper:
         self.program = program
         self.diags = diags
         self.defaults = defaults
-        self.untracked = untracked
-        """Structs are declared ``gc=False`` (``--struct-gc untracked``)."""
+        self.gc_option = "gc=False" if untracked else None
+        """Every generated Struct's class option for ``--struct-gc untracked`` (None: msgspec's default)."""
         self.write_defaults = write_defaults
         """Objects that keep values equal to their default when encoded (with ``defaults="apply"``):
         component inputs and outputs, which flows read without applying schema defaults."""
@@ -748,8 +748,8 @@ class PythonTypeMapper:
             if tag is not None:
                 opts.append(f"tag_field={py_str(tag[0])}")
                 opts.append(f"tag={py_literal(tag[1])}")
-            if self.untracked:
-                opts.append("gc=False")
+            if self.gc_option:
+                opts.append(self.gc_option)
             return PyDecl(
                 "struct",
                 name,
